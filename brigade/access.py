@@ -1,0 +1,61 @@
+"""Who sees what: the one mechanism that scopes every record to the user's brigade.
+
+A user sees their own brigade; a detachment-level user sees their detachment and the
+brigades under it, read-only. Someone else's record is a 404, never a 403, so that its
+existence does not leak; a write the user's role does not allow is a 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from brigade.models import Brigade
+
+READ, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+
+
+def visible_brigades(user):
+    if not user.is_authenticated:
+        return Brigade.objects.none()
+    if user.is_superuser and user.brigade_id is None:
+        return Brigade.objects.all()
+    if user.brigade_id is None:
+        return Brigade.objects.none()
+    if user.is_detachment:
+        return Brigade.objects.filter(Q(pk=user.brigade_id) | Q(parent_id=user.brigade_id))
+    return Brigade.objects.filter(pk=user.brigade_id)
+
+
+def scope(queryset, user):
+    """Restrict a queryset of brigade-owned records to what `user` may see."""
+    if user.is_superuser and user.brigade_id is None:
+        return queryset
+    if user.is_detachment:
+        return queryset.filter(Q(brigade_id=user.brigade_id) | Q(brigade__parent_id=user.brigade_id))
+    return queryset.filter(brigade_id=user.brigade_id)
+
+
+def get_scoped_or_404(queryset, user, **lookup):
+    try:
+        return scope(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404("记录不存在或不属于本单位")
+
+
+def can(user, action, model) -> bool:
+    """May `user` do `action` (view/add/change/delete) on records of `model`?"""
+    if not user.is_authenticated:
+        return False
+    if action != READ and (user.is_detachment or user.brigade_id is None):
+        return False  # detachment users read only; a write needs a home brigade
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
+
+
+def require(user, action, model):
+    if not can(user, action, model):
+        raise PermissionDenied("您的角色无权进行此操作")
+
+
+def has_role_perm(user, codename) -> bool:
+    """A brigade-wide permission such as restoring a record or unlocking a year."""
+    return user.is_authenticated and not user.is_detachment and user.has_perm(f"brigade.{codename}")

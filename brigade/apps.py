@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class BrigadeConfig(AppConfig):
+    name = "brigade"
+    verbose_name = "组织与台账"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        from brigade.roles import ensure_roles
+
+        # Every app declares its ledgers in ledgers.py, the way the admin finds admin.py.
+        autodiscover_modules("ledgers")
+        post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")

@@ -1,0 +1,391 @@
+"""The ledger machinery: a ledger is declared once (model, Excel columns, key, filters) in its
+app's `ledgers.py`; this module turns the declaration into columns that parse and render
+Excel cells, a ModelForm, and a registry that the views, the import/export and the commands read.
+"""
+
+import copy
+import datetime
+import decimal
+import re
+from collections.abc import Sequence
+from functools import cached_property
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils import timezone
+
+# The twelve ledgers in the order of the brief; the navigation and `import_ledger --list` use it.
+KIND_ORDER = [
+    "violations", "campaigns", "supervision", "accidents", "calls", "complaints",
+    "events", "media", "training", "meetings", "regulations", "officers",
+]  # fmt: skip
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+class CellError(ValueError):
+    """A cell that cannot become a value; the message is shown to the user as is."""
+
+
+_DATE_RE = re.compile(
+    r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*秒?)?\s*$"
+)
+
+
+def parse_date_text(text: str) -> datetime.datetime | datetime.date:
+    """`2024-03-05`, `2024/3/5`, `2024年3月5日`, optionally followed by `14:30[:00]`."""
+    m = _DATE_RE.match(text)
+    if not m:
+        raise CellError(f"「{text}」不是有效日期，应写作 2024-03-05、2024/3/5 或 2024年3月5日")
+    y, mo, d, h, mi, s = m.groups()
+    try:
+        if h is None:
+            return datetime.date(int(y), int(mo), int(d))
+        return datetime.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0))
+    except ValueError:
+        raise CellError(f"「{text}」不是存在的日期")
+
+
+class Column:
+    """One Excel column of a ledger, bound to one model field.
+
+    `parse` turns a cell (as the reader gives it: str, float, int, bool, date, datetime or None)
+    into the field's Python value and runs the field's own validators, so that a cell is held
+    to exactly the rules the form holds it to."""
+
+    def __init__(self, field: models.Field, header: str | None = None):
+        self.field = field
+        self.name = field.name
+        self.attname = field.attname
+        self.header = header or str(field.verbose_name)
+        self.required = not field.blank
+        self.choices = [str(value) for value, _ in field.flatchoices] if field.choices else None
+        self.max_length = getattr(field, "max_length", None) if isinstance(field, models.CharField) else None
+        # Max length is checked here with a clearer message; the rest run as the form runs them.
+        self.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+        self.default = field.get_default() if field.has_default() else (None if field.null else "")
+
+    # ── cell → value ──────────────────────────────────────────────────────────────────────────
+    def parse(self, raw):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if self.required:
+                raise CellError("必填，不能为空")
+            return self.default
+        value = self.convert(raw)
+        for validate in self.validators:
+            try:
+                validate(value)
+            except ValidationError as e:
+                raise CellError("；".join(e.messages))
+        return value
+
+    def convert(self, raw):
+        text = self.text(raw)
+        if self.choices is not None and text not in self.choices:
+            raise CellError(f"「{text}」不是可选值，应为：{'、'.join(self.choices)}")
+        if self.max_length and len(text) > self.max_length:
+            raise CellError(f"不能超过{self.max_length}个字（现有{len(text)}个）")
+        return text
+
+    @staticmethod
+    def text(raw) -> str:
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # a number typed into a text column, e.g. a badge number
+        elif isinstance(raw, datetime.datetime):
+            raw = raw.strftime("%Y-%m-%d %H:%M:%S")
+        elif isinstance(raw, datetime.date):
+            raw = raw.isoformat()
+        text = str(raw).strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
+            text = text[1:]  # our own export's guard against formulas, see to_cell
+        return text
+
+    # ── value → cell ──────────────────────────────────────────────────────────────────────────
+    @property
+    def export_path(self) -> str:
+        """What `values_list` reads for this column on export."""
+        return self.attname
+
+    def name_of(self, value):
+        """The value as an export path reads it (a lookup column's id becomes its name)."""
+        return value
+
+    def to_cell(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            return "'" + value  # written as text, never evaluated by a spreadsheet
+        return value
+
+    def example(self):
+        return self.choices[0] if self.choices else f"示例{self.header}"
+
+
+class IntegerColumn(Column):
+    def convert(self, raw):
+        if isinstance(raw, bool):
+            raise CellError("应为整数")
+        if isinstance(raw, int):
+            return raw
+        if isinstance(raw, float):
+            if raw.is_integer():
+                return int(raw)
+            raise CellError(f"「{raw:g}」不是整数")
+        text = str(raw).strip().replace(",", "")
+        try:
+            return int(text)
+        except ValueError:
+            raise CellError(f"「{text}」不是整数")
+
+    def example(self):
+        return self.default if isinstance(self.default, int) else 1
+
+
+class DecimalColumn(Column):
+    def convert(self, raw):
+        if isinstance(raw, bool):
+            raise CellError("应为数字")
+        try:
+            value = decimal.Decimal(str(raw).strip().replace(",", ""))
+        except decimal.InvalidOperation:
+            raise CellError(f"「{raw}」不是数字")
+        if not value.is_finite():
+            raise CellError(f"「{raw}」不是数字")
+        exponent = decimal.Decimal(1).scaleb(-self.field.decimal_places)
+        value = value.quantize(exponent, rounding=decimal.ROUND_HALF_UP)
+        if len(value.as_tuple().digits) > self.field.max_digits:
+            raise CellError(f"「{raw}」太大")
+        return value
+
+    def example(self):
+        return 100
+
+
+class DateColumn(Column):
+    def convert(self, raw):
+        if isinstance(raw, datetime.datetime):
+            return raw.date()
+        if isinstance(raw, datetime.date):
+            return raw
+        if isinstance(raw, int | float):
+            raise CellError(f"「{raw}」不是日期，请使用日期格式的单元格或写作 2024-03-05")
+        value = parse_date_text(str(raw))
+        return value.date() if isinstance(value, datetime.datetime) else value
+
+    def example(self):
+        return timezone.localdate().replace(day=1)
+
+
+class DateTimeColumn(Column):
+    """Date or date-time: a bare date means the start of that day, Beijing time."""
+
+    def convert(self, raw):
+        if isinstance(raw, str):
+            raw = parse_date_text(raw)
+        if isinstance(raw, datetime.datetime):
+            value = raw
+        elif isinstance(raw, datetime.date):
+            value = datetime.datetime(raw.year, raw.month, raw.day)
+        else:
+            raise CellError(f"「{raw}」不是日期时间，请写作 2024-03-05 14:30")
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value.replace(microsecond=0))
+        return value
+
+    def to_cell(self, value):
+        return None if value is None else timezone.localtime(value).replace(tzinfo=None)
+
+    def example(self):
+        return timezone.localtime().replace(day=1, hour=9, minute=30, second=0, microsecond=0, tzinfo=None)
+
+
+class LookupColumn(Column):
+    """A foreign key written in Excel by name (违法行为 → ViolationType, 专项行动 → Campaign).
+
+    `lookup_field` is the name attribute; targets with a `brigade` field are limited to the
+    importing brigade. `bind(brigade)` loads the name → id table once per import."""
+
+    def __init__(self, field, header=None, lookup_field="name"):
+        super().__init__(field, header)
+        self.lookup_field = lookup_field
+        self.target = field.related_model
+        self.scoped = any(f.name == "brigade" for f in self.target._meta.fields)
+        self._ids: dict[str, int] | None = None
+        self._names: dict[int, str] | None = None
+        self.default = None
+
+    def queryset(self, brigade):
+        qs = self.target._default_manager.all()
+        return qs.filter(brigade=brigade) if self.scoped else qs
+
+    def bind(self, brigade):
+        pairs = list(self.queryset(brigade).values_list(self.lookup_field, "pk"))
+        self._ids = {str(name): pk for name, pk in pairs}
+        self._names = {pk: str(name) for name, pk in pairs}
+
+    def convert(self, raw):
+        text = self.text(raw)
+        try:
+            return self._ids[text]
+        except KeyError:
+            where = "本大队的" if self.scoped else ""
+            raise CellError(f"「{text}」不在{where}{self.target._meta.verbose_name}名单中")
+
+    @property
+    def export_path(self) -> str:
+        return f"{self.name}__{self.lookup_field}"
+
+    def name_of(self, pk) -> str | None:
+        return None if pk is None else self._names.get(pk)
+
+    @property
+    def choices_for_template(self):
+        return list(self._names.values()) if self._names else None
+
+
+def column_for(field: models.Field) -> Column:
+    if isinstance(field, models.ForeignKey):
+        return LookupColumn(field)
+    if isinstance(field, models.DateTimeField):
+        return DateTimeColumn(field)
+    if isinstance(field, models.DateField):
+        return DateColumn(field)
+    if isinstance(field, models.DecimalField):
+        return DecimalColumn(field)
+    if isinstance(field, models.IntegerField) and not field.choices:
+        return IntegerColumn(field)
+    return Column(field)
+
+
+class LedgerForm(forms.ModelForm):
+    """Base form of every ledger. The brigade is set by the view, never by the user; foreign keys
+    to brigade-owned records only offer the user's brigade's records; the ledger key is unique
+    within the brigade (an import updates on the key, the form tells the clerk it is taken)."""
+
+    ledger: "Ledger"
+
+    def __init__(self, *args, brigade, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.brigade = brigade
+        for name, field in self.fields.items():
+            model_field = self._meta.model._meta.get_field(name)
+            if isinstance(model_field, models.ForeignKey) and any(
+                f.name == "brigade" for f in model_field.related_model._meta.fields
+            ):
+                field.queryset = field.queryset.filter(brigade=brigade)
+
+    def clean(self):
+        cleaned = super().clean()
+        key = self.ledger.key
+        if key and all(cleaned.get(k) not in (None, "") for k in key):
+            clash = (
+                self._meta.model._default_manager.filter(brigade=self.instance.brigade, **{k: cleaned[k] for k in key})
+                .exclude(pk=self.instance.pk)
+                .exists()
+            )
+            if clash:
+                self.add_error(key[0], f"本大队已有{self.ledger.key_header}相同的记录，请修改原记录")
+        return cleaned
+
+
+class Ledger:
+    """Declaration of one ledger. Subclass it in an app's `ledgers.py` and decorate with
+    `@register`. Everything else (URLs, views, import, export, commands) is derived."""
+
+    kind: str  # the name on the command line and in URLs (domain.md §2)
+    model: type[models.Model]
+    fields: Sequence[str]  # model fields in Excel column order; header = verbose_name
+    key: Sequence[str] = ()  # fields that identify a record within its brigade; () = whole row
+    key_optional: bool = False  # the key counts only when filled (calls, complaints)
+    date_field: str | None = None  # the date that places a record in a year (None: not yearly)
+    list_display: Sequence[str] = ()  # defaults to the first six fields
+    filters: Sequence[str] = ()  # choice fields offered as list filters (the year always is)
+    search: Sequence[str] = ()  # text fields searched by the list's search box
+    personal_data: bool = False  # person-level data leaders must not see (the roster)
+    icon: str = ""
+
+    @property
+    def title(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def app_label(self) -> str:
+        return self.model._meta.app_label
+
+    @cached_property
+    def columns(self) -> list[Column]:
+        return [column_for(self.model._meta.get_field(name)) for name in self.fields]
+
+    @property
+    def key_header(self) -> str:
+        """The key as the user knows it: its Excel headers, e.g. 行动名称+开始日期."""
+        return "+".join(self.column(k).header for k in self.key)
+
+    def column(self, name) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @cached_property
+    def display_columns(self) -> list[Column]:
+        names = self.list_display or list(self.fields)[:6]
+        return [self.column(n) for n in names]
+
+    def columns_for(self, brigade) -> list[Column]:
+        """The columns with their name tables loaded for `brigade` (fresh copies: thread-safe)."""
+        bound = []
+        for col in self.columns:
+            if isinstance(col, LookupColumn):
+                col = copy.copy(col)
+                col.bind(brigade)
+            bound.append(col)
+        return bound
+
+    def queryset(self):
+        qs = self.model._default_manager.all()
+        related = [c.name for c in self.columns if isinstance(c, LookupColumn)]
+        return qs.select_related("brigade", *related)
+
+    @cached_property
+    def form_class(self):
+        widgets = {}
+        for col in self.columns:
+            if isinstance(col, DateTimeColumn):
+                widgets[col.name] = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            elif isinstance(col, DateColumn):
+                widgets[col.name] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            elif isinstance(col.field, models.TextField):
+                widgets[col.name] = forms.Textarea(attrs={"rows": 3})
+        form = forms.modelform_factory(self.model, form=LedgerForm, fields=list(self.fields), widgets=widgets)
+        form.ledger = self
+        return form
+
+    def __repr__(self):
+        return f"<Ledger {self.kind}>"
+
+
+class LedgerRegistry:
+    def __init__(self):
+        self._ledgers: dict[str, Ledger] = {}
+
+    def register(self, ledger_cls):
+        ledger = ledger_cls()
+        if ledger.kind in self._ledgers:
+            raise ValueError(f"ledger {ledger.kind!r} registered twice")
+        self._ledgers[ledger.kind] = ledger
+        return ledger_cls
+
+    def get(self, kind) -> Ledger:
+        return self._ledgers[kind]
+
+    def all(self) -> list[Ledger]:
+        order = {k: i for i, k in enumerate(KIND_ORDER)}
+        return sorted(self._ledgers.values(), key=lambda lg: order.get(lg.kind, len(order)))
+
+    def for_model(self, model) -> Ledger | None:
+        return next((lg for lg in self._ledgers.values() if lg.model is model), None)
+
+
+registry = LedgerRegistry()
+register = registry.register

@@ -1,0 +1,60 @@
+"""The list filters of a ledger, built from its declaration with django-filter: year, period,
+each declared choice field, a search box over the declared text fields, sorting, and for
+detachment users the brigade."""
+
+from functools import cache, reduce
+from operator import or_
+
+import django_filters
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from brigade.access import visible_brigades
+
+
+def _visible_brigades(request):
+    return visible_brigades(request.user) if request else None
+
+
+def _year_choices():
+    this_year = timezone.localdate().year
+    return [(y, f"{y}年") for y in range(this_year, this_year - 10, -1)]
+
+
+@cache
+def filterset_for(ledger):
+    model = ledger.model
+    attrs = {}
+    if ledger.date_field:
+        attrs["year"] = django_filters.TypedChoiceFilter(
+            field_name=f"{ledger.date_field}__year", label="年度", choices=_year_choices, coerce=int
+        )
+        attrs["period"] = django_filters.DateFromToRangeFilter(
+            field_name=ledger.date_field,
+            label=str(model._meta.get_field(ledger.date_field).verbose_name) + "范围",
+            widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        )
+    for name in ledger.filters:
+        field = model._meta.get_field(name)
+        if isinstance(field, models.ForeignKey):
+            attrs[name] = django_filters.ModelChoiceFilter(
+                field_name=name, label=field.verbose_name, queryset=field.related_model._default_manager.all()
+            )
+        else:
+            attrs[name] = django_filters.ChoiceFilter(field_name=name, label=field.verbose_name, choices=field.choices)
+    if ledger.search:
+
+        def search(queryset, _name, value):
+            terms = [Q(**{f"{f}__icontains": value.strip()}) for f in ledger.search]
+            return queryset.filter(reduce(or_, terms)) if value.strip() else queryset
+
+        attrs["q"] = django_filters.CharFilter(label="搜索", method=search)
+    attrs["brigade"] = django_filters.ModelChoiceFilter(label="大队", queryset=_visible_brigades)
+    attrs["o"] = django_filters.OrderingFilter(
+        fields=[(c.name, c.name) for c in ledger.display_columns],
+        field_labels={c.name: c.header for c in ledger.display_columns},
+        label="排序",
+    )
+    meta = type("Meta", (), {"model": model, "fields": []})
+    return type(f"{model.__name__}FilterSet", (django_filters.FilterSet,), {**attrs, "Meta": meta})

@@ -1,0 +1,270 @@
+"""Import of a ledger workbook: read, validate every cell with the model's own rules,
+de-duplicate by the ledger's key, and write every row or none.
+
+The file is processed in chunks so that memory does not grow with the file: a chunk is parsed
+and validated, matched against the records that already exist, and (when nothing has failed so
+far and this is not a dry run) written, all inside one transaction that is rolled back if any
+row anywhere is bad."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from brigade import rules
+from brigade.ledger import CellError, Ledger
+from brigade.ledger.xlsx import FileRefused, open_rows
+
+CHUNK_ROWS = 5000
+MAX_ERRORS_KEPT = 200
+MAX_SAMPLES = 10
+
+
+@dataclass
+class RowError:
+    row: int  # the row number Excel shows (the header is row 1)
+    column: str  # the column header, or "" when the row as a whole is at fault
+    message: str
+
+    def __str__(self):
+        where = f"第{self.row}行" + (f"「{self.column}」列" if self.column else "")
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    samples: list[tuple[int, str, list]] = field(default_factory=list)  # (row, 新增/更新, cells)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def add_error(self, row, column, message):
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(RowError(row, column, message))
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error_count": self.error_count,
+            "errors": [[e.row, e.column, e.message] for e in self.errors],
+            "samples": self.samples,
+            "written": self.written,
+        }
+
+
+def _map_headers(header, columns):
+    """Column index → Column, refusing unknown, missing and repeated headers by name."""
+    if not header:
+        raise FileRefused("文件为空：第1行应为表头")
+    names = [str(h).strip() if h is not None else "" for h in header]
+    while names and not names[-1]:
+        names.pop()
+    by_header = {c.header: c for c in columns}
+    seen, unknown, repeated = {}, [], []
+    for i, name in enumerate(names):
+        if not name:
+            continue
+        if name not in by_header:
+            unknown.append(name)
+        elif name in seen:
+            repeated.append(name)
+        else:
+            seen[name] = i
+    missing = [c.header for c in columns if c.header not in seen]
+    problems = []
+    if unknown:
+        problems.append("无法识别的列：" + "、".join(unknown))
+    if missing:
+        problems.append("缺少的列：" + "、".join(missing))
+    if repeated:
+        problems.append("重复的列：" + "、".join(repeated))
+    if problems:
+        expected = "、".join(c.header for c in columns)
+        raise FileRefused("表头不符合本台账模板。" + "；".join(problems) + f"。应有的列：{expected}")
+    return [(seen[c.header], c) for c in columns]
+
+
+class _Existing:
+    """What the brigade already has, to tell new rows from updates and unchanged ones.
+
+    With a single-field key, existing records are looked up per chunk (one indexed query);
+    otherwise (composite keys, keyless ledgers — all small) they are loaded once."""
+
+    def __init__(self, ledger: Ledger, brigade, columns):
+        self.model = ledger.model
+        self.brigade = brigade
+        self.attnames = [c.attname for c in columns]
+        self.key_idx = [self.attnames.index(ledger.model._meta.get_field(k).attname) for k in ledger.key]
+        self.key_optional = ledger.key_optional
+        self.by_key: dict[tuple, tuple[int, int]] = {}  # key → (pk, hash of values)
+        self.by_hash: set[int] = set()  # keyless records, by the hash of all their values
+        self.per_chunk = len(self.key_idx) == 1
+        qs = self.model._default_manager.filter(brigade=brigade)
+        if not self.per_chunk:
+            self._load(qs)
+
+    def key_of(self, values) -> tuple | None:
+        if not self.key_idx:
+            return None
+        key = tuple(values[i] for i in self.key_idx)
+        if self.key_optional and all(k in (None, "") for k in key):
+            return None
+        return key
+
+    def _load(self, qs):
+        for pk, *values in qs.values_list("pk", *self.attnames).iterator(chunk_size=5000):
+            key = self.key_of(values)
+            if key is None:
+                self.by_hash.add(hash(tuple(values)))
+            else:
+                self.by_key[key] = (pk, hash(tuple(values)))
+
+    def prefetch(self, keys):
+        if self.per_chunk and keys:
+            self.by_key.clear()
+            field = self.attnames[self.key_idx[0]]
+            qs = self.model._default_manager.filter(brigade=self.brigade, **{f"{field}__in": [k[0] for k in keys]})
+            self._load(qs)
+
+
+def _parse_chunk(chunk, mapping, row_rules, result):
+    """Parse and validate rows; return [(row number, values)] of the good ones."""
+    good = []
+    for number, raw in chunk:
+        values, bad = [], False
+        for index, col in mapping:
+            try:
+                values.append(col.parse(raw[index] if index < len(raw) else None))
+            except CellError as e:
+                result.add_error(number, col.header, str(e))
+                values.append(None)
+                bad = True
+        if row_rules:
+            by_name = {col.attname: v for (_, col), v in zip(mapping, values, strict=True)}
+            for name, messages in rules.check_row(row_rules, by_name).items():
+                header = next(c.header for _, c in mapping if c.attname == name)
+                for message in messages:
+                    result.add_error(number, header, message)
+                bad = True
+        if not bad:
+            good.append((number, values))
+    return good
+
+
+def ledger_import(
+    *,
+    ledger: Ledger,
+    brigade,
+    source,
+    user=None,
+    dry_run: bool = False,
+    reason: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import `source` (path or binary file) into `ledger` for `brigade`. All rows or none:
+    with any bad row, nothing is written and `result.errors` names each row and column.
+    Raises FileRefused for a file that cannot be a ledger of this kind at all."""
+    rows = open_rows(source)
+    columns = ledger.columns_for(brigade)
+    mapping = _map_headers(next(rows, None), columns)
+    model = ledger.model
+    row_rules = getattr(model, "row_rules", ())
+    result = ImportResult(kind=ledger.kind)
+    attnames = [c.attname for c in columns]
+    first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
+    reason = reason or "Excel导入"
+    key_header = ledger.key_header
+
+    numbered = ((n, r) for n, r in enumerate(rows, start=2) if any(v not in (None, "") for v in r))
+    with transaction.atomic():
+        existing = _Existing(ledger, brigade, columns)
+        while chunk := list(islice(numbered, CHUNK_ROWS)):
+            result.rows += len(chunk)
+            good = _parse_chunk(chunk, mapping, row_rules, result)
+            keys = [existing.key_of(values) for _, values in good]
+            existing.prefetch([k for k in keys if k is not None])
+            to_create, to_update = [], []
+            for (number, values), key in zip(good, keys, strict=True):
+                fingerprint = hash(tuple(values))
+                if key is not None:
+                    if key in first_rows:
+                        result.add_error(number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）")
+                        continue
+                    first_rows[key] = number
+                    found = existing.by_key.get(key)
+                    if found is None:
+                        action = "新增"
+                    elif found[1] == fingerprint:
+                        result.unchanged += 1
+                        continue
+                    else:
+                        action = "更新"
+                else:
+                    if fingerprint in existing.by_hash:
+                        result.unchanged += 1
+                        continue
+                    existing.by_hash.add(fingerprint)
+                    found, action = None, "新增"
+                if found is None:
+                    to_create.append(model(brigade=brigade, **dict(zip(attnames, values, strict=True))))
+                    result.created += 1
+                else:
+                    to_update.append((found[0], values))
+                    result.updated += 1
+                if len(result.samples) < MAX_SAMPLES:
+                    cells = [_display(c.to_cell(c.name_of(v))) for c, v in zip(columns, values, strict=True)]
+                    result.samples.append((number, action, cells))
+            if result.ok and not dry_run:
+                _write(model, to_create, to_update, attnames, user, reason)
+            if progress:
+                progress(result.rows)
+        result.written = result.ok and not dry_run
+        if not result.written:
+            transaction.set_rollback(True)
+    return result
+
+
+def _write(model, to_create, to_update, attnames, user, reason):
+    if to_create:
+        bulk_create_with_history(
+            to_create, model, batch_size=1000, default_user=user, default_change_reason=reason
+        )
+    if to_update:
+        now = timezone.now()
+        records = model._default_manager.in_bulk([pk for pk, _ in to_update])
+        for pk, values in to_update:
+            record = records[pk]
+            for name, value in zip(attnames, values, strict=True):
+                setattr(record, name, value)
+            record.updated_at = now
+        bulk_update_with_history(
+            list(records.values()), model, [*attnames, "updated_at"], batch_size=1000,
+            default_user=user, default_change_reason=reason,
+        )  # fmt: skip
+
+
+def _display(cell):
+    """A cell as the preview shows it (JSON-safe: the preview is kept on the import job)."""
+    if cell is None:
+        return ""
+    if hasattr(cell, "strftime"):
+        return cell.strftime("%Y-%m-%d %H:%M" if hasattr(cell, "hour") else "%Y-%m-%d")
+    return str(cell)
+

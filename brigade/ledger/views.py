@@ -1,0 +1,309 @@
+"""The views every ledger shares. A ledger declaration is all they need: the URL's `kind`
+picks it, and list, detail, form, delete, history, restore, import and export follow."""
+
+import hashlib
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import generic
+from django_filters.views import FilterMixin
+
+from brigade import access
+from brigade.ledger import registry
+from brigade.ledger.exporter import ledger_export
+from brigade.ledger.filters import filterset_for
+from brigade.ledger.importer import ledger_import
+from brigade.ledger.xlsx import FileRefused, template_workbook
+from brigade.models import ImportJob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+class LedgerMixin:
+    """Resolves the ledger from the URL, scopes records to the user's brigade (another
+    brigade's record is a 404) and checks the role's permission (a 403)."""
+
+    action = access.READ
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.ledger = registry.get(kwargs["kind"])
+        except KeyError:
+            raise Http404("没有这个台账")
+        self.model = self.ledger.model
+        if "pk" in kwargs:
+            self.object = access.get_scoped_or_404(self.ledger.queryset(), request.user, pk=kwargs["pk"])
+        access.require(request.user, self.action, self.model)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.object
+
+    def get_queryset(self):
+        return access.scope(self.ledger.queryset(), self.request.user)
+
+    def url(self, name, **kwargs):
+        return reverse(f"ledger:{name}", kwargs={"kind": self.ledger.kind, **kwargs})
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            ledger=self.ledger,
+            can_add=access.can(user, access.ADD, self.model),
+            can_change=access.can(user, access.CHANGE, self.model),
+            can_delete=access.can(user, access.DELETE, self.model),
+            can_restore=access.has_role_perm(user, "restore_record"),
+            **kwargs,
+        )
+
+
+class LedgerListView(LedgerMixin, FilterMixin, generic.ListView):
+    template_name = "ledger/list.html"
+    paginate_by = 50
+
+    def get_filterset_class(self):
+        return filterset_for(self.ledger)
+
+    def get_queryset(self):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        qs = super().get_queryset()
+        return self.filterset.filter_queryset(qs) if self.filterset.is_valid() else qs.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(filter=self.filterset, **kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+        columns = self.ledger.display_columns
+        context["rows"] = [(obj, [_cell(obj, c) for c in columns]) for obj in context["object_list"]]
+        return context
+
+
+def _cell(obj, column):
+    """A record's value as a page shows it."""
+    return getattr(obj, column.name)
+
+
+class LedgerDetailView(LedgerMixin, generic.DetailView):
+    template_name = "ledger/detail.html"
+
+    def get_context_data(self, **kwargs):
+        fields = [(c.header, _cell(self.object, c)) for c in self.ledger.columns]
+        return super().get_context_data(fields=fields, history=_history(self.object), **kwargs)
+
+
+class LedgerHistoryView(LedgerDetailView):
+    template_name = "ledger/history.html"
+
+
+def _history(obj):
+    """Each version of a record, newest first, with who changed what from what to what."""
+    labels = {c.attname: c.header for c in registry.for_model(type(obj)).columns}
+    labels |= {c.name: c.header for c in registry.for_model(type(obj)).columns}
+    versions = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    entries = []
+    for newer, older in zip(versions, versions[1:] + [None], strict=True):
+        changes = []
+        if older is not None and newer.history_type == "~":
+            delta = newer.diff_against(older, excluded_fields=["updated_at", "created_at"])
+            changes = [(labels.get(c.field, c.field), c.old, c.new) for c in delta.changes]
+        entries.append({"version": newer, "changes": changes})
+    return entries
+
+
+class LedgerFormMixin(LedgerMixin):
+    template_name = "ledger/form.html"
+
+    def get_form_class(self):
+        return self.ledger.form_class
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        brigade = self.object.brigade if getattr(self, "object", None) else self.request.user.brigade
+        return kwargs | {"brigade": brigade}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
+        return response
+
+    def get_success_url(self):
+        return self.url("detail", pk=self.object.pk)
+
+
+class LedgerCreateView(LedgerFormMixin, generic.CreateView):
+    action = access.ADD
+
+
+class LedgerUpdateView(LedgerFormMixin, generic.UpdateView):
+    action = access.CHANGE
+
+
+class LedgerDeleteView(LedgerMixin, generic.DeleteView):
+    action = access.DELETE
+    template_name = "ledger/confirm_delete.html"
+
+    def form_valid(self, form):
+        label = str(self.object)
+        self.object.delete()
+        messages.success(self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。")
+        return redirect(self.url("list"))
+
+
+class DeletedListView(LedgerMixin, generic.ListView):
+    """Records deleted from this ledger, from their history, for a legal officer to restore."""
+
+    template_name = "ledger/deleted.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        history = self.model.history.model
+        live = self.model._default_manager.values("pk")
+        deleted = history.objects.filter(history_type="-").exclude(**{f"{self.model._meta.pk.attname}__in": live})
+        return access.scope(deleted, self.request.user).select_related("history_user").order_by("-history_date")
+
+
+class RestoreView(LedgerMixin, generic.View):
+    http_method_names = ["post"]
+
+    def post(self, request, kind, history_id):
+        if not access.has_role_perm(request.user, "restore_record"):
+            raise PermissionDenied("只有法制员或管理员可以恢复记录")
+        history = self.model.history.model
+        version = access.get_scoped_or_404(history.objects.filter(history_type="-"), request.user, pk=history_id)
+        if self.model._default_manager.filter(pk=version.instance.pk).exists():
+            messages.info(request, "该记录已经恢复过了")
+        else:
+            record = version.instance
+            record._change_reason = f"从删除记录恢复（{version.history_date:%Y-%m-%d %H:%M}删除）"
+            record.save()
+            messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
+        return redirect(self.url("list"))
+
+
+class ExportView(LedgerListView):
+    paginate_by = None
+
+    def get(self, request, *args, **kwargs):
+        qs = self.get_queryset()
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return xlsx_response(ledger_export(ledger=self.ledger, queryset=qs), f"{self.ledger.title}-{stamp}.xlsx")
+
+
+class TemplateDownloadView(LedgerMixin, generic.View):
+    action = access.ADD
+
+    def get(self, request, *args, **kwargs):
+        content = template_workbook(self.ledger, request.user.brigade)
+        return xlsx_response(content, f"{self.ledger.title}-导入模板.xlsx")
+
+
+class ImportView(LedgerMixin, generic.TemplateView):
+    """Upload → a dry run that lists every bad cell, or what will be created and updated."""
+
+    action = access.ADD
+    template_name = "ledger/import.html"
+
+    def post(self, request, *args, **kwargs):
+        upload = request.FILES.get("file")
+        error = _check_upload(upload)
+        if error:
+            return self.render_to_response(self.get_context_data(error=error))
+        content = upload.read()
+        job = ImportJob(
+            brigade=request.user.brigade,
+            user=request.user,
+            kind=self.ledger.kind,
+            filename=upload.name,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+        )
+        job.file.save(f"{job.sha256[:16]}.xlsx", ContentFile(content), save=False)
+        try:
+            with job.file.open("rb") as fh:
+                result = ledger_import(ledger=self.ledger, brigade=job.brigade, source=fh, dry_run=True)
+        except FileRefused as e:
+            job.file.delete(save=False)
+            return self.render_to_response(self.get_context_data(error=str(e)))
+        job.rows = result.rows
+        job.result = result.as_dict()
+        job.status = ImportJob.Status.PREVIEW if result.ok else ImportJob.Status.REFUSED
+        job.save()
+        return redirect(self.url("import_preview", job_id=job.pk))
+
+
+def _check_upload(upload) -> str | None:
+    if upload is None:
+        return "请选择要导入的 .xlsx 文件"
+    if not upload.name.lower().endswith(".xlsx"):
+        return f"「{upload.name}」不是 .xlsx 文件。请用 Excel 或 WPS 另存为 .xlsx（Excel 工作簿）后再导入"
+    limit = settings.IMPORT_MAX_MB
+    if upload.size > limit * 1024 * 1024:
+        return f"文件太大（{upload.size / 1024 / 1024:.1f} MB），单个文件不能超过 {limit} MB"
+    return None
+
+
+class ImportJobMixin(LedgerMixin):
+    action = access.ADD
+
+    def dispatch(self, request, *args, **kwargs):
+        self.job = get_object_or_404(
+            ImportJob, pk=kwargs["job_id"], kind=kwargs["kind"], brigade_id=request.user.brigade_id
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImportPreviewView(ImportJobMixin, generic.TemplateView):
+    template_name = "ledger/import_preview.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(job=self.job, result=self.job.result, **kwargs)
+
+
+class ImportConfirmView(ImportJobMixin, generic.View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        job = self.job
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != ImportJob.Status.PREVIEW:
+                messages.warning(request, f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
+                return redirect(self.url("import_preview", job_id=job.pk))
+            job.status = ImportJob.Status.RUNNING
+            job.save(update_fields=["status"])
+        try:
+            with job.file.open("rb") as fh:
+                result = ledger_import(
+                    ledger=self.ledger, brigade=job.brigade, source=fh, user=request.user,
+                    reason=f"Excel导入：{job.filename}",
+                )  # fmt: skip
+        except FileRefused as e:
+            result, job.message = None, str(e)
+        job.finished_at = timezone.now()
+        if result is not None:
+            job.rows, job.result = result.rows, result.as_dict()
+        job.status = ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
+        job.save()
+        if job.status == ImportJob.Status.DONE:
+            job.file.delete(save=True)
+            messages.success(
+                request, f"导入完成：新增{result.created}条，更新{result.updated}条，未变化{result.unchanged}条"
+            )
+            return redirect(self.url("list"))
+        messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
+        return redirect(self.url("import_preview", job_id=job.pk))

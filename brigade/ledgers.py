@@ -1,0 +1,48 @@
+"""The four ledgers that describe the brigade itself (domain.md §2, brigade/)."""
+
+from brigade.ledger import Ledger, register
+from brigade.models import Meeting, Officer, Regulation, Training
+
+
+@register
+class TrainingLedger(Ledger):
+    kind = "training"
+    model = Training
+    fields = ["date", "name", "kind", "mode", "attendees", "hours", "content"]
+    date_field = "date"
+    filters = ["kind", "mode"]
+    search = ["name", "content"]
+
+
+@register
+class MeetingLedger(Ledger):
+    kind = "meetings"
+    model = Meeting
+    fields = ["date", "name", "kind", "chair", "topics"]
+    date_field = "date"
+    filters = ["kind"]
+    search = ["name", "chair", "topics"]
+
+
+@register
+class RegulationLedger(Ledger):
+    kind = "regulations"
+    model = Regulation
+    fields = ["name", "date", "category", "status"]
+    key = ["name"]
+    date_field = "date"
+    filters = ["category", "status"]
+    search = ["name"]
+
+
+@register
+class OfficerLedger(Ledger):
+    kind = "officers"
+    model = Officer
+    fields = ["badge_no", "name", "category", "birth_date", "unit", "qualification", "is_legal_officer", "status"]
+    key = ["badge_no"]
+    # The roster is not a record of one year's work: no year filter, and no locked year freezes it.
+    date_field = None
+    filters = ["category", "qualification", "is_legal_officer", "status"]
+    search = ["badge_no", "name", "unit"]
+    personal_data = True

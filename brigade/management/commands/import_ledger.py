@@ -1,0 +1,49 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from brigade.ledger import registry
+from brigade.ledger.importer import ledger_import
+from brigade.ledger.xlsx import FileRefused
+from brigade.models import Brigade
+
+
+class Command(BaseCommand):
+    help = "从 .xlsx 导入一个台账。任何一行有错都不写入，并列出每个错误的行和列。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", nargs="?", help="台账名称，见 --list")
+        parser.add_argument("file", nargs="?", help=".xlsx 文件")
+        parser.add_argument("--brigade", help="大队代码")
+        parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+        parser.add_argument("--list", action="store_true", help="列出所有台账及其列")
+
+    def handle(self, *args, kind, file, brigade, dry_run, list, **options):
+        if list:
+            for ledger in registry.all():
+                key = f"  键：{ledger.key_header}" if ledger.key else ""
+                self.stdout.write(f"{ledger.kind:<12} {ledger.title}{key}")
+                self.stdout.write("             " + "、".join(c.header + ("*" if c.required else "") for c in ledger.columns))
+            return
+        if not (kind and file and brigade):
+            raise CommandError("用法：import_ledger KIND FILE --brigade CODE [--dry-run]，或 import_ledger --list")
+        try:
+            ledger = registry.get(kind)
+        except KeyError:
+            raise CommandError(f"没有台账 {kind}，可用：{', '.join(lg.kind for lg in registry.all())}")
+        try:
+            target = Brigade.objects.get(code=brigade)
+        except Brigade.DoesNotExist:
+            raise CommandError(f"没有代码为 {brigade} 的大队")
+        try:
+            result = ledger_import(ledger=ledger, brigade=target, source=file, dry_run=dry_run, reason=f"命令行导入：{file}")
+        except FileRefused as e:
+            raise CommandError(str(e))
+        except FileNotFoundError:
+            raise CommandError(f"找不到文件 {file}")
+        for error in result.errors:
+            self.stderr.write(str(error))
+        if result.error_count > len(result.errors):
+            self.stderr.write(f"……另有 {result.error_count - len(result.errors)} 处错误未列出")
+        summary = f"{result.rows}行：新增{result.created}，更新{result.updated}，未变化{result.unchanged}，错误{result.error_count}"
+        if not result.ok:
+            raise CommandError(f"文件有错误，没有写入任何记录。{summary}")
+        self.stdout.write(("检查通过（未写入）：" if dry_run else "导入完成：") + summary)

@@ -1,0 +1,265 @@
+"""The organisation (brigades, units, users and their roles), the base every ledger record
+shares, and the four ledgers that describe the brigade itself."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from brigade import rules
+
+
+class Brigade(models.Model):
+    code = models.SlugField("代码", max_length=32, unique=True, help_text="命令行和导入时使用的简短代码，如 shuangpai")
+    name = models.CharField("全称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    superior = models.CharField("主送机关", max_length=100, blank=True, help_text="如：中共双牌县委")
+    doc_prefix = models.CharField("发文机关代字", max_length=30, blank=True, help_text="如：淄公交川政")
+    signer = models.CharField("默认签发人", max_length=30, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级支队", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位（大队/支队）"
+        ordering = ["code"]
+        # Brigade-wide permissions that belong to no single ledger; roles.py hands them out.
+        permissions = [
+            ("restore_record", "从历史中恢复已删除的记录"),
+            ("unlock_year", "解锁已定稿年度的台账"),
+            ("manage_report", "起草、编辑、定稿年度报告"),
+            ("view_report", "查看和下载年度报告"),
+            ("view_dashboard", "查看领导驾驶舱"),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Unit(models.Model):
+    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="units")
+    name = models.CharField("名称", max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "中队"
+        ordering = ["brigade", "name"]
+        constraints = [models.UniqueConstraint(fields=["brigade", "name"], name="unit_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", "录入员"
+    LEGAL = "legal", "法制员"
+    LEADER = "leader", "领导"
+    ADMIN = "admin", "管理员"
+
+
+class User(AbstractUser):
+    """A person who logs in. Their brigade scopes everything they see; their role is also a
+    Django group that carries the real permissions (see brigade/roles.py)."""
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.CLERK)
+    is_detachment = models.BooleanField(
+        "支队级用户", default=False, help_text="可查看本支队所辖各大队的数据和报告，不能修改"
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class LedgerRecord(models.Model):
+    """What every ledger record shares: its brigade, its audit history and its row rules.
+
+    `row_rules` are the cross-field rules (end ≥ start, 整改 ≤ 发现 …). They are declared once
+    on the model and run by `clean()` for forms and by the importer for every row alike."""
+
+    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    row_rules: tuple = ()
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        errors = rules.check_row(self.row_rules, self.__dict__)
+        if errors:
+            raise ValidationError(errors)
+
+
+# ── The four ledgers of the brigade itself ────────────────────────────────────────────────────
+
+
+class Training(LedgerRecord):
+    class Kind(models.TextChoices):
+        LEADERS = "领导班子集中学法"
+        ALL = "全警培训"
+        TOPIC = "专题学法"
+        DRILL = "岗位练兵"
+        EXAM = "执法资格考试"
+        LECTURE = "法治讲座"
+
+    class Mode(models.TextChoices):
+        OFFLINE = "线下"
+        ONLINE = "线上"
+        MIXED = "线上线下结合"
+
+    date = models.DateField("日期", validators=[rules.not_in_future])
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    mode = models.CharField("形式", max_length=10, choices=Mode.choices)
+    attendees = models.PositiveIntegerField("参加人数", validators=[MinValueValidator(1)])
+    hours = models.DecimalField(
+        "学时", max_digits=6, decimal_places=1, null=True, blank=True, validators=[rules.positive]
+    )
+    content = models.TextField("学习内容", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学法培训"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["brigade", "date"])]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class Meeting(LedgerRecord):
+    class Kind(models.TextChoices):
+        PARTY = "党委会"
+        RULE_OF_LAW = "法治建设专题会议"
+        SUPERVISION = "执法监督委员会会议"
+        RETREAT = "务虚会"
+        CASE = "案件会商会"
+
+    date = models.DateField("日期", validators=[rules.not_in_future])
+    name = models.CharField("会议名称", max_length=200)
+    kind = models.CharField("会议类型", max_length=20, choices=Kind.choices)
+    chair = models.CharField("主持人", max_length=30, blank=True)
+    topics = models.TextField("研究事项", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会议"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["brigade", "date"])]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class Regulation(LedgerRecord):
+    class Category(models.TextChoices):
+        ENFORCEMENT = "执法规范"
+        SUPERVISION = "监督管理"
+        TEAM = "队伍管理"
+        OTHER = "其他"
+
+    class Status(models.TextChoices):
+        NEW = "新建"
+        REVISED = "修订"
+        REPEALED = "废止"
+
+    name = models.CharField("制度名称", max_length=200)
+    date = models.DateField("发布日期", validators=[rules.not_in_future])
+    category = models.CharField("类别", max_length=10, choices=Category.choices)
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "制度建设"
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["brigade", "name"], name="regulation_unique_name")]
+
+    def __str__(self):
+        return f"《{self.name}》"
+
+
+class Officer(LedgerRecord):
+    class Category(models.TextChoices):
+        POLICE = "民警"
+        AUXILIARY = "辅警"
+        WORKER = "工勤人员"
+
+    class Qualification(models.TextChoices):
+        BASIC = "基本级"
+        MIDDLE = "中级"
+        HIGH = "高级"
+        NONE = "无"
+
+    class YesNo(models.TextChoices):
+        YES = "是"
+        NO = "否"
+
+    class Status(models.TextChoices):
+        ACTIVE = "在职"
+        SECONDED = "借调"
+        RETIRED = "退休"
+        LEFT = "离职"
+
+    badge_no = models.CharField("警号", max_length=20)
+    name = models.CharField("姓名", max_length=30)
+    category = models.CharField("人员类别", max_length=10, choices=Category.choices)
+    birth_date = models.DateField("出生日期", null=True, blank=True, validators=[rules.not_in_future])
+    unit = models.CharField("所在单位", max_length=50, blank=True)
+    qualification = models.CharField(
+        "执法资格等级", max_length=10, choices=Qualification.choices, default=Qualification.NONE
+    )
+    is_legal_officer = models.CharField("是否法制员", max_length=2, choices=YesNo.choices, default=YesNo.NO)
+    status = models.CharField("在职状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "队伍花名册"
+        ordering = ["badge_no"]
+        constraints = [models.UniqueConstraint(fields=["brigade", "badge_no"], name="officer_unique_badge")]
+
+    def __str__(self):
+        return f"{self.name}（{self.badge_no}）"
+
+
+class ImportJob(models.Model):
+    """One uploaded ledger file: its preview, its confirmation and its outcome. Kept as the
+    audit of who imported what; the uploaded file stays until the job is confirmed or dropped."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "待确认"
+        REFUSED = "refused", "有错误，未导入"
+        RUNNING = "running", "正在导入"
+        DONE = "done", "已导入"
+        FAILED = "failed", "导入失败，未写入"
+
+    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField("台账", max_length=20)
+    filename = models.CharField("文件名", max_length=255)
+    file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.PositiveIntegerField("已处理行数", default=0)
+    result = models.JSONField("结果", default=dict, blank=True)
+    message = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename}（{self.get_status_display()}）"

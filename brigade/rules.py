@@ -1,0 +1,73 @@
+"""Validation rules, each written once.
+
+Field rules are Django validators on the model field: ModelForm runs them for the browser and
+the importer runs the same callables for every cell. Row rules compare two fields of one record;
+`LedgerRecord.clean()` and the importer both run them through `check_row`."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+
+def not_in_future(value):
+    """Dates and date-times of things that happened cannot lie after today."""
+    if value is None:
+        return
+    if isinstance(value, datetime.datetime):
+        if value > timezone.now():
+            raise ValidationError("不能晚于当前时间", code="future")
+    elif value > timezone.localdate():
+        raise ValidationError("不能晚于今天", code="future")
+
+
+def positive(value):
+    if value is not None and value <= 0:
+        raise ValidationError("必须大于0", code="positive")
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """`field` (a later date) must not lie before `other` (the earlier one)."""
+
+    field: str
+    other: str
+    message: str
+
+    def __call__(self, row):
+        a, b = row.get(self.field), row.get(self.other)
+        if a is not None and b is not None and _as_date(a) < _as_date(b):
+            return self.field, self.message
+        return None
+
+
+@dataclass(frozen=True)
+class NotMore:
+    """`field` must not exceed `other` (整改 ≤ 发现, 合格 ≤ 检查)."""
+
+    field: str
+    other: str
+    message: str
+
+    def __call__(self, row):
+        a, b = row.get(self.field), row.get(self.other)
+        if a is not None and b is not None and a > b:
+            return self.field, self.message
+        return None
+
+
+def check_row(row_rules, row) -> dict[str, list[str]]:
+    """Run a model's row rules over a mapping of field → value; return field → messages."""
+    errors: dict[str, list[str]] = {}
+    for rule in row_rules:
+        hit = rule(row)
+        if hit:
+            errors.setdefault(hit[0], []).append(hit[1])
+    return errors
