@@ -1,7 +1,12 @@
 from brigade import access
 from brigade.ledger import registry
 
-APP_TITLES = {"enforcement": "执法办案", "mediation": "事故与矛盾化解", "publicity": "普法宣传", "brigade": "队伍建设"}
+APP_TITLES = {
+    "enforcement": "执法办案",
+    "mediation": "事故与矛盾化解",
+    "publicity": "普法宣传",
+    "brigade": "队伍建设",
+}
 
 
 def visible_ledgers(user):

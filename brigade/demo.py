@@ -5,7 +5,9 @@ import random
 
 from brigade.models import Meeting, Officer, Regulation, Training, Unit
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华文斌波宇浩凯健俊帆鹏辉林峰"
 LAWS = [
     "《中华人民共和国道路交通安全法》", "《中华人民共和国行政处罚法》", "《中华人民共和国行政强制法》",
@@ -68,7 +70,14 @@ def populate(*, brigade, years, today, rng, save):
     rng.shuffle(reg_pool)
     for n, year in enumerate(years):
         scale = 1.0 + 0.15 * n
-        kinds = [("领导班子集中学法", 12), ("全警培训", 6), ("专题学法", 8), ("岗位练兵", 10), ("执法资格考试", 1), ("法治讲座", 3)]
+        kinds = [
+            ("领导班子集中学法", 12),
+            ("全警培训", 6),
+            ("专题学法", 8),
+            ("岗位练兵", 10),
+            ("执法资格考试", 1),
+            ("法治讲座", 3),
+        ]
         for kind, count in kinds:
             for _ in range(max(1, round(count * scale * rng.uniform(0.8, 1.2)))):
                 law = rng.choice(LAWS)
@@ -80,7 +89,13 @@ def populate(*, brigade, years, today, rng, save):
                         hours=rng.choice([1, 1.5, 2, 3, 4]), content=f"学习{law}及相关配套规定",
                     )
                 )  # fmt: skip
-        for kind, count in [("党委会", 24), ("法治建设专题会议", 4), ("执法监督委员会会议", 4), ("务虚会", 2), ("案件会商会", 10)]:
+        for kind, count in [
+            ("党委会", 24),
+            ("法治建设专题会议", 4),
+            ("执法监督委员会会议", 4),
+            ("务虚会", 2),
+            ("案件会商会", 10),
+        ]:
             for _ in range(max(1, round(count * rng.uniform(0.8, 1.2)))):
                 meetings.append(
                     Meeting(

@@ -39,7 +39,16 @@ class RegulationLedger(Ledger):
 class OfficerLedger(Ledger):
     kind = "officers"
     model = Officer
-    fields = ["badge_no", "name", "category", "birth_date", "unit", "qualification", "is_legal_officer", "status"]
+    fields = [
+        "badge_no",
+        "name",
+        "category",
+        "birth_date",
+        "unit",
+        "qualification",
+        "is_legal_officer",
+        "status",
+    ]
     key = ["badge_no"]
     # The roster is not a record of one year's work: no year filter, and no locked year freezes it.
     date_field = None

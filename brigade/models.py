@@ -11,14 +11,21 @@ from brigade import rules
 
 
 class Brigade(models.Model):
-    code = models.SlugField("代码", max_length=32, unique=True, help_text="命令行和导入时使用的简短代码，如 shuangpai")
+    code = models.SlugField(
+        "代码", max_length=32, unique=True, help_text="命令行和导入时使用的简短代码，如 shuangpai"
+    )
     name = models.CharField("全称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=50, blank=True)
     superior = models.CharField("主送机关", max_length=100, blank=True, help_text="如：中共双牌县委")
     doc_prefix = models.CharField("发文机关代字", max_length=30, blank=True, help_text="如：淄公交川政")
     signer = models.CharField("默认签发人", max_length=30, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name="上级支队", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="上级支队",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     history = HistoricalRecords()
 
@@ -39,7 +46,9 @@ class Brigade(models.Model):
 
 
 class Unit(models.Model):
-    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="units")
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="units"
+    )
     name = models.CharField("名称", max_length=50)
     history = HistoricalRecords()
 
@@ -64,7 +73,12 @@ class User(AbstractUser):
     Django group that carries the real permissions (see brigade/roles.py)."""
 
     brigade = models.ForeignKey(
-        Brigade, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Brigade,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.CLERK)
     is_detachment = models.BooleanField(
@@ -244,7 +258,9 @@ class ImportJob(models.Model):
         FAILED = "failed", "导入失败，未写入"
 
     brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField("台账", max_length=20)
     filename = models.CharField("文件名", max_length=255)
     file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)

@@ -16,7 +16,12 @@ def brigade_upsert(
     brigade = Brigade.objects.filter(code=code).first() or Brigade(code=code)
     created = brigade.pk is None
     brigade.name = name
-    for attr, value in [("short_name", short_name), ("superior", superior), ("doc_prefix", doc_prefix), ("signer", signer)]:
+    for attr, value in [
+        ("short_name", short_name),
+        ("superior", superior),
+        ("doc_prefix", doc_prefix),
+        ("signer", signer),
+    ]:
         if value is not None:
             setattr(brigade, attr, value)
     if parent_code is not None:

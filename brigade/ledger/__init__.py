@@ -282,7 +282,9 @@ class LedgerForm(forms.ModelForm):
         key = self.ledger.key
         if key and all(cleaned.get(k) not in (None, "") for k in key):
             clash = (
-                self._meta.model._default_manager.filter(brigade=self.instance.brigade, **{k: cleaned[k] for k in key})
+                self._meta.model._default_manager.filter(
+                    brigade=self.instance.brigade, **{k: cleaned[k] for k in key}
+                )
                 .exclude(pk=self.instance.pk)
                 .exists()
             )
@@ -352,7 +354,9 @@ class Ledger:
         widgets = {}
         for col in self.columns:
             if isinstance(col, DateTimeColumn):
-                widgets[col.name] = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+                widgets[col.name] = forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                )
             elif isinstance(col, DateColumn):
                 widgets[col.name] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             elif isinstance(col.field, models.TextField):

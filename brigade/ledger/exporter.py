@@ -10,6 +10,8 @@ def ledger_export(*, ledger: Ledger, queryset) -> bytes:
     paths = [c.export_path for c in columns]
     rows = (
         [c.to_cell(v) for c, v in zip(columns, values, strict=True)]
-        for values in queryset.order_by(*ledger.model._meta.ordering).values_list(*paths).iterator(chunk_size=5000)
+        for values in queryset.order_by(*ledger.model._meta.ordering)
+        .values_list(*paths)
+        .iterator(chunk_size=5000)
     )
     return write_workbook(ledger.title, columns, rows)

@@ -42,7 +42,9 @@ def filterset_for(ledger):
                 field_name=name, label=field.verbose_name, queryset=field.related_model._default_manager.all()
             )
         else:
-            attrs[name] = django_filters.ChoiceFilter(field_name=name, label=field.verbose_name, choices=field.choices)
+            attrs[name] = django_filters.ChoiceFilter(
+                field_name=name, label=field.verbose_name, choices=field.choices
+            )
     if ledger.search:
 
         def search(queryset, _name, value):

@@ -140,7 +140,9 @@ class _Existing:
         if self.per_chunk and keys:
             self.by_key.clear()
             field = self.attnames[self.key_idx[0]]
-            qs = self.model._default_manager.filter(brigade=self.brigade, **{f"{field}__in": [k[0] for k in keys]})
+            qs = self.model._default_manager.filter(
+                brigade=self.brigade, **{f"{field}__in": [k[0] for k in keys]}
+            )
             self._load(qs)
 
 
@@ -205,7 +207,9 @@ def ledger_import(
                 fingerprint = hash(tuple(values))
                 if key is not None:
                     if key in first_rows:
-                        result.add_error(number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）")
+                        result.add_error(
+                            number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）"
+                        )
                         continue
                     first_rows[key] = number
                     found = existing.by_key.get(key)
@@ -267,4 +271,3 @@ def _display(cell):
     if hasattr(cell, "strftime"):
         return cell.strftime("%Y-%m-%d %H:%M" if hasattr(cell, "hour") else "%Y-%m-%d")
     return str(cell)
-

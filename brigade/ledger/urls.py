@@ -12,7 +12,9 @@ urlpatterns = [
     path("<slug:kind>/import/", views.ImportView.as_view(), name="import"),
     path("<slug:kind>/import/template/", views.TemplateDownloadView.as_view(), name="import_template"),
     path("<slug:kind>/import/<int:job_id>/", views.ImportPreviewView.as_view(), name="import_preview"),
-    path("<slug:kind>/import/<int:job_id>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
+    path(
+        "<slug:kind>/import/<int:job_id>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"
+    ),
     path("<slug:kind>/deleted/", views.DeletedListView.as_view(), name="deleted"),
     path("<slug:kind>/deleted/<int:history_id>/restore/", views.RestoreView.as_view(), name="restore"),
     path("<slug:kind>/<int:pk>/", views.LedgerDetailView.as_view(), name="detail"),

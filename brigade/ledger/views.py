@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import generic
-from django_filters.views import FilterMixin
 
 from brigade import access
 from brigade.ledger import registry
@@ -71,17 +70,16 @@ class LedgerMixin:
         )
 
 
-class LedgerListView(LedgerMixin, FilterMixin, generic.ListView):
+class LedgerListView(LedgerMixin, generic.ListView):
     template_name = "ledger/list.html"
     paginate_by = 50
 
-    def get_filterset_class(self):
-        return filterset_for(self.ledger)
-
     def get_queryset(self):
-        self.filterset = self.get_filterset(self.get_filterset_class())
-        qs = super().get_queryset()
-        return self.filterset.filter_queryset(qs) if self.filterset.is_valid() else qs.none()
+        filterset_class = filterset_for(self.ledger)
+        self.filterset = filterset_class(
+            self.request.GET, queryset=super().get_queryset(), request=self.request
+        )
+        return self.filterset.qs  # an invalid filter value is shown on the form and ignored
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(filter=self.filterset, **kwargs)
@@ -160,7 +158,9 @@ class LedgerDeleteView(LedgerMixin, generic.DeleteView):
     def form_valid(self, form):
         label = str(self.object)
         self.object.delete()
-        messages.success(self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。")
+        messages.success(
+            self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。"
+        )
         return redirect(self.url("list"))
 
 
@@ -173,8 +173,12 @@ class DeletedListView(LedgerMixin, generic.ListView):
     def get_queryset(self):
         history = self.model.history.model
         live = self.model._default_manager.values("pk")
-        deleted = history.objects.filter(history_type="-").exclude(**{f"{self.model._meta.pk.attname}__in": live})
-        return access.scope(deleted, self.request.user).select_related("history_user").order_by("-history_date")
+        deleted = history.objects.filter(history_type="-").exclude(
+            **{f"{self.model._meta.pk.attname}__in": live}
+        )
+        return (
+            access.scope(deleted, self.request.user).select_related("history_user").order_by("-history_date")
+        )
 
 
 class RestoreView(LedgerMixin, generic.View):
@@ -184,7 +188,9 @@ class RestoreView(LedgerMixin, generic.View):
         if not access.has_role_perm(request.user, "restore_record"):
             raise PermissionDenied("只有法制员或管理员可以恢复记录")
         history = self.model.history.model
-        version = access.get_scoped_or_404(history.objects.filter(history_type="-"), request.user, pk=history_id)
+        version = access.get_scoped_or_404(
+            history.objects.filter(history_type="-"), request.user, pk=history_id
+        )
         if self.model._default_manager.filter(pk=version.instance.pk).exists():
             messages.info(request, "该记录已经恢复过了")
         else:
@@ -201,7 +207,9 @@ class ExportView(LedgerListView):
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(ledger_export(ledger=self.ledger, queryset=qs), f"{self.ledger.title}-{stamp}.xlsx")
+        return xlsx_response(
+            ledger_export(ledger=self.ledger, queryset=qs), f"{self.ledger.title}-{stamp}.xlsx"
+        )
 
 
 class TemplateDownloadView(LedgerMixin, generic.View):
@@ -297,12 +305,15 @@ class ImportConfirmView(ImportJobMixin, generic.View):
         job.finished_at = timezone.now()
         if result is not None:
             job.rows, job.result = result.rows, result.as_dict()
-        job.status = ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
+        job.status = (
+            ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
+        )
         job.save()
         if job.status == ImportJob.Status.DONE:
             job.file.delete(save=True)
             messages.success(
-                request, f"导入完成：新增{result.created}条，更新{result.updated}条，未变化{result.unchanged}条"
+                request,
+                f"导入完成：新增{result.created}条，更新{result.updated}条，未变化{result.unchanged}条",
             )
             return redirect(self.url("list"))
         messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))

@@ -31,12 +31,16 @@ def open_rows(source):
             head = source.read(4)
             source.seek(0)
             if head != XLSX_MAGIC:
-                raise FileRefused("文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入")
+                raise FileRefused(
+                    "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
+                )
             book = CalamineWorkbook.from_filelike(source)
         else:
             with open(source, "rb") as fh:
                 if fh.read(4) != XLSX_MAGIC:
-                    raise FileRefused("文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入")
+                    raise FileRefused(
+                        "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
+                    )
             book = CalamineWorkbook.from_path(str(source))
         if not book.sheet_names:
             raise FileRefused("工作簿中没有工作表")
@@ -80,36 +84,12 @@ def _row_cells(ws, columns, values):
     return cells
 
 
-def write_workbook(title: str, columns: list[Column], rows, *, validations: bool = False) -> bytes:
-    """A workbook with one sheet: the header row, then `rows` (iterables of cell values).
-    With `validations`, choice columns get drop-down lists (kept on a hidden sheet)."""
+def write_workbook(title: str, columns: list[Column], rows) -> bytes:
+    """A workbook with one sheet: the header row, then `rows` (iterables of cell values),
+    streamed through openpyxl's write-only mode so a large export stays small in memory."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    for i, col in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.header) * 2.4)
-    if validations:
-        lists = wb.create_sheet("选项")
-        lists.sheet_state = "hidden"
-        choice_cols = []
-        for i, col in enumerate(columns, start=1):
-            options = col.choices or (col.choices_for_template if isinstance(col, LookupColumn) else None)
-            if options:
-                choice_cols.append((i, col, options))
-        width = max((len(o) for _, _, o in choice_cols), default=0)
-        for r in range(width):
-            lists.append([(o[r] if r < len(o) else None) for _, _, o in choice_cols])
-        for n, (i, col, options) in enumerate(choice_cols, start=1):
-            letter = get_column_letter(n)
-            dv = DataValidation(
-                type="list",
-                formula1=f"{quote_sheetname('选项')}!${letter}$1:${letter}${len(options)}",
-                allow_blank=not col.required,
-                showErrorMessage=True,
-                errorTitle="不是可选值",
-                error=f"{col.header}只能从下拉列表中选择",
-            )
-            dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}100000")
-            ws.add_data_validation(dv)
+    _widths(ws, columns)
     ws.freeze_panes = "A2"
     ws.append(_header_cells(ws, columns))
     for values in rows:
@@ -117,6 +97,39 @@ def write_workbook(title: str, columns: list[Column], rows, *, validations: bool
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _widths(ws, columns):
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.header) * 2.4)
+
+
+def _choice_lists(wb, ws, columns):
+    """Drop-down lists for choice columns; the options live on a hidden sheet because Excel
+    caps an inline list at 255 characters."""
+    choice_cols = []
+    for i, col in enumerate(columns, start=1):
+        options = col.choices or (col.choices_for_template if isinstance(col, LookupColumn) else None)
+        if options:
+            choice_cols.append((i, col, options))
+    if not choice_cols:
+        return
+    lists = wb.create_sheet("选项")
+    lists.sheet_state = "hidden"
+    for n, (i, col, options) in enumerate(choice_cols, start=1):
+        for r, option in enumerate(options, start=1):
+            lists.cell(row=r, column=n, value=option)
+        letter = get_column_letter(n)
+        dv = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname('选项')}!${letter}$1:${letter}${len(options)}",
+            allow_blank=not col.required,
+            showErrorMessage=True,
+            errorTitle="不是可选值",
+            error=f"{col.header}只能从下拉列表中选择",
+        )
+        dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}1048576")
+        ws.add_data_validation(dv)
 
 
 def template_workbook(ledger, brigade) -> bytes:
@@ -128,5 +141,14 @@ def template_workbook(ledger, brigade) -> bytes:
             example.append((col.choices_for_template or [None])[0])
         else:
             example.append(col.example() if col.required else None)
-    return write_workbook(ledger.title, columns, [example], validations=True)
-
+    wb = Workbook()
+    ws = wb.active
+    ws.title = ledger.title[:31]
+    _widths(ws, columns)
+    ws.freeze_panes = "A2"
+    ws.append(_header_cells(ws, columns))
+    ws.append(_row_cells(ws, columns, example))
+    _choice_lists(wb, ws, columns)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -13,8 +13,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--brigade", required=True, help="所属单位代码")
-        parser.add_argument("--role", required=True, choices=Role.values, help="clerk 录入员 | legal 法制员 | leader 领导 | admin 管理员")
-        parser.add_argument("--detachment", action="store_true", help="支队级用户：可查看所辖各大队，不能修改")
+        parser.add_argument(
+            "--role",
+            required=True,
+            choices=Role.values,
+            help="clerk 录入员 | legal 法制员 | leader 领导 | admin 管理员",
+        )
+        parser.add_argument(
+            "--detachment", action="store_true", help="支队级用户：可查看所辖各大队，不能修改"
+        )
         parser.add_argument("--name", help="姓名")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行）")
 
@@ -31,6 +38,8 @@ class Command(BaseCommand):
             raise CommandError(f"没有代码为 {brigade} 的单位，请先运行 add_brigade")
         except ValidationError as e:
             raise CommandError("密码不符合要求：" + " ".join(e.messages))
-        self.stdout.write(f"{'已创建' if created else '已更新'}：{user.username}（{user.get_role_display()}，{user.brigade}）")
+        self.stdout.write(
+            f"{'已创建' if created else '已更新'}：{user.username}（{user.get_role_display()}，{user.brigade}）"
+        )
         if created and not password:
             self.stdout.write("该用户尚无密码，请用 --password-stdin 设置后再登录")

@@ -21,10 +21,15 @@ class Command(BaseCommand):
             for ledger in registry.all():
                 key = f"  键：{ledger.key_header}" if ledger.key else ""
                 self.stdout.write(f"{ledger.kind:<12} {ledger.title}{key}")
-                self.stdout.write("             " + "、".join(c.header + ("*" if c.required else "") for c in ledger.columns))
+                self.stdout.write(
+                    "             "
+                    + "、".join(c.header + ("*" if c.required else "") for c in ledger.columns)
+                )
             return
         if not (kind and file and brigade):
-            raise CommandError("用法：import_ledger KIND FILE --brigade CODE [--dry-run]，或 import_ledger --list")
+            raise CommandError(
+                "用法：import_ledger KIND FILE --brigade CODE [--dry-run]，或 import_ledger --list"
+            )
         try:
             ledger = registry.get(kind)
         except KeyError:
@@ -34,7 +39,9 @@ class Command(BaseCommand):
         except Brigade.DoesNotExist:
             raise CommandError(f"没有代码为 {brigade} 的大队")
         try:
-            result = ledger_import(ledger=ledger, brigade=target, source=file, dry_run=dry_run, reason=f"命令行导入：{file}")
+            result = ledger_import(
+                ledger=ledger, brigade=target, source=file, dry_run=dry_run, reason=f"命令行导入：{file}"
+            )
         except FileRefused as e:
             raise CommandError(str(e))
         except FileNotFoundError:

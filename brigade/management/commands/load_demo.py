@@ -28,13 +28,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, seed, **options):
-        detachment, _ = brigade_upsert(code="yongzhou", name="永州市公安局交通警察支队", short_name="永州支队")
+        detachment, _ = brigade_upsert(
+            code="yongzhou", name="永州市公安局交通警察支队", short_name="永州支队"
+        )
         brigade, _ = brigade_upsert(
             code="demo", name="双牌县公安局交通警察大队", short_name="双牌大队", superior="中共双牌县委",
             doc_prefix="双公交", signer="张建国", parent_code="yongzhou",
         )  # fmt: skip
         for username, role, _, name in DEMO_USERS:
-            user_upsert(username=username, brigade_code="demo", role=role, password=DEMO_PASSWORD, full_name=name)
+            user_upsert(
+                username=username, brigade_code="demo", role=role, password=DEMO_PASSWORD, full_name=name
+            )
         user_upsert(
             username="zhidui", brigade_code="yongzhou", role="leader", detachment=True,
             password=DEMO_PASSWORD, full_name="支队 法制科",
