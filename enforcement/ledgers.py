@@ -1,0 +1,50 @@
+"""The enforcement ledgers (domain.md §2, enforcement/)."""
+
+from brigade.ledger import Ledger, register
+from enforcement.models import Campaign, SupervisionCheck, Violation
+
+
+@register
+class ViolationLedger(Ledger):
+    kind = "violations"
+    model = Violation
+    fields = [
+        "decision_no",
+        "occurred_at",
+        "violation_type",
+        "method",
+        "outcome",
+        "fine",
+        "points",
+        "location",
+        "plate",
+        "officer",
+        "campaign",
+    ]
+    key = ["decision_no"]
+    date_field = "occurred_at"
+    list_display = ["decision_no", "occurred_at", "violation_type", "method", "outcome", "fine", "points"]
+    filters = ["violation_type", "method", "outcome"]
+    search = ["decision_no", "plate", "location", "officer"]
+
+
+@register
+class CampaignLedger(Ledger):
+    kind = "campaigns"
+    model = Campaign
+    fields = ["name", "start_date", "end_date", "kind", "partners", "officers", "batches"]
+    key = ["name", "start_date"]
+    date_field = "start_date"
+    filters = ["kind"]
+    search = ["name", "partners"]
+
+
+@register
+class SupervisionLedger(Ledger):
+    kind = "supervision"
+    model = SupervisionCheck
+    fields = ["date", "kind", "checked", "passed", "problems_found", "problems_fixed", "notices", "note"]
+    date_field = "date"
+    list_display = ["date", "kind", "checked", "passed", "problems_found", "problems_fixed", "notices"]
+    filters = ["kind"]
+    search = ["note"]

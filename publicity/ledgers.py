@@ -1,0 +1,24 @@
+"""The publicity ledgers (domain.md §2, publicity/)."""
+
+from brigade.ledger import Ledger, register
+from publicity.models import MediaWork, PublicityEvent
+
+
+@register
+class EventLedger(Ledger):
+    kind = "events"
+    model = PublicityEvent
+    fields = ["date", "name", "kind", "audience", "place", "attendees", "materials"]
+    date_field = "date"
+    filters = ["kind", "audience"]
+    search = ["name", "place"]
+
+
+@register
+class MediaLedger(Ledger):
+    kind = "media"
+    model = MediaWork
+    fields = ["date", "title", "kind", "platform", "quantity", "views"]
+    date_field = "date"
+    filters = ["kind", "platform"]
+    search = ["title"]
