@@ -7,6 +7,7 @@ import copy
 import datetime
 import decimal
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -215,6 +216,7 @@ class LookupColumn(Column):
         self.scoped = any(f.name == "brigade" for f in self.target._meta.fields)
         self._ids: dict[str, int] | None = None
         self._names: dict[int, str] | None = None
+        self._ambiguous: set[str] = set()
         self.default = None
 
     def queryset(self, brigade):
@@ -225,9 +227,18 @@ class LookupColumn(Column):
         pairs = list(self.queryset(brigade).values_list(self.lookup_field, "pk"))
         self._ids = {str(name): pk for name, pk in pairs}
         self._names = {pk: str(name) for name, pk in pairs}
+        # A name shared by two records (two campaigns of one name, different start dates) cannot
+        # say which one is meant: refuse it rather than pick one at random.
+        counts = Counter(str(name) for name, _ in pairs)
+        self._ambiguous = {name for name, n in counts.items() if n > 1}
 
     def convert(self, raw):
         text = self.text(raw)
+        if text in self._ambiguous:
+            raise CellError(
+                f"本大队有多条名为「{text}」的{self.target._meta.verbose_name}，无法确定是哪一条；"
+                f"请先在{self.target._meta.verbose_name}台账中把名称改为互不相同"
+            )
         try:
             return self._ids[text]
         except KeyError:
@@ -279,6 +290,11 @@ class LedgerForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A blank field with a default takes the default, as a blank Excel cell does (批次, 数量 → 1).
+        for name in self.fields:
+            model_field = self._meta.model._meta.get_field(name)
+            if name in cleaned and cleaned[name] in (None, "") and model_field.has_default():
+                cleaned[name] = model_field.get_default()
         key = self.ledger.key
         if key and all(cleaned.get(k) not in (None, "") for k in key):
             clash = (
