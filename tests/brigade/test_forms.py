@@ -1,0 +1,79 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from brigade.models import Regulation, Training
+
+GOOD = {
+    "date": "2025-03-05", "name": "宪法专题学法", "kind": "专题学法", "mode": "线下",
+    "attendees": "35", "hours": "2", "content": "学习宪法",
+}  # fmt: skip
+
+
+def test_clerk_creates_a_record_through_the_form(as_clerk, brigade):
+    response = as_clerk.post(reverse("ledger:create", args=["training"]), GOOD)
+    record = Training.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ledger:detail", args=["training", record.pk])
+    assert record.brigade == brigade and record.attendees == 35
+    detail = as_clerk.get(response["Location"]).content.decode()
+    assert "宪法专题学法" in detail and "创建" in detail  # the history shows the creation
+
+
+def _errors(client, data, kind="training"):
+    response = client.post(reverse("ledger:create", args=[kind]), data)
+    assert response.status_code == 200, "a bad form is shown again, not saved"
+    return response.context["form"].errors
+
+
+def test_form_errors_are_chinese_and_name_the_field(as_clerk):
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert _errors(as_clerk, GOOD | {"date": tomorrow})["date"] == ["不能晚于今天"]
+    assert "这个字段是必填项。" in _errors(as_clerk, GOOD | {"name": ""})["name"]
+    assert "必须大于0" in _errors(as_clerk, GOOD | {"hours": "0"})["hours"]
+    assert "选择一个有效的选项" in _errors(as_clerk, GOOD | {"kind": "喝茶"})["kind"][0]
+    assert _errors(as_clerk, GOOD | {"attendees": "0"})["attendees"]
+    assert not Training.objects.exists()
+
+
+def test_key_must_be_unique_within_the_brigade(as_clerk, brigade, other_brigade):
+    Regulation.objects.create(
+        brigade=other_brigade, name="执法过错责任追究办法", date="2025-01-01", category="其他", status="新建"
+    )
+    data = {"name": "执法过错责任追究办法", "date": "2025-02-01", "category": "监督管理", "status": "新建"}
+    assert as_clerk.post(reverse("ledger:create", args=["regulations"]), data).status_code == 302
+    errors = _errors(as_clerk, data, kind="regulations")
+    assert "本大队已有制度名称相同的记录" in errors["name"][0]
+    assert Regulation.objects.filter(brigade=brigade).count() == 1
+
+
+def test_edit_keeps_the_brigade_and_records_the_change(as_clerk, clerk, brigade):
+    as_clerk.post(reverse("ledger:create", args=["training"]), GOOD)
+    record = Training.objects.get()
+    as_clerk.post(reverse("ledger:update", args=["training", record.pk]), GOOD | {"attendees": "50"})
+    record.refresh_from_db()
+    assert record.attendees == 50 and record.brigade == brigade
+    latest = record.history.first()
+    assert latest.history_type == "~" and latest.history_user == clerk
+    page = as_clerk.get(reverse("ledger:history", args=["training", record.pk])).content.decode()
+    assert "参加人数：35 → 50" in page
+
+
+def test_list_filters_by_year_choice_and_search_and_paginates(as_clerk, brigade):
+    for year in (2024, 2025):
+        for i in range(30):
+            Training.objects.create(
+                brigade=brigade, date=datetime.date(year, 1 + i % 12, 1), name=f"{year}培训{i}",
+                kind="专题学法" if i % 3 else "全警培训", mode="线下", attendees=10,
+            )  # fmt: skip
+    url = reverse("ledger:list", args=["training"])
+    r = as_clerk.get(url, {"year": 2025})
+    assert r.context["paginator"].count == 30
+    r = as_clerk.get(url, {"year": 2025, "kind": "全警培训"})
+    assert r.context["paginator"].count == 10
+    r = as_clerk.get(url, {"q": "2024培训1"})
+    assert r.context["paginator"].count == 11  # 1, 10..19
+    r = as_clerk.get(url)
+    assert r.context["paginator"].count == 60 and len(r.context["rows"]) == 50
+    assert len(as_clerk.get(url, {"page": 2}).context["rows"]) == 10

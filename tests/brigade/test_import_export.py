@@ -1,0 +1,195 @@
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from brigade.ledger import registry
+from brigade.ledger.exporter import ledger_export
+from brigade.ledger.importer import ledger_import
+from brigade.ledger.xlsx import FileRefused
+from brigade.models import ImportJob, Officer, Regulation, Training
+from tests.conftest import make_xlsx
+
+TRAINING_HEADER = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
+
+
+def training_rows(n, start=0):
+    return [
+        [datetime.date(2025, 1 + i % 12, 1 + i % 28), f"培训{i}", "专题学法", "线下", 20 + i, 2, ""]
+        for i in range(start, start + n)
+    ]
+
+
+def do_import(kind, brigade, rows, **kwargs):
+    return ledger_import(ledger=registry.get(kind), brigade=brigade, source=make_xlsx(rows), **kwargs)
+
+
+def test_one_bad_row_writes_nothing_and_is_named(brigade):
+    rows = training_rows(50)
+    rows[36][4] = "很多"  # row 38 in Excel: the header is row 1
+    result = do_import("training", brigade, [TRAINING_HEADER, *rows])
+    assert not result.ok and not result.written
+    assert [(e.row, e.column) for e in result.errors] == [(38, "参加人数")]
+    assert "「很多」不是整数" in result.errors[0].message
+    assert not Training.objects.exists()
+
+
+def test_every_bad_cell_is_listed_with_its_reason(brigade):
+    rows = training_rows(3)
+    rows[0][2] = "喝茶"
+    rows[1][0] = "2025-13-45"
+    rows[2][1] = None
+    rows[2][5] = -1
+    result = do_import("training", brigade, [TRAINING_HEADER, *rows], dry_run=True)
+    found = {(e.row, e.column): e.message for e in result.errors}
+    assert "不是可选值" in found[(2, "类型")]
+    assert "不是存在的日期" in found[(3, "日期")]
+    assert found[(4, "名称")] == "必填，不能为空"
+    assert found[(4, "学时")] == "必须大于0"
+
+
+def test_dates_accept_excel_dates_and_the_text_forms(brigade):
+    rows = training_rows(4)
+    rows[1][0] = "2024-03-05"
+    rows[2][0] = "2024/3/5"
+    rows[3][0] = "2024年3月5日"
+    result = do_import("training", brigade, [TRAINING_HEADER, *rows])
+    assert result.ok, result.errors
+    dates = sorted(Training.objects.values_list("date", flat=True))
+    assert dates.count(datetime.date(2024, 3, 5)) == 3
+
+
+def test_reimport_of_same_file_creates_no_duplicate(brigade):
+    keyless = [TRAINING_HEADER, *training_rows(20)]
+    assert do_import("training", brigade, keyless).created == 20
+    again = do_import("training", brigade, keyless)
+    assert (again.created, again.unchanged) == (0, 20)
+    assert Training.objects.count() == 20
+
+    header = ["制度名称", "发布日期", "类别", "状态"]
+    keyed = [header, ["执法过错责任追究办法", "2025-01-02", "监督管理", "新建"]]
+    assert do_import("regulations", brigade, keyed).created == 1
+    changed = [header, ["执法过错责任追究办法", "2025-01-02", "监督管理", "修订"]]
+    result = do_import("regulations", brigade, changed)
+    assert (result.created, result.updated) == (0, 1)
+    assert Regulation.objects.get().status == "修订"
+    assert Regulation.objects.get().history.first().history_change_reason == "Excel导入"
+
+
+def test_a_key_repeated_inside_one_file_is_an_error(brigade):
+    header = ["制度名称", "发布日期", "类别", "状态"]
+    rows = [header, ["甲制度", "2025-01-02", "其他", "新建"], ["甲制度", "2025-02-02", "其他", "新建"]]
+    result = do_import("regulations", brigade, rows)
+    assert [(e.row, e.message) for e in result.errors] == [(3, "与第2行重复（制度名称相同）")]
+    assert not Regulation.objects.exists()
+
+
+def test_export_reimports_unchanged_including_formula_like_text(brigade):
+    Training.objects.create(
+        brigade=brigade, date=datetime.date(2025, 5, 1), name="=HYPERLINK(\"http://x\")", kind="全警培训",
+        mode="线上", attendees=12, hours="1.5", content="+1 @all -x",
+    )  # fmt: skip
+    Officer.objects.create(
+        brigade=brigade, badge_no="000123", name="张三", category="民警", birth_date="1980-02-03"
+    )
+    for kind in ("training", "officers"):
+        ledger = registry.get(kind)
+        content = ledger_export(ledger=ledger, queryset=ledger.queryset().filter(brigade=brigade))
+        result = ledger_import(ledger=ledger, brigade=brigade, source=io.BytesIO(content))
+        assert result.ok and (result.created, result.updated, result.unchanged) == (0, 0, 1), kind
+    # the formula-like text is a plain text cell, neutralised for the spreadsheet
+    ledger = registry.get("training")
+    sheet = load_workbook(io.BytesIO(ledger_export(ledger=ledger, queryset=Training.objects.all()))).active
+    name = sheet.cell(row=2, column=2)
+    assert name.data_type == "s" and name.value.startswith("'=")
+    assert Officer.objects.get().badge_no == "000123"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (["日期", "名称", "类型", "形式", "参加人数", "学时"], "缺少的列：学习内容"),
+        ([*TRAINING_HEADER, "备注"], "无法识别的列：备注"),
+        (["日期", "日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"], "重复的列：日期"),
+    ],
+)
+def test_wrong_headers_are_refused_by_name(brigade, header, expected):
+    with pytest.raises(FileRefused, match=expected):
+        do_import("training", brigade, [header])
+
+
+def test_column_order_is_free(brigade):
+    header = list(reversed(TRAINING_HEADER))
+    rows = [list(reversed(r)) for r in training_rows(2)]
+    assert do_import("training", brigade, [header, *rows]).created == 2
+
+
+def test_browser_import_preview_then_confirm(as_clerk, brigade, clerk):
+    upload = make_xlsx([TRAINING_HEADER, *training_rows(3)])
+    response = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload})
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("ledger:import_preview", args=["training", job.pk])
+    preview = as_clerk.get(response["Location"]).content.decode()
+    assert "将新增：3" in preview and not Training.objects.exists()
+    confirm = reverse("ledger:import_confirm", args=["training", job.pk])
+    assert as_clerk.post(confirm).status_code == 302
+    assert Training.objects.count() == 3
+    assert Training.objects.first().history.get().history_user == clerk
+    # confirming the same job again does not import twice
+    as_clerk.post(confirm)
+    assert Training.objects.count() == 3
+
+
+def test_browser_import_with_a_bad_row_shows_it_and_cannot_be_confirmed(as_clerk):
+    rows = training_rows(3)
+    rows[1][3] = "飞行"
+    upload = make_xlsx([TRAINING_HEADER, *rows])
+    response = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "第3行" in page and "形式" in page and "「飞行」不是可选值" in page
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REFUSED
+    as_clerk.post(reverse("ledger:import_confirm", args=["training", job.pk]))
+    assert not Training.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("ledger.csv", b"a,b\n1,2\n", "不是 .xlsx 文件"),
+        ("ledger.xlsx", b"this is not a workbook", "不是 .xlsx 格式"),
+    ],
+)
+def test_browser_refuses_files_that_are_not_xlsx(as_clerk, name, content, message):
+    upload = io.BytesIO(content)
+    upload.name = name
+    page = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload}).content.decode()
+    assert message in page
+    assert not ImportJob.objects.exists()
+
+
+def test_browser_refuses_files_over_the_size_limit(as_clerk, settings):
+    settings.IMPORT_MAX_MB = 0
+    upload = make_xlsx([TRAINING_HEADER, *training_rows(2)])
+    page = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload}).content.decode()
+    assert "文件太大" in page
+
+
+def test_template_has_header_example_and_dropdowns(as_clerk):
+    response = as_clerk.get(reverse("ledger:import_template", args=["training"]))
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == TRAINING_HEADER
+    assert sheet.cell(row=2, column=3).value == "领导班子集中学法"
+    lists = [dv.sqref for dv in sheet.data_validations.dataValidation]
+    assert any("C2" in str(r) for r in lists) and any("D2" in str(r) for r in lists)
+
+
+def test_template_imports_as_is(as_clerk, brigade):
+    content = as_clerk.get(reverse("ledger:import_template", args=["training"])).content
+    result = ledger_import(
+        ledger=registry.get("training"), brigade=brigade, source=io.BytesIO(content), dry_run=True
+    )
+    assert result.ok and result.created == 1
