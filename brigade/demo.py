@@ -3,6 +3,8 @@
 import datetime
 import random
 
+from django.utils import timezone
+
 from brigade.models import Meeting, Officer, Regulation, Training, Unit
 
 SURNAMES = (
@@ -37,6 +39,19 @@ def days_of(year: int, today: datetime.date):
 def random_day(rng, year, today):
     start, span = days_of(year, today)
     return start + datetime.timedelta(days=rng.randint(0, max(span, 0)))
+
+
+def random_moment(rng, year, today, hours=None) -> datetime.datetime:
+    """A local-time moment in `year`, not after `today` nor after now; `hours` weights the hour
+    of day (24 weights), e.g. drink-driving checks peak in the evening."""
+    tz = timezone.get_default_timezone()
+    day = random_day(rng, year, today)
+    hour = rng.choices(range(24), weights=hours)[0] if hours else rng.randrange(24)
+    moment = datetime.datetime(
+        day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60), tzinfo=tz
+    )
+    now = timezone.now()
+    return moment if moment <= now else now.astimezone(tz).replace(microsecond=0)
 
 
 def populate(*, brigade, years, today, rng, save):
