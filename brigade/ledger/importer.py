@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, Lookup, Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -117,7 +118,10 @@ class _Existing:
         self.by_hash: set[int] = set()  # keyless records, by the hash of all their values
         self.per_chunk = len(self.key_idx) == 1
         qs = self.model._default_manager.filter(brigade=brigade)
-        if not self.per_chunk:
+        # Only records that existed before this import can match a row: rows written by earlier
+        # chunks have other keys (a key used twice in one file is an error). None at all: no lookups.
+        self.last_pk = qs.aggregate(last=Max("pk"))["last"]
+        if not self.per_chunk and self.last_pk is not None:
             self._load(qs)
 
     def key_of(self, values) -> tuple | None:
@@ -128,8 +132,9 @@ class _Existing:
             return None
         return key
 
-    def _load(self, qs):
-        for pk, *values in qs.values_list("pk", *self.attnames).iterator(chunk_size=5000):
+    def _load(self, qs, stream=True):
+        rows = qs.values_list("pk", *self.attnames)
+        for pk, *values in rows.iterator(chunk_size=5000) if stream else rows:
             key = self.key_of(values)
             if key is None:
                 self.by_hash.add(hash(tuple(values)))
@@ -137,36 +142,47 @@ class _Existing:
                 self.by_key[key] = (pk, hash(tuple(values)))
 
     def prefetch(self, keys):
-        if self.per_chunk and keys:
+        if self.per_chunk and keys and self.last_pk is not None:
             self.by_key.clear()
             field = self.attnames[self.key_idx[0]]
+            # `= ANY(array)` sends one parameter where `IN (…)` would send thousands.
+            lookup = "any_of" if connection.vendor == "postgresql" else "in"
             qs = self.model._default_manager.filter(
-                brigade=self.brigade, **{f"{field}__in": [k[0] for k in keys]}
+                brigade=self.brigade, pk__lte=self.last_pk, **{f"{field}__{lookup}": [k[0] for k in keys]}
             )
-            self._load(qs)
+            self._load(qs, stream=False)
 
 
 def _parse_chunk(chunk, mapping, row_rules, result):
-    """Parse and validate rows; return [(row number, values)] of the good ones."""
+    """Parse and validate rows; return [(row number, values)] of the good ones.
+
+    The common row goes through the columns' fast parsers in one comprehension; a row where
+    any cell fails is parsed again cell by cell so that every bad cell is reported."""
     good = []
+    parsers = [(index, col.fast_parser()) for index, col in mapping]
+    width = max(index for index, _ in mapping) + 1
+    names = [col.attname for _, col in mapping]
     for number, raw in chunk:
-        values, bad = [], False
-        for index, col in mapping:
-            try:
-                values.append(col.parse(raw[index] if index < len(raw) else None))
-            except CellError as e:
-                result.add_error(number, col.header, str(e))
-                values.append(None)
-                bad = True
+        if len(raw) < width:
+            raw = [*raw, *[""] * (width - len(raw))]
+        try:
+            values = [parse(raw[index]) for index, parse in parsers]
+        except CellError:
+            for index, col in mapping:
+                try:
+                    col.parse(raw[index])
+                except CellError as e:
+                    result.add_error(number, col.header, str(e))
+            continue
         if row_rules:
-            by_name = {col.attname: v for (_, col), v in zip(mapping, values, strict=True)}
-            for name, messages in rules.check_row(row_rules, by_name).items():
-                header = next(c.header for _, c in mapping if c.attname == name)
-                for message in messages:
-                    result.add_error(number, header, message)
-                bad = True
-        if not bad:
-            good.append((number, values))
+            broken = rules.check_row(row_rules, dict(zip(names, values, strict=True)))
+            if broken:
+                for name, messages in broken.items():
+                    header = next(c.header for _, c in mapping if c.attname == name)
+                    for message in messages:
+                        result.add_error(number, header, message)
+                continue
+        good.append((number, values))
     return good
 
 
@@ -227,7 +243,7 @@ def ledger_import(
                     existing.by_hash.add(fingerprint)
                     found, action = None, "新增"
                 if found is None:
-                    to_create.append(model(brigade=brigade, **dict(zip(attnames, values, strict=True))))
+                    to_create.append(values)
                     result.created += 1
                 else:
                     to_update.append((found[0], values))
@@ -236,7 +252,7 @@ def ledger_import(
                     cells = [_display(c.to_cell(c.name_of(v))) for c, v in zip(columns, values, strict=True)]
                     result.samples.append((number, action, cells))
             if result.ok and not dry_run:
-                _write(model, to_create, to_update, attnames, user, reason)
+                _write(model, brigade, to_create, to_update, attnames, user, reason)
             if progress:
                 progress(result.rows)
         result.written = result.ok and not dry_run
@@ -245,11 +261,13 @@ def ledger_import(
     return result
 
 
-def _write(model, to_create, to_update, attnames, user, reason):
+def _write(model, brigade, to_create, to_update, attnames, user, reason):
     if to_create:
-        bulk_create_with_history(
-            to_create, model, batch_size=1000, default_user=user, default_change_reason=reason
-        )
+        if connection.vendor == "postgresql":
+            _copy_create(model, brigade, to_create, attnames, user, reason)
+        else:
+            records = [model(brigade=brigade, **dict(zip(attnames, values, strict=True))) for values in to_create]
+            bulk_create_with_history(records, model, batch_size=1000, default_user=user, default_change_reason=reason)
     if to_update:
         now = timezone.now()
         records = model._default_manager.in_bulk([pk for pk, _ in to_update])
@@ -262,6 +280,66 @@ def _write(model, to_create, to_update, attnames, user, reason):
             list(records.values()), model, [*attnames, "updated_at"], batch_size=1000,
             default_user=user, default_change_reason=reason,
         )  # fmt: skip
+
+
+def _copy_create(model, brigade, rows, attnames, user, reason):
+    """New records through PostgreSQL's COPY, and their history rows copied from them on the
+    server: the same rows bulk_create_with_history writes, several times faster. Ids come from
+    the table's own sequence so that each history row names its record."""
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, len(rows)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        fields = model._meta.concrete_fields
+        positions = {name: i for i, name in enumerate(attnames)}
+        fixed = {"brigade_id": brigade.pk, "created_at": now, "updated_at": now}
+        # Each output column: the row's id, one of the file's values, or a value shared by all rows.
+        plan = [("id", None) if f.attname == "id" else ("value", positions[f.attname]) if f.attname in positions
+                else ("fixed", fixed[f.attname]) for f in fields]  # fmt: skip
+        columns = ", ".join(quote(f.column) for f in fields)
+        types = [_PG_BINARY_TYPES.get(f.db_type(connection).split("(")[0]) for f in fields]
+        binary = None not in types  # binary COPY is twice as fast; it needs every column's type
+        sql = f"COPY {table} ({columns}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+        with cursor.cursor.copy(sql) as copy:
+            if binary:
+                copy.set_types(types)
+            for pk, values in zip(ids, rows, strict=True):
+                copy.write_row([pk if how == "id" else values[what] if how == "value" else what for how, what in plan])
+        cursor.execute(
+            f"INSERT INTO {quote(model.history.model._meta.db_table)} ({columns}, history_date,"
+            f" history_change_reason, history_type, history_user_id)"
+            f" SELECT {columns}, %s, %s, '+', %s FROM {table} WHERE id = ANY(%s)",
+            [now, reason, getattr(user, "pk", None), ids],
+        )
+
+
+_PG_BINARY_TYPES = {
+    "bigint": "int8", "integer": "int4", "smallint": "int2", "timestamp with time zone": "timestamptz",
+    "date": "date", "varchar": "text", "text": "text", "numeric": "numeric", "boolean": "bool",
+}  # fmt: skip
+
+
+class AnyOf(Lookup):
+    """`field__any_of=[…]` → `field = ANY(%s)`: one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False  # the list is one array parameter, not a value of the field
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+Field.register_lookup(AnyOf)
 
 
 def _display(cell):
