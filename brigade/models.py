@@ -99,7 +99,10 @@ class LedgerRecord(models.Model):
     `row_rules` are the cross-field rules (end ≥ start, 整改 ≤ 发现 …). They are declared once
     on the model and run by `clean()` for forms and by the importer for every row alike."""
 
-    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: every ledger has composite indexes that start with the brigade.
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="所属大队", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
     updated_at = models.DateTimeField("修改时间", auto_now=True)
 
@@ -120,17 +123,17 @@ class LedgerRecord(models.Model):
 
 class Training(LedgerRecord):
     class Kind(models.TextChoices):
-        LEADERS = "领导班子集中学法"
-        ALL = "全警培训"
-        TOPIC = "专题学法"
-        DRILL = "岗位练兵"
-        EXAM = "执法资格考试"
-        LECTURE = "法治讲座"
+        LEADERS = "领导班子集中学法", "领导班子集中学法"
+        ALL = "全警培训", "全警培训"
+        TOPIC = "专题学法", "专题学法"
+        DRILL = "岗位练兵", "岗位练兵"
+        EXAM = "执法资格考试", "执法资格考试"
+        LECTURE = "法治讲座", "法治讲座"
 
     class Mode(models.TextChoices):
-        OFFLINE = "线下"
-        ONLINE = "线上"
-        MIXED = "线上线下结合"
+        OFFLINE = "线下", "线下"
+        ONLINE = "线上", "线上"
+        MIXED = "线上线下结合", "线上线下结合"
 
     date = models.DateField("日期", validators=[rules.not_in_future])
     name = models.CharField("名称", max_length=200)
@@ -154,11 +157,11 @@ class Training(LedgerRecord):
 
 class Meeting(LedgerRecord):
     class Kind(models.TextChoices):
-        PARTY = "党委会"
-        RULE_OF_LAW = "法治建设专题会议"
-        SUPERVISION = "执法监督委员会会议"
-        RETREAT = "务虚会"
-        CASE = "案件会商会"
+        PARTY = "党委会", "党委会"
+        RULE_OF_LAW = "法治建设专题会议", "法治建设专题会议"
+        SUPERVISION = "执法监督委员会会议", "执法监督委员会会议"
+        RETREAT = "务虚会", "务虚会"
+        CASE = "案件会商会", "案件会商会"
 
     date = models.DateField("日期", validators=[rules.not_in_future])
     name = models.CharField("会议名称", max_length=200)
@@ -178,15 +181,15 @@ class Meeting(LedgerRecord):
 
 class Regulation(LedgerRecord):
     class Category(models.TextChoices):
-        ENFORCEMENT = "执法规范"
-        SUPERVISION = "监督管理"
-        TEAM = "队伍管理"
-        OTHER = "其他"
+        ENFORCEMENT = "执法规范", "执法规范"
+        SUPERVISION = "监督管理", "监督管理"
+        TEAM = "队伍管理", "队伍管理"
+        OTHER = "其他", "其他"
 
     class Status(models.TextChoices):
-        NEW = "新建"
-        REVISED = "修订"
-        REPEALED = "废止"
+        NEW = "新建", "新建"
+        REVISED = "修订", "修订"
+        REPEALED = "废止", "废止"
 
     name = models.CharField("制度名称", max_length=200)
     date = models.DateField("发布日期", validators=[rules.not_in_future])
@@ -205,25 +208,25 @@ class Regulation(LedgerRecord):
 
 class Officer(LedgerRecord):
     class Category(models.TextChoices):
-        POLICE = "民警"
-        AUXILIARY = "辅警"
-        WORKER = "工勤人员"
+        POLICE = "民警", "民警"
+        AUXILIARY = "辅警", "辅警"
+        WORKER = "工勤人员", "工勤人员"
 
     class Qualification(models.TextChoices):
-        BASIC = "基本级"
-        MIDDLE = "中级"
-        HIGH = "高级"
-        NONE = "无"
+        BASIC = "基本级", "基本级"
+        MIDDLE = "中级", "中级"
+        HIGH = "高级", "高级"
+        NONE = "无", "无"
 
     class YesNo(models.TextChoices):
-        YES = "是"
-        NO = "否"
+        YES = "是", "是"
+        NO = "否", "否"
 
     class Status(models.TextChoices):
-        ACTIVE = "在职"
-        SECONDED = "借调"
-        RETIRED = "退休"
-        LEFT = "离职"
+        ACTIVE = "在职", "在职"
+        SECONDED = "借调", "借调"
+        RETIRED = "退休", "退休"
+        LEFT = "离职", "离职"
 
     badge_no = models.CharField("警号", max_length=20)
     name = models.CharField("姓名", max_length=30)

@@ -117,7 +117,13 @@ class Column:
         limit = self.max_length or 1 << 30
 
         def fast_text(raw):
-            if raw.__class__ is str and 0 < len(raw) <= limit and raw[0] != "'" and not raw[0].isspace() and not raw[-1].isspace():
+            if (
+                raw.__class__ is str
+                and 0 < len(raw) <= limit
+                and raw[0] != "'"
+                and not raw[0].isspace()
+                and not raw[-1].isspace()
+            ):
                 return raw
             return empty(raw)
 

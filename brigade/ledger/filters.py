@@ -10,11 +10,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from brigade.access import visible_brigades
+from brigade.access import scope, visible_brigades
 
 
 def _visible_brigades(request):
     return visible_brigades(request.user) if request else None
+
+
+def _options_for(model):
+    """The choices of a foreign-key filter; records owned by brigades only from the user's own."""
+    owned = any(f.name == "brigade" for f in model._meta.fields)
+
+    def queryset(request):
+        qs = model._default_manager.all()
+        return scope(qs, request.user) if owned and request else qs
+
+    return queryset
 
 
 def _year_choices():
@@ -39,7 +50,7 @@ def filterset_for(ledger):
         field = model._meta.get_field(name)
         if isinstance(field, models.ForeignKey):
             attrs[name] = django_filters.ModelChoiceFilter(
-                field_name=name, label=field.verbose_name, queryset=field.related_model._default_manager.all()
+                field_name=name, label=field.verbose_name, queryset=_options_for(field.related_model)
             )
         else:
             attrs[name] = django_filters.ChoiceFilter(

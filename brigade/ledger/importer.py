@@ -6,13 +6,16 @@ and validated, matched against the records that already exist, and (when nothing
 far and this is not a dry run) written, all inside one transaction that is rolled back if any
 row anywhere is bad."""
 
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Field, Lookup, Max
 from django.utils import timezone
+from psycopg import errors as psycopg_errors
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brigade import rules
@@ -121,8 +124,12 @@ class _Existing:
         # Only records that existed before this import can match a row: rows written by earlier
         # chunks have other keys (a key used twice in one file is an error). None at all: no lookups.
         self.last_pk = qs.aggregate(last=Max("pk"))["last"]
-        if not self.per_chunk and self.last_pk is not None:
-            self._load(qs)
+        if self.last_pk is not None:
+            if not self.per_chunk:
+                self._load(qs)
+            elif self.key_optional:
+                # Records without the optional key are matched on all their values, like a keyless ledger.
+                self._load(qs.filter(**{ledger.model._meta.get_field(ledger.key[0]).attname: ""}))
 
     def key_of(self, values) -> tuple | None:
         if not self.key_idx:
@@ -143,7 +150,7 @@ class _Existing:
 
     def prefetch(self, keys):
         if self.per_chunk and keys and self.last_pk is not None:
-            self.by_key.clear()
+            self.by_key.clear()  # the keyless records in by_hash stay for the whole file
             field = self.attnames[self.key_idx[0]]
             # `= ANY(array)` sends one parameter where `IN (…)` would send thousands.
             lookup = "any_of" if connection.vendor == "postgresql" else "in"
@@ -202,17 +209,32 @@ def ledger_import(
     rows = open_rows(source)
     columns = ledger.columns_for(brigade)
     mapping = _map_headers(next(rows, None), columns)
+    result = ImportResult(kind=ledger.kind)
+    reason = reason or "Excel导入"
+
+    numbered = ((n, r) for n, r in enumerate(rows, start=2) if any(r) or any(v not in (None, "") for v in r))
+    try:
+        with transaction.atomic():
+            _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
+            result.written = result.ok and not dry_run
+            if not result.written:
+                transaction.set_rollback(True)
+    except IntegrityError:
+        # Someone saved a record with one of these keys while the file was being written.
+        result.written = False
+        result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
+    return result
+
+
+def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress):
     model = ledger.model
     row_rules = getattr(model, "row_rules", ())
-    result = ImportResult(kind=ledger.kind)
     attnames = [c.attname for c in columns]
     first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
-    reason = reason or "Excel导入"
     key_header = ledger.key_header
-
-    numbered = ((n, r) for n, r in enumerate(rows, start=2) if any(v not in (None, "") for v in r))
-    with transaction.atomic():
-        existing = _Existing(ledger, brigade, columns)
+    existing = _Existing(ledger, brigade, columns)
+    writer = None if dry_run else _Writer(model, brigade, attnames, user, reason)
+    try:
         while chunk := list(islice(numbered, CHUNK_ROWS)):
             result.rows += len(chunk)
             good = _parse_chunk(chunk, mapping, row_rules, result)
@@ -220,7 +242,6 @@ def ledger_import(
             existing.prefetch([k for k in keys if k is not None])
             to_create, to_update = [], []
             for (number, values), key in zip(good, keys, strict=True):
-                fingerprint = hash(tuple(values))
                 if key is not None:
                     if key in first_rows:
                         result.add_error(
@@ -231,12 +252,13 @@ def ledger_import(
                     found = existing.by_key.get(key)
                     if found is None:
                         action = "新增"
-                    elif found[1] == fingerprint:
+                    elif found[1] == hash(tuple(values)):
                         result.unchanged += 1
                         continue
                     else:
                         action = "更新"
                 else:
+                    fingerprint = hash(tuple(values))
                     if fingerprint in existing.by_hash:
                         result.unchanged += 1
                         continue
@@ -251,71 +273,152 @@ def ledger_import(
                 if len(result.samples) < MAX_SAMPLES:
                     cells = [_display(c.to_cell(c.name_of(v))) for c, v in zip(columns, values, strict=True)]
                     result.samples.append((number, action, cells))
-            if result.ok and not dry_run:
-                _write(model, brigade, to_create, to_update, attnames, user, reason)
+            if result.ok and writer:
+                writer.write(to_create, to_update)
             if progress:
                 progress(result.rows)
-        result.written = result.ok and not dry_run
-        if not result.written:
-            transaction.set_rollback(True)
-    return result
+        if writer:
+            writer.close()
+    finally:
+        if writer:
+            writer.abandon()
 
 
-def _write(model, brigade, to_create, to_update, attnames, user, reason):
-    if to_create:
-        if connection.vendor == "postgresql":
-            _copy_create(model, brigade, to_create, attnames, user, reason)
-        else:
-            records = [model(brigade=brigade, **dict(zip(attnames, values, strict=True))) for values in to_create]
-            bulk_create_with_history(records, model, batch_size=1000, default_user=user, default_change_reason=reason)
-    if to_update:
+class _Writer:
+    """Writes each chunk's new and changed records, with their history.
+
+    On PostgreSQL new records go through COPY on a second thread, so that the server stores one
+    chunk (indexes, foreign-key checks) while Python reads and checks the next: the work of one
+    import is spread over two cores. Elsewhere, bulk_create_with_history writes them."""
+
+    def __init__(self, model, brigade, attnames, user, reason):
+        self.model, self.brigade, self.attnames, self.user, self.reason = (
+            model,
+            brigade,
+            attnames,
+            user,
+            reason,
+        )
+        self.copier = (
+            _Copier(model, brigade, attnames, user, reason) if connection.vendor == "postgresql" else None
+        )
+        self.thread = self.error = None
+        if self.copier:
+            with connection.cursor() as cursor:
+                # Foreign keys are checked with each insert, on the server's core, not all at commit.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.queue = queue.Queue(maxsize=2)
+            self.thread = threading.Thread(target=self._run, args=(connection.connection,), daemon=True)
+            self.thread.start()
+
+    def _run(self, raw_connection):
+        while (rows := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    with raw_connection.cursor() as cursor:
+                        self.copier.copy(cursor, rows)
+                except Exception as e:  # handed to the importing thread, which rolls back
+                    self.error = e
+
+    def write(self, to_create, to_update):
+        self._raise()
+        if to_create and self.copier:
+            self.queue.put(to_create)
+        elif to_create:
+            records = [
+                self.model(brigade=self.brigade, **dict(zip(self.attnames, v, strict=True)))
+                for v in to_create
+            ]
+            bulk_create_with_history(
+                records,
+                self.model,
+                batch_size=1000,
+                default_user=self.user,
+                default_change_reason=self.reason,
+            )
+        if to_update:
+            self._update(to_update)
+
+    def _update(self, to_update):
         now = timezone.now()
-        records = model._default_manager.in_bulk([pk for pk, _ in to_update])
+        records = self.model._default_manager.in_bulk([pk for pk, _ in to_update])
         for pk, values in to_update:
             record = records[pk]
-            for name, value in zip(attnames, values, strict=True):
+            for name, value in zip(self.attnames, values, strict=True):
                 setattr(record, name, value)
             record.updated_at = now
         bulk_update_with_history(
-            list(records.values()), model, [*attnames, "updated_at"], batch_size=1000,
-            default_user=user, default_change_reason=reason,
+            list(records.values()), self.model, [*self.attnames, "updated_at"], batch_size=1000,
+            default_user=self.user, default_change_reason=self.reason,
         )  # fmt: skip
 
+    def close(self):
+        """Wait for every chunk to be stored; raise what the writing thread met."""
+        if self.thread:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self._raise()
 
-def _copy_create(model, brigade, rows, attnames, user, reason):
-    """New records through PostgreSQL's COPY, and their history rows copied from them on the
-    server: the same rows bulk_create_with_history writes, several times faster. Ids come from
-    the table's own sequence so that each history row names its record."""
-    now = timezone.now()
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, len(rows)],
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        fields = model._meta.concrete_fields
+    def abandon(self):
+        """Stop the writing thread when the import ends early (the transaction rolls back)."""
+        if self.thread:
+            self.error = self.error or RuntimeError("import abandoned")
+            self.queue.put(None)
+            self.thread.join()
+
+    def _raise(self):
+        if self.error is not None:
+            if isinstance(self.error, psycopg_errors.IntegrityError):
+                raise IntegrityError(str(self.error)) from self.error
+            raise self.error
+
+
+class _Copier:
+    """New records through PostgreSQL's binary COPY into a temporary table, then one statement
+    that inserts them into the ledger and, from its RETURNING, into the history table: the same
+    rows bulk_create_with_history writes, several times faster, ids drawn by the table itself."""
+
+    def __init__(self, model, brigade, attnames, user, reason):
+        quote = connection.ops.quote_name
+        now = timezone.now()
+        fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
         positions = {name: i for i, name in enumerate(attnames)}
         fixed = {"brigade_id": brigade.pk, "created_at": now, "updated_at": now}
-        # Each output column: the row's id, one of the file's values, or a value shared by all rows.
-        plan = [("id", None) if f.attname == "id" else ("value", positions[f.attname]) if f.attname in positions
-                else ("fixed", fixed[f.attname]) for f in fields]  # fmt: skip
+        # Each output column: one of the file's values, or a value shared by all rows.
+        self.plan = [
+            (True, positions[f.attname]) if f.attname in positions else (False, fixed[f.attname])
+            for f in fields
+        ]
+        self.types = [_PG_BINARY_TYPES.get(f.db_type(connection).split("(")[0]) for f in fields]
+        binary = None not in self.types  # binary COPY is twice as fast; it needs every column's type
         columns = ", ".join(quote(f.column) for f in fields)
-        types = [_PG_BINARY_TYPES.get(f.db_type(connection).split("(")[0]) for f in fields]
-        binary = None not in types  # binary COPY is twice as fast; it needs every column's type
-        sql = f"COPY {table} ({columns}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
-        with cursor.cursor.copy(sql) as copy:
-            if binary:
-                copy.set_types(types)
-            for pk, values in zip(ids, rows, strict=True):
-                copy.write_row([pk if how == "id" else values[what] if how == "value" else what for how, what in plan])
-        cursor.execute(
-            f"INSERT INTO {quote(model.history.model._meta.db_table)} ({columns}, history_date,"
-            f" history_change_reason, history_type, history_user_id)"
-            f" SELECT {columns}, %s, %s, '+', %s FROM {table} WHERE id = ANY(%s)",
-            [now, reason, getattr(user, "pk", None), ids],
+        table, staging = quote(model._meta.db_table), quote(f"import_{model._meta.db_table}")
+        self.prepare = [
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA",
+            f"TRUNCATE {staging}",
+        ]
+        self.copy_sql = f"COPY {staging} ({columns}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+        self.binary = binary
+        self.insert_sql = (
+            f"WITH created AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} RETURNING id, {columns})"
+            f" INSERT INTO {quote(model.history.model._meta.db_table)} (id, {columns}, history_date,"
+            f" history_change_reason, history_type, history_user_id) SELECT id, {columns}, %s, %s, '+', %s FROM created"
         )
+        self.insert_params = [now, reason, getattr(user, "pk", None)]
+
+    def copy(self, cursor, rows):
+        for sql in self.prepare:
+            cursor.execute(sql)
+        plan = self.plan
+        with cursor.copy(self.copy_sql) as copy:
+            if self.binary:
+                copy.set_types(self.types)
+            for values in rows:
+                copy.write_row([values[what] if from_file else what for from_file, what in plan])
+        cursor.execute(self.insert_sql, self.insert_params)
 
 
 _PG_BINARY_TYPES = {

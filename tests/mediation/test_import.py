@@ -3,7 +3,6 @@ optional (a call or complaint without a number is still a record)."""
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from brigade.ledger import registry
@@ -83,11 +82,6 @@ def test_the_same_call_number_twice_in_one_file_is_refused(brigade):
     assert not PoliceCall.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer: with a single-field optional key, rows without the key are never matched against "
-    "the brigade's existing keyless records (_Existing loads by key only), so they are added again",
-)
 def test_an_unnumbered_call_imported_twice_is_not_duplicated(brigade):
     rows = [CALL_HEADER, [None, "2024/3/5 09:00", "群众求助", "已帮助", "满意"]]
     assert do_import("calls", brigade, rows).created == 1
