@@ -13,4 +13,6 @@ class BrigadeConfig(AppConfig):
 
         # Every app declares its ledgers in ledgers.py, the way the admin finds admin.py.
         autodiscover_modules("ledgers")
+        # …and its indicators in indicators.py (machinery: brigade/figures.py).
+        autodiscover_modules("indicators")
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
