@@ -59,3 +59,8 @@ def require(user, action, model):
 def has_role_perm(user, codename) -> bool:
     """A brigade-wide permission such as restoring a record or unlocking a year."""
     return user.is_authenticated and not user.is_detachment and user.has_perm(f"brigade.{codename}")
+
+
+def has_view_perm(user, codename) -> bool:
+    """A read-only brigade-wide permission (the dashboard, the reports): detachment users too."""
+    return user.is_authenticated and user.has_perm(f"brigade.{codename}")

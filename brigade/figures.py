@@ -205,7 +205,21 @@ class Figures(dict):
 
 def evaluate(*, brigade_ids, period: Period, keys=None) -> Figures:
     """Compute the indicators `keys` (default: all) for `period` and the same period a year
-    earlier, over the brigades `brigade_ids`: one aggregate query per model involved."""
+    earlier, summed over the brigades `brigade_ids`: one aggregate query per model involved."""
+    return _evaluate(brigade_ids, period, keys)[None]
+
+
+def evaluate_each(*, brigade_ids, period: Period, keys=None) -> dict[int, Figures]:
+    """The same, brigade by brigade (a detachment's side-by-side view), from the same queries."""
+    result = _evaluate(brigade_ids, period, keys, split=True)
+    return {b: result.get(b) or _empty(period, keys) for b in brigade_ids}
+
+
+def _empty(period, keys):
+    return _evaluate([], period, keys)[None]
+
+
+def _evaluate(brigade_ids, period, keys, split=False):
     wanted = [registry.get(k) for k in keys] if keys is not None else registry.all()
     rates = [i for i in wanted if isinstance(i, Rate)]
     needed = {i.key: i for i in wanted if isinstance(i, Indicator)}
@@ -216,46 +230,49 @@ def evaluate(*, brigade_ids, period: Period, keys=None) -> Figures:
     for indicator in needed.values():
         by_model[indicator.model].append(indicator)
 
-    previous = period.previous
-    first_month = period.start.replace(day=1)
-    figures = Figures(period)
+    first_month = period.start.replace(day=1)  # the year-earlier period lies wholly before it
+    # (brigade or None for all) → key → [current, previous, {month: [current, previous]}]
+    sums = defaultdict(lambda: {k: [0, 0, defaultdict(lambda: [0, 0])] for k in needed})
+    sums[None]  # noqa: B018 — an empty selection still answers with zeros
     for model, indicators in by_model.items():
         date_name, current_q = _bounds(model, period)
-        _, previous_q = _bounds(model, previous)
+        _, previous_q = _bounds(model, period.previous)
+        group = ["brigade_id", "month"] if split else ["month"]
         rows = (
             model._default_manager.filter(brigade_id__in=list(brigade_ids))
             .filter(current_q | previous_q)
             .annotate(month=TruncMonth(date_name))
-            .values("month")
+            .values(*group)
             .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
             .order_by()
         )
-        buckets = {i.key: {"cur": 0, "prev": 0, "monthly": defaultdict(lambda: [0, 0])} for i in indicators}
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime.datetime) else month
-            slot = 0 if month >= first_month else 1  # the year-earlier period lies wholly before
+            slot = 0 if month >= first_month else 1
+            targets = [sums[None], sums[row["brigade_id"]]] if split else [sums[None]]
             for n, indicator in enumerate(indicators):
                 value = row[f"v{n}"] or 0
-                bucket = buckets[indicator.key]
-                bucket["cur" if slot == 0 else "prev"] += value
-                bucket["monthly"][month.month][slot] += value
-        for indicator in indicators:
-            bucket = buckets[indicator.key]
-            figures[indicator.key] = Figure(
-                indicator,
-                bucket["cur"],
-                bucket["prev"],
-                {m: tuple(v) for m, v in sorted(bucket["monthly"].items())},
+                for target in targets:
+                    bucket = target[indicator.key]
+                    bucket[slot] += value
+                    bucket[2][month.month][slot] += value
+
+    result = {}
+    for brigade, buckets in sums.items():
+        figures = Figures(period)
+        for key, (current, previous, monthly) in buckets.items():
+            months = {m: tuple(v) for m, v in sorted(monthly.items())}
+            figures[key] = Figure(needed[key], current, previous, months)
+        for rate in rates:
+            num, den = figures[rate.numerator], figures[rate.denominator]
+            figures[rate.key] = Figure(
+                rate, _percent(num.current, den.current), _percent(num.previous, den.previous)
             )
-    for rate in rates:
-        num, den = figures[rate.numerator], figures[rate.denominator]
-        figures[rate.key] = Figure(
-            rate, _percent(num.current, den.current), _percent(num.previous, den.previous)
-        )
-    if keys is not None:
-        return Figures(period, {k: figures[k] for k in keys})
-    return figures
+        if keys is not None:
+            figures = Figures(period, {k: figures[k] for k in keys})
+        result[brigade] = figures
+    return result
 
 
 def _percent(numerator, denominator) -> Decimal | None:

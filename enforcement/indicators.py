@@ -7,12 +7,12 @@ from brigade.figures import Rate, count, register, total
 from enforcement.models import Campaign, SupervisionCheck, Violation
 
 
-def _type(*names):
-    return Q(violation_type__name__in=names)
+def _type(name):
+    return {"where": Q(violation_type__name=name), "link": {"violation_type": name}}
 
 
 def _group(name):
-    return Q(violation_type__group=name)
+    return {"where": Q(violation_type__group=name), "link": {"violation_type__group": name}}
 
 
 register(
@@ -21,15 +21,20 @@ register(
     count(
         "violations.offsite", "非现场查处交通违法", Violation, Q(method="非现场"), link={"method": "非现场"}
     ),
-    count("violations.drunk", "酒醉驾", Violation, _group("酒醉驾")),
-    count("violations.drunk_severe", "醉驾", Violation, _type("醉酒驾驶")),
-    count("violations.overload", "超载超员", Violation, _group("超载超员")),
-    count("violations.fatigue", "疲劳驾驶", Violation, _type("疲劳驾驶")),
-    count("violations.speeding", "超速", Violation, _type("超速")),
-    count("violations.three_one", "“三超一疲劳”", Violation, _type("超速", "疲劳驾驶") | _group("超载超员")),
-    count("violations.helmet", "不戴头盔", Violation, _group("不戴头盔")),
-    count("violations.passengers", "违法载人", Violation, _type("违法载人")),
-    count("violations.plates", "涉牌涉证", Violation, _group("涉牌涉证")),
+    count("violations.drunk", "酒醉驾", Violation, **_group("酒醉驾")),
+    count("violations.drunk_severe", "醉驾", Violation, **_type("醉酒驾驶")),
+    count("violations.overload", "超载超员", Violation, **_group("超载超员")),
+    count("violations.fatigue", "疲劳驾驶", Violation, **_type("疲劳驾驶")),
+    count("violations.speeding", "超速", Violation, **_type("超速")),
+    count(
+        "violations.three_one",
+        "“三超一疲劳”",
+        Violation,
+        Q(violation_type__name__in=["超速", "疲劳驾驶"]) | Q(violation_type__group="超载超员"),
+    ),  # fmt: skip
+    count("violations.helmet", "不戴头盔", Violation, **_group("不戴头盔")),
+    count("violations.passengers", "违法载人", Violation, **_type("违法载人")),
+    count("violations.plates", "涉牌涉证", Violation, **_group("涉牌涉证")),
     count("violations.lenient", "柔性执法（警告、不予处罚）", Violation, Q(outcome__in=["警告", "不予处罚"])),
     count("violations.warning", "警告", Violation, Q(outcome="警告"), link={"outcome": "警告"}),
     count(

@@ -24,7 +24,7 @@ class ViolationLedger(Ledger):
     key = ["decision_no"]
     date_field = "occurred_at"
     list_display = ["decision_no", "occurred_at", "violation_type", "method", "outcome", "fine", "points"]
-    filters = ["violation_type", "method", "outcome"]
+    filters = ["violation_type", "violation_type__group", "method", "outcome"]
     search = ["decision_no", "plate", "location", "officer"]
 
 

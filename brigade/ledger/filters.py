@@ -17,6 +17,14 @@ def _visible_brigades(request):
     return visible_brigades(request.user) if request else None
 
 
+def _resolve(model, path):
+    """The field at the end of a lookup path such as `violation_type__group`."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model
+    return model._meta.get_field(last)
+
+
 def _options_for(model):
     """The choices of a foreign-key filter; records owned by brigades only from the user's own."""
     owned = any(f.name == "brigade" for f in model._meta.fields)
@@ -47,11 +55,15 @@ def filterset_for(ledger):
             widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
         )
     for name in ledger.filters:
-        field = model._meta.get_field(name)
+        field = _resolve(model, name)
         if isinstance(field, models.ForeignKey):
+            target = field.related_model
+            # By name when names are unique (readable links: ?violation_type=超速), else by id.
+            by_name = any(f.name == "name" and f.unique for f in target._meta.fields)
             attrs[name] = django_filters.ModelChoiceFilter(
-                field_name=name, label=field.verbose_name, queryset=_options_for(field.related_model)
-            )
+                field_name=name, label=field.verbose_name, queryset=_options_for(target),
+                to_field_name="name" if by_name else None,
+            )  # fmt: skip
         else:
             attrs[name] = django_filters.ChoiceFilter(
                 field_name=name, label=field.verbose_name, choices=field.choices

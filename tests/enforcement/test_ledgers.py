@@ -158,9 +158,11 @@ def test_list_filters_by_year_and_by_a_choice(as_clerk, brigade, other_brigade, 
 def test_violations_filter_by_violation_type(as_clerk, brigade):
     drunk = make("violations", brigade)
     make("violations", brigade, decision_no="4311232500000002", violation_type=type_id("违法停车"))
-    response = as_clerk.get(
-        reverse("ledger:list", args=["violations"]), {"violation_type": type_id("酒后驾驶")}
-    )
+    url = reverse("ledger:list", args=["violations"])
+    # by the type's name (the dashboard links this way) and by its group
+    response = as_clerk.get(url, {"violation_type": "酒后驾驶"})
+    assert [obj.pk for obj in response.context["object_list"]] == [drunk.pk]
+    response = as_clerk.get(url, {"violation_type__group": "酒醉驾"})
     assert [obj.pk for obj in response.context["object_list"]] == [drunk.pk]
 
 

@@ -1,0 +1,159 @@
+"""What the leaders' dashboard shows: key figures of the year so far against the same period
+last year, monthly trends, breakdowns, and the report's due dates. All of it comes from one
+`evaluate` call (one aggregate query per ledger involved)."""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from brigade.figures import Figure, Period, Rate, evaluate, evaluate_each, registry
+from mediation.models import Complaint
+from publicity.models import PublicityEvent
+from reports import phrasing
+
+KEY_FIGURES = [
+    "violations.total", "violations.onsite", "violations.drunk", "violations.overload", "violations.helmet",
+    "violations.lenient", "accidents.total", "accidents.mediation_rate", "calls.total", "complaints.received",
+    "complaints.close_rate", "supervision.recorder_rate", "events.total", "events.attendees", "training.sessions",
+    "training.leaders",
+]  # fmt: skip
+
+TRENDS = [
+    ("查处交通违法", ["violations.total", "violations.onsite"]),
+    (
+        "重点违法：酒醉驾、超载超员、不戴头盔",
+        ["violations.drunk", "violations.overload", "violations.helmet"],
+    ),
+    ("事故与矛盾化解", ["accidents.total", "accidents.mediated", "complaints.received"]),
+    ("普法宣传", ["events.total", "media.total"]),
+    ("学法培训", ["training.sessions", "training.leaders"]),
+]
+
+BREAKDOWNS = [
+    (
+        "违法行为分组",
+        [
+            f"violations.{k}"
+            for k in ("drunk", "overload", "helmet", "plates", "speeding", "fatigue", "passengers")
+        ],
+    ),
+    ("宣传活动形式", [f"events.{kind.name.lower()}" for kind in PublicityEvent.Kind]),
+    ("投诉举报来源渠道", [f"complaints.{channel.name.lower()}" for channel in Complaint.Channel]),
+]
+
+COMPARE = ["violations.total", "violations.drunk", "accidents.total", "accidents.mediation_rate",
+           "complaints.close_rate", "events.total", "training.sessions"]  # fmt: skip
+
+
+@dataclass
+class Card:
+    figure: Figure
+    value: str
+    change: str
+    direction: str  # up, down, flat, none
+    url: str | None
+
+
+def phrase_value(figure: Figure) -> str:
+    item = figure.item
+    if isinstance(item, Rate):
+        return "无数据" if figure.current is None else phrasing.percent(figure.current)
+    if item.unit == "元":
+        return phrasing.amount_yuan(figure.current or 0)
+    return phrasing.count(int(figure.current or 0)) + item.unit
+
+
+def phrase_change(figure: Figure) -> tuple[str, str]:
+    item = figure.item
+    if isinstance(item, Rate):
+        if figure.current is None:
+            return "本期无数据", "none"
+        text = phrasing.rate_change("", figure.current, figure.previous) or ""
+        direction = "none" if figure.previous is None else _direction(figure.current - figure.previous)
+        return text, direction
+    current, previous = figure.current or 0, figure.previous or 0
+    return phrasing.change(current, previous), _direction(current - previous)
+
+
+def _direction(delta) -> str:
+    return "up" if delta > 0 else "down" if delta < 0 else "flat"
+
+
+def ledger_url(figure: Figure, year: int, brigade_id: int | None) -> str | None:
+    item = figure.item
+    if isinstance(item, Rate):
+        item = registry.get(item.denominator)  # a rate shows the records it is a share of
+    ledger = item.ledger
+    if ledger is None:
+        return None
+    params = {"year": year, **item.link}
+    if brigade_id:
+        params["brigade"] = brigade_id
+    return reverse("ledger:list", args=[ledger.kind]) + "?" + urlencode(params)
+
+
+def due_dates(year: int, today: datetime.date) -> dict:
+    """厅字〔2019〕28号: the report on year Y goes to the superior by 1 March of Y+1 and is made
+    public by 1 April of Y+1."""
+    submit, publish = datetime.date(year + 1, 3, 1), datetime.date(year + 1, 4, 1)
+    return {
+        "submit": submit,
+        "publish": publish,
+        "submit_days": (submit - today).days,
+        "publish_days": (publish - today).days,
+    }
+
+
+def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int | None = None,
+              compare_ids=None) -> dict:  # fmt: skip
+    period = Period.year_to_date(year, today)
+    keys = list(dict.fromkeys(KEY_FIGURES + [k for _, ks in TRENDS + BREAKDOWNS for k in ks]))
+    figures = evaluate(brigade_ids=brigade_ids, period=period, keys=keys)
+
+    cards = []
+    for key in KEY_FIGURES:
+        figure = figures[key]
+        change, direction = phrase_change(figure)
+        cards.append(
+            Card(figure, phrase_value(figure), change, direction, ledger_url(figure, year, link_brigade))
+        )
+
+    months = list(range(1, 13 if period.is_whole_year or year < today.year else today.month + 1))
+    trends = []
+    for title, ks in TRENDS:
+        series = []
+        for key in ks:
+            figure = figures[key]
+            series.append({
+                "label": figure.item.label,
+                "current": [int(figure.monthly.get(m, (0, 0))[0]) for m in months],
+                "previous": [int(figure.monthly.get(m, (0, 0))[1]) for m in months],
+            })  # fmt: skip
+        trends.append({"title": title, "months": [f"{m}月" for m in months], "series": series, "year": year})
+
+    breakdowns = []
+    for title, ks in BREAKDOWNS:
+        rows = [
+            {"label": figures[k].item.label, "current": int(figures[k].current or 0),
+             "previous": int(figures[k].previous or 0), "url": ledger_url(figures[k], year, link_brigade)}
+            for k in ks
+        ]  # fmt: skip
+        breakdowns.append({"title": title, "rows": rows})
+
+    comparison = None
+    if compare_ids and len(compare_ids) > 1:
+        each = evaluate_each(brigade_ids=compare_ids, period=period, keys=COMPARE)
+        comparison = {
+            "headers": [registry.get(k).label for k in COMPARE],
+            "rows": [(b, [phrase_value(each[b][k]) for k in COMPARE]) for b in compare_ids],
+        }
+    return {
+        "period": period,
+        "cards": cards,
+        "trends": trends,
+        "breakdowns": breakdowns,
+        "comparison": comparison,
+        "due": due_dates(year, today),
+    }
