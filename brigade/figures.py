@@ -7,10 +7,13 @@ together with the same period a year earlier, by month, in one aggregate query p
 the database does the counting; Python only adds up the monthly buckets."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -234,18 +237,26 @@ def _evaluate(brigade_ids, period, keys, split=False):
     # (brigade or None for all) → key → [current, previous, {month: [current, previous]}]
     sums = defaultdict(lambda: {k: [0, 0, defaultdict(lambda: [0, 0])] for k in needed})
     sums[None]  # noqa: B018 — an empty selection still answers with zeros
+    stamps = _stamps(by_model) if by_model else {}
     for model, indicators in by_model.items():
         date_name, current_q = _bounds(model, period)
         _, previous_q = _bounds(model, period.previous)
         group = ["brigade_id", "month"] if split else ["month"]
-        rows = (
-            model._default_manager.filter(brigade_id__in=list(brigade_ids))
-            .filter(current_q | previous_q)
-            .annotate(month=TruncMonth(date_name))
-            .values(*group)
-            .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
-            .order_by()
-        )
+        cache_key = "figures:" + hashlib.sha1(repr((
+            model._meta.label, stamps[model], sorted(brigade_ids), period.start, period.end, split,
+            [i.key for i in indicators],
+        )).encode()).hexdigest()  # fmt: skip
+        rows = cache.get(cache_key)
+        if rows is None:
+            rows = list(
+                model._default_manager.filter(brigade_id__in=list(brigade_ids))
+                .filter(current_q | previous_q)
+                .annotate(month=TruncMonth(date_name))
+                .values(*group)
+                .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
+                .order_by()
+            )
+            cache.set(cache_key, rows, CACHE_SECONDS)
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime.datetime) else month
@@ -273,6 +284,33 @@ def _evaluate(brigade_ids, period, keys, split=False):
             figures = Figures(period, {k: figures[k] for k in keys})
         result[brigade] = figures
     return result
+
+
+# Monthly aggregates are cached under the ledgers' data versions: a dashboard over a million
+# records is counted once, and counted again only after a record has changed.
+CACHE_SECONDS = 3600
+
+
+def _stamps(models) -> dict:
+    """Each model's data version: the newest id in its audit history and in the history of the
+    reference lists it joins (违法行为 → its group). Every create, change, delete, import and
+    restore writes history, so the version moves with every change. One query for all."""
+    quote = connection.ops.quote_name
+    parts, order = [], []
+    for model in models:
+        related = [f.related_model for f in model._meta.concrete_fields if f.is_relation]
+        for source in [model, *related]:
+            history = getattr(source, "history", None)
+            if history is not None and source._meta.label != "brigade.Brigade":
+                parts.append(f"SELECT MAX(history_id) FROM {quote(history.model._meta.db_table)}")
+                order.append(model)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"SELECT {n}, ({p})" for n, p in enumerate(parts)))
+        values = [value for _, value in sorted(cursor.fetchall())]
+    stamps = defaultdict(list)
+    for model, value in zip(order, values, strict=True):
+        stamps[model].append(value)
+    return {model: tuple(v) for model, v in stamps.items()}
 
 
 def _percent(numerator, denominator) -> Decimal | None:

@@ -4,6 +4,7 @@ to make ledger workbooks in memory."""
 import io
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from openpyxl import Workbook
 
@@ -18,6 +19,8 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing is deliberately slow in production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Figures are cached under the ledgers' history ids, which a rolled-back test may hand out again.
+    cache.clear()
 
 
 @pytest.fixture
