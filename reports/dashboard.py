@@ -27,7 +27,7 @@ TRENDS = [
         ["violations.drunk", "violations.overload", "violations.helmet"],
     ),
     ("事故与矛盾化解", ["accidents.total", "accidents.mediated", "complaints.received"]),
-    ("普法宣传", ["events.total", "media.total"]),
+    ("普法宣传", ["events.total", "media.short_video"]),
     ("学法培训", ["training.sessions", "training.leaders"]),
 ]
 
@@ -54,6 +54,14 @@ class Card:
     change: str
     direction: str  # up, down, flat, none
     url: str | None
+
+    @property
+    def tone(self) -> str:
+        """good or bad by the indicator's own sense of better (more accidents is bad), else neutral."""
+        better = self.figure.item.higher_is_better
+        if better is None or self.direction not in ("up", "down"):
+            return "neutral"
+        return "good" if (self.direction == "up") == better else "bad"
 
 
 def phrase_value(figure: Figure) -> str:
