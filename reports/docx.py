@@ -1,0 +1,535 @@
+"""The annual report as a Word document: a docxtpl template rendered in a Jinja sandbox.
+
+A brigade may upload its own template (.docx with Jinja tags, as docxtpl reads them); otherwise
+``templates_docx/default.docx`` (built by ``reports.docx_template``, GB/T 9704-2012) is used.
+
+Documented variables — the whole context a template may use::
+
+    title        str   双牌县公安局交通警察大队关于2025年法治政府建设情况的报告
+    doc_number   str   发文字号, e.g. 双公交〔2026〕3号, or "" (then the line is left out)
+    signer       str   签发人, e.g. 张建国, or ""
+    addressee    str   主送机关, e.g. 中共双牌县委 (the template adds the colon: 中共双牌县委：)
+    opening      str   the opening paragraph
+    sections     list  one dict per part of the report:
+                         heading      str   一、2025年推进法治政府建设的主要举措和成效
+                         paragraphs   list of str, body paragraphs directly under the heading
+                         subsections  list of dicts: heading (（一）学法培训), paragraphs (list of str)
+    closing      str   特此报告。
+    issuer       str   落款, the brigade's full name
+    date         str   成文日期, already phrased: 2026年1月12日
+    year         int   the report's year
+    brigade      dict  name, short_name
+
+Filter: ``title_break`` breaks a title before 关于 when the part before it fits on one line.
+
+Paragraph-level tags (``{%p for section in sections %}`` … ``{%p endfor %}``, ``{%p if doc_number %}``)
+repeat or drop whole Word paragraphs, so each body paragraph is its own paragraph in its style.
+
+Templates come from users, so they are rendered in Jinja's sandbox with autoescape (the values
+are XML-escaped, so ``&``, ``<`` and ``>`` come out as typed). A template that reaches for
+Python internals (``{{ ''.__class__ }}``) is refused before rendering, and at run time by the
+sandbox; any template problem raises ``TemplateRefused`` with a message in Chinese.
+``check_template`` runs the same checks when a template is uploaded. The sandbox stops code from
+running; it does not bound how long a template may loop.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from lxml import etree
+
+from .docx_template import DEFAULT_TEMPLATE_PATH
+
+__all__ = [
+    "CONTEXT_VARIABLES",
+    "TemplateRefused",
+    "check_template",
+    "docx_to_pdf",
+    "pdf_available",
+    "render_report",
+    "sample_context",
+]
+
+#: The documented variables; a template using any other name is refused at upload.
+CONTEXT_VARIABLES = (
+    "title",
+    "doc_number",
+    "signer",
+    "addressee",
+    "opening",
+    "sections",
+    "closing",
+    "issuer",
+    "date",
+    "year",
+    "brigade",
+)
+# Without these a template would make a report with no title or no body.
+REQUIRED_VARIABLES = ("title", "sections")
+
+_MAX_UNPACKED = 50 * 1024 * 1024  # a template is a few hundred kB; refuse zip bombs
+# A 2号 (22 pt) line of the 156 mm text block holds 20 characters.
+_TITLE_LINE_CHARS = 20
+# Word fields and links that make Word or LibreOffice fetch files or run other programs.
+_ACTIVE_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|INCLUDE|DDEAUTO|DDE|LINK|IMPORT)\b", re.I)
+_HYPERLINK = "/hyperlink"
+_FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = qn("w:fldChar"), qn("w:instrText"), qn("w:fldSimple")
+
+
+class TemplateRefused(Exception):
+    """The template cannot be used; the message (Chinese) says why."""
+
+
+# --------------------------------------------------------------------------- the sandbox
+
+
+class _InternalAccess(SecurityError):
+    def __init__(self, attribute: str):
+        super().__init__(attribute)
+        self.attribute = attribute
+
+
+def _refusal_for_internal(*attributes: str) -> TemplateRefused:
+    names = "、".join(f"“{name}”" for name in sorted(set(attributes)))
+    return TemplateRefused(
+        f"模板试图访问 Python 内部属性{names}，出于安全考虑已拒绝。模板只能使用说明中列出的变量。"
+    )
+
+
+def _title_break(title: str) -> str:
+    before, sep, after = str(title).partition("关于")
+    if sep and before and len(before) <= _TITLE_LINE_CHARS:
+        return f"{before}\n{sep}{after}"
+    return str(title)
+
+
+class _ReportEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, made strict: an unsafe attribute raises instead of printing
+    nothing, a missing variable raises instead of leaving a blank in an official document, and
+    an access to an ``_``-attribute is refused as soon as the template is parsed, even in a branch
+    that the current context would not take."""
+
+    def __init__(self):
+        super().__init__(autoescape=True, undefined=StrictUndefined)
+        self.filters["title_break"] = _title_break
+
+    def unsafe_undefined(self, obj: Any, attribute: str):
+        raise _InternalAccess(attribute)
+
+    # Private in Jinja, but both parse() and from_string() go through it; a test makes sure the
+    # check still runs (a refused attribute in an untaken branch).
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        found = list(_internal_attributes(tree))
+        if found:
+            raise _refusal_for_internal(*found)
+        return tree
+
+
+def _internal_attributes(tree: nodes.Template):
+    def const(node) -> str | None:
+        return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            names = [node.attr]
+        elif isinstance(node, nodes.Getitem):
+            names = [const(node.arg)]
+        else:  # x|attr('__class__'), x|map(attribute='__class__') …
+            names = [const(kw.value) for kw in node.kwargs if kw.key == "attribute"]
+            if node.name in ("attr", "selectattr", "rejectattr") and node.args:
+                names.append(const(node.args[0]))
+        for name in names:
+            if name and name.startswith("_"):
+                yield name
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_report(context: dict, template: bytes | None = None) -> bytes:
+    """The report as .docx bytes, from ``template`` (a brigade's upload) or the default one.
+
+    Raises ``TemplateRefused`` when the template cannot be rendered (sandbox violation, syntax
+    error, unknown variable, active content), with the reason in Chinese.
+    """
+    if template is None:
+        data = DEFAULT_TEMPLATE_PATH.read_bytes()
+    else:
+        data = template
+        problem = _package_problem(data) or next(iter(_active_content(data)), None)
+        if problem:
+            raise TemplateRefused(problem)
+    return _render(context, data)
+
+
+def _render(context: dict, data: bytes) -> bytes:
+    tpl = DocxTemplate(io.BytesIO(data))
+    try:
+        tpl.render(_clean(_normalised(context)), jinja_env=_ReportEnvironment(), autoescape=True)
+    except TemplateRefused:
+        raise
+    except Exception as exc:  # a user's template can fail in any filter or operator
+        raise _refusal(exc) from exc
+    document = tpl.docx
+    document.core_properties.title = str(context.get("title", ""))
+    document.core_properties.author = str(context.get("issuer", ""))
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def _refusal(exc: Exception) -> TemplateRefused:
+    if isinstance(exc, _InternalAccess):
+        return _refusal_for_internal(exc.attribute)
+    if isinstance(exc, SecurityError):
+        return TemplateRefused(f"模板执行了安全沙箱禁止的操作，已拒绝：{exc}")
+    if isinstance(exc, TemplateSyntaxError):
+        return TemplateRefused(
+            f"模板语法错误：{exc.message}{_nearby(exc)}。请检查 {{{{ }}}} 与 {{% %}} 是否成对、拼写是否正确，"
+            "以及每个 {%p for %}、{%p if %} 是否都有对应的 {%p endfor %}、{%p endif %}。"
+        )
+    if isinstance(exc, UndefinedError):
+        return TemplateRefused(
+            f"模板引用了不存在的内容：{_undefined(exc.message)}。模板只能使用说明中列出的变量。"
+        )
+    if isinstance(exc, TemplateError):
+        return TemplateRefused(f"模板无法渲染：{exc.message or exc}")
+    return TemplateRefused(f"模板无法渲染：{type(exc).__name__}: {exc}")
+
+
+def _undefined(message: str | None) -> str:
+    """Jinja's two usual messages, in Chinese."""
+    message = message or ""
+    if m := re.fullmatch(r"'(.+)' is undefined", message):
+        return f"变量“{m.group(1)}”未定义"
+    if m := re.fullmatch(r"'(.+)' has no attribute '(.+)'", message):
+        return f"{m.group(1).replace('dict object', '字典').replace('list object', '列表')}没有“{m.group(2)}”这一项"
+    return message
+
+
+def _nearby(exc: TemplateSyntaxError) -> str:
+    """The document text around a syntax error (docxtpl's XML has one paragraph per line)."""
+    lines = getattr(exc, "docx_context", None)
+    if lines is None and exc.source and exc.lineno:
+        lines = exc.source.splitlines()[max(exc.lineno - 2, 0) : exc.lineno + 1]
+    text = "".join(re.sub(r"<[^>]+>", "", line) for line in lines or ()).strip()
+    if not text:
+        return ""
+    return f"（出错位置附近的文字：“{text[:80]}{'…' if len(text) > 80 else ''}”）"
+
+
+def _normalised(context: dict) -> dict:
+    """The contract's optional parts filled in, so that a strict template never trips on them."""
+    context = dict(context)
+    context["sections"] = [
+        {
+            **section,
+            "paragraphs": list(section.get("paragraphs") or ()),
+            "subsections": [
+                {**sub, "paragraphs": list(sub.get("paragraphs") or ())}
+                for sub in section.get("subsections") or ()
+            ],
+        }
+        for section in context.get("sections") or ()
+    ]
+    return context
+
+
+# Characters XML 1.0 forbids. Text pasted from Word carries \x0b (its manual line break).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(value):
+    """Strings made safe for WordprocessingML: docxtpl turns \\n into a line break and \\a, \\f into
+    new paragraphs and page breaks, so only \\n survives of the control characters."""
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+        return _XML_FORBIDDEN.sub("", value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    return value
+
+
+# --------------------------------------------------------------------------- checking an upload
+
+
+def check_template(data: bytes) -> list[str]:
+    """Problems (in Chinese) with an uploaded template; an empty list means it can be used.
+
+    Checks that it is a .docx python-docx can open, has no links or fields that fetch outside
+    content, parses as Jinja, uses only the documented variables (and uses ``title`` and
+    ``sections``), and renders in the sandbox with ``sample_context()``.
+    """
+    problem = _package_problem(data)
+    if problem:
+        return [problem]
+    problems = _active_content(data)
+
+    tpl = DocxTemplate(io.BytesIO(data))
+    env = _ReportEnvironment()
+    try:
+        for source in _jinja_sources(tpl):
+            env.parse(source)
+        used = tpl.get_undeclared_template_variables(jinja_env=env)
+    except TemplateRefused as exc:
+        return [*problems, str(exc)]
+    except TemplateSyntaxError as exc:
+        return [*problems, str(_refusal(exc))]
+
+    unknown = sorted(used - set(CONTEXT_VARIABLES) - set(env.globals))
+    documented = "、".join(CONTEXT_VARIABLES)
+    problems += [f"模板使用了未定义的变量“{name}”。可以使用的变量有：{documented}。" for name in unknown]
+    problems += [
+        f"模板没有使用变量“{name}”，生成的报告将缺少{'标题' if name == 'title' else '正文'}。"
+        for name in REQUIRED_VARIABLES
+        if name not in used
+    ]
+
+    # Render with realistic text, so that what only fails at run time shows now, not at year end.
+    try:
+        rendered = _render({**sample_context(), **dict.fromkeys(unknown, "")}, data)
+        Document(io.BytesIO(rendered))
+    except TemplateRefused as exc:
+        if not (unknown and isinstance(exc.__cause__, UndefinedError)):
+            problems.append(f"用示例内容试生成报告失败：{exc}")
+    except Exception as exc:  # the tags may have left the document's XML broken
+        problems.append(f"用示例内容试生成的报告无法打开（模板中的标签可能拆散了段落结构）：{exc}")
+    return problems
+
+
+def _package_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a .docx python-docx can open, or None."""
+    if not data:
+        return "上传的文件是空的。"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "这是旧版 Word（.doc）文件，请在 Word 中“另存为”.docx 格式后再上传。"
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return "上传的文件不是有效的 Word（.docx）文件。"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return "上传的文件不是有效的 Word（.docx）文件（压缩包已损坏）。"
+    if "word/document.xml" not in names:
+        return "上传的文件不是有效的 Word（.docx）文件：缺少正文部分 word/document.xml。"
+    if unpacked > _MAX_UNPACKED:
+        return "上传的 Word 文件解压后过大，不像是报告模板。"
+    try:
+        Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds
+        return f"Word 文件无法读取，请在 Word 中重新保存为 .docx 后再上传（{type(exc).__name__}: {exc}）。"
+    return None
+
+
+def _active_content(data: bytes) -> list[str]:
+    """Links to outside files and fields that include files or run DDE: Word and LibreOffice
+    would fetch or run them when the report is opened or converted."""
+    problems = []
+    document = Document(io.BytesIO(data))
+    for part in document.part.package.iter_parts():
+        external = [
+            rel.target_ref[:80]
+            for rel in part.rels.values()
+            if rel.is_external and not rel.reltype.endswith(_HYPERLINK)
+        ]
+        if external:
+            problems.append(f"模板链接了外部文件（{'、'.join(external[:3])}），请把内容直接放进模板。")
+        if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
+            fields = {m.group(1).upper() for m in map(_ACTIVE_FIELDS.search, _field_codes(part.blob)) if m}
+            problems += [f"模板含有 {name} 域（引用外部文件或程序），请删除该域。" for name in sorted(fields)]
+    return problems
+
+
+def _field_codes(xml: bytes) -> list[str]:
+    """Each field's instruction: a simple field's, or a complex field's pieces joined (Word
+    splits them over runs at will)."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError:
+        return []
+    codes, current = [], None
+    for node in root.iter(_FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE):
+        if node.tag == _FLD_SIMPLE:
+            codes.append(node.get(qn("w:instr"), ""))
+        elif node.tag == _INSTR_TEXT:
+            current = (current or "") + (node.text or "")
+        elif current is not None:  # the field's separate or end mark
+            codes.append(current)
+            current = None
+    return codes if current is None else [*codes, current]
+
+
+def _jinja_sources(tpl: DocxTemplate) -> list[str]:
+    """The Jinja sources docxtpl renders (body, headers, footers), one paragraph per line as in
+    ``DocxTemplate.render_xml_part``, so a syntax error's line points at its paragraph."""
+    tpl.init_docx()
+    sources = [tpl.patch_xml(tpl.get_xml())]
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        sources += [tpl.patch_xml(tpl.get_part_xml(part)) for _, part in tpl.get_headers_footers(uri)]
+    return [re.sub(r"<w:p([ >])", r"\n<w:p\1", source) for source in sources]
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def sample_context() -> dict:
+    """A realistic context: what the report code passes, with plausible Chinese text."""
+    name = "双牌县公安局交通警察大队"
+    return {
+        "title": f"{name}关于2025年法治政府建设情况的报告",
+        "doc_number": "双公交〔2026〕3号",
+        "signer": "张建国",
+        "addressee": "中共双牌县委",
+        "opening": (
+            "2025年，在县委、县政府的坚强领导和上级公安机关的精心指导下，我大队坚持以习近平法治思想为指导，"
+            "深入贯彻落实党的二十大和二十届历次全会精神，紧紧围绕法治政府建设目标任务，严格规范公正文明执法，"
+            "各项工作取得了新的成效。现将有关情况报告如下："
+        ),
+        "sections": [
+            {
+                "heading": "一、2025年推进法治政府建设的主要举措和成效",
+                "paragraphs": [],
+                "subsections": [
+                    {
+                        "heading": "（一）学法培训",
+                        "paragraphs": [
+                            "全年组织集中学法培训24次，参训民警、辅警达860人次，较去年同期上升12.5%；"
+                            "组织执法资格等级考试2次，32名民警通过基本级考试，通过率100%。"
+                        ],
+                    },
+                    {
+                        "heading": "（二）严格执法",
+                        "paragraphs": [
+                            "持续开展酒驾醉驾、货车超载等重点交通违法行为整治行动，现场查处交通违法行为11.36万起，"
+                            "其中酒驾醉驾1169起、超载3517起，较去年同期下降11.48%。",
+                            "强化科技赋能，非现场查处交通违法行为43.05万余起，道路交通事故起数与去年同期持平。",
+                        ],
+                    },
+                    {
+                        "heading": "（三）执法监督",
+                        "paragraphs": [
+                            "开展执法质量检查12次，抽查执法记录仪信息2370条，督促整改问题53个，"
+                            "执法记录仪相符率由去年的65%提升到87%。"
+                        ],
+                    },
+                ],
+            },
+            {
+                "heading": "二、党政主要负责人履行推进法治建设第一责任人职责情况",
+                "paragraphs": [],
+                "subsections": [
+                    {
+                        "heading": "（一）组织领导",
+                        "paragraphs": [
+                            "大队党委召开专题会议6次研究法治建设工作，大队长切实履行第一责任人职责，"
+                            "对重大执法事项亲自过问、重要执法环节亲自协调。"
+                        ],
+                    },
+                    {
+                        "heading": "（二）制度建设",
+                        "paragraphs": ["制定修订《执法办案管理规定》《案件审核制度》等制度5项。"],
+                    },
+                ],
+            },
+            {
+                "heading": "三、推进法治政府建设存在的不足和原因",
+                "paragraphs": [
+                    "一是执法规范化水平仍需提高，个别民警执法语言不规范、程序意识不强；"
+                    "二是警力与辖区道路里程、车辆保有量增长不相适应，基层执法力量不足。"
+                ],
+                "subsections": [],
+            },
+            {
+                "heading": "四、2026年推进法治政府建设的主要安排",
+                "paragraphs": [
+                    "一是深化学法用法，完善常态化学法机制；二是强化执法监督，落实案件审核和执法质量考评制度；"
+                    "三是创新普法宣传，推动交通安全宣传进农村、进学校、进企业。"
+                ],
+                "subsections": [],
+            },
+        ],
+        "closing": "特此报告。",
+        "issuer": name,
+        "date": "2026年1月12日",
+        "year": 2025,
+        "brigade": {"name": name, "short_name": "双牌交警大队"},
+    }
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+FONTCONFIG_FILE = Path(__file__).with_name("fontconfig") / "fonts.conf"
+_SOFFICE_TIMEOUT = 120
+
+
+def pdf_available() -> bool:
+    """Whether ``docx_to_pdf`` can convert here (LibreOffice's ``soffice`` is on PATH)."""
+    return shutil.which("soffice") is not None
+
+
+def docx_to_pdf(data: bytes) -> bytes | None:
+    """The document as PDF through LibreOffice, or None when LibreOffice (``soffice``) is absent.
+
+    Each run has its own LibreOffice profile (concurrent runs sharing one silently drop files)
+    and the fontconfig file in ``reports/fontconfig`` that maps 仿宋, 楷体, 黑体 and 小标宋 to the
+    CJK fonts installed here. Raises RuntimeError when the conversion fails.
+    """
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="report-pdf-") as work:
+        work_dir = Path(work)
+        source = work_dir / "report.docx"
+        source.write_bytes(data)
+        profile = Path(tempfile.gettempdir()) / f"lo-{uuid.uuid4().hex}"
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_FILE)}
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work_dir),
+            str(source),
+        ]
+        # Its own session, so that a timeout ends soffice.bin as well as the soffice script.
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            _, stderr = process.communicate(timeout=_SOFFICE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise RuntimeError(f"LibreOffice did not finish within {_SOFFICE_TIMEOUT} s")
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        pdf = work_dir / "report.pdf"
+        if process.returncode != 0 or not pdf.exists():
+            raise RuntimeError(
+                f"LibreOffice failed ({process.returncode}): {stderr.decode(errors='replace')}"
+            )
+        return pdf.read_bytes()
