@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+WORKERS ?= 4
+ENV_FILE ?= .env
 
-.PHONY: run test install lint format demo serve
+.PHONY: run test install lint format serve
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -21,6 +23,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
+
+# Production-style serving: gunicorn, DEBUG=0, static files by WhiteNoise, settings from $(ENV_FILE).
+serve: install
+	@test -f $(ENV_FILE) || { echo "缺少 $(ENV_FILE)：请先 cp .env.example .env 并填写（见 README 的“部署”）"; exit 1; }
+	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py migrate --noinput
+	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
+	ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn brigade.wsgi:application --bind $(HOST) \
+		--workers $(WORKERS) --threads 2 --timeout 120 --access-logfile - --error-logfile -
 
 lint: install
 	$(VENV)/bin/ruff check .

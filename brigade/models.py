@@ -2,6 +2,7 @@
 shares, and the four ledgers that describe the brigade itself."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -68,6 +69,12 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
 
 
+class UserManager(BaseUserManager):
+    def get_queryset(self):
+        # Every page names the user's brigade: fetch it with the user (one query, not two).
+        return super().get_queryset().select_related("brigade")
+
+
 class User(AbstractUser):
     """A person who logs in. Their brigade scopes everything they see; their role is also a
     Django group that carries the real permissions (see brigade/roles.py)."""
@@ -85,6 +92,8 @@ class User(AbstractUser):
         "支队级用户", default=False, help_text="可查看本支队所辖各大队的数据和报告，不能修改"
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -282,3 +291,27 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.filename}（{self.get_status_display()}）"
+
+
+class YearLock(models.Model):
+    """A brigade's year whose annual report has been finalised: its records may not change
+    until a legal officer unlocks it, with a reason. The history keeps every lock and unlock."""
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="大队", on_delete=models.CASCADE, related_name="year_locks"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    locked = models.BooleanField("已锁定", default=True)
+    reason = models.CharField("原因", max_length=500)
+    changed_by = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField("时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度锁定"
+        constraints = [models.UniqueConstraint(fields=["brigade", "year"], name="yearlock_unique")]
+
+    def __str__(self):
+        return f"{self.brigade} {self.year}年（{'已锁定' if self.locked else '已解锁'}）"

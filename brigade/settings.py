@@ -1,6 +1,7 @@
 """Settings: every deploy-time value comes from the environment (or `.env`), with safe
 development defaults so that a first run needs no configuration at all."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -8,7 +9,8 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Values already in the environment win over the file (so `DEBUG=0 make …` means what it says).
+environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET)
@@ -120,6 +122,15 @@ STORAGES = {
 
 # Uploads: ledger files up to IMPORT_MAX_MB are accepted; Django keeps large ones on disk.
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
+# Files with at least this many rows are written on a background thread, with a progress bar.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=20000)
+
+CACHES = {
+    # Figures for the dashboard, keyed by the ledgers' data versions: a per-process cache is enough.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Import progress must be readable by whichever worker answers the progress request.
+    "progress": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": BASE_DIR / "var" / "progress"},
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -129,7 +140,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+# Behind HTTPS (the default for a deployment): redirect, secure cookies, HSTS. HTTPS=0 serves plain
+# HTTP, e.g. `make serve` on 127.0.0.1 for a trial or a load test.
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+if HTTPS:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -137,7 +151,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# /healthz answers load balancers over plain HTTP too.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from brigade import views
+from reports import views as report_views
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("ledgers/", include("brigade.ledger.urls")),
     path("admin/", admin.site.urls),
+    path("", report_views.home, name="home"),
     path("", include("reports.urls")),
 ]

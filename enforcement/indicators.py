@@ -52,7 +52,7 @@ register(
     ),
     total("violations.fines", "罚款金额", Violation, "fine", unit="元"),
     count("campaigns.count", "开展专项行动", Campaign, unit="次", better=True),
-    total("campaigns.batches", "专项行动批次", Campaign, "batches", unit="批次", better=True),
+    total("campaigns.batches", "专项行动", Campaign, "batches", unit="批次", better=True),
     total("campaigns.officers", "出动警力", Campaign, "officers", unit="人次", better=True),
     count(
         "campaigns.joint",

@@ -1,0 +1,111 @@
+"""The annual report 《关于{Y}年法治政府建设情况的报告》 of a brigade: its head, its sections (drafted
+from the indicators, edited by the legal officer), its workflow and, once final, its exact bytes."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from brigade.models import Brigade, User
+
+
+class ReportTemplate(models.Model):
+    """A brigade's own Word template (letterhead, red line) using the documented variables."""
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="大队", on_delete=models.CASCADE, related_name="report_templates"
+    )
+    name = models.CharField("名称", max_length=100)
+    content = models.BinaryField("模板文件")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name="上传人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["content"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告模板"
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class AnnualReport(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        REVIEW = "review", "待审核"
+        FINAL = "final", "已定稿"
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="大队", on_delete=models.PROTECT, related_name="annual_reports"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("标题", max_length=200)
+    doc_number = models.CharField("发文字号", max_length=50, blank=True, help_text="如：双公交〔2026〕3号")
+    signer = models.CharField("签发人", max_length=30, blank=True)
+    addressee = models.CharField("主送机关", max_length=100)
+    issuer = models.CharField("落款（发文机关署名）", max_length=100)
+    date = models.DateField("成文日期")
+    opening = models.TextField("开头段")
+    closing = models.CharField("结束语", max_length=50, default="特此报告。")
+    template = models.ForeignKey(
+        ReportTemplate, verbose_name="Word模板", null=True, blank=True, on_delete=models.SET_NULL,
+        help_text="留空则使用系统默认模板（GB/T 9704）",
+    )  # fmt: skip
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status_reason = models.CharField("状态变更理由", max_length=500, blank=True)
+    final_docx = models.BinaryField("定稿文件", null=True, editable=False)
+    final_sha256 = models.CharField("定稿文件SHA-256", max_length=64, blank=True, editable=False)
+    final_figures = models.JSONField("定稿所用指标", default=dict, blank=True, editable=False)
+    finalised_at = models.DateTimeField("定稿时间", null=True, blank=True, editable=False)
+    finalised_by = models.ForeignKey(
+        User,
+        verbose_name="定稿人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    history = HistoricalRecords(excluded_fields=["final_docx"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度报告"
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["brigade", "year"], name="annualreport_unique_year")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+
+class ReportSection(models.Model):
+    """One heading of the report and its text. `draft` is the text the software drafted last time
+    the officer took its figures; `body` is what the report says (the officer's edits included)."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.CASCADE, related_name="sections"
+    )
+    key = models.CharField("标识", max_length=30)
+    order = models.PositiveSmallIntegerField("顺序")
+    level = models.PositiveSmallIntegerField("层级", help_text="1：一、二、……；2：（一）（二）……")
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("正文", blank=True, help_text="每段一行")
+    draft = models.TextField("系统起草稿", blank=True, editable=False)
+    drafted = models.BooleanField("由系统根据台账起草", default=False, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告章节"
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["report", "key"], name="reportsection_unique_key")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.splitlines() if p.strip()]

@@ -2,6 +2,15 @@ from django.urls import path
 
 from reports import views
 
+app_name = "reports"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("reports/", views.report_list, name="list"),
+    path("reports/new/", views.report_new, name="new"),
+    path("reports/templates/", views.template_list, name="templates"),
+    path("reports/<int:pk>/", views.report_detail, name="detail"),
+    path("reports/<int:pk>/redraft/", views.report_redraft, name="redraft"),
+    path("reports/<int:pk>/status/", views.report_transition, name="transition"),
+    path("reports/<int:pk>/unlock/", views.report_unlock, name="unlock"),
+    path("reports/<int:pk>/download/", views.report_download, name="download"),
+    path("reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),
 ]

@@ -1,11 +1,24 @@
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+import hashlib
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from brigade import access
+from brigade.figures import Period, evaluate
+from reports import docx, services
 from reports.dashboard import dashboard
+from reports.drafting import shortcomings_material
+from reports.forms import ReportHeadForm, TemplateUploadForm
+from reports.models import AnnualReport, ReportTemplate
 
 FIRST_YEAR = 2015
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _year(request, today) -> int:
@@ -16,11 +29,20 @@ def _year(request, today) -> int:
     return year if FIRST_YEAR <= year <= today.year else today.year
 
 
+def _require_view(user, codename):
+    if not access.has_view_perm(user, codename):
+        raise PermissionDenied("您的角色无权查看此页面")
+
+
+def _require_manage(user):
+    if not access.has_role_perm(user, "manage_report"):
+        raise PermissionDenied("只有法制员可以起草、修改和定稿年度报告")
+
+
 def home(request):
     """The dashboard: the page everyone lands on after login."""
     user = request.user
-    if not access.has_view_perm(user, "view_dashboard"):
-        raise PermissionDenied("您的角色无权查看驾驶舱")
+    _require_view(user, "view_dashboard")
     today = timezone.localdate()
     year = _year(request, today)
     brigades = list(access.visible_brigades(user).order_by("code"))
@@ -42,6 +64,11 @@ def home(request):
     names = {b.pk: str(b) for b in brigades}
     if data["comparison"]:
         data["comparison"]["rows"] = [(names[b], cells) for b, cells in data["comparison"]["rows"]]
+    report = (
+        AnnualReport.objects.filter(brigade__in=selected, year=year).only("pk", "status").first()
+        if len(selected) == 1
+        else None
+    )
     return render(request, "reports/dashboard.html", {
         **data,
         "year": year,
@@ -50,4 +77,191 @@ def home(request):
         "chosen": chosen,
         "scope_name": str(chosen) if chosen else ("、".join(names.values()) or "（无）"),
         "chart_data": {"trends": data["trends"]},
+        "report": report,
+    })  # fmt: skip
+
+
+def report_list(request):
+    _require_view(request.user, "view_report")
+    reports = access.scope(AnnualReport.objects.select_related("brigade"), request.user).order_by(
+        "-year", "brigade"
+    )
+    today = timezone.localdate()
+    return render(request, "reports/list.html", {
+        "reports": reports,
+        "can_manage": access.has_role_perm(request.user, "manage_report"),
+        "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+        "default_year": today.year - 1 if today.month <= 6 else today.year,
+    })  # fmt: skip
+
+
+@require_POST
+def report_new(request):
+    _require_manage(request.user)
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        year = 0
+    if not FIRST_YEAR <= year <= timezone.localdate().year:
+        messages.error(request, "请选择有效的年度")
+        return redirect("reports:list")
+    report = services.report_create(brigade=request.user.brigade, year=year, user=request.user)
+    return redirect("reports:detail", pk=report.pk)
+
+
+def _report(request, pk) -> AnnualReport:
+    _require_view(request.user, "view_report")
+    return access.get_scoped_or_404(
+        AnnualReport.objects.select_related("brigade", "template"), request.user, pk=pk
+    )
+
+
+def report_detail(request, pk):
+    report = _report(request, pk)
+    can_manage = access.has_role_perm(request.user, "manage_report") and not request.user.is_detachment
+    editable = can_manage and not report.is_final
+    sections = list(report.sections.all())
+    form = ReportHeadForm(instance=report) if editable else None
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("报告已定稿或您无权修改")
+        form = ReportHeadForm(request.POST, instance=report)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                changed = 0
+                for section in sections:
+                    text = _normalise(request.POST.get(f"section-{section.pk}", section.body))
+                    if text != section.body:
+                        section.body = text
+                        section._change_reason = "法制员编辑"
+                        section.save()
+                        changed += 1
+            messages.success(request, f"已保存（修改了{changed}个章节）")
+            return redirect("reports:detail", pk=report.pk)
+        messages.error(request, "报告头部有错误，请检查下方标出的栏目")
+    figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
+    material = shortcomings_material(
+        figures=figures, brigade_ids=[report.brigade_id], on=timezone.localdate()
+    )
+    lock = report.brigade.year_locks.filter(year=report.year).first()
+    return render(request, "reports/detail.html", {
+        "report": report,
+        "sections": sections,
+        "form": form,
+        "editable": editable,
+        "can_manage": can_manage,
+        "material": material,
+        "lock": lock,
+        "history": report.history.select_related("history_user").order_by("-history_date")[:30],
+        "transitions": [(to, label) for (frm, to), label in services.TRANSITIONS.items() if frm == report.status],
+        "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
+        "pdf_available": docx_pdf_available(),
+    })  # fmt: skip
+
+
+def _normalise(text: str) -> str:
+    return "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip())
+
+
+def report_redraft(request, pk):
+    report = _report(request, pk)
+    _require_manage(request.user)
+    if request.method == "POST":
+        try:
+            taken = services.redraft_apply(
+                report=report, keys=request.POST.getlist("take"), user=request.user
+            )
+        except ValidationError as e:
+            messages.error(request, e.messages[0])
+        else:
+            messages.success(request, f"已采用{taken}个章节的最新数据，其余章节保持原文")
+        return redirect("reports:detail", pk=report.pk)
+    return render(
+        request, "reports/redraft.html", {"report": report, "changes": services.redraft_preview(report)}
+    )
+
+
+@require_POST
+def report_transition(request, pk):
+    report = _report(request, pk)
+    _require_manage(request.user)
+    try:
+        services.report_transition(
+            report=report,
+            to=request.POST.get("to", ""),
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        report.refresh_from_db()
+        messages.success(request, f"报告状态：{report.get_status_display()}")
+    return redirect("reports:detail", pk=report.pk)
+
+
+@require_POST
+def report_unlock(request, pk):
+    report = _report(request, pk)
+    if not access.has_role_perm(request.user, "unlock_year"):
+        raise PermissionDenied("只有法制员可以解锁年度台账")
+    try:
+        services.report_unlock(report=report, user=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(request, f"已解锁{report.year}年度台账；已定稿的报告文件保持不变")
+    return redirect("reports:detail", pk=report.pk)
+
+
+def report_download(request, pk):
+    report = _report(request, pk)
+    content = services.report_document(report)
+    name = f"{report.title}{'' if report.is_final else '（草稿）'}.docx"
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    if report.is_final:
+        response["X-Content-SHA256"] = report.final_sha256
+    return response
+
+
+def report_pdf(request, pk):
+    report = _report(request, pk)
+    pdf = docx.docx_to_pdf(services.report_document(report)) if docx_pdf_available() else None
+    if pdf is None:
+        messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
+        return redirect("reports:detail", pk=report.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.title + '.pdf')}"
+    return response
+
+
+def docx_pdf_available() -> bool:
+    return bool(getattr(docx, "pdf_available", lambda: False)())
+
+
+def template_list(request):
+    _require_view(request.user, "view_report")
+    can_manage = access.has_role_perm(request.user, "manage_report")
+    form = TemplateUploadForm()
+    problems = []
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("只有法制员可以上传报告模板")
+        form = TemplateUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data["file"].read()
+            problems = docx.check_template(data)
+            if not problems:
+                ReportTemplate.objects.create(
+                    brigade=request.user.brigade, name=form.cleaned_data["name"], content=data,
+                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=request.user,
+                )  # fmt: skip
+                messages.success(request, "模板已上传，可在报告页面选用")
+                return redirect("reports:templates")
+    templates = access.scope(ReportTemplate.objects.all(), request.user).defer("content")
+    return render(request, "reports/templates.html", {
+        "templates": templates, "form": form, "problems": problems, "can_manage": can_manage,
+        "variables": docx.DOCUMENTED_VARIABLES if hasattr(docx, "DOCUMENTED_VARIABLES") else {},
     })  # fmt: skip

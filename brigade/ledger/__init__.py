@@ -17,7 +17,7 @@ from django.core.validators import DecimalValidator, MaxLengthValidator, MaxValu
 from django.db import models
 from django.utils import timezone
 
-from brigade import rules
+from brigade import locks, rules
 
 # The twelve ledgers in the order of the brief; the navigation and `import_ledger --list` use it.
 KIND_ORDER = [
@@ -443,6 +443,17 @@ class LedgerForm(forms.ModelForm):
             )
             if clash:
                 self.add_error(key[0], f"本大队已有{self.ledger.key_header}相同的记录，请修改原记录")
+        date_field = self.ledger.date_field
+        if date_field:
+            # The instance still holds the record as saved: an edit may neither leave nor enter a locked year.
+            dates = [
+                cleaned.get(date_field),
+                getattr(self.instance, date_field) if self.instance.pk else None,
+            ]
+            try:
+                locks.check_open(brigade_id=self.instance.brigade_id, ledger=self.ledger, values=dates)
+            except ValidationError as e:
+                self.add_error(None, e)
         return cleaned
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from psycopg import errors as psycopg_errors
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from brigade import rules
+from brigade import locks, rules
 from brigade.ledger import CellError, Ledger
 from brigade.ledger.xlsx import FileRefused, open_rows
 
@@ -233,11 +233,15 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
     first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
     key_header = ledger.key_header
     existing = _Existing(ledger, brigade, columns)
+    closed = locks.locked_years(brigade.pk) if ledger.date_field else set()
+    date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
     writer = None if dry_run else _Writer(model, brigade, attnames, user, reason)
     try:
         while chunk := list(islice(numbered, CHUNK_ROWS)):
             result.rows += len(chunk)
             good = _parse_chunk(chunk, mapping, row_rules, result)
+            if closed:
+                good = _refuse_locked(good, closed, date_index, columns, result)
             keys = [existing.key_of(values) for _, values in good]
             existing.prefetch([k for k in keys if k is not None])
             to_create, to_update = [], []
@@ -282,6 +286,18 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
     finally:
         if writer:
             writer.abandon()
+
+
+def _refuse_locked(good, closed, date_index, columns, result):
+    """Rows dated in a year whose report is final are errors (and so the file writes nothing)."""
+    kept = []
+    for number, values in good:
+        year = locks.year_of(values[date_index])
+        if year in closed:
+            result.add_error(number, columns[date_index].header, locks.locked_message(year))
+        else:
+            kept.append((number, values))
+    return kept
 
 
 class _Writer:

@@ -15,6 +15,7 @@ urlpatterns = [
     path(
         "<slug:kind>/import/<int:job_id>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"
     ),
+    path("<slug:kind>/import/<int:job_id>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
     path("<slug:kind>/deleted/", views.DeletedListView.as_view(), name="deleted"),
     path("<slug:kind>/deleted/<int:history_id>/restore/", views.RestoreView.as_view(), name="restore"),
     path("<slug:kind>/<int:pk>/", views.LedgerDetailView.as_view(), name="detail"),

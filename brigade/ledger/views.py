@@ -6,17 +6,16 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views import generic
 
-from brigade import access
-from brigade.ledger import registry
+from brigade import access, locks
+from brigade.ledger import jobs, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import
@@ -157,6 +156,10 @@ class LedgerDeleteView(LedgerMixin, generic.DeleteView):
 
     def form_valid(self, form):
         label = str(self.object)
+        refused = _locked(self.ledger, self.object)
+        if refused:
+            messages.error(self.request, refused)
+            return redirect(self.url("detail", pk=self.object.pk))
         self.object.delete()
         messages.success(
             self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。"
@@ -191,7 +194,10 @@ class RestoreView(LedgerMixin, generic.View):
         version = access.get_scoped_or_404(
             history.objects.filter(history_type="-"), request.user, pk=history_id
         )
-        if self.model._default_manager.filter(pk=version.instance.pk).exists():
+        refused = _locked(self.ledger, version.instance)
+        if refused:
+            messages.error(request, refused)
+        elif self.model._default_manager.filter(pk=version.instance.pk).exists():
             messages.info(request, "该记录已经恢复过了")
         else:
             record = version.instance
@@ -199,6 +205,19 @@ class RestoreView(LedgerMixin, generic.View):
             record.save()
             messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
         return redirect(self.url("list"))
+
+
+def _locked(ledger, record) -> str | None:
+    """Why `record` may not change (its year's report is final), or None."""
+    if not ledger.date_field:
+        return None
+    try:
+        locks.check_open(
+            brigade_id=record.brigade_id, ledger=ledger, values=[getattr(record, ledger.date_field)]
+        )
+    except ValidationError as e:
+        return e.messages[0]
+    return None
 
 
 class ExportView(LedgerListView):
@@ -232,12 +251,17 @@ class ImportView(LedgerMixin, generic.TemplateView):
         if error:
             return self.render_to_response(self.get_context_data(error=error))
         content = upload.read()
+        sha256 = hashlib.sha256(content).hexdigest()
+        running = jobs.same_file_running(brigade_id=request.user.brigade_id, kind=self.ledger.kind, sha256=sha256)
+        if running:
+            error = f"同一文件正在导入中（{timezone.localtime(running.created_at):%H:%M}上传），请等它完成后再上传"
+            return self.render_to_response(self.get_context_data(error=error))
         job = ImportJob(
             brigade=request.user.brigade,
             user=request.user,
             kind=self.ledger.kind,
             filename=upload.name,
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=sha256,
             size=len(content),
         )
         job.file.save(f"{job.sha256[:16]}.xlsx", ContentFile(content), save=False)
@@ -283,38 +307,35 @@ class ImportPreviewView(ImportJobMixin, generic.TemplateView):
 
 
 class ImportConfirmView(ImportJobMixin, generic.View):
+    """Confirm → write. A large file is written on a background thread while the preview page
+    shows its progress; a small one within the request."""
+
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        job = self.job
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=job.pk)
-            if job.status != ImportJob.Status.PREVIEW:
-                messages.warning(request, f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
-                return redirect(self.url("import_preview", job_id=job.pk))
-            job.status = ImportJob.Status.RUNNING
-            job.save(update_fields=["status"])
         try:
-            with job.file.open("rb") as fh:
-                result = ledger_import(
-                    ledger=self.ledger, brigade=job.brigade, source=fh, user=request.user,
-                    reason=f"Excel导入：{job.filename}",
-                )  # fmt: skip
-        except FileRefused as e:
-            result, job.message = None, str(e)
-        job.finished_at = timezone.now()
-        if result is not None:
-            job.rows, job.result = result.rows, result.as_dict()
-        job.status = (
-            ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
-        )
-        job.save()
+            job = jobs.import_job_start(job=self.job)
+        except jobs.AlreadyRunning as e:
+            messages.warning(request, str(e))
+            return redirect(self.url("import_preview", job_id=self.job.pk))
+        if job.rows >= settings.IMPORT_BACKGROUND_ROWS:
+            jobs.import_job_run_in_background(job=job, ledger=self.ledger, user=request.user)
+            return redirect(self.url("import_preview", job_id=job.pk))
+        job = jobs.import_job_run(job=job, ledger=self.ledger, user=request.user)
         if job.status == ImportJob.Status.DONE:
-            job.file.delete(save=True)
+            result = job.result
             messages.success(
-                request,
-                f"导入完成：新增{result.created}条，更新{result.updated}条，未变化{result.unchanged}条",
+                request, f"导入完成：新增{result['created']}条，更新{result['updated']}条，未变化{result['unchanged']}条"
             )
             return redirect(self.url("list"))
         messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
         return redirect(self.url("import_preview", job_id=job.pk))
+
+
+class ImportProgressView(ImportJobMixin, generic.View):
+    def get(self, request, *args, **kwargs):
+        job = self.job
+        return JsonResponse({
+            "status": job.status, "status_display": job.get_status_display(),
+            "done": jobs.progress_of(job), "total": job.result.get("rows", job.rows),
+        })  # fmt: skip

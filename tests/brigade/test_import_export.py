@@ -193,3 +193,39 @@ def test_template_imports_as_is(as_clerk, brigade):
         ledger=registry.get("training"), brigade=brigade, source=io.BytesIO(content), dry_run=True
     )
     assert result.ok and result.created == 1
+
+
+def test_a_second_upload_of_a_file_being_imported_is_refused(as_clerk, clerk, brigade):
+    content = make_xlsx([TRAINING_HEADER, *training_rows(3)]).getvalue()
+    upload = io.BytesIO(content)
+    upload.name = "a.xlsx"
+    as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload})
+    job = ImportJob.objects.get()
+    job.status = ImportJob.Status.RUNNING  # as if its confirmation were being written right now
+    job.save()
+    again = io.BytesIO(content)
+    again.name = "a-copy.xlsx"
+    page = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": again}).content.decode()
+    assert "同一文件正在导入中" in page and ImportJob.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_written_in_the_background_with_progress(clerk, settings):
+    from brigade.ledger import jobs
+    from tests.conftest import login
+
+    settings.IMPORT_BACKGROUND_ROWS = 10
+    client = login(clerk)
+    upload = make_xlsx([TRAINING_HEADER, *training_rows(25)])
+    client.post(reverse("ledger:import", args=["training"]), {"file": upload})
+    job = ImportJob.objects.get()
+    response = client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
+    assert response["Location"] == reverse("ledger:import_preview", args=["training", job.pk])
+    # confirming again while it runs (or after) does not import twice
+    client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
+    for thread in jobs._threads:
+        thread.join(timeout=30)
+    progress = client.get(reverse("ledger:import_progress", args=["training", job.pk])).json()
+    assert progress["status"] == "done" and progress["done"] == progress["total"] == 25
+    assert Training.objects.count() == 25
+    assert "已导入：新增25条" in client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()

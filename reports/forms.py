@@ -1,0 +1,43 @@
+from django import forms
+
+from reports.models import AnnualReport, ReportTemplate
+
+
+class ReportHeadForm(forms.ModelForm):
+    class Meta:
+        model = AnnualReport
+        fields = [
+            "title",
+            "doc_number",
+            "signer",
+            "addressee",
+            "date",
+            "issuer",
+            "opening",
+            "closing",
+            "template",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "opening": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReportTemplate.objects.filter(brigade=self.instance.brigade)
+        self.fields["template"].empty_label = "系统默认模板（GB/T 9704）"
+
+
+class TemplateUploadForm(forms.Form):
+    name = forms.CharField(label="模板名称", max_length=100)
+    file = forms.FileField(label="Word模板（.docx）")
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".docx"):
+            raise forms.ValidationError("只能上传 .docx 格式的 Word 模板")
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("模板文件不能超过 10 MB")
+        return upload

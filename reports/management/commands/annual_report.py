@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from brigade.models import Brigade
+from reports import services
+from reports.models import AnnualReport
+
+
+class Command(BaseCommand):
+    help = "写出某大队某年度的法治政府建设情况报告（.docx）。已定稿的报告写出定稿时保存的文件，逐字节相同。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--brigade", required=True)
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--output", required=True, help="输出文件，如 report.docx")
+
+    def handle(self, *args, brigade, year, output, **options):
+        try:
+            target = Brigade.objects.get(code=brigade)
+        except Brigade.DoesNotExist:
+            raise CommandError(f"没有代码为 {brigade} 的大队")
+        report = AnnualReport.objects.filter(brigade=target, year=year).first()
+        if report is None:
+            report = services.report_create(brigade=target, year=year)
+            self.stdout.write(f"已根据台账起草{year}年度报告（草稿）")
+        content = services.report_document(report)
+        Path(output).write_bytes(content)
+        state = "定稿文件" if report.is_final else "草稿"
+        self.stdout.write(f"已写出{state}：{output}（{len(content)} 字节）")

@@ -1,0 +1,256 @@
+"""Business actions on the annual report: create, re-draft, move through its states, finalise
+(store the exact bytes and lock the year) and unlock. Views and commands both call these."""
+
+import datetime
+import difflib
+import hashlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from brigade import locks
+from brigade.figures import Figures, Period, evaluate
+from reports import docx, phrasing
+from reports.drafting import LEVEL1, PLAN, draft_all, shortcomings_material
+from reports.models import AnnualReport, ReportSection
+
+CN_NUMBERS = "一二三四五六七八九十"
+OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
+DEFAULT_PLAN = [
+    "（一）持续深化学法用法。完善领导干部常态化学法机制，组织全警开展法律法规和执法实务培训，提升依法履职能力。",
+    "（二）持续推进执法规范化建设。严格落实执法监督、案件审核和执法记录仪检查制度，推动执法质量持续提升。",
+    "（三）持续加强交通安全普法宣传。落实“谁执法谁普法”责任制，深入开展“七进”宣传，提升群众交通安全法治意识。",
+]
+
+
+def _title(brigade, year) -> str:
+    return f"{brigade.name}关于{year}年法治政府建设情况的报告"
+
+
+def _opening(brigade, year, addressee) -> str:
+    leaders = addressee.rstrip("：:") or "上级党委政府"
+    return (
+        f"{year}年，{brigade.name}在{leaders}和上级公安机关的正确领导下，坚持以习近平法治思想为指导，"
+        "紧紧围绕道路交通安全管理中心工作，全面推进严格规范公正文明执法，法治政府建设各项工作取得新成效。"
+        f"现将{year}年法治政府建设情况报告如下："
+    )
+
+
+def _shortcomings_start(brigade, year, figures) -> str:
+    """A first point for 三 drawn from the roster; the officer writes the rest (the page lists
+    every indicator that got worse beside the editor)."""
+    material = shortcomings_material(figures=figures, brigade_ids=[brigade.pk], on=datetime.date(year, 12, 31))
+    if not material["roster"]["total"]:
+        return ""
+    return f"（一）执法队伍建设需要进一步加强。大队{material['staffing']}队伍整体法律素质不均衡，执法能力与规范化执法要求仍有差距。"
+
+
+def _shift_years(text: str, year: int) -> str:
+    """Last year's plan, retitled: its years move on by one."""
+    return re.sub(
+        r"(\d{4})(?=年)",
+        lambda m: str(int(m.group(1)) + 1) if int(m.group(1)) in (year - 1, year) else m.group(1),
+        text,
+    )
+
+
+@transaction.atomic
+def report_create(*, brigade, year: int, user=None) -> AnnualReport:
+    """The year's report with its head prefilled from the brigade and every section drafted."""
+    existing = AnnualReport.objects.filter(brigade=brigade, year=year).first()
+    if existing:
+        return existing
+    today = timezone.localdate()
+    report = AnnualReport.objects.create(
+        brigade=brigade, year=year, title=_title(brigade, year), signer=brigade.signer,
+        addressee=brigade.superior or "", issuer=brigade.name,
+        date=today if today.year > year else datetime.date(year + 1, 1, 10),
+        doc_number=f"{brigade.doc_prefix}〔{year + 1}〕号" if brigade.doc_prefix else "",
+        opening=_opening(brigade, year, brigade.superior or ""),
+    )  # fmt: skip
+    texts, figures = draft_all(brigade_ids=[brigade.pk], year=year)
+    previous = AnnualReport.objects.filter(brigade=brigade, year=year - 1).first()
+    previous_plan = previous.sections.filter(key="4").first() if previous else None
+    for order, part in enumerate(PLAN):
+        body = texts.get(part.key, "")
+        if part.key == "3":
+            body = _shortcomings_start(brigade, year, figures)
+        if part.key == "4":
+            body = (
+                _shift_years(previous_plan.body, year)
+                if previous_plan and previous_plan.body
+                else "\n".join(DEFAULT_PLAN)
+            )
+        ReportSection.objects.create(
+            report=report, key=part.key, order=order, level=part.level,
+            title=part.title.format(year=year, next_year=year + 1),
+            body=body, draft=texts.get(part.key, ""), drafted=bool(part.drafter),
+        )  # fmt: skip
+    return report
+
+
+def _require_editable(report: AnnualReport):
+    if report.is_final:
+        raise ValidationError("报告已定稿，不能修改；如需修改请先退回草稿（需填写理由）")
+
+
+def redraft_preview(report: AnnualReport) -> list[dict]:
+    """What fresh figures would change, section by section: the officer takes each or not.
+    A section the officer has edited is never replaced without being chosen."""
+    texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
+    changes = []
+    for section in report.sections.filter(drafted=True):
+        new = texts.get(section.key, "")
+        if new == section.body:
+            continue
+        edited = section.body != section.draft
+        changes.append({
+            "section": section, "new": new, "edited": edited,
+            "diff": _diff(section.body, new), "preselect": not edited,
+        })  # fmt: skip
+    return changes
+
+
+def _diff(old: str, new: str):
+    """The new text with what changed marked, for the officer to read."""
+    out = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(escape(new[b1:b2]))
+        else:
+            if a2 > a1:
+                out.append(f"<del>{escape(old[a1:a2])}</del>")
+            if b2 > b1:
+                out.append(f"<ins>{escape(new[b1:b2])}</ins>")
+    return mark_safe("".join(out).replace("\n", "<br>"))  # noqa: S308 — every piece is escaped above
+
+
+@transaction.atomic
+def redraft_apply(*, report: AnnualReport, keys: list[str], user=None) -> int:
+    """Take the fresh draft for the sections `keys`; the others keep their text."""
+    _require_editable(report)
+    texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
+    taken = 0
+    for section in report.sections.select_for_update().filter(drafted=True, key__in=keys):
+        section.body = section.draft = texts.get(section.key, "")
+        section._change_reason = "采用最新台账数据重新起草"
+        section.save()
+        taken += 1
+    return taken
+
+
+TRANSITIONS = {
+    ("draft", "review"): "提交审核",
+    ("review", "draft"): "退回修改",
+    ("review", "final"): "定稿",
+    ("final", "draft"): "撤销定稿",
+}
+NEEDS_REASON = {("review", "draft"), ("final", "draft")}
+
+
+@transaction.atomic
+def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") -> AnnualReport:
+    report = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    move = (report.status, to)
+    if move not in TRANSITIONS:
+        raise ValidationError(f"报告当前为“{report.get_status_display()}”，不能{to}")
+    if move in NEEDS_REASON and not reason.strip():
+        raise ValidationError(f"{TRANSITIONS[move]}必须填写理由")
+    if to == "final":
+        return report_finalise(report=report, user=user, reason=reason)
+    if move == ("final", "draft"):
+        locks.year_unlock(
+            brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason.strip()}"
+        )
+        report.final_docx, report.final_sha256, report.final_figures = None, "", {}
+        report.finalised_at = report.finalised_by = None
+    report.status, report.status_reason = to, reason.strip()
+    report._change_reason = f"{TRANSITIONS[move]}：{reason.strip()}" if reason.strip() else TRANSITIONS[move]
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualReport:
+    """Store the exact .docx and the figures it states; from now on the year's records are locked."""
+    content, figures = report_render(report)
+    report.final_docx = content
+    report.final_sha256 = hashlib.sha256(content).hexdigest()
+    report.final_figures = _figures_json(figures)
+    report.finalised_at, report.finalised_by = timezone.now(), user
+    report.status, report.status_reason = AnnualReport.Status.FINAL, reason.strip()
+    report._change_reason = "定稿" + (f"：{reason.strip()}" if reason.strip() else "")
+    report.save()
+    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度报告定稿")
+    return report
+
+
+def report_unlock(*, report: AnnualReport, user, reason: str):
+    """Let the year's records change again; the finalised document stays as it was."""
+    if not report.is_final:
+        raise ValidationError("报告尚未定稿，年度台账没有锁定")
+    return locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=reason)
+
+
+def _figures_json(figures: Figures) -> dict:
+    def plain(v):
+        return None if v is None else (int(v) if v == int(v) else float(round(v, 4)))
+
+    return {k: {"label": f.item.label, "current": plain(f.current), "previous": plain(f.previous)}
+            for k, f in figures.items()}  # fmt: skip
+
+
+def report_context(report: AnnualReport) -> dict:
+    """The documented variables of a report template (reports/docx.py). Parts 一 to 四 always
+    appear; 五 only when it says something; a sub-section without text is left out and the
+    numbering closes up."""
+    parts = []
+    for section in report.sections.all():
+        if section.level == LEVEL1:
+            parts.append((section, []))
+        elif parts and section.paragraphs:
+            parts[-1][1].append(section)
+    sections = []
+    for section, subsections in parts:
+        if section.key == OPTIONAL_PART and not (section.paragraphs or subsections):
+            continue
+        sections.append({
+            "heading": f"{CN_NUMBERS[len(sections)]}、{section.title}",
+            "paragraphs": section.paragraphs,
+            "subsections": [
+                {"heading": f"（{CN_NUMBERS[n]}）{sub.title}", "paragraphs": sub.paragraphs}
+                for n, sub in enumerate(subsections)
+            ],
+        })  # fmt: skip
+    return {
+        "title": report.title,
+        "doc_number": report.doc_number,
+        "signer": report.signer,
+        "addressee": report.addressee,
+        "opening": report.opening,
+        "sections": sections,
+        "closing": report.closing,
+        "issuer": report.issuer,
+        "date": phrasing.cn_date(report.date),
+        "year": report.year,
+        "brigade": {"name": report.brigade.name, "short_name": report.brigade.short_name},
+    }
+
+
+def report_render(report: AnnualReport) -> tuple[bytes, Figures]:
+    """The document as it reads now, and the figures of its year."""
+    figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
+    template = bytes(report.template.content) if report.template_id else None
+    return docx.render_report(report_context(report), template), figures
+
+
+def report_document(report: AnnualReport) -> bytes:
+    """What a download gives: the finalised bytes once final, byte for byte; else a fresh rendering."""
+    if report.is_final and report.final_docx is not None:
+        return bytes(report.final_docx)
+    return report_render(report)[0]

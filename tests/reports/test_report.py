@@ -1,0 +1,216 @@
+"""The annual report: drafted from the records, edited, finalised, downloaded."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from docx import Document
+
+from brigade.ledger import registry
+from brigade.ledger.importer import ledger_import
+from brigade.models import Meeting, Regulation, Training
+from enforcement.models import SupervisionCheck
+from mediation.models import PoliceCall
+from publicity.models import MediaWork
+from reports import services
+from reports.models import AnnualReport
+from tests.conftest import make_xlsx
+from tests.reports.test_indicators import at, violation
+
+YEAR = 2025
+
+
+@pytest.fixture
+def records(brigade, other_brigade):
+    violation(brigade, 1, at(YEAR, 3, 1), "醉酒驾驶")
+    violation(brigade, 2, at(YEAR, 4, 1), "酒后驾驶")
+    violation(brigade, 3, at(YEAR, 4, 2), "超速", outcome="警告")
+    violation(brigade, 4, at(YEAR - 1, 4, 2), "超速")
+    violation(other_brigade, 5, at(YEAR, 4, 2), "醉酒驾驶")
+    for n in range(4):
+        PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR, 5, 1 + n), category="群众求助", follow_up="满意")
+    for n in range(5):
+        PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR - 1, 5, 1 + n), category="群众求助", follow_up="满意")
+    SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR}-06-01", kind="执法记录仪检查", checked=100, passed=87,
+                                    problems_found=10, problems_fixed=9, notices=2)  # fmt: skip
+    SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR - 1}-06-01", kind="执法记录仪检查", checked=100,
+                                    passed=65, problems_found=4, problems_fixed=4, notices=1)  # fmt: skip
+    MediaWork.objects.create(brigade=brigade, date=f"{YEAR}-07-01", title="头盔短视频", kind="短视频", platform="抖音",
+                             quantity=3, views=430512)  # fmt: skip
+    Regulation.objects.create(brigade=brigade, name="执法过错责任追究办法", date=f"{YEAR}-02-01", category="监督管理", status="新建")
+    Regulation.objects.create(brigade=brigade, name="首违不罚清单", date=f"{YEAR}-03-01", category="执法规范", status="新建")
+    Meeting.objects.create(brigade=brigade, date=f"{YEAR}-01-05", name="法治建设专题会", kind="法治建设专题会议")
+    Training.objects.create(brigade=brigade, date=f"{YEAR}-02-02", name="《中华人民共和国行政处罚法》集中学法",
+                            kind="领导班子集中学法", mode="线下", attendees=9)  # fmt: skip
+    return brigade
+
+
+@pytest.fixture
+def report(records, legal):
+    return services.report_create(brigade=records, year=YEAR, user=legal)
+
+
+def docx_text(content: bytes) -> list[str]:
+    # the template breaks a long title before 关于 (GB/T 9704: at a natural break)
+    return [p.text.replace("\n", "") for p in Document(io.BytesIO(content)).paragraphs if p.text.strip()]
+
+
+def test_the_report_is_drafted_from_the_records(report, brigade):
+    assert report.title == "甲县公安局交通警察大队关于2025年法治政府建设情况的报告"
+    assert report.addressee == "中共甲县县委" and report.issuer == brigade.name
+    text = {s.key: s.body for s in report.sections.all()}
+    assert "查纠各类交通违法行为3起，较去年同期上升200%" in text["1.enforce"]
+    assert "查处酒醉驾2起（其中醉驾1起）" in text["1.enforce"]
+    assert "全年共接警4起，较去年同期下降20%" in text["1.mediation"]
+    assert "执法记录仪相符率由去年的65%提升到87%" in text["1.supervision"]
+    assert "播放阅读量43.05万余次" in text["1.publicity"]
+    assert "制定了《执法过错责任追究办法》《首违不罚清单》等2项制度" in text["2.rules"]
+    assert "重点学习了《中华人民共和国行政处罚法》" in text["2.study"]
+    assert text["1.study"] == ""  # no training but the leaders' study: the sub-section is left out
+    assert "全年实施柔性执法1起（警告1起），去年同期为0" in text["1.lenient"]
+
+
+def test_the_document_reads_in_the_order_of_the_brief(report, as_legal):
+    content = as_legal.get(reverse("reports:download", args=[report.pk])).content
+    lines = docx_text(content)
+    assert report.title in lines[:3]
+    assert "中共甲县县委：" in lines
+    headings = [line for line in lines if line[:2] in ("一、", "二、", "三、", "四、", "五、")]
+    assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、"]  # 五 is empty: left out
+    assert headings[0] == "一、2025年推进法治政府建设的主要举措和成效"
+    assert headings[3] == "四、2026年推进法治政府建设的主要安排"
+    subs = [line for line in lines if line.startswith("（")]
+    assert subs[0] == "（一）严格规范执法，保持严管高压态势"  # 学法培训 had nothing: numbering closes up
+    assert "特此报告。" in lines and "2025年" not in lines[-1]
+
+
+def test_officer_edits_survive_a_redraft_unless_taken(report, as_legal, brigade):
+    enforce = report.sections.get(key="1.enforce")
+    mediation = report.sections.get(key="1.mediation")
+    edited = enforce.body + "\n法制员补充：全年未发生执法过错。"
+    as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report, {enforce.pk: edited}))
+    violation(brigade, 99, at(YEAR, 8, 8), "醉酒驾驶")
+    PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR, 9, 9), category="其他", follow_up="满意")
+    page = as_legal.get(reverse("reports:redraft", args=[report.pk]))
+    changes = {c["section"].key: c for c in page.context["changes"]}
+    assert changes["1.enforce"]["edited"] and not changes["1.enforce"]["preselect"]
+    assert changes["1.mediation"]["preselect"]
+    as_legal.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.mediation"]})
+    enforce.refresh_from_db()
+    mediation.refresh_from_db()
+    assert enforce.body == edited  # kept: not chosen
+    assert "全年共接警5起" in mediation.body
+
+
+def _form(report, sections=None):
+    data = {
+        "title": report.title, "doc_number": "甲公交〔2026〕3号", "signer": "王队长", "addressee": report.addressee,
+        "date": "2026-01-12", "issuer": report.issuer, "opening": report.opening, "closing": report.closing,
+        "template": "",
+    }  # fmt: skip
+    for section in report.sections.all():
+        data[f"section-{section.pk}"] = (sections or {}).get(section.pk, section.body)
+    return data
+
+
+def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal, as_clerk, brigade, legal):
+    as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report))
+    for to in ("review", "final"):
+        as_legal.post(reverse("reports:transition", args=[report.pk]), {"to": to})
+    report.refresh_from_db()
+    assert report.is_final and report.final_figures["violations.drunk"]["current"] == 2
+    first = as_legal.get(reverse("reports:download", args=[report.pk])).content
+    assert hashlib.sha256(first).hexdigest() == report.final_sha256
+    assert "甲公交〔2026〕3号" in "".join(docx_text(first))
+
+    # the year's records are locked, on every path
+    response = as_clerk.post(reverse("ledger:create", args=["training"]), {
+        "date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
+    assert response.status_code == 200 and "已定稿" in response.content.decode()
+    call = PoliceCall.objects.filter(brigade=brigade).first()
+    response = as_clerk.post(reverse("ledger:delete", args=["calls", call.pk]), follow=True)
+    assert "请本大队法制员" in response.content.decode() and PoliceCall.objects.filter(pk=call.pk).exists()
+    header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
+    result = ledger_import(ledger=registry.get("training"), brigade=brigade,
+                           source=make_xlsx([header, [f"{YEAR}-05-05", "补录", "全警培训", "线下", 10, 1, ""]]))  # fmt: skip
+    assert not result.written and "已定稿" in result.errors[0].message
+    other_year = as_clerk.post(reverse("ledger:create", args=["training"]), {
+        "date": f"{YEAR + 1}-01-05", "name": "新年培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
+    assert other_year.status_code == 302  # other years stay open
+
+    # unlock with a reason, change a record: the finalised document stays byte for byte
+    assert as_legal.post(reverse("reports:unlock", args=[report.pk]), {"reason": ""}).status_code == 302
+    assert brigade.year_locks.get(year=YEAR).locked
+    as_legal.post(reverse("reports:unlock", args=[report.pk]), {"reason": "补录漏报的违法记录"})
+    lock = brigade.year_locks.get(year=YEAR)
+    assert not lock.locked and lock.history.first().history_change_reason == "补录漏报的违法记录"
+    violation(brigade, 77, at(YEAR, 10, 1), "醉酒驾驶")
+    assert as_legal.get(reverse("reports:download", args=[report.pk])).content == first
+    out = io.StringIO()
+    call_command("annual_report", "--brigade", brigade.code, "--year", str(YEAR), "--output", "/tmp/_r.docx", stdout=out)
+    with open("/tmp/_r.docx", "rb") as fh:
+        assert fh.read() == first
+
+
+def test_going_back_needs_a_reason_that_is_kept(report, as_legal):
+    url = reverse("reports:transition", args=[report.pk])
+    as_legal.post(url, {"to": "review"})
+    as_legal.post(url, {"to": "draft"})
+    report.refresh_from_db()
+    assert report.status == "review"
+    as_legal.post(url, {"to": "draft", "reason": "数字需核对"})
+    report.refresh_from_db()
+    assert report.status == "draft" and report.history.first().history_change_reason == "退回修改：数字需核对"
+
+
+def test_leader_reads_and_downloads_but_cannot_edit_or_finalise(report, as_leader, as_clerk, as_outsider):
+    assert as_leader.get(reverse("reports:detail", args=[report.pk])).status_code == 200
+    assert as_leader.get(reverse("reports:download", args=[report.pk])).status_code == 200
+    assert as_leader.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code == 403
+    assert as_leader.post(reverse("reports:transition", args=[report.pk]), {"to": "review"}).status_code == 403
+    assert as_leader.post(reverse("reports:new"), {"year": YEAR}).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "draft"
+    assert as_clerk.get(reverse("reports:detail", args=[report.pk])).status_code == 403
+    assert as_clerk.get(reverse("reports:download", args=[report.pk])).status_code == 403
+    assert as_outsider.get(reverse("reports:detail", args=[report.pk])).status_code in (403, 404)
+
+
+def test_legal_officer_creates_a_report_from_the_list(as_legal, records):
+    response = as_legal.post(reverse("reports:new"), {"year": YEAR})
+    report = AnnualReport.objects.get(brigade=records, year=YEAR)
+    assert response["Location"] == reverse("reports:detail", args=[report.pk])
+    assert as_legal.post(reverse("reports:new"), {"year": YEAR}).status_code == 302
+    assert AnnualReport.objects.count() == 1
+
+
+def test_next_years_plan_starts_from_last_years(report, legal, records):
+    plan = report.sections.get(key="4")
+    plan.body = "（一）2026年，大队将继续深化执法规范化建设。"
+    plan.save()
+    following = services.report_create(brigade=records, year=YEAR + 1, user=legal)
+    assert following.sections.get(key="4").body == "（一）2027年，大队将继续深化执法规范化建设。"
+    assert following.sections.get(key="4").title == "2027年推进法治政府建设的主要安排"
+
+
+def test_a_malicious_template_is_refused_at_upload(as_legal):
+    doc = Document()
+    doc.add_paragraph("{{ ''.__class__.__mro__ }}")
+    buf = io.BytesIO()
+    doc.save(buf)
+    upload = io.BytesIO(buf.getvalue())
+    upload.name = "evil.docx"
+    page = as_legal.post(reverse("reports:templates"), {"name": "恶意", "file": upload}).content.decode()
+    assert "模板未通过检查" in page
+    from reports.models import ReportTemplate
+
+    assert not ReportTemplate.objects.exists()
+
+
+def test_report_generation_is_dated_in_arabic_numerals(report):
+    context = services.report_context(report)
+    assert context["date"] == f"{report.date.year}年{report.date.month}月{report.date.day}日"
+    assert isinstance(report.date, datetime.date)
