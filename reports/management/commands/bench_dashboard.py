@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from brigade.figures import Period, evaluate
 from brigade.services import user_upsert
+from reports import services
 from reports.benchdata import BENCH_CODE, ensure_bench_brigade
 
 
@@ -63,6 +64,17 @@ class Command(BaseCommand):
         evaluate(brigade_ids=[brigade.pk], period=Period.year(today.year - 1))
         every = (time.perf_counter() - start) * 1000
 
+        # The annual report of last year, drafted and rendered as Word from the same records.
+        report = services.report_create(brigade=brigade, year=today.year - 1)
+        cache.clear()
+        start = time.perf_counter()
+        content, _ = services.report_render(report)
+        render_ms = (time.perf_counter() - start) * 1000
+        cache.clear()
+        start = time.perf_counter()
+        services.redraft_preview(report)
+        draft_ms = (time.perf_counter() - start) * 1000
+
         w = self.stdout.write
         w(f"\n驾驶舱（{requests} 次请求，Django 测试客户端，{connection.vendor}）")
         w(f"  首次（台账有变化后的第一次，全部重新统计）：{cold:.0f} ms，{cold_queries} 条查询")
@@ -70,3 +82,4 @@ class Command(BaseCommand):
         w(f"  每次请求 SQL 查询数：{max(queries)}（最少 {min(queries)}）")
         w(f"  最大的单条聚合查询（违法记录，本年至今与去年同期，按月）：{single:.0f} ms")
         w(f"  全部指标整年计算（年度报告所用）：{every:.0f} ms")
+        w(f"  年度报告整份生成（全部指标 + Word 文件 {len(content) // 1024} KB）：{render_ms:.0f} ms；按最新数据重新起草：{draft_ms:.0f} ms")
