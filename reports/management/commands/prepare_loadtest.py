@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from brigade.services import user_upsert
+from reports import services
+from reports.benchdata import BENCH_CODE, ensure_bench_brigade
+
+
+class Command(BaseCommand):
+    help = "为压力测试准备基准大队（100万条违法记录）、三个账号和上年度报告"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", required=True)
+
+    def handle(self, *args, password, **options):
+        brigade = ensure_bench_brigade(stdout=self.stdout)
+        for role in ("clerk", "leader", "legal"):
+            user_upsert(username=f"load_{role}", brigade_code=BENCH_CODE, role=role, password=password)
+        report = services.report_create(brigade=brigade, year=timezone.localdate().year - 1)
+        self.stdout.write(f"REPORT_ID={report.pk}")
