@@ -2,9 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from brigade.ledger import registry
 from brigade.ledger.exporter import ledger_export
-from brigade.models import Brigade
+from brigade.management.arguments import brigade_or_error, ledger_or_error
 
 
 class Command(BaseCommand):
@@ -17,14 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="只导出该年度的记录")
 
     def handle(self, *args, kind, file, brigade, year, **options):
-        try:
-            ledger = registry.get(kind)
-        except KeyError:
-            raise CommandError(f"没有台账 {kind}，可用：{', '.join(lg.kind for lg in registry.all())}")
-        try:
-            target = Brigade.objects.get(code=brigade)
-        except Brigade.DoesNotExist:
-            raise CommandError(f"没有代码为 {brigade} 的大队")
+        ledger = ledger_or_error(kind)
+        target = brigade_or_error(brigade)
         qs = ledger.queryset().filter(brigade=target)
         if year:
             if not ledger.date_field:

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
-from brigade.models import Brigade
+from brigade.management.arguments import brigade_or_error, ledger_or_error
 
 
 class Command(BaseCommand):
@@ -30,14 +30,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "用法：import_ledger KIND FILE --brigade CODE [--dry-run]，或 import_ledger --list"
             )
-        try:
-            ledger = registry.get(kind)
-        except KeyError:
-            raise CommandError(f"没有台账 {kind}，可用：{', '.join(lg.kind for lg in registry.all())}")
-        try:
-            target = Brigade.objects.get(code=brigade)
-        except Brigade.DoesNotExist:
-            raise CommandError(f"没有代码为 {brigade} 的大队")
+        ledger = ledger_or_error(kind)
+        target = brigade_or_error(brigade)
         try:
             result = ledger_import(
                 ledger=ledger, brigade=target, source=file, dry_run=dry_run, reason=f"命令行导入：{file}"

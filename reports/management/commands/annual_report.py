@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from brigade.models import Brigade
+from brigade.management.arguments import brigade_or_error
 from reports import services
 from reports.models import AnnualReport
 
@@ -16,10 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="输出文件，如 report.docx")
 
     def handle(self, *args, brigade, year, output, **options):
-        try:
-            target = Brigade.objects.get(code=brigade)
-        except Brigade.DoesNotExist:
-            raise CommandError(f"没有代码为 {brigade} 的大队")
+        target = brigade_or_error(brigade)
         report = AnnualReport.objects.filter(brigade=target, year=year).first()
         if report is None:
             report = services.report_create(brigade=target, year=year)

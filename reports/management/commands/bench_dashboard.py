@@ -82,4 +82,6 @@ class Command(BaseCommand):
         w(f"  每次请求 SQL 查询数：{max(queries)}（最少 {min(queries)}）")
         w(f"  最大的单条聚合查询（违法记录，本年至今与去年同期，按月）：{single:.0f} ms")
         w(f"  全部指标整年计算（年度报告所用）：{every:.0f} ms")
-        w(f"  年度报告整份生成（全部指标 + Word 文件 {len(content) // 1024} KB）：{render_ms:.0f} ms；按最新数据重新起草：{draft_ms:.0f} ms")
+        w(
+            f"  年度报告整份生成（全部指标 + Word 文件 {len(content) // 1024} KB）：{render_ms:.0f} ms；按最新数据重新起草：{draft_ms:.0f} ms"
+        )

@@ -1,9 +1,9 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from brigade.figures import Period, Rate, evaluate
-from brigade.models import Brigade
+from brigade.management.arguments import brigade_or_error
 from reports.dashboard import phrase_change, phrase_value
 
 
@@ -16,10 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, brigade, year, json: bool, **options):
-        try:
-            target = Brigade.objects.get(code=brigade)
-        except Brigade.DoesNotExist:
-            raise CommandError(f"没有代码为 {brigade} 的大队")
+        target = brigade_or_error(brigade)
         figures = evaluate(brigade_ids=[target.pk], period=Period.year(year))
         if json:
             self.stdout.write(_json.dumps({
