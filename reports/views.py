@@ -18,6 +18,19 @@ from reports.forms import ReportHeadForm, TemplateUploadForm
 from reports.models import AnnualReport, ReportTemplate
 
 FIRST_YEAR = 2015
+VARIABLE_MEANINGS = {
+    "title": "标题，如：××大队关于2025年法治政府建设情况的报告",
+    "doc_number": "发文字号，如：双公交〔2026〕3号（可为空）",
+    "signer": "签发人（可为空）",
+    "addressee": "主送机关，如：中共双牌县委",
+    "opening": "开头段",
+    "sections": "各部分：每部分有 heading（一、……）、paragraphs（段落列表）、subsections（（一）……及其段落）",
+    "closing": "结束语：特此报告。",
+    "issuer": "落款（发文机关署名）",
+    "date": "成文日期，如：2026年1月12日",
+    "year": "报告年度",
+    "brigade": "大队：brigade.name 全称、brigade.short_name 简称",
+}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -195,6 +208,8 @@ def report_transition(request, pk):
         )
     except ValidationError as e:
         messages.error(request, e.messages[0])
+    except docx.TemplateRefused as e:
+        messages.error(request, f"所选Word模板无法生成定稿文件：{e}")
     else:
         report.refresh_from_db()
         messages.success(request, f"报告状态：{report.get_status_display()}")
@@ -217,7 +232,11 @@ def report_unlock(request, pk):
 
 def report_download(request, pk):
     report = _report(request, pk)
-    content = services.report_document(report)
+    try:
+        content = services.report_document(report)
+    except docx.TemplateRefused as e:
+        messages.error(request, f"所选Word模板无法生成文件：{e}。请改用系统默认模板或重新上传模板")
+        return redirect("reports:detail", pk=report.pk)
     name = f"{report.title}{'' if report.is_final else '（草稿）'}.docx"
     response = HttpResponse(content, content_type=DOCX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -228,7 +247,14 @@ def report_download(request, pk):
 
 def report_pdf(request, pk):
     report = _report(request, pk)
-    pdf = docx.docx_to_pdf(services.report_document(report)) if docx_pdf_available() else None
+    try:
+        pdf = docx.docx_to_pdf(services.report_document(report)) if docx_pdf_available() else None
+    except docx.TemplateRefused as e:
+        messages.error(request, f"所选Word模板无法生成文件：{e}")
+        return redirect("reports:detail", pk=report.pk)
+    except RuntimeError:
+        messages.error(request, "转换为 PDF 失败，请下载 Word 文件")
+        return redirect("reports:detail", pk=report.pk)
     if pdf is None:
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
@@ -263,5 +289,5 @@ def template_list(request):
     templates = access.scope(ReportTemplate.objects.all(), request.user).defer("content")
     return render(request, "reports/templates.html", {
         "templates": templates, "form": form, "problems": problems, "can_manage": can_manage,
-        "variables": docx.DOCUMENTED_VARIABLES if hasattr(docx, "DOCUMENTED_VARIABLES") else {},
+        "variables": {name: VARIABLE_MEANINGS.get(name, "") for name in docx.CONTEXT_VARIABLES},
     })  # fmt: skip
