@@ -8,11 +8,12 @@ the database does the counting; Python only adds up the monthly buckets."""
 
 import datetime
 import hashlib
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -246,17 +247,15 @@ def _evaluate(brigade_ids, period, keys, split=False):
             model._meta.label, stamps[model], sorted(brigade_ids), period.start, period.end, split,
             [i.key for i in indicators],
         )).encode()).hexdigest()  # fmt: skip
-        rows = cache.get(cache_key)
-        if rows is None:
-            rows = list(
-                model._default_manager.filter(brigade_id__in=list(brigade_ids))
-                .filter(current_q | previous_q)
-                .annotate(month=TruncMonth(date_name))
-                .values(*group)
-                .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
-                .order_by()
-            )
-            cache.set(cache_key, rows, CACHE_SECONDS)
+        query = (
+            model._default_manager.filter(brigade_id__in=list(brigade_ids))
+            .filter(current_q | previous_q)
+            .annotate(month=TruncMonth(date_name))
+            .values(*group)
+            .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
+            .order_by()
+        )
+        rows = _cached(cache_key, lambda query=query: list(query))
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime.datetime) else month
@@ -289,6 +288,31 @@ def _evaluate(brigade_ids, period, keys, split=False):
 # Monthly aggregates are cached under the ledgers' data versions: a dashboard over a million
 # records is counted once, and counted again only after a record has changed.
 CACHE_SECONDS = 3600
+LOCK_SECONDS = 20
+
+
+def _cached(key, compute):
+    """The cached value of `key`, or `compute()` stored under it. When several web workers miss
+    at once (the first views after a change), one counts and the others wait for its result
+    rather than all running the same large aggregate."""
+    figures_cache = caches["figures"]
+    value = figures_cache.get(key)
+    if value is not None:
+        return value
+    lock = f"{key}:counting"
+    if not figures_cache.add(lock, True, LOCK_SECONDS):
+        deadline = time.monotonic() + LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = figures_cache.get(key)
+            if value is not None:
+                return value
+    try:
+        value = compute()
+        figures_cache.set(key, value, CACHE_SECONDS)
+    finally:
+        figures_cache.delete(lock)
+    return value
 
 
 def _stamps(models) -> dict:

@@ -126,8 +126,10 @@ IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=20000)
 
 CACHES = {
-    # Figures for the dashboard, keyed by the ledgers' data versions: a per-process cache is enough.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Figures, keyed by the ledgers' data versions, shared by every web worker so that a
+    # dashboard over a million records is counted once after a change, not once per worker.
+    "figures": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": BASE_DIR / "var" / "figures"},
     # Import progress must be readable by whichever worker answers the progress request.
     "progress": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": BASE_DIR / "var" / "progress"},
 }

@@ -4,7 +4,7 @@ to make ledger workbooks in memory."""
 import io
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from openpyxl import Workbook
 
@@ -19,8 +19,14 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing is deliberately slow in production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Figures are cached under the ledgers' history ids, which a rolled-back test may hand out again.
-    cache.clear()
+    # In-process caches, emptied for each test: figures are cached under the ledgers' history ids,
+    # which a rolled-back test may hand out again.
+    settings.CACHES = {
+        name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{name}"}
+        for name in ("default", "figures", "progress")
+    }
+    for name in ("default", "figures", "progress"):
+        caches[name].clear()
 
 
 @pytest.fixture
