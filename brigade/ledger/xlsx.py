@@ -1,21 +1,36 @@
 """Reading and writing ledger workbooks.
 
-Reading uses python-calamine (Rust), about ten times faster than openpyxl's read-only mode;
-writing uses openpyxl's write-only mode, which streams rows without building a cell tree."""
+Reading streams the first sheet row by row (brigade.ledger.xlsxreader), so that an import's
+memory does not grow with the file; python-calamine, which loads a whole sheet at once, is kept
+for zip files that are not SpreadsheetML (.ods, .xlsb saved as .xlsx). Writing uses openpyxl's
+write-only mode, which streams rows without building a cell tree."""
 
 import io
 import zipfile
+import zlib
+from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
 
-from brigade.ledger import Column, DateColumn, DateTimeColumn, DecimalColumn, LookupColumn
+from brigade.ledger import Column, DateColumn, DateTimeColumn, DecimalColumn, LookupColumn, xlsxreader
 
 XLSX_MAGIC = b"PK\x03\x04"
+NOT_XLSX = "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
+NO_SHEET = "工作簿中没有工作表"
+
+
+# What a damaged file raises while it is read: a bad zip or deflate stream, XML that does not
+# parse, text that does not decode (UnicodeDecodeError is a ValueError) or names an unknown
+# encoding (LookupError), a part the workbook names but the zip lacks, zip encryption
+# (RuntimeError) or compression (NotImplementedError) that zipfile does not support.
+_BROKEN = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, LookupError,
+    ElementTree.ParseError, RuntimeError,
+)  # fmt: skip
 
 
 class FileRefused(Exception):
@@ -23,37 +38,55 @@ class FileRefused(Exception):
 
 
 def open_rows(source):
-    """Yield the first sheet's rows as lists of Python values (str, float, int, bool, date,
-    datetime or ''), the header row first. `source` is a path or a binary file object."""
+    """Yield the first sheet's rows as lists of Python values (str, float, bool, date, datetime
+    or ''), the header row first. `source` is a path or a binary file object (seekable).
+
+    The first row yielded is the sheet's row 1 and an empty or missing row comes as an empty
+    list, so that counting rows gives the numbers Excel shows; rows are not padded to the
+    header's width. See brigade.ledger.xlsxreader for the values."""
     try:
         if hasattr(source, "read"):
             source.seek(0)
             head = source.read(4)
             source.seek(0)
-            if head != XLSX_MAGIC:
-                raise FileRefused(
-                    "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
-                )
-            book = CalamineWorkbook.from_filelike(source)
         else:
             with open(source, "rb") as fh:
-                if fh.read(4) != XLSX_MAGIC:
-                    raise FileRefused(
-                        "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
-                    )
-            book = CalamineWorkbook.from_path(str(source))
-        if not book.sheet_names:
-            raise FileRefused("工作簿中没有工作表")
-        sheet = book.get_sheet_by_index(0)
-        yield from sheet.iter_rows()
+                head = fh.read(4)
+        if head != XLSX_MAGIC:
+            raise FileRefused(NOT_XLSX)
+        with zipfile.ZipFile(source) as zf:
+            try:
+                rows = xlsxreader.sheet_rows(zf)
+            except xlsxreader.NotSpreadsheetML:
+                rows = None
+            if rows is not None:
+                yield from rows
+                return
+        yield from _calamine_rows(source)
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
+    except xlsxreader.NoWorksheet:
+        raise FileRefused(NO_SHEET)
+    except _BROKEN as e:
         raise FileRefused(f"无法读取该 Excel 文件（{e.__class__.__name__}），文件可能已损坏")
     except Exception as e:  # calamine's own errors (XmlError, ZipError …) share no base class
         if type(e).__module__.startswith("python_calamine"):
             raise FileRefused(f"无法读取该 Excel 文件：{e}")
         raise
+
+
+def _calamine_rows(source):
+    """A zip that is not SpreadsheetML, read by python-calamine (which holds the whole sheet)."""
+    from python_calamine import CalamineWorkbook
+
+    if hasattr(source, "read"):
+        source.seek(0)
+        book = CalamineWorkbook.from_filelike(source)
+    else:
+        book = CalamineWorkbook.from_path(str(source))
+    if not book.sheet_names:
+        raise FileRefused(NO_SHEET)
+    yield from book.get_sheet_by_index(0).iter_rows()
 
 
 _HEADER_FONT = Font(bold=True)

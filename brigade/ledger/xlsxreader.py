@@ -1,23 +1,29 @@
 """A streaming reader for the first worksheet of an .xlsx workbook.
 
-Why it exists: python-calamine builds the whole sheet in memory (about 1 KB a ledger row: 475 MB
-for 500,000 rows), so a large import's memory grew with the file. This reader decompresses the
-sheet's XML in blocks of a few MB and yields one row at a time, at about calamine's speed.
+Why it exists: python-calamine builds the whole sheet in memory (475 MB for a 500,000-row ledger
+file), so an import's memory grew with the file. This reader decompresses the sheet's XML a block
+at a time and yields one row at a time, in a few MB whatever the file, at about calamine's speed.
 
-How it reads: the sheet XML is cut into whole rows (`…</row>`) and each row's cells are matched by
-one regular expression whose common forms (`<v>number</v>`, `<is><t>text</t></is>`) capture the
-value directly; anything else (formulas, rich text, odd attribute order, quotes, whitespace) falls
-to a general alternative that is parsed more slowly but fully. Values follow python-calamine, which
-the importer used before: numbers are floats, date-formatted numbers are `date` (no time part),
-`datetime` (rounded to whole seconds), `time` (serials below 1) or `timedelta` (elapsed formats
-such as `[h]:mm`), booleans are bools, empty cells are "". Two deliberate differences: an error
-cell (`#N/A`) yields its text where calamine gives "", and date-times are rounded to the second
-where calamine keeps milliseconds.
+How it reads: the workbook's small parts (relationships, styles) are parsed first, and the shared
+strings, which cells name at random, are loaded (one str per distinct text). The sheet's XML is
+then decompressed in blocks of 256 KB, cut after each block's last whole row, split into rows by
+one regular expression and each row into cells by another, whose common forms (`<v>…</v>`,
+`<is><t>…</t></is>`) capture the value itself. Anything else (formulas, rich text, attributes in
+another order or quoted with ', white space between elements) matches a general alternative that
+is parsed more slowly but fully.
 
-Row numbers are kept: a row missing from the XML (Excel writes no element for an empty row)
-yields an empty list, so that `enumerate(rows, start=2)` in the importer still names the row Excel
-shows. Rows before the first non-empty one and after the last are not yielded (like calamine), so
-the first row yielded is the header. Rows are not padded: a row ends with its last cell."""
+Values are those python-calamine gave, which the importer used before: text as str (entities,
+Excel's _xHHHH_ escapes and line ends resolved), numbers as float, booleans as bool, empty cells
+as "", and numbers whose style has a date format as `date` (no time of day), `datetime`, `time`
+(serials below 1) or `timedelta` (elapsed formats such as [h]:mm). Two deliberate differences:
+an error cell (#N/A) gives its text where calamine gives "", and date-times are rounded to the
+second (Excel stores fractions of a day) where calamine keeps milliseconds.
+
+Rows keep their numbers: the first row yielded is the sheet's row 1, and a row the XML skips
+(Excel writes nothing for an empty row) or that holds no value comes as an empty list, so that
+counting rows gives the numbers Excel shows. Rows after the last one with a value are not
+yielded. Rows are not padded: a row ends with its last cell (calamine pads every row to the
+sheet's width, and drops empty columns on the left)."""
 
 import codecs
 import datetime
@@ -25,22 +31,24 @@ import posixpath
 import re
 import zipfile
 from functools import lru_cache
+from operator import itemgetter
 from xml.etree import ElementTree
 
-BLOCK = 1 << 21  # bytes of sheet XML decompressed at a time
-UNESCAPE_CACHE = 20_000  # distinct escaped texts remembered (repeated choice values, names …)
+BLOCK = 1 << 18  # bytes of XML decompressed at a time (as fast as 1 MB, in 3 MB of RSS, not 16)
+TEXT_CACHE = 4096  # escaped inline texts remembered with their text (choice values repeat)
 
-# Cell kinds, from the cell's `t` attribute and, for numbers, its style's number format.
+# Cell kinds, from the cell's t="…" and, for numbers, its style's number format.
 NUMBER, SHARED, INLINE, DATE, BOOL, TEXT, ERROR, DURATION, ISODATE = range(9)
+_TYPES = {"s": SHARED, "inlineStr": INLINE, "str": TEXT, "b": BOOL, "e": ERROR, "d": ISODATE}
 
-# Built-in number formats that show dates or times (ECMA-376 18.8.30, with the CJK ones),
-# and the elapsed-time one, [h]:mm:ss.
+# Built-in number formats showing dates or times (ECMA-376 18.8.30 and the CJK ones), and the
+# elapsed-time one, [h]:mm:ss.
 _BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), 45, 47, *range(50, 59)}
 _BUILTIN_DURATION_FORMATS = {46}
 
 
 class NotSpreadsheetML(Exception):
-    """A zip archive without an .xlsx workbook part (an .ods or .xlsb, say)."""
+    """A zip archive without an .xlsx workbook part (an .ods or an .xlsb, say)."""
 
 
 class NoWorksheet(Exception):
@@ -50,67 +58,46 @@ class NoWorksheet(Exception):
 def sheet_rows(zf: zipfile.ZipFile):
     """The first worksheet's rows as lists of values (see the module's docstring).
 
-    The workbook's parts (relationships, styles, shared strings) are read at once, so that a
-    zip that is not an .xlsx raises NotSpreadsheetML here; the rows are then read lazily."""
+    The workbook's small parts are read at once, so that a zip that is not an .xlsx raises
+    NotSpreadsheetML here; the rows are read as they are iterated, while `zf` stays open."""
     return _Workbook(zf).rows()
-
-
-# ── the workbook's small parts ─────────────────────────────────────────────────────────────────
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _attr(element, name: str, default=None):
-    """An attribute by local name, whatever its namespace (r:id in transitional or strict)."""
-    for key, value in element.attrib.items():
-        if _local(key) == name:
-            return value
-    return default
 
 
 class _Workbook:
     def __init__(self, zf: zipfile.ZipFile):
         self.zf = zf
+        # Parts are looked up case-insensitively: some writers differ from their own references.
         self.names = {info.filename.lower(): info.filename for info in zf.infolist()}
         book = self._main_part()
         rels = self._relationships(book)
-        root = ElementTree.fromstring(self._read(book))
-        self.date1904 = False
-        first = None
-        for element in root.iter():
+        self.date1904, first = False, None
+        for element in ElementTree.fromstring(zf.read(book)).iter():
             tag = _local(element.tag)
             if tag == "workbookPr":
                 self.date1904 = element.get("date1904", "").lower() in ("1", "true")
             elif tag == "sheet" and first is None:
-                rel = rels.get(_attr(element, "id"))
+                rel = rels.get(_attribute(element, "id"))
                 if rel and rel[0].endswith("/worksheet"):
                     first = rel[1]
         if first is None:
             raise NoWorksheet()
         self.sheet = self._member(first)
         if self.sheet is None:
-            raise zipfile.BadZipFile(f"missing part {first}")
+            raise zipfile.BadZipFile(f"the workbook names a sheet {first} that the file lacks")
         by_type = {rel_type.rpartition("/")[2]: target for rel_type, target in rels.values()}
         styles = self._member(by_type.get("styles", "xl/styles.xml"))
         self.style_kinds = self._style_kinds(styles) if styles else []
         strings = self._member(by_type.get("sharedStrings", "xl/sharedStrings.xml"))
         self.shared = self._shared_strings(strings) if strings else []
 
-    # Parts are looked up case-insensitively: some writers differ from their own references.
     def _member(self, path):
         return self.names.get(path.lower()) if path else None
-
-    def _read(self, name) -> bytes:
-        return self.zf.read(name)
 
     def _main_part(self) -> str:
         """The workbook part, as the package relationships name it (normally xl/workbook.xml)."""
         rels = self._member("_rels/.rels")
         if rels:
-            root = ElementTree.fromstring(self._read(rels))
-            for rel in root:
+            for rel in ElementTree.fromstring(self.zf.read(rels)):
                 if rel.get("Type", "").endswith("/officeDocument"):
                     name = self._member(_resolve("", rel.get("Target", "")))
                     if name and name.lower().endswith(".xml"):
@@ -121,27 +108,24 @@ class _Workbook:
         return name
 
     def _relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id → (type, target part path) for `part`."""
+        """Relationship id → (type, path of the target part) for `part`."""
         folder, _, base = part.rpartition("/")
         name = self._member(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
         if name is None:
             return {}
-        root = ElementTree.fromstring(self._read(name))
         return {
             rel.get("Id"): (rel.get("Type", ""), _resolve(folder, rel.get("Target", "")))
-            for rel in root
+            for rel in ElementTree.fromstring(self.zf.read(name))
             if rel.get("TargetMode") != "External"
         }
 
     def _style_kinds(self, name) -> list[int]:
-        """Cell style index (the `s` attribute) → NUMBER, DATE or DURATION."""
-        root = ElementTree.fromstring(self._read(name))
+        """Cell style index (a cell's s="…") → NUMBER, DATE or DURATION."""
         custom, xfs = {}, []
-        for element in root:
+        for element in ElementTree.fromstring(self.zf.read(name)):
             tag = _local(element.tag)
             if tag == "numFmts":
-                for fmt in element:
-                    custom[fmt.get("numFmtId")] = fmt.get("formatCode", "")
+                custom = {fmt.get("numFmtId"): fmt.get("formatCode", "") for fmt in element}
             elif tag == "cellXfs":
                 xfs = [xf.get("numFmtId", "0") for xf in element]
         kinds = []
@@ -157,198 +141,240 @@ class _Workbook:
         return kinds
 
     def _shared_strings(self, name) -> list[str]:
-        """The shared strings table, read in blocks like the sheet (it can be large too)."""
+        """The shared strings table (one str per distinct text), read in blocks like the sheet:
+        with many distinct texts (decision numbers, plates) its XML is large too."""
         strings = []
         blocks = _blocks(self.zf, name)
         buf = next(blocks, "")
         prefix = _prefix(buf, "sst")
         p = _patterns(prefix)
-        end = f"</{prefix}si>"
-        findall, inline_text = p.si.findall, p.inline_text
-        append = strings.append
-        while True:
-            cut = buf.rfind(end)
-            if cut >= 0:
-                cut += len(end)
-                for text, other in findall(buf, 0, cut):
-                    if text:
-                        append(_unescape(text) if "&" in text else text)
-                    else:
-                        append(inline_text(other) if other else "")
-                buf = buf[cut:]
+        end, findall, rich_text = f"</{prefix}si>", p.si.findall, p.rich_text
+        while buf:
             more = next(blocks, None)
-            if more is None:
-                return strings
-            buf += more
+            cut = len(buf) if more is None else buf.rfind(end) + len(end)
+            if cut >= len(end) or more is None:
+                strings += [
+                    rich_text(other) if other else _t_string(text) if text else ""
+                    for text, other in findall(buf, 0, cut)
+                ]
+                buf = buf[cut:]
+            buf += more or ""
+        return strings
 
     # ── the sheet ──────────────────────────────────────────────────────────────────────────────
 
-    def rows(self):
+    def _sheet_data(self):
+        """(namespace prefix, texts that each end with a whole row) of the sheet's <sheetData>.
+
+        The prefix is usually "", or "x:" from some .NET writers; the patterns are built with it."""
         blocks = _blocks(self.zf, self.sheet)
-        # Up to <sheetData>, whose prefix (usually none, "x:" from some .NET writers) the
-        # patterns are built with.
         buf = ""
         for text in blocks:
             buf += text
             start = _SHEETDATA.search(buf)
             if start:
                 break
-            buf = buf[-200:]
+            buf = buf[-200:]  # the tag may straddle two blocks
         else:
-            return
-        if start.group(2):  # <sheetData/>
-            return
+            return "", iter(())
         prefix = start.group(1) or ""
+        if start.group(2):  # <sheetData/>
+            return prefix, iter(())
+        return prefix, _whole_rows(blocks, buf[start.end() :], f"</{prefix}row>", f"</{prefix}sheetData>")
+
+    def rows(self):
+        prefix, segments = self._sheet_data()
         p = _patterns(prefix)
-        row_end, data_end = f"</{prefix}row>", f"</{prefix}sheetData>"
-        buf = buf[start.end() :]
-
-        shared, style_kinds = self.shared, self.style_kinds
-        to_date, to_duration, unescape = _date_converter(self.date1904), _duration, _unescape
-        findall, v_of, inline_text = p.cell.findall, p.v_of, p.inline_text
-        row_open = f"<{prefix}row"
-        kinds: dict[str, int] = {}  # a cell's attributes after r="…" → its kind
-        cache: dict[str, str] = {}  # escaped text → text
-        columns = _COLUMNS
-        shared_kind, inline_kind, number_kind, date_kind = SHARED, INLINE, NUMBER, DATE
-        last = 0  # the last row element's number
-        last_yielded = None  # the last row yielded (None: none yet)
-        done = False
-        while not done:
-            stop = buf.find(data_end)
-            if stop >= 0:
-                segment, done = buf[:stop], True
-            else:
-                cut = buf.rfind(row_end)
-                more = next(blocks, None)
-                if more is None:  # no </sheetData>: a truncated sheet, read what is there
-                    segment, done = buf, True
-                elif cut < 0:
-                    buf += more
-                    continue
-                else:
-                    cut += len(row_end)
-                    segment, buf = buf[:cut], buf[cut:] + more
-            for piece in segment.split(row_end):
-                start = piece.find(row_open)
-                if start < 0:
-                    continue
-                end = piece.find(">", start)
-                while end > 0 and piece[end - 1] == "/":  # <row …/>: a row without cells
-                    last = _row_number(piece[start:end], last)
-                    start = piece.find(row_open, end)
-                    if start < 0:
-                        break
-                    end = piece.find(">", start)
-                if start < 0 or end < 0:
-                    continue
-                i = piece.find(' r="', start, end)
-                if i > 0 and piece[i + 4 : piece.find('"', i + 4)].isdigit():
-                    number = last = int(piece[i + 4 : piece.find('"', i + 4)])
-                else:
-                    number = last = _row_number(piece[start:end], last)
-
-                row = []
-                for col, attrs, v, other in findall(piece, end + 1):
-                    try:
-                        kind = kinds[attrs]
-                    except KeyError:
-                        kind, letters = _classify(attrs, style_kinds)
-                        if letters is None:
-                            kinds[attrs] = kind
-                        else:
-                            col = letters
-                    if not v:
-                        if other:
-                            v = inline_text(other) if kind == inline_kind else v_of(other)
-                        if not v:
-                            value = ""
-                            kind = -1
-                    if kind == shared_kind:
-                        try:
-                            value = shared[int(v)]
-                        except (IndexError, ValueError):
-                            raise ValueError(f"shared string {v!r} out of range in row {number}")
-                    elif kind == inline_kind:
-                        if "&" in v and not other:
-                            value = cache.get(v)
-                            if value is None:
-                                if len(cache) >= UNESCAPE_CACHE:
-                                    cache.clear()
-                                value = cache[v] = unescape(v)
-                        else:
-                            value = v
-                    elif kind == number_kind:
-                        try:
-                            value = float(v)
-                        except ValueError:
-                            value = v.strip()
-                    elif kind == date_kind:
-                        try:
-                            value = to_date(float(v))
-                        except ValueError:
-                            value = v.strip()
-                    elif kind >= 0:
-                        value = _other_value(kind, v, to_duration)
-                    if col:
-                        try:
-                            index = columns[col]
-                        except KeyError:
-                            index = _column_index(col)
-                        size = len(row)
-                        if index == size:
-                            row.append(value)
-                        elif index > size:
-                            row.extend([""] * (index - size))
-                            row.append(value)
-                        else:
-                            row[index] = value
-                    else:
-                        row.append(value)
-
+        cells = _Cells(self, p)
+        split, findall = p.row.split, p.cell.findall
+        kinds, general, rare, fill = cells.kinds, cells.general, cells.rare, cells.fill
+        shared, cache_get, to_date = self.shared, cells.cache.get, cells.to_date
+        SHARED_, INLINE_, NUMBER_, DATE_ = SHARED, INLINE, NUMBER, DATE  # locals: faster in the hot loop
+        sequence, first, space = _SEQUENCES, itemgetter(0), _SPACE
+        last = 0  # the number of the last <row> read
+        last_yielded = 0  # the number of the last row yielded
+        for segment in segments:
+            # [text before the first row, r, other attributes, the row's cells, r, …]
+            parts = iter(split(segment))
+            next(parts)
+            for r, row_attrs, text in zip(parts, parts, parts, strict=False):  # in threes
+                number = last = int(r) if r else _row_number(row_attrs, last)
+                found = findall(text)
+                try:
+                    # The common cells in one comprehension (the hot loop of an import). A new
+                    # attribute string (KeyError) or a value unlike its type (ValueError …) sends
+                    # the row cell by cell through `cells.row`.
+                    row = [
+                        general(k, other) if other
+                        else shared[int(v)] if k == SHARED_ and v
+                        else (v.strip(space) if "&" not in v and "_x" not in v else cache_get(v) or fill(v)) if k == INLINE_
+                        else float(v) if k == NUMBER_ and v
+                        else to_date(float(v)) if k == DATE_ and v
+                        else "" if not v
+                        else rare(k, v)
+                        for _, attrs, v, other in found
+                        for k in (kinds[attrs],)
+                    ]  # fmt: skip
+                    if list(map(first, found)) != sequence[len(row)]:
+                        row = cells.place(found, row)  # cells skipped, or without r="…"
+                except (KeyError, ValueError, IndexError, OverflowError):
+                    row = cells.row(found, number)
                 if row.count("") == len(row):
                     continue  # nothing in it: yielded as a gap if a row with values follows
-                if last_yielded is not None:
-                    for _ in range(number - last_yielded - 1):
-                        yield []
+                for _ in range(number - last_yielded - 1):
+                    yield []
                 yield row
                 last_yielded = number
 
 
-def _other_value(kind: int, v: str, to_duration):
-    """The rarer cell kinds: formula text, errors, booleans, durations, ISO dates."""
-    if kind == TEXT or kind == ERROR:
-        return _unescape(v)
-    if kind == BOOL:
-        return v.strip() not in ("0", "false", "")
-    if kind == DURATION:
+def _whole_rows(blocks, buf: str, row_end: str, data_end: str):
+    """Texts cut from the blocks after <sheetData>, each ending with a whole row, up to
+    </sheetData> (or the end of a sheet that lacks it)."""
+    while True:
+        stop = buf.find(data_end)
+        if stop >= 0:
+            yield buf[:stop]
+            return
+        more = next(blocks, None)
+        if more is None:
+            yield buf
+            return
+        cut = buf.rfind(row_end)
+        if cut < 0:  # a row longer than a block
+            buf += more
+            continue
+        cut += len(row_end)
+        yield buf[:cut]
+        buf = buf[cut:] + more
+
+
+class _Cells:
+    """Cells off the fast path: new attribute strings, general content (formulas, rich text,
+    whitespace), the rarer types, cells out of place or without r="…", malformed values."""
+
+    def __init__(self, book: _Workbook, patterns: "_Patterns"):
+        self.shared, self.style_kinds = book.shared, book.style_kinds
+        self.to_date = _date_converter(book.date1904)
+        self.v_of, self.rich_text = patterns.v_of, patterns.rich_text
+        self.kinds: dict[str, int] = {}  # a cell's attributes (after a leading r="…") → its kind
+        self.cache: dict[str, str] = {}  # escaped inline text → text
+
+    def fill(self, raw: str) -> str:
+        """The text of an escaped inline string, remembered: the same values repeat."""
+        if len(self.cache) >= TEXT_CACHE:
+            self.cache.clear()
+        text = self.cache[raw] = _t_string(raw)
+        return text
+
+    def general(self, kind: int, content: str):
+        if kind == INLINE:
+            return self.rich_text(content)
+        return self.value(kind, self.v_of(content))
+
+    @staticmethod
+    def rare(kind: int, v: str):
+        """Formula text, errors, booleans, durations, ISO dates."""
+        if kind == TEXT or kind == ERROR:
+            return _string(v)
+        if kind == BOOL:
+            return v.strip() not in ("0", "false", "")
+        if kind == DURATION:
+            return datetime.timedelta(seconds=round(float(v) * 86400))
+        return _iso_date(_unescape(v))
+
+    def value(self, kind: int, v: str):
+        """A value from the cell's kind and the text of its <v>, leniently: a number that is
+        not one is kept as text."""
+        if not v:
+            return ""
+        if kind == SHARED:
+            try:
+                return self.shared[int(v)]
+            except (IndexError, ValueError):
+                raise ValueError(f"shared string {v!r} out of range")
+        if kind == INLINE:
+            return _t_string(v)
         try:
-            return to_duration(float(v))
-        except ValueError:
-            return v.strip()
-    return _iso_date(_unescape(v))
+            if kind == NUMBER:
+                return float(v)
+            if kind == DATE:
+                return self.to_date(float(v))
+            return self.rare(kind, v)
+        except (ValueError, OverflowError):
+            return _string(v).strip()
+
+    def row(self, found, number: int) -> list:
+        """One row, cell by cell."""
+        row = []
+        for col, attrs, v, other in found:
+            kind = self.kinds.get(attrs)
+            if kind is None:
+                kind, letters = _classify(attrs, self.style_kinds)
+                if letters is None:
+                    self.kinds[attrs] = kind
+                else:
+                    col = letters
+            try:
+                value = self.general(kind, other) if other else self.value(kind, v)
+            except ValueError as e:
+                raise ValueError(f"row {number}: {e}")
+            _put(row, col, value)
+        return row
+
+    @staticmethod
+    def place(found, values) -> list:
+        row = []
+        for cell, value in zip(found, values, strict=True):
+            _put(row, cell[0], value)
+        return row
 
 
-def _row_number(tag: str, last: int) -> int:
-    """The r="…" of a <row …> start tag, or the row after `last` when it has none."""
-    for name, double, single in _ATTRIBUTE.findall(tag):
-        if name == "r" and (double or single).strip().isdigit():
-            return int(double or single)
-    return last + 1
+def _put(row: list, col: str, value):
+    """Put `value` in column `col` (letters), or after the row's last cell when col is ""."""
+    if not col:
+        row.append(value)
+        return
+    index = _COLUMNS.get(col)
+    if index is None:
+        index = _column_index(col)
+    size = len(row)
+    if index == size:
+        row.append(value)
+    elif index > size:
+        row.extend([""] * (index - size))
+        row.append(value)
+    else:
+        row[index] = value
 
+
+# ── XML text ───────────────────────────────────────────────────────────────────────────────────
 
 _SHEETDATA = re.compile(r"<([A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(/?)>")
 _ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9a-fA-F]+)|([A-Za-z]+));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape of control characters
+_SPACE = " \t\n\r"  # XML's white space, trimmed from a <t> without xml:space="preserve"
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _attribute(element, name: str):
+    """An attribute by local name, whatever its namespace (r:id, transitional or strict)."""
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
 
 
 def _resolve(folder: str, target: str) -> str:
     """A relationship's target as a path inside the zip."""
     if target.startswith("/"):
         return posixpath.normpath(target[1:])
-    return posixpath.normpath(posixpath.join(folder, target)) if folder else posixpath.normpath(target)
+    return posixpath.normpath(posixpath.join(folder, target) if folder else target)
 
 
 def _prefix(head: str, tag: str) -> str:
@@ -366,16 +392,24 @@ def _encoding(head: bytes) -> str:
 
 
 def _blocks(zf: zipfile.ZipFile, name: str):
-    """A zip member's text, decompressed and decoded BLOCK bytes at a time."""
+    """A zip member's text, decompressed and decoded BLOCK bytes at a time, with line ends
+    normalised to \\n as an XML parser does (a \\r ending a block waits for the next)."""
     with zf.open(name) as raw:
         data = raw.read(BLOCK)
         decoder = codecs.getincrementaldecoder(_encoding(data[:200]))()
-        while data:
-            yield decoder.decode(data)
+        held = ""
+        while True:
+            text = held + decoder.decode(data, final=not data)
+            held = ""
+            if "\r" in text:
+                if data and text[-1] == "\r":
+                    text, held = text[:-1], "\r"
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            if text:
+                yield text
+            if not data:
+                return
             data = raw.read(BLOCK)
-        tail = decoder.decode(b"", True)
-        if tail:
-            yield tail
 
 
 def _entity(m) -> str:
@@ -388,19 +422,69 @@ def _entity(m) -> str:
         return m.group(0)
 
 
+class _Entities(dict):
+    """Entity name ("amp", "#20013", "#x4E2D") → its character, learnt as they come."""
+
+    def __missing__(self, name: str) -> str:
+        if name[:2] in ("#x", "#X"):
+            char = chr(int(name[2:], 16))
+        elif name[:1] == "#" and name[1:].isdigit():
+            char = chr(int(name[1:]))
+        else:
+            raise KeyError(name)
+        self[name] = char
+        return char
+
+
+_ENTITIES = _Entities(_NAMED)
+
+
 def _unescape(text: str) -> str:
-    """XML character data → text: the five predefined entities and character references."""
-    return _ENTITY.sub(_entity, text) if "&" in text else text
+    """XML character data → text: the five predefined entities and character references.
+
+    Splitting at "&" is twice as fast as a regex substitution with a callback; a malformed or
+    unknown reference goes to the substitution, which leaves it as it is."""
+    if "&" not in text:
+        return text
+    parts = text.split("&")
+    out = [parts[0]]
+    entities = _ENTITIES
+    try:
+        for part in parts[1:]:
+            name, semicolon, rest = part.partition(";")
+            out.append(entities[name] if semicolon else entities[""])
+            out.append(rest)
+    except (KeyError, ValueError, OverflowError):
+        return _ENTITY.sub(_entity, text)
+    return "".join(out)
 
 
-def _text(raw: str) -> str:
-    """The content of a <t> element: entities, and the rare CDATA section, resolved."""
+def _excel_unescape(text: str) -> str:
+    """Excel writes control characters in text as _xHHHH_ (a carriage return is _x000D_),
+    and an underscore that would start such a sequence as _x005F_."""
+    if "_x" not in text:
+        return text
+    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _string(raw: str) -> str:
+    """A cell's text from the character data of its <v> (t="str", t="e")."""
+    return _excel_unescape(_unescape(raw))
+
+
+def _t_string(raw: str) -> str:
+    """A text from the character data of a <t> without xml:space="preserve", which (as for
+    calamine) loses white space at its ends."""
+    return _excel_unescape(_unescape(raw).strip(_SPACE))
+
+
+def _cdata_text(raw: str) -> str:
+    """The character data of a <t> element: entities resolved, and the rare CDATA section."""
     if "<![CDATA[" not in raw:
         return _unescape(raw)
     parts, pos = [], 0
     for m in _CDATA.finditer(raw):
-        parts.append(_unescape(raw[pos : m.start()]))
-        parts.append(m.group(1))
+        parts += [_unescape(raw[pos : m.start()]), m.group(1)]
         pos = m.end()
     parts.append(_unescape(raw[pos:]))
     return "".join(parts)
@@ -411,36 +495,46 @@ class _Patterns:
 
     def __init__(self, prefix: str):
         q = re.escape(prefix)
-        c, v, is_, t = (f"{q}{name}" for name in ("c", "v", "is", "t"))
-        # A cell: (column letters when r="…" comes first, other attributes, the value of the
-        # usual <v>…</v> or <is><t>…</t></is>, anything else inside the cell). Attributes hold
-        # no "/" (r, s, t, cm, vm, ph), which lets the common cell match without backtracking.
+        c, v, is_, t, si = (f"{q}{name}" for name in ("c", "v", "is", "t", "si"))
+        # A row's start tag: (r when it comes first, the other attributes). A <row …/> has no
+        # cells, so the text up to the next row's tag holds none.
+        self.row = re.compile(rf'<{q}row\b(?: r="([0-9]+)")?([^>]*)>')
+        # A cell: (column letters when r="…" comes first, the other attributes, the value of the
+        # usual <v>…</v> or <is><t>…</t></is>, or else everything inside the cell). Attributes
+        # hold no "/" (r, s, t, cm, vm, ph), which lets the common cell match without backtracking.
         self.cell = re.compile(
             rf'<{c}\b(?: r="([A-Z]{{1,3}})[0-9]*")?([^>/]*)'
             rf"(?:/>|>(?:<{v}>|<{is_}><{t}>)([^<]*)(?:</{v}>|</{t}></{is_}>)</{c}>|>(.*?)</{c}>)",
             re.S,
         )
         self.v = re.compile(rf"<{v}(?:\s[^>]*)?>([^<]*)</{v}>")
-        self.t = re.compile(rf"<{t}(?:\s[^>/]*)?>(.*?)</{t}>", re.S)
+        self.t = re.compile(rf"<{t}(\s[^>/]*)?>(.*?)</{t}>", re.S)
         self.phonetic = re.compile(rf"<{q}rPh\b.*?</{q}rPh>", re.S)
-        # A shared string: (text of the usual <si><t>…</t></si>, anything else inside <si>).
-        si = f"{q}si"
+        # A shared string: (text of the usual <si><t>…</t></si>, or else everything inside).
         self.si = re.compile(rf"<{si}>(?:<{t}>([^<]*)</{t}></{si}>|(.*?)</{si}>)|<{si}\s*/>", re.S)
 
     def v_of(self, content: str) -> str:
         m = self.v.search(content)
         return m.group(1) if m else ""
 
-    def inline_text(self, content: str) -> str:
-        """Rich text (<r><t>…</t></r> runs) or a <t> with attributes; phonetic runs left out."""
+    def rich_text(self, content: str) -> str:
+        """The text of an <is> or <si>: its <t>, or its runs' (<r><t>…</t></r>) joined, without
+        the phonetic guides (<rPh>) that Japanese Excel adds."""
         if "rPh" in content:
             content = self.phonetic.sub("", content)
-        return "".join(_text(t) for t in self.t.findall(content))
+        texts = [
+            _cdata_text(t) if "preserve" in attrs else _cdata_text(t).strip(_SPACE)
+            for attrs, t in self.t.findall(content)
+        ]
+        return _excel_unescape("".join(texts))
 
 
 @lru_cache(maxsize=8)
 def _patterns(prefix: str) -> _Patterns:
     return _Patterns(prefix)
+
+
+# ── cells ──────────────────────────────────────────────────────────────────────────────────────
 
 
 def _column_index(letters: str) -> int:
@@ -450,15 +544,32 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-_COLUMNS = {}
-for _i in range(26 * 27):  # A … ZZ
-    _name = chr(65 + _i % 26) if _i < 26 else chr(64 + _i // 26) + chr(65 + _i % 26)
-    _COLUMNS[_name] = _column_index(_name)
+_LETTERS = [chr(65 + i % 26) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26) for i in range(26 * 27)]
+_COLUMNS = {name: i for i, name in enumerate(_LETTERS)}  # A … ZZ → 0 … 701
+
+
+class _Sequences(dict):
+    """n → ["A", "B", …] (n letters): the columns of a row whose n cells are all in place."""
+
+    def __missing__(self, n):
+        value = self[n] = [_LETTERS[i] if i < len(_LETTERS) else None for i in range(n)]
+        return value
+
+
+_SEQUENCES = _Sequences()
+
+
+def _row_number(attrs: str, last: int) -> int:
+    """The r="…" among a <row>'s attributes, or the row after `last` when it has none."""
+    for name, double, single in _ATTRIBUTE.findall(attrs):
+        if name == "r" and (double or single).strip().isdigit():
+            return int(double or single)
+    return last + 1
 
 
 def _classify(attrs: str, style_kinds: list[int]) -> tuple[int, str | None]:
-    """A cell's kind from its attributes (after a leading r="…"), and its column letters when
-    r="…" is among them (then the answer holds for this cell only)."""
+    """A cell's kind from its attributes (those after a leading r="…"), and its column letters
+    when r="…" is among them (then the answer holds for this cell only)."""
     cell_type, style, letters = "n", 0, None
     for name, double, single in _ATTRIBUTE.findall(attrs):
         value = double or single
@@ -468,22 +579,16 @@ def _classify(attrs: str, style_kinds: list[int]) -> tuple[int, str | None]:
             style = int(value) if value.isdigit() else 0
         elif name == "r":
             letters = "".join(ch for ch in value if ch.isalpha()).upper()
-    kind = {
-        "s": SHARED,
-        "inlineStr": INLINE,
-        "str": TEXT,
-        "b": BOOL,
-        "e": ERROR,
-        "d": ISODATE,
-    }.get(cell_type)
+    kind = _TYPES.get(cell_type)
     if kind is None:
         kind = style_kinds[style] if style < len(style_kinds) else NUMBER
     return kind, letters
 
 
 def format_kind(code: str) -> int:
-    """DATE, DURATION or NUMBER for a custom number format, as calamine decides it: a date or
-    time letter outside quotes, brackets and escapes in the first section; [h], [mm] … elapsed."""
+    """DATE, DURATION or NUMBER for a custom number format, decided as calamine decides it: a
+    date or time letter outside quotes, brackets and escapes, in the first section only; an
+    elapsed-time bracket ([h], [mm], [ss]) makes a duration."""
     escaped = quoted = hms = ampm = False
     brackets, prev = 0, " "
     for ch in code:
@@ -496,7 +601,7 @@ def format_kind(code: str) -> int:
         elif ch == '"':
             quoted = True
         elif ch == ";":
-            return NUMBER  # only the first section counts
+            return NUMBER
         elif ch == "[":
             brackets += 1
         elif ch == "]" and brackets == 1 and hms:
@@ -516,35 +621,30 @@ def format_kind(code: str) -> int:
 
 
 def _date_converter(date1904: bool):
-    """Excel serial → date, datetime (whole seconds) or time (serials below 1, as calamine).
+    """Excel serial → date, datetime (whole seconds), or time for a serial below 1 (as calamine).
 
-    1900 system: serial 1 is 1900-01-01 and Excel counts a 29 February 1900 that never was
-    (serial 60), so serials below 60 are one day later than a plain count from 1899-12-30."""
+    In the 1900 system serial 1 is 1900-01-01 and Excel counts a 29 February 1900 that never
+    was (serial 60), so serials below 60 are one day later than a count from 1899-12-30; in
+    the 1904 system serial 0 is 1904-01-01."""
     epoch = datetime.datetime(1904, 1, 1) if date1904 else datetime.datetime(1899, 12, 30)
     timedelta, time = datetime.timedelta, datetime.time
 
     def to_date(serial: float):
-        if serial < 1:
-            if serial < 0:
-                return serial
-            seconds = min(round(serial * 86400), 86399)
+        if serial < 1:  # below 1 (negative ones too, which Excel shows as #####): the time of day
+            seconds = min(round(serial * 86400) % 86400, 86399)
             return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
         seconds = round((serial + 1 if serial < 60 and not date1904 else serial) * 86400)
         try:
-            value = epoch + timedelta(seconds=seconds)
+            value = epoch + timedelta(0, seconds)  # positional: twice as fast as seconds=…
         except OverflowError:
-            return serial
+            return serial  # past 9999-12-31
         return value if seconds % 86400 else value.date()
 
     return to_date
 
 
-def _duration(serial: float) -> datetime.timedelta:
-    return datetime.timedelta(seconds=round(serial * 86400))
-
-
 def _iso_date(text: str):
-    """A t="d" cell: ISO 8601 date or date-time (naive)."""
+    """A t="d" cell: an ISO 8601 date or date-time (naive)."""
     text = text.strip()
     try:
         value = datetime.datetime.fromisoformat(text)
