@@ -30,7 +30,7 @@ serve: install
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py migrate --noinput
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn brigade.wsgi:application --bind $(HOST) \
-		--workers $(WORKERS) --threads 2 --timeout 120 --access-logfile - --error-logfile -
+		--workers $(WORKERS) --threads 2 --timeout 120 --keep-alive 30 --access-logfile - --error-logfile -
 
 lint: install
 	$(VENV)/bin/ruff check .
