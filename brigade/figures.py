@@ -255,7 +255,7 @@ def _evaluate(brigade_ids, period, keys, split=False):
             .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
             .order_by()
         )
-        rows = _cached(cache_key, lambda query=query: list(query))
+        rows = cached(cache_key, lambda query=query: list(query))
         for row in rows:
             month = row["month"]
             month = month.date() if isinstance(month, datetime.datetime) else month
@@ -291,7 +291,7 @@ CACHE_SECONDS = 3600
 LOCK_SECONDS = 20
 
 
-def _cached(key, compute):
+def cached(key, compute):
     """The cached value of `key`, or `compute()` stored under it. When several web workers miss
     at once (the first views after a change), one counts and the others wait for its result
     rather than all running the same large aggregate."""
@@ -313,6 +313,11 @@ def _cached(key, compute):
     finally:
         figures_cache.delete(lock)
     return value
+
+
+def data_version(model) -> tuple:
+    """The model's data version (see `_stamps`): changes whenever any of its records changes."""
+    return _stamps([model])[model]
 
 
 def _stamps(models) -> dict:

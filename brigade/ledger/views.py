@@ -8,13 +8,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import generic
 
 from brigade import access, locks
+from brigade.figures import cached, data_version
 from brigade.ledger import jobs, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.filters import filterset_for
@@ -69,9 +72,22 @@ class LedgerMixin:
         )
 
 
+class VersionedCountPaginator(Paginator):
+    """A paginator whose total is counted once per data version of the ledger: a list of a
+    million violations does not count them again for every page a clerk turns."""
+
+    @cached_property
+    def count(self):
+        qs = self.object_list
+        sql, params = qs.query.sql_with_params()
+        key = "count:" + hashlib.sha1(repr((qs.model._meta.label, data_version(qs.model), sql, params)).encode()).hexdigest()
+        return cached(key, qs.count)
+
+
 class LedgerListView(LedgerMixin, generic.ListView):
     template_name = "ledger/list.html"
     paginate_by = 50
+    paginator_class = VersionedCountPaginator
 
     def get_queryset(self):
         filterset_class = filterset_for(self.ledger)
