@@ -130,7 +130,7 @@ class Command(BaseCommand):
         w(f"\n文件：{count} 行，{size_mb:.1f} MB（{connection.vendor}）")
         w(f"本系统导入（读取+校验+去重+写入含历史）：{ours:.2f} s，{count / ours:,.0f} 行/s")
         w(f"进程内存峰值：{peak:.0f} MB（导入前 {rss_before:.0f} MB）")
-        w(f"(a) 仅读取文件（python-calamine）：{bare:.2f} s")
+        w(f"(a) 仅读取文件（本系统使用的流式读取器）：{bare:.2f} s")
         if baseline:
             secs, measured = baseline
             w(
