@@ -17,6 +17,10 @@ def _visible_brigades(request):
     return visible_brigades(request.user) if request else None
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    descending_fmt = "%s（倒序）"  # django-filter's own “(descending)” has no zh-hans translation
+
+
 def _resolve(model, path):
     """The field at the end of a lookup path such as `violation_type__group`."""
     *hops, last = path.split("__")
@@ -76,7 +80,7 @@ def filterset_for(ledger):
 
         attrs["q"] = django_filters.CharFilter(label="搜索", method=search)
     attrs["brigade"] = django_filters.ModelChoiceFilter(label="大队", queryset=_visible_brigades)
-    attrs["o"] = django_filters.OrderingFilter(
+    attrs["o"] = OrderingFilter(
         fields=[(c.name, c.name) for c in ledger.display_columns],
         field_labels={c.name: c.header for c in ledger.display_columns},
         label="排序",
