@@ -12,6 +12,20 @@ admin.site.site_header = admin.site.site_title = "法治政府建设管理系统
 admin.site.index_title = "系统管理"
 
 
+class LedgerRecordAdmin(SimpleHistoryAdmin):
+    """Ledger records are read here, never written: the ledger pages hold every rule that a
+    write must pass (the brigade's scope, locked years, the import's all-or-nothing)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UnitInline(admin.TabularInline):
     model = Unit
     extra = 1

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from brigade.admin import LedgerRecordAdmin
 from enforcement.models import Campaign, SupervisionCheck, Violation, ViolationType
 
 
@@ -15,7 +16,7 @@ class ViolationTypeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Violation)
-class ViolationAdmin(SimpleHistoryAdmin):
+class ViolationAdmin(LedgerRecordAdmin):
     list_display = ["decision_no", "occurred_at", "violation_type", "method", "outcome", "brigade"]
     list_filter = ["brigade", "method", "outcome", "violation_type"]
     search_fields = ["decision_no", "plate"]
@@ -23,13 +24,13 @@ class ViolationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(LedgerRecordAdmin):
     list_display = ["name", "start_date", "end_date", "kind", "brigade"]
     list_filter = ["brigade", "kind"]
     search_fields = ["name"]
 
 
 @admin.register(SupervisionCheck)
-class SupervisionCheckAdmin(SimpleHistoryAdmin):
+class SupervisionCheckAdmin(LedgerRecordAdmin):
     list_display = ["date", "kind", "checked", "passed", "problems_found", "problems_fixed", "brigade"]
     list_filter = ["brigade", "kind"]

@@ -117,7 +117,8 @@ class _Existing:
         self.attnames = [c.attname for c in columns]
         self.key_idx = [self.attnames.index(ledger.model._meta.get_field(k).attname) for k in ledger.key]
         self.key_optional = ledger.key_optional
-        self.by_key: dict[tuple, tuple[int, int]] = {}  # key → (pk, hash of values)
+        self.by_key: dict[tuple, tuple] = {}  # key → (pk, hash of values, its date as saved)
+        self.date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
         self.by_hash: set[int] = set()  # keyless records, by the hash of all their values
         self.per_chunk = len(self.key_idx) == 1
         qs = self.model._default_manager.filter(brigade=brigade)
@@ -146,7 +147,11 @@ class _Existing:
             if key is None:
                 self.by_hash.add(hash(tuple(values)))
             else:
-                self.by_key[key] = (pk, hash(tuple(values)))
+                self.by_key[key] = (
+                    pk,
+                    hash(tuple(values)),
+                    values[self.date_index] if self.date_index is not None else None,
+                )
 
     def prefetch(self, keys):
         if self.per_chunk and keys and self.last_pk is not None:
@@ -258,6 +263,11 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
                         action = "新增"
                     elif found[1] == hash(tuple(values)):
                         result.unchanged += 1
+                        continue
+                    elif closed and locks.year_of(found[2]) in closed:
+                        # the record as saved belongs to a finalised year: it may not be moved out of it
+                        year = locks.year_of(found[2])
+                        result.add_error(number, key_header, locks.locked_message(year))
                         continue
                     else:
                         action = "更新"

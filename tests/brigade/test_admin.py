@@ -24,3 +24,17 @@ def test_admin_changes_a_users_role_and_the_permissions_follow(admin_user, clerk
 def test_only_admins_reach_the_admin(as_legal, as_clerk):
     assert as_legal.get("/admin/").status_code == 302  # to the admin login: not staff
     assert as_clerk.get("/admin/brigade/user/").status_code == 302
+
+
+def test_ledger_records_are_read_only_in_the_admin(admin_user, brigade):
+    from mediation.models import PoliceCall
+
+    call = PoliceCall.objects.create(
+        brigade=brigade, received_at="2025-01-01T08:00+08:00", category="其他", follow_up="满意"
+    )
+    client = login(admin_user)
+    assert client.get(reverse("admin:mediation_policecall_change", args=[call.pk])).status_code == 200  # view
+    client.post(reverse("admin:mediation_policecall_change", args=[call.pk]), {"category": "交通拥堵"})
+    call.refresh_from_db()
+    assert call.category == "其他"
+    assert client.get(reverse("admin:mediation_policecall_add")).status_code == 403

@@ -31,18 +31,28 @@ def records(brigade, other_brigade):
     violation(brigade, 4, at(YEAR - 1, 4, 2), "超速")
     violation(other_brigade, 5, at(YEAR, 4, 2), "醉酒驾驶")
     for n in range(4):
-        PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR, 5, 1 + n), category="群众求助", follow_up="满意")
+        PoliceCall.objects.create(
+            brigade=brigade, received_at=at(YEAR, 5, 1 + n), category="群众求助", follow_up="满意"
+        )
     for n in range(5):
-        PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR - 1, 5, 1 + n), category="群众求助", follow_up="满意")
+        PoliceCall.objects.create(
+            brigade=brigade, received_at=at(YEAR - 1, 5, 1 + n), category="群众求助", follow_up="满意"
+        )
     SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR}-06-01", kind="执法记录仪检查", checked=100, passed=87,
                                     problems_found=10, problems_fixed=9, notices=2)  # fmt: skip
     SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR - 1}-06-01", kind="执法记录仪检查", checked=100,
                                     passed=65, problems_found=4, problems_fixed=4, notices=1)  # fmt: skip
     MediaWork.objects.create(brigade=brigade, date=f"{YEAR}-07-01", title="头盔短视频", kind="短视频", platform="抖音",
                              quantity=3, views=430512)  # fmt: skip
-    Regulation.objects.create(brigade=brigade, name="执法过错责任追究办法", date=f"{YEAR}-02-01", category="监督管理", status="新建")
-    Regulation.objects.create(brigade=brigade, name="首违不罚清单", date=f"{YEAR}-03-01", category="执法规范", status="新建")
-    Meeting.objects.create(brigade=brigade, date=f"{YEAR}-01-05", name="法治建设专题会", kind="法治建设专题会议")
+    Regulation.objects.create(
+        brigade=brigade, name="执法过错责任追究办法", date=f"{YEAR}-02-01", category="监督管理", status="新建"
+    )
+    Regulation.objects.create(
+        brigade=brigade, name="首违不罚清单", date=f"{YEAR}-03-01", category="执法规范", status="新建"
+    )
+    Meeting.objects.create(
+        brigade=brigade, date=f"{YEAR}-01-05", name="法治建设专题会", kind="法治建设专题会议"
+    )
     Training.objects.create(brigade=brigade, date=f"{YEAR}-02-02", name="《中华人民共和国行政处罚法》集中学法",
                             kind="领导班子集中学法", mode="线下", attendees=9)  # fmt: skip
     return brigade
@@ -150,7 +160,16 @@ def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal
     violation(brigade, 77, at(YEAR, 10, 1), "醉酒驾驶")
     assert as_legal.get(reverse("reports:download", args=[report.pk])).content == first
     out = io.StringIO()
-    call_command("annual_report", "--brigade", brigade.code, "--year", str(YEAR), "--output", "/tmp/_r.docx", stdout=out)
+    call_command(
+        "annual_report",
+        "--brigade",
+        brigade.code,
+        "--year",
+        str(YEAR),
+        "--output",
+        "/tmp/_r.docx",
+        stdout=out,
+    )
     with open("/tmp/_r.docx", "rb") as fh:
         assert fh.read() == first
 
@@ -170,7 +189,9 @@ def test_leader_reads_and_downloads_but_cannot_edit_or_finalise(report, as_leade
     assert as_leader.get(reverse("reports:detail", args=[report.pk])).status_code == 200
     assert as_leader.get(reverse("reports:download", args=[report.pk])).status_code == 200
     assert as_leader.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code == 403
-    assert as_leader.post(reverse("reports:transition", args=[report.pk]), {"to": "review"}).status_code == 403
+    assert (
+        as_leader.post(reverse("reports:transition", args=[report.pk]), {"to": "review"}).status_code == 403
+    )
     assert as_leader.post(reverse("reports:new"), {"year": YEAR}).status_code == 403
     report.refresh_from_db()
     assert report.status == "draft"
@@ -214,3 +235,13 @@ def test_report_generation_is_dated_in_arabic_numerals(report):
     context = services.report_context(report)
     assert context["date"] == f"{report.date.year}年{report.date.month}月{report.date.day}日"
     assert isinstance(report.date, datetime.date)
+
+
+def test_an_import_cannot_move_a_record_out_of_a_locked_year(report, legal, brigade):
+    services.report_transition(report=report, to="review", user=legal)
+    services.report_transition(report=report, to="final", user=legal)
+    header = ["制度名称", "发布日期", "类别", "状态"]
+    moved = [header, ["首违不罚清单", f"{YEAR + 1}-01-02", "执法规范", "修订"]]  # saved in 2025, now 2026
+    result = ledger_import(ledger=registry.get("regulations"), brigade=brigade, source=make_xlsx(moved))
+    assert not result.written and "已定稿" in result.errors[0].message
+    assert Regulation.objects.get(name="首违不罚清单").date == datetime.date(YEAR, 3, 1)
