@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+EARLIEST = datetime.date(1900, 1, 1)
+
 
 def not_in_future(value):
-    """Dates and date-times of things that happened cannot lie after today."""
+    """Dates and date-times of things that happened: not after today, and not before 1900
+    (a mistyped year, or one no database time zone can convert)."""
     if value is None:
         return
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day < EARLIEST:
+        raise ValidationError("不能早于1900年1月1日，请检查年份", code="too_early")
     if isinstance(value, datetime.datetime):
         if value > timezone.now():
             raise ValidationError("不能晚于当前时间", code="future")

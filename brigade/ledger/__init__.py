@@ -52,6 +52,15 @@ def parse_date_text(text: str) -> datetime.datetime | datetime.date:
         raise CellError(f"「{text}」不是存在的日期")
 
 
+def _storable(text: str) -> bool:
+    """False for text no database can keep: lone surrogates (from a stray &#xD800; in the XML)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def whole_seconds(value: datetime.datetime) -> datetime.datetime:
     """Excel keeps times as fractions of a day, so 14:30 may come back as 14:29:59.999998."""
     if value.microsecond:
@@ -123,6 +132,8 @@ class Column:
                 and raw[0] != "'"
                 and not raw[0].isspace()
                 and not raw[-1].isspace()
+                and "\x00" not in raw
+                and (raw.isascii() or _storable(raw))
             ):
                 return raw
             return empty(raw)
@@ -145,6 +156,8 @@ class Column:
         elif isinstance(raw, datetime.date):
             raw = raw.isoformat()
         text = str(raw).strip()
+        if "\x00" in text or not _storable(text):
+            raise CellError("含有无法保存的控制字符或无效字符，请删除后再导入")
         if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
             text = text[1:]  # our own export's guard against formulas, see to_cell
         return text
@@ -249,7 +262,10 @@ class DecimalColumn(Column):
         if not value.is_finite():
             raise CellError(f"「{raw}」不是数字")
         exponent = decimal.Decimal(1).scaleb(-self.field.decimal_places)
-        value = value.quantize(exponent, rounding=decimal.ROUND_HALF_UP)
+        try:
+            value = value.quantize(exponent, rounding=decimal.ROUND_HALF_UP)
+        except decimal.InvalidOperation:
+            raise CellError(f"「{raw}」太大")
         if len(value.as_tuple().digits) > self.field.max_digits:
             raise CellError(f"「{raw}」太大")
         return value
@@ -272,7 +288,7 @@ class DateColumn(Column):
         def fast_date(raw):
             if raw.__class__ is datetime_class:
                 raw = raw.date()
-            if raw.__class__ is date_class and raw <= today:
+            if raw.__class__ is date_class and rules.EARLIEST <= raw <= today:
                 return raw
             return parse(raw)
 
@@ -317,9 +333,10 @@ class DateTimeColumn(Column):
 
         def fast_datetime(raw):
             if raw.__class__ is datetime_class and raw.tzinfo is None:
-                value = timezone.make_aware(whole_seconds(raw), tz)
-                if value <= now:
-                    return value
+                if raw.year >= rules.EARLIEST.year:
+                    value = timezone.make_aware(whole_seconds(raw), tz)
+                    if value <= now:
+                        return value
             return parse(raw)
 
         return fast_datetime

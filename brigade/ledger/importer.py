@@ -245,8 +245,6 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
         while chunk := list(islice(numbered, CHUNK_ROWS)):
             result.rows += len(chunk)
             good = _parse_chunk(chunk, mapping, row_rules, result)
-            if closed:
-                good = _refuse_locked(good, closed, date_index, columns, result)
             keys = [existing.key_of(values) for _, values in good]
             existing.prefetch([k for k in keys if k is not None])
             to_create, to_update = [], []
@@ -278,6 +276,14 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
                         continue
                     existing.by_hash.add(fingerprint)
                     found, action = None, "新增"
+                if closed and locks.year_of(values[date_index]) in closed:
+                    # a new or changed record dated in a finalised year; unchanged ones pass above
+                    result.add_error(
+                        number,
+                        columns[date_index].header,
+                        locks.locked_message(locks.year_of(values[date_index])),
+                    )
+                    continue
                 if found is None:
                     to_create.append(values)
                     result.created += 1
@@ -296,18 +302,6 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
     finally:
         if writer:
             writer.abandon()
-
-
-def _refuse_locked(good, closed, date_index, columns, result):
-    """Rows dated in a year whose report is final are errors (and so the file writes nothing)."""
-    kept = []
-    for number, values in good:
-        year = locks.year_of(values[date_index])
-        if year in closed:
-            result.add_error(number, columns[date_index].header, locks.locked_message(year))
-        else:
-            kept.append((number, values))
-    return kept
 
 
 class _Writer:

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from brigade.ledger import registry
+from brigade.ledger import CellError, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
@@ -229,4 +229,22 @@ def test_a_large_file_is_written_in_the_background_with_progress(clerk, settings
     progress = client.get(reverse("ledger:import_progress", args=["training", job.pk])).json()
     assert progress["status"] == "done" and progress["done"] == progress["total"] == 25
     assert Training.objects.count() == 25
-    assert "已导入：新增25条" in client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
+    assert (
+        "已导入：新增25条"
+        in client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
+    )
+
+
+def test_cells_no_database_could_keep_are_errors_not_crashes(brigade):
+    rows = training_rows(4)
+    rows[0][5] = "1e300"  # 学时
+    rows[1][1] = "名称_x0000_含控制字符"  # Excel's escape of a NUL character
+    rows[3][0] = "0001-01-01"
+    result = do_import("training", brigade, [TRAINING_HEADER, *rows])
+    found = {(e.row, e.column): e.message for e in result.errors}
+    assert found[(2, "学时")] == "「1e300」太大"
+    assert "无法保存" in found[(3, "名称")]
+    assert "不能早于1900年1月1日" in found[(5, "日期")]
+    assert not Training.objects.exists()
+    with pytest.raises(CellError, match="无法保存"):
+        registry.get("training").column("name").parse("孤立代理\ud800")  # a stray &#xD800;

@@ -245,3 +245,14 @@ def test_an_import_cannot_move_a_record_out_of_a_locked_year(report, legal, brig
     result = ledger_import(ledger=registry.get("regulations"), brigade=brigade, source=make_xlsx(moved))
     assert not result.written and "已定稿" in result.errors[0].message
     assert Regulation.objects.get(name="首违不罚清单").date == datetime.date(YEAR, 3, 1)
+
+
+def test_an_unchanged_export_still_reimports_when_its_year_is_locked(report, legal, brigade):
+    services.report_transition(report=report, to="review", user=legal)
+    services.report_transition(report=report, to="final", user=legal)
+    ledger = registry.get("regulations")
+    from brigade.ledger.exporter import ledger_export
+
+    content = ledger_export(ledger=ledger, queryset=ledger.queryset().filter(brigade=brigade))
+    result = ledger_import(ledger=ledger, brigade=brigade, source=io.BytesIO(content))
+    assert result.ok and result.unchanged == 2 and result.written
