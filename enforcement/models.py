@@ -98,13 +98,14 @@ class Violation(LedgerRecord):
     location = models.CharField("违法地点", max_length=200, blank=True)
     plate = models.CharField("号牌号码", max_length=20, blank=True)
     officer = models.CharField("执勤民警", max_length=50, blank=True)
-    # A deleted campaign leaves its violations in place, just no longer attributed to it.
+    # A campaign that violations name cannot be deleted: that would rewrite those records (some
+    # perhaps of a finalised year) without a trace in their history.
     campaign = models.ForeignKey(
         Campaign,
         verbose_name="专项行动",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         db_index=False,  # most violations belong to no campaign: see the partial index below
     )

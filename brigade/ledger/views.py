@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -80,7 +82,12 @@ class VersionedCountPaginator(Paginator):
     def count(self):
         qs = self.object_list
         sql, params = qs.query.sql_with_params()
-        key = "count:" + hashlib.sha1(repr((qs.model._meta.label, data_version(qs.model), sql, params)).encode()).hexdigest()
+        key = (
+            "count:"
+            + hashlib.sha1(
+                repr((qs.model._meta.label, data_version(qs.model), sql, params)).encode()
+            ).hexdigest()
+        )
         return cached(key, qs.count)
 
 
@@ -176,7 +183,15 @@ class LedgerDeleteView(LedgerMixin, generic.DeleteView):
         if refused:
             messages.error(self.request, refused)
             return redirect(self.url("detail", pk=self.object.pk))
-        self.object.delete()
+        try:
+            with transaction.atomic():
+                self.object.delete()
+        except ProtectedError as e:
+            kinds = "、".join(sorted({str(obj._meta.verbose_name) for obj in e.protected_objects}))
+            messages.error(
+                self.request, f"不能删除：有{len(e.protected_objects)}条{kinds}记录引用了它，请先修改那些记录"
+            )
+            return redirect(self.url("detail", pk=self.object.pk))
         messages.success(
             self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。"
         )
@@ -218,8 +233,20 @@ class RestoreView(LedgerMixin, generic.View):
         else:
             record = version.instance
             record._change_reason = f"从删除记录恢复（{version.history_date:%Y-%m-%d %H:%M}删除）"
-            record.save()
-            messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
+            try:
+                # The record as it was must still fit: its key free, what it refers to still there.
+                record.full_clean(validate_unique=False)
+                with transaction.atomic():
+                    record.save()
+            except ValidationError as e:
+                messages.error(request, "不能恢复：" + "；".join(e.messages))
+            except IntegrityError:
+                messages.error(
+                    request,
+                    f"不能恢复：本大队已有{self.ledger.key_header or '相同'}的记录，或它引用的记录已被删除",
+                )
+            else:
+                messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
         return redirect(self.url("list"))
 
 
@@ -268,7 +295,9 @@ class ImportView(LedgerMixin, generic.TemplateView):
             return self.render_to_response(self.get_context_data(error=error))
         content = upload.read()
         sha256 = hashlib.sha256(content).hexdigest()
-        running = jobs.same_file_running(brigade_id=request.user.brigade_id, kind=self.ledger.kind, sha256=sha256)
+        running = jobs.same_file_running(
+            brigade_id=request.user.brigade_id, kind=self.ledger.kind, sha256=sha256
+        )
         if running:
             error = f"同一文件正在导入中（{timezone.localtime(running.created_at):%H:%M}上传），请等它完成后再上传"
             return self.render_to_response(self.get_context_data(error=error))
@@ -341,7 +370,8 @@ class ImportConfirmView(ImportJobMixin, generic.View):
         if job.status == ImportJob.Status.DONE:
             result = job.result
             messages.success(
-                request, f"导入完成：新增{result['created']}条，更新{result['updated']}条，未变化{result['unchanged']}条"
+                request,
+                f"导入完成：新增{result['created']}条，更新{result['updated']}条，未变化{result['unchanged']}条",
             )
             return redirect(self.url("list"))
         messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))

@@ -63,3 +63,32 @@ def test_correct_login_lands_on_home(client, clerk):
 def test_wrong_password_message_is_chinese(client, clerk):
     page = client.post(reverse("login"), {"username": clerk.username, "password": "nope"}).content.decode()
     assert "请输入一个正确的" in page
+
+
+def test_restore_when_the_key_was_reused_is_refused_with_a_message(as_clerk, as_legal, brigade):
+    from brigade.models import Regulation
+
+    data = {"name": "执法过错责任追究办法", "date": "2025-02-01", "category": "监督管理", "status": "新建"}
+    as_clerk.post(reverse("ledger:create", args=["regulations"]), data)
+    old = Regulation.objects.get()
+    as_clerk.post(reverse("ledger:delete", args=["regulations", old.pk]))
+    as_clerk.post(reverse("ledger:create", args=["regulations"]), data | {"status": "修订"})
+    version = Regulation.history.get(history_type="-")
+    response = as_legal.post(reverse("ledger:restore", args=["regulations", version.history_id]), follow=True)
+    assert "不能恢复" in response.content.decode()
+    assert Regulation.objects.get().status == "修订"
+
+
+def test_a_campaign_named_by_violations_cannot_be_deleted(as_clerk, brigade):
+    from enforcement.models import Campaign, Violation, ViolationType
+
+    campaign = Campaign.objects.create(
+        brigade=brigade, name="夏季整治", start_date="2025-06-01", kind="集中整治", officers=10
+    )
+    Violation.objects.create(
+        brigade=brigade, decision_no="X1", occurred_at="2025-06-02T10:00+08:00", method="现场", outcome="罚款",
+        violation_type=ViolationType.objects.get(name="超速"), campaign=campaign,
+    )  # fmt: skip
+    response = as_clerk.post(reverse("ledger:delete", args=["campaigns", campaign.pk]), follow=True)
+    assert "不能删除：有1条违法查处记录引用了它" in response.content.decode()
+    assert Campaign.objects.filter(pk=campaign.pk).exists()
