@@ -70,6 +70,9 @@ class YearLockAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):

@@ -18,6 +18,9 @@ class AnnualReportAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a finalised report and its stored document are kept for good
+
 
 @admin.register(ReportTemplate)
 class ReportTemplateAdmin(SimpleHistoryAdmin):

@@ -48,8 +48,8 @@ def _require_view(user, codename):
 
 
 def _require_manage(user):
-    if not access.has_role_perm(user, "manage_report"):
-        raise PermissionDenied("只有法制员可以起草、修改和定稿年度报告")
+    if not access.has_role_perm(user, "manage_report") or user.brigade_id is None:
+        raise PermissionDenied("只有大队的法制员可以起草、修改和定稿年度报告")
 
 
 def home(request):
@@ -141,7 +141,10 @@ def report_detail(request, pk):
         form = ReportHeadForm(request.POST, instance=report)
         if form.is_valid():
             with transaction.atomic():
-                form.save()
+                # Finalised meanwhile in another window? Then nothing here may change it.
+                if AnnualReport.objects.select_for_update().get(pk=report.pk).is_final:
+                    raise PermissionDenied("报告已定稿，不能修改")
+                form.instance.save(update_fields=list(form.fields))
                 changed = 0
                 for section in sections:
                     text = _normalise(request.POST.get(f"section-{section.pk}", section.body))
@@ -273,8 +276,8 @@ def template_list(request):
     form = TemplateUploadForm()
     problems = []
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied("只有法制员可以上传报告模板")
+        if not can_manage or request.user.brigade_id is None:
+            raise PermissionDenied("只有大队的法制员可以上传报告模板")
         form = TemplateUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()

@@ -1,6 +1,7 @@
 """Running a confirmed import job: in the request for a small file, on a background thread for a
 large one, with its progress where any web worker can read it."""
 
+import datetime
 import threading
 
 from django.core.cache import caches
@@ -23,11 +24,20 @@ def progress_key(job_id) -> str:
 
 
 def progress_of(job: ImportJob) -> int:
-    return caches["progress"].get(progress_key(job.pk), job.rows if job.status != ImportJob.Status.RUNNING else 0)
+    return caches["progress"].get(
+        progress_key(job.pk), job.rows if job.status != ImportJob.Status.RUNNING else 0
+    )
+
+
+# A job still "running" after this long died with its worker (a restart): it no longer blocks its file.
+STALE_AFTER = datetime.timedelta(hours=1)
 
 
 def same_file_running(*, brigade_id, kind, sha256, exclude=None) -> ImportJob | None:
-    qs = ImportJob.objects.filter(brigade_id=brigade_id, kind=kind, sha256=sha256, status=ImportJob.Status.RUNNING)
+    qs = ImportJob.objects.filter(
+        brigade_id=brigade_id, kind=kind, sha256=sha256, status=ImportJob.Status.RUNNING,
+        created_at__gte=timezone.now() - STALE_AFTER,
+    )  # fmt: skip
     return qs.exclude(pk=exclude).first() if exclude else qs.first()
 
 
@@ -39,7 +49,9 @@ def import_job_start(*, job: ImportJob) -> ImportJob:
         raise AlreadyRunning(f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
     other = same_file_running(brigade_id=job.brigade_id, kind=job.kind, sha256=job.sha256, exclude=job.pk)
     if other:
-        raise AlreadyRunning(f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成")
+        raise AlreadyRunning(
+            f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成"
+        )
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
     return job
@@ -57,7 +69,11 @@ def import_job_run(*, job: ImportJob, ledger, user) -> ImportJob:
     except FileRefused as e:
         result, job.message = None, str(e)
     except Exception:
-        job.status, job.message, job.finished_at = ImportJob.Status.FAILED, "导入时发生意外错误，没有写入任何记录", timezone.now()
+        job.status, job.message, job.finished_at = (
+            ImportJob.Status.FAILED,
+            "导入时发生意外错误，没有写入任何记录",
+            timezone.now(),
+        )
         job.save()
         raise
     job.finished_at = timezone.now()
