@@ -67,6 +67,8 @@ def open_rows(source):
         raise
     except xlsxreader.NoWorksheet:
         raise FileRefused(NO_SHEET)
+    except xlsxreader.OutOfBounds:
+        raise FileRefused("文件中的行号或列号超出 Excel 的范围（最多1048576行、16384列），文件可能已损坏")
     except _BROKEN as e:
         raise FileRefused(f"无法读取该 Excel 文件（{e.__class__.__name__}），文件可能已损坏")
     except Exception as e:  # calamine's own errors (XmlError, ZipError …) share no base class

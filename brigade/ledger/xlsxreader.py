@@ -51,6 +51,14 @@ class NotSpreadsheetML(Exception):
     """A zip archive without an .xlsx workbook part (an .ods or an .xlsb, say)."""
 
 
+class OutOfBounds(Exception):
+    """A row or column beyond what Excel allows: a damaged or hostile file (it would make us
+    yield millions of empty rows or build a huge list)."""
+
+
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+
+
 class NoWorksheet(Exception):
     """A workbook without a worksheet."""
 
@@ -221,6 +229,8 @@ class _Workbook:
                     row = cells.row(found, number)
                 if row.count("") == len(row):
                     continue  # nothing in it: yielded as a gap if a row with values follows
+                if number > MAX_ROWS:
+                    raise OutOfBounds(f"row {number}")
                 for _ in range(number - last_yielded - 1):
                     yield []
                 yield row
@@ -337,6 +347,8 @@ def _put(row: list, col: str, value):
     index = _COLUMNS.get(col)
     if index is None:
         index = _column_index(col)
+        if index >= MAX_COLUMNS:
+            raise OutOfBounds(f"column {col}")
     size = len(row)
     if index == size:
         row.append(value)

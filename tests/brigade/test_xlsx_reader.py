@@ -566,3 +566,25 @@ def test_a_workbook_without_sheets_is_refused():
             z.writestr(name, text)
     with pytest.raises(FileRefused, match="工作簿中没有工作表"):
         read(empty)
+
+
+def _patched(content: bytes, old: str, new: str) -> io.BytesIO:
+    """The workbook with one string replaced inside its first sheet's XML."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(old.encode(), new.encode())
+            dst.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize(("old", "new"), [('r="3"', 'r="2000000000"'), ('r="A3"', 'r="ZZZZZZZ3"')])
+def test_a_row_or_column_beyond_excel_is_refused_quickly(old, new):
+    from tests.conftest import make_xlsx
+
+    content = make_xlsx([["a", "b"], ["1", "2"], ["3", "4"]]).getvalue()
+    with pytest.raises(FileRefused, match="超出 Excel 的范围"):
+        list(open_rows(_patched(content, old, new)))
