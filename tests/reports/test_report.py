@@ -256,3 +256,23 @@ def test_an_unchanged_export_still_reimports_when_its_year_is_locked(report, leg
     content = ledger_export(ledger=ledger, queryset=ledger.queryset().filter(brigade=brigade))
     result = ledger_import(ledger=ledger, brigade=brigade, source=io.BytesIO(content))
     assert result.ok and result.unchanged == 2 and result.written
+
+
+def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, brigade):
+    services.report_transition(report=report, to="review", user=legal)
+    services.report_transition(report=report, to="final", user=legal)
+    inside = Training.objects.get(brigade=brigade)  # dated 2025, now locked
+    outside = Training.objects.create(brigade=brigade, date=f"{YEAR + 1}-01-03", name="新年培训", kind="全警培训",
+                                      mode="线下", attendees=10)  # fmt: skip
+    form = {"name": "改", "kind": "全警培训", "mode": "线下", "attendees": "10"}
+    leave = as_clerk.post(
+        reverse("ledger:update", args=["training", inside.pk]), form | {"date": f"{YEAR + 1}-02-01"}
+    )
+    enter = as_clerk.post(
+        reverse("ledger:update", args=["training", outside.pk]), form | {"date": f"{YEAR}-02-01"}
+    )
+    for response in (leave, enter):
+        assert response.status_code == 200 and "已定稿" in response.content.decode()
+    inside.refresh_from_db()
+    outside.refresh_from_db()
+    assert inside.date == datetime.date(YEAR, 2, 2) and outside.date == datetime.date(YEAR + 1, 1, 3)
