@@ -172,7 +172,7 @@ def report_detail(request, pk):
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
         "transitions": [(to, label) for (frm, to), label in services.TRANSITIONS.items() if frm == report.status],
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
-        "pdf_available": docx_pdf_available(),
+        "pdf_available": docx.pdf_available(),
     })  # fmt: skip
 
 
@@ -251,7 +251,7 @@ def report_download(request, pk):
 def report_pdf(request, pk):
     report = _report(request, pk)
     try:
-        pdf = docx.docx_to_pdf(services.report_document(report)) if docx_pdf_available() else None
+        pdf = docx.docx_to_pdf(services.report_document(report)) if docx.pdf_available() else None
     except docx.TemplateRefused as e:
         messages.error(request, f"所选Word模板无法生成文件：{e}")
         return redirect("reports:detail", pk=report.pk)
@@ -264,10 +264,6 @@ def report_pdf(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.title + '.pdf')}"
     return response
-
-
-def docx_pdf_available() -> bool:
-    return bool(getattr(docx, "pdf_available", lambda: False)())
 
 
 def template_list(request):
