@@ -10,9 +10,12 @@ class BrigadeConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from brigade.roles import ensure_roles
+        from brigade.rollup import install_triggers
 
         # Every app declares its ledgers in ledgers.py, the way the admin finds admin.py.
         autodiscover_modules("ledgers")
         # …and its indicators in indicators.py (machinery: brigade/figures.py).
         autodiscover_modules("indicators")
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
+        # The figures' rollups are kept current by triggers derived from the ledger declarations.
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="brigade.rollup_triggers")

@@ -7,19 +7,15 @@ together with the same period a year earlier, by month, in one aggregate query p
 the database does the counting; Python only adds up the monthly buckets."""
 
 import datetime
-import hashlib
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import caches
-from django.db import connection
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from brigade.ledger import registry as ledgers
+from brigade.trend import trend
 
 
 @dataclass(frozen=True)
@@ -31,8 +27,7 @@ class Indicator:
     unit: str  # 起, 次, 人次, 元 …
     model: type
     aggregate: str = "count"  # "count", or the name of a field to sum
-    where: Q = field(default_factory=Q)
-    link: dict = field(default_factory=dict)  # list filters that show the records behind the figure
+    where: Q = field(default_factory=Q)  # also what the ledger list filters by (its 统计口径)
     higher_is_better: bool | None = None  # None: neither direction is a shortcoming
 
     @property
@@ -77,7 +72,10 @@ class IndicatorRegistry:
             self._items[item.key] = item
 
     def get(self, key) -> Indicator | Rate:
-        return self._items[key]
+        try:
+            return self._items[key]
+        except KeyError:
+            raise KeyError(f"没有声明指标 {key!r}（见各应用的 indicators.py）") from None
 
     def all(self) -> list[Indicator | Rate]:
         return list(self._items.values())
@@ -90,12 +88,12 @@ registry = IndicatorRegistry()
 register = registry.register
 
 
-def count(key, label, model, where=None, *, unit="起", link=None, better=None) -> Indicator:
-    return Indicator(key, label, unit, model, "count", where or Q(), link or {}, better)
+def count(key, label, model, where=None, *, unit="起", better=None) -> Indicator:
+    return Indicator(key, label, unit, model, "count", where or Q(), better)
 
 
-def total(key, label, model, field_name, where=None, *, unit="次", link=None, better=None) -> Indicator:
-    return Indicator(key, label, unit, model, field_name, where or Q(), link or {}, better)
+def total(key, label, model, field_name, where=None, *, unit="次", better=None) -> Indicator:
+    return Indicator(key, label, unit, model, field_name, where or Q(), better)
 
 
 # ── periods ───────────────────────────────────────────────────────────────────────────────────
@@ -145,16 +143,20 @@ class Period:
         )
 
 
-def _bounds(model, period: Period):
-    """The period as a condition on the model's date field (aware bounds for date-times)."""
-    name = ledgers.for_model(model).date_field
-    field_obj = model._meta.get_field(name)
-    start, end = period.start, period.end
-    if field_obj.get_internal_type() == "DateTimeField":
-        tz = timezone.get_current_timezone()
-        start = datetime.datetime.combine(start, datetime.time(), tzinfo=tz)
-        end = datetime.datetime.combine(end, datetime.time(), tzinfo=tz)
-    return name, Q(**{f"{name}__gte": start, f"{name}__lt": end})
+def month_split(start: datetime.date, end: datetime.date):
+    """[start, end) as the whole months it covers and the pieces of months at its edges:
+    (whole months, {month: range of days})."""
+    whole, parts = [], {}
+    month = start.replace(day=1)
+    while month < end:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        first, last = max(start, month), min(end, following)
+        if first == month and last == following:
+            whole.append(month)
+        elif first < last:
+            parts[month] = range(first.day, (last - datetime.timedelta(days=1)).day + 1)
+        month = following
+    return whole, parts
 
 
 # ── evaluation ────────────────────────────────────────────────────────────────────────────────
@@ -168,10 +170,15 @@ class Figure:
     current: Decimal | int | None
     previous: Decimal | int | None
     monthly: dict[int, tuple] = field(default_factory=dict)  # month → (current, previous)
+    has_previous: bool = True  # last year's ledger held records for the period
 
     @property
     def key(self) -> str:
         return self.item.key
+
+    @property
+    def unit(self) -> str:
+        return self.item.unit
 
     @property
     def delta(self):
@@ -187,159 +194,130 @@ class Figure:
         return (Decimal(self.current) - Decimal(self.previous)) * 100 / Decimal(self.previous)
 
     @property
+    def trend(self) -> str | None:
+        """up / down / flat by the one rule (`trend`); None without last year to compare with."""
+        if not self.has_previous:
+            return None
+        return trend(self.current, self.previous, rate=isinstance(self.item, Rate))
+
+    @property
     def worse(self) -> bool:
         """Moved the wrong way since last year (the material offered for 不足和原因)."""
         better = self.item.higher_is_better
-        if better is None or self.delta is None or self.delta == 0:
+        if better is None or self.trend not in ("up", "down"):
             return False
-        return (self.delta < 0) if better else (self.delta > 0)
+        return self.trend == ("down" if better else "up")
+
+    @property
+    def better(self) -> bool:
+        better = self.item.higher_is_better
+        if better is None or self.trend not in ("up", "down"):
+            return False
+        return self.trend == ("up" if better else "down")
 
 
 class Figures(dict):
-    """key → Figure, with the period it covers."""
+    """key → Figure, with the period it covers. A key that is not declared is an error, never a
+    silent zero: a mistyped key would otherwise drop a paragraph from the report."""
 
     def __init__(self, period: Period, *args):
         super().__init__(*args)
         self.period = period
 
-    def value(self, key, default=0):
-        figure = self.get(key)
-        return default if figure is None or figure.current is None else figure.current
+    def __missing__(self, key):
+        registry.get(key)  # raises for an undeclared key
+        raise KeyError(f"指标 {key!r} 不在本次计算之内")
+
+    def value(self, key):
+        figure = self[key]
+        return 0 if figure.current is None else figure.current
+
+
+def indicators_of(model) -> list[Indicator]:
+    """The indicators counted on `model`'s records, in declaration order."""
+    return [i for i in registry.all() if isinstance(i, Indicator) and i.model is model]
 
 
 def evaluate(*, brigade_ids, period: Period, keys=None) -> Figures:
     """Compute the indicators `keys` (default: all) for `period` and the same period a year
-    earlier, summed over the brigades `brigade_ids`: one aggregate query per model involved."""
+    earlier, summed over the brigades `brigade_ids`, from the monthly rollups (rollup.py)."""
     return _evaluate(brigade_ids, period, keys)[None]
 
 
 def evaluate_each(*, brigade_ids, period: Period, keys=None) -> dict[int, Figures]:
-    """The same, brigade by brigade (a detachment's side-by-side view), from the same queries."""
+    """The same, brigade by brigade (a detachment's side-by-side view), from the same reads."""
     result = _evaluate(brigade_ids, period, keys, split=True)
-    return {b: result.get(b) or _empty(period, keys) for b in brigade_ids}
-
-
-def _empty(period, keys):
-    return _evaluate([], period, keys)[None]
+    return {b: result[b] for b in brigade_ids}
 
 
 def _evaluate(brigade_ids, period, keys, split=False):
+    from brigade import rollup  # rollup reads the ledger registry, loaded after this module
+
     wanted = [registry.get(k) for k in keys] if keys is not None else registry.all()
     rates = [i for i in wanted if isinstance(i, Rate)]
     needed = {i.key: i for i in wanted if isinstance(i, Indicator)}
     for rate in rates:
         for part in (rate.numerator, rate.denominator):
             needed.setdefault(part, registry.get(part))
-    by_model = defaultdict(list)
-    for indicator in needed.values():
-        by_model[indicator.model].append(indicator)
+    models = list(dict.fromkeys(i.model for i in needed.values()))
 
+    current_whole, current_parts = month_split(period.start, period.end)
+    previous_whole, previous_parts = month_split(period.previous.start, period.previous.end)
+    parts = current_parts | previous_parts
     first_month = period.start.replace(day=1)  # the year-earlier period lies wholly before it
-    # (brigade or None for all) → key → [current, previous, {month: [current, previous]}]
-    sums = defaultdict(lambda: {k: [0, 0, defaultdict(lambda: [0, 0])] for k in needed})
-    sums[None]  # noqa: B018 — an empty selection still answers with zeros
-    stamps = _stamps(by_model) if by_model else {}
-    for model, indicators in by_model.items():
-        date_name, current_q = _bounds(model, period)
-        _, previous_q = _bounds(model, period.previous)
-        group = ["brigade_id", "month"] if split else ["month"]
-        cache_key = "figures:" + hashlib.sha1(repr((
-            model._meta.label, stamps[model], sorted(brigade_ids), period.start, period.end, split,
-            [i.key for i in indicators],
-        )).encode()).hexdigest()  # fmt: skip
-        query = (
-            model._default_manager.filter(brigade_id__in=list(brigade_ids))
-            .filter(current_q | previous_q)
-            .annotate(month=TruncMonth(date_name))
-            .values(*group)
-            .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)})
-            .order_by()
-        )
-        rows = cached(cache_key, lambda query=query: list(query))
-        for row in rows:
-            month = row["month"]
-            month = month.date() if isinstance(month, datetime.datetime) else month
+    buckets = rollup.read(
+        indicators_by_model={m: indicators_of(m) for m in models},
+        brigade_ids=brigade_ids,
+        months=current_whole + previous_whole + list(parts),
+        daily_months=list(parts),
+    )
+
+    # (brigade, or None for all) → key → [current, previous, {month: [current, previous]}]
+    def empty():
+        return {k: [0, 0, defaultdict(lambda: [0, 0])] for k in needed}
+
+    sums = {None: empty(), **({b: empty() for b in brigade_ids} if split else {})}
+    # A ledger with no records at all last year cannot be compared with (the brigade began
+    # using the system this year): its figures say so rather than "去年同期为0".
+    had_previous = defaultdict(set)  # brigade or None → models with records last year
+    for model in models:
+        keys_of_model = [i.key for i in needed.values() if i.model is model]
+        for bucket in buckets[model]:
+            month = bucket.month
             slot = 0 if month >= first_month else 1
-            targets = [sums[None], sums[row["brigade_id"]]] if split else [sums[None]]
-            for n, indicator in enumerate(indicators):
-                value = row[f"v{n}"] or 0
+            days = parts.get(month)
+            targets = [sums[None], sums[bucket.brigade_id]] if split else [sums[None]]
+            if slot == 1 and bucket.value(rollup.RECORDS):
+                had_previous[None].add(model)
+                had_previous[bucket.brigade_id].add(model)
+            for key in keys_of_model:
+                value = bucket.value(key, days)
+                if not value:
+                    continue
                 for target in targets:
-                    bucket = target[indicator.key]
-                    bucket[slot] += value
-                    bucket[2][month.month][slot] += value
+                    entry = target[key]
+                    entry[slot] += value
+                    entry[2][month.month][slot] += value
 
     result = {}
-    for brigade, buckets in sums.items():
+    for brigade, entries in sums.items():
         figures = Figures(period)
-        for key, (current, previous, monthly) in buckets.items():
+        for key, (current, previous, monthly) in entries.items():
             months = {m: tuple(v) for m, v in sorted(monthly.items())}
-            figures[key] = Figure(needed[key], current, previous, months)
+            known = needed[key].model in had_previous[brigade]
+            figures[key] = Figure(needed[key], current, previous, months, has_previous=known)
         for rate in rates:
             num, den = figures[rate.numerator], figures[rate.denominator]
             figures[rate.key] = Figure(
-                rate, _percent(num.current, den.current), _percent(num.previous, den.previous)
+                rate,
+                _percent(num.current, den.current),
+                _percent(num.previous, den.previous),
+                has_previous=den.has_previous,
             )
         if keys is not None:
             figures = Figures(period, {k: figures[k] for k in keys})
         result[brigade] = figures
     return result
-
-
-# Monthly aggregates are cached under the ledgers' data versions: a dashboard over a million
-# records is counted once, and counted again only after a record has changed.
-CACHE_SECONDS = 3600
-LOCK_SECONDS = 20
-
-
-def cached(key, compute):
-    """The cached value of `key`, or `compute()` stored under it. When several web workers miss
-    at once (the first views after a change), one counts and the others wait for its result
-    rather than all running the same large aggregate."""
-    figures_cache = caches["figures"]
-    value = figures_cache.get(key)
-    if value is not None:
-        return value
-    lock = f"{key}:counting"
-    if not figures_cache.add(lock, True, LOCK_SECONDS):
-        deadline = time.monotonic() + LOCK_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            value = figures_cache.get(key)
-            if value is not None:
-                return value
-    try:
-        value = compute()
-        figures_cache.set(key, value, CACHE_SECONDS)
-    finally:
-        figures_cache.delete(lock)
-    return value
-
-
-def data_version(model) -> tuple:
-    """The model's data version (see `_stamps`): changes whenever any of its records changes."""
-    return _stamps([model])[model]
-
-
-def _stamps(models) -> dict:
-    """Each model's data version: the newest id in its audit history and in the history of the
-    reference lists it joins (违法行为 → its group). Every create, change, delete, import and
-    restore writes history, so the version moves with every change. One query for all."""
-    quote = connection.ops.quote_name
-    parts, order = [], []
-    for model in models:
-        related = [f.related_model for f in model._meta.concrete_fields if f.is_relation]
-        for source in [model, *related]:
-            history = getattr(source, "history", None)
-            if history is not None and source._meta.label != "brigade.Brigade":
-                parts.append(f"SELECT MAX(history_id) FROM {quote(history.model._meta.db_table)}")
-                order.append(model)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(f"SELECT {n}, ({p})" for n, p in enumerate(parts)))
-        values = [value for _, value in sorted(cursor.fetchall())]
-    stamps = defaultdict(list)
-    for model, value in zip(order, values, strict=True):
-        stamps[model].append(value)
-    return {model: tuple(v) for model, v in stamps.items()}
 
 
 def _percent(numerator, denominator) -> Decimal | None:

@@ -18,7 +18,6 @@ register(
         Training,
         Q(kind="领导班子集中学法"),
         unit="次",
-        link={"kind": "领导班子集中学法"},
         better=True,
     ),  # fmt: skip
     count("training.sessions", "组织学法培训", Training, NOT_LEADERS, unit="期", better=True),
@@ -29,19 +28,15 @@ register(
         Training,
         Q(kind="执法资格考试"),
         unit="次",
-        link={"kind": "执法资格考试"},
     ),
-    count(
-        "training.lectures", "法治讲座", Training, Q(kind="法治讲座"), unit="次", link={"kind": "法治讲座"}
-    ),
-    count("meetings.party", "党委会", Meeting, Q(kind="党委会"), unit="次", link={"kind": "党委会"}),
+    count("training.lectures", "法治讲座", Training, Q(kind="法治讲座"), unit="次"),
+    count("meetings.party", "党委会", Meeting, Q(kind="党委会"), unit="次"),
     count(
         "meetings.rule_of_law",
         "法治建设专题会议",
         Meeting,
         Q(kind="法治建设专题会议"),
         unit="次",
-        link={"kind": "法治建设专题会议"},
         better=True,
     ),  # fmt: skip
     count(
@@ -50,27 +45,19 @@ register(
         Meeting,
         Q(kind="执法监督委员会会议"),
         unit="次",
-        link={"kind": "执法监督委员会会议"},
         better=True,
     ),  # fmt: skip
-    count(
-        "meetings.cases", "案件会商会", Meeting, Q(kind="案件会商会"), unit="次", link={"kind": "案件会商会"}
-    ),
+    count("meetings.cases", "案件会商会", Meeting, Q(kind="案件会商会"), unit="次"),
     count(
         "regulations.new",
         "新建制度",
         Regulation,
         Q(status="新建"),
         unit="项",
-        link={"status": "新建"},
         better=True,
     ),
-    count(
-        "regulations.revised", "修订制度", Regulation, Q(status="修订"), unit="项", link={"status": "修订"}
-    ),
-    count(
-        "regulations.repealed", "废止制度", Regulation, Q(status="废止"), unit="项", link={"status": "废止"}
-    ),
+    count("regulations.revised", "修订制度", Regulation, Q(status="修订"), unit="项"),
+    count("regulations.repealed", "废止制度", Regulation, Q(status="废止"), unit="项"),
 )
 
 SERVING = ["在职", "借调"]

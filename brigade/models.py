@@ -315,3 +315,29 @@ class YearLock(models.Model):
 
     def __str__(self):
         return f"{self.brigade} {self.year}年（{'已锁定' if self.locked else '已解锁'}）"
+
+
+class MonthlyRollup(models.Model):
+    """One brigade's indicator values for one ledger and one month, kept in the database next
+    to the records they count (design: brigade/rollup.py). Derived data: no history, no admin.
+
+    A trigger on every ledger table bumps `dirty` in the same transaction as any write to the
+    month's records; a reader that finds `computed != dirty` counts that month again."""
+
+    brigade_id = models.IntegerField("大队")  # no constraint: a rollup never blocks deleting a brigade
+    ledger = models.CharField("台账", max_length=100)  # the model's label, e.g. enforcement.violation
+    month = models.DateField("月份")  # its first day
+    dirty = models.BigIntegerField(default=0)
+    computed = models.BigIntegerField(null=True)
+    signature = models.CharField(max_length=40, default="")  # of the indicators the values are for
+    totals = models.JSONField(null=True)  # indicator key → the month's value
+    daily = models.JSONField(null=True)  # indicator key → {day: value}, days with a value only
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度统计"
+        constraints = [
+            models.UniqueConstraint(fields=["brigade_id", "ledger", "month"], name="rollup_unique_bucket")
+        ]
+
+    def __str__(self):
+        return f"{self.ledger} {self.brigade_id} {self.month:%Y-%m}"

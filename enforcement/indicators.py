@@ -8,19 +8,17 @@ from enforcement.models import Campaign, SupervisionCheck, Violation
 
 
 def _type(name):
-    return {"where": Q(violation_type__name=name), "link": {"violation_type": name}}
+    return {"where": Q(violation_type__name=name)}
 
 
 def _group(name):
-    return {"where": Q(violation_type__group=name), "link": {"violation_type__group": name}}
+    return {"where": Q(violation_type__group=name)}
 
 
 register(
     count("violations.total", "查纠各类交通违法行为", Violation),
-    count("violations.onsite", "现场查处交通违法", Violation, Q(method="现场"), link={"method": "现场"}),
-    count(
-        "violations.offsite", "非现场查处交通违法", Violation, Q(method="非现场"), link={"method": "非现场"}
-    ),
+    count("violations.onsite", "现场查处交通违法", Violation, Q(method="现场")),
+    count("violations.offsite", "非现场查处交通违法", Violation, Q(method="非现场")),
     count("violations.drunk", "酒醉驾", Violation, **_group("酒醉驾")),
     count("violations.drunk_severe", "醉驾", Violation, **_type("醉酒驾驶")),
     count("violations.overload", "超载超员", Violation, **_group("超载超员")),
@@ -36,19 +34,16 @@ register(
     count("violations.passengers", "违法载人", Violation, **_type("违法载人")),
     count("violations.plates", "涉牌涉证", Violation, **_group("涉牌涉证")),
     count("violations.lenient", "柔性执法（警告、不予处罚）", Violation, Q(outcome__in=["警告", "不予处罚"])),
-    count("violations.warning", "警告", Violation, Q(outcome="警告"), link={"outcome": "警告"}),
-    count(
-        "violations.no_penalty", "不予处罚", Violation, Q(outcome="不予处罚"), link={"outcome": "不予处罚"}
-    ),
-    count("violations.lighter", "从轻处罚", Violation, Q(outcome="从轻处罚"), link={"outcome": "从轻处罚"}),
-    count("violations.mitigated", "减轻处罚", Violation, Q(outcome="减轻处罚"), link={"outcome": "减轻处罚"}),
-    count("violations.detention", "行政拘留", Violation, Q(outcome="行政拘留"), link={"outcome": "行政拘留"}),
+    count("violations.warning", "警告", Violation, Q(outcome="警告")),
+    count("violations.no_penalty", "不予处罚", Violation, Q(outcome="不予处罚")),
+    count("violations.lighter", "从轻处罚", Violation, Q(outcome="从轻处罚")),
+    count("violations.mitigated", "减轻处罚", Violation, Q(outcome="减轻处罚")),
+    count("violations.detention", "行政拘留", Violation, Q(outcome="行政拘留")),
     count(
         "violations.criminal",
         "移送追究刑事责任",
         Violation,
         Q(outcome="移送追究刑事责任"),
-        link={"outcome": "移送追究刑事责任"},
     ),
     total("violations.fines", "罚款金额", Violation, "fine", unit="元"),
     count("campaigns.count", "开展专项行动", Campaign, unit="次", better=True),
@@ -73,7 +68,6 @@ register(
             SupervisionCheck,
             Q(kind=label),
             unit="次",
-            link={"kind": label},
             better=True,
         )
         for code, label in [

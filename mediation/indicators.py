@@ -10,9 +10,7 @@ SUCCESS = Q(mediation_result="调解成功")
 
 register(
     count("calls.total", "接警", PoliceCall),
-    count(
-        "calls.accidents", "交通事故警情", PoliceCall, Q(category="交通事故"), link={"category": "交通事故"}
-    ),
+    count("calls.accidents", "交通事故警情", PoliceCall, Q(category="交通事故")),
     count("calls.visited", "回访", PoliceCall, ~Q(follow_up="未回访"), unit="次", better=True),
     count("calls.satisfied", "回访满意", PoliceCall, Q(follow_up__in=["满意", "基本满意"]), unit="次"),
     count(
@@ -21,21 +19,17 @@ register(
         PoliceCall,
         Q(follow_up="不满意"),
         unit="次",
-        link={"follow_up": "不满意"},
         better=False,
     ),
     Rate("calls.satisfaction", "回访满意率", "calls.satisfied", "calls.visited"),
     count("accidents.total", "交通事故", AccidentCase, better=False),
-    count(
-        "accidents.quick", "快处快赔", AccidentCase, Q(procedure="快处快赔"), link={"procedure": "快处快赔"}
-    ),
+    count("accidents.quick", "快处快赔", AccidentCase, Q(procedure="快处快赔")),
     count("accidents.applied", "申请调解的事故", AccidentCase, ~Q(mediation_result="未申请调解")),
     count(
         "accidents.mediated",
         "调解成功",
         AccidentCase,
         SUCCESS,
-        link={"mediation_result": "调解成功"},
         better=True,
     ),
     count(
@@ -71,7 +65,6 @@ register(
             Complaint,
             Q(channel=channel),
             unit="件",
-            link={"channel": channel.value},
         )  # fmt: skip
         for channel in Complaint.Channel
     ],

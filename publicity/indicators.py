@@ -14,7 +14,6 @@ register(
             PublicityEvent,
             Q(kind=kind),
             unit="场次",
-            link={"kind": kind.value},
         )
         for kind in PublicityEvent.Kind
     ],
@@ -29,7 +28,6 @@ register(
             "quantity",
             Q(kind=kind),
             unit="条" if kind == "安全提示信息" else "部",
-            link={"kind": kind.value},
         )  # fmt: skip
         for kind in MediaWork.Kind
     ],

@@ -3,7 +3,6 @@ years, generated inside PostgreSQL (generate_series) in seconds rather than thro
 
 import datetime
 
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -102,5 +101,4 @@ def ensure_bench_brigade(*, violations=1_000_000, others=100_000, stdout=None) -
         # As autovacuum would in time: statistics, and the visibility map that lets the lists'
         # counts use index-only scans.
         cursor.execute("VACUUM ANALYZE")
-    caches["figures"].clear()  # written without history rows, so the figures' data versions did not move
     return brigade

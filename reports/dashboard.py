@@ -58,10 +58,7 @@ class Card:
     @property
     def tone(self) -> str:
         """good or bad by the indicator's own sense of better (more accidents is bad), else neutral."""
-        better = self.figure.item.higher_is_better
-        if better is None or self.direction not in ("up", "down"):
-            return "neutral"
-        return "good" if (self.direction == "up") == better else "bad"
+        return "good" if self.figure.better else "bad" if self.figure.worse else "neutral"
 
 
 def phrase_value(figure: Figure) -> str:
@@ -74,29 +71,29 @@ def phrase_value(figure: Figure) -> str:
 
 
 def phrase_change(figure: Figure) -> tuple[str, str]:
+    """The change as the report phrases it, and its direction by the same rule (brigade/trend.py)."""
     item = figure.item
+    if isinstance(item, Rate) and figure.current is None:
+        return "本期无数据", "none"
+    if not figure.has_previous:
+        return "去年同期无记录", "none"
     if isinstance(item, Rate):
-        if figure.current is None:
-            return "本期无数据", "none"
         text = phrasing.rate_change("", figure.current, figure.previous) or ""
-        direction = "none" if figure.previous is None else _direction(figure.current - figure.previous)
-        return text, direction
-    current, previous = figure.current or 0, figure.previous or 0
-    return phrasing.change(current, previous), _direction(current - previous)
+        return text, figure.trend or "none"
+    return phrasing.change(figure.current or 0, figure.previous or 0), figure.trend
 
 
-def _direction(delta) -> str:
-    return "up" if delta > 0 else "down" if delta < 0 else "flat"
-
-
-def ledger_url(figure: Figure, year: int, brigade_id: int | None) -> str | None:
+def ledger_url(figure: Figure, period: Period, brigade_id: int | None) -> str | None:
+    """The list of the records a figure counts: its indicator's own condition over its period
+    (a rate: the records it is a share of), so the list's total is the figure."""
     item = figure.item
     if isinstance(item, Rate):
-        item = registry.get(item.denominator)  # a rate shows the records it is a share of
+        item = registry.get(item.denominator)
     ledger = item.ledger
     if ledger is None:
         return None
-    params = {"year": year, **item.link}
+    last_day = period.end - datetime.timedelta(days=1)
+    params = {"indicator": item.key, "period_after": period.start, "period_before": last_day}
     if brigade_id:
         params["brigade"] = brigade_id
     return reverse("ledger:list", args=[ledger.kind]) + "?" + urlencode(params)
@@ -125,7 +122,7 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
         figure = figures[key]
         change, direction = phrase_change(figure)
         cards.append(
-            Card(figure, phrase_value(figure), change, direction, ledger_url(figure, year, link_brigade))
+            Card(figure, phrase_value(figure), change, direction, ledger_url(figure, period, link_brigade))
         )
 
     months = list(range(1, 13 if period.is_whole_year or year < today.year else today.month + 1))
@@ -145,7 +142,7 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
     for title, ks in BREAKDOWNS:
         rows = [
             {"label": figures[k].item.label, "current": int(figures[k].current or 0),
-             "previous": int(figures[k].previous or 0), "url": ledger_url(figures[k], year, link_brigade)}
+             "previous": int(figures[k].previous or 0), "url": ledger_url(figures[k], period, link_brigade)}
             for k in ks
         ]  # fmt: skip
         breakdowns.append({"title": title, "rows": rows})

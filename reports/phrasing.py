@@ -23,7 +23,9 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
+
+from brigade.trend import round2, trend
 
 __all__ = [
     "WAN_THRESHOLD",
@@ -37,14 +39,12 @@ __all__ = [
     "percent",
     "rate_change",
     "ratio_percent",
-    "worsened",
 ]
 
 #: From this value up, counts and amounts are written in 万.
 WAN_THRESHOLD = 100000
 
 _WAN = 10000
-_HUNDREDTH = Decimal("0.01")
 # Enough digits that quantizing or dividing any realistic figure is exact at two decimals.
 _PREC = 60
 
@@ -75,13 +75,6 @@ def _non_negative(value: object, what: str) -> Decimal:
     return d
 
 
-def _round2(d: Decimal) -> Decimal:
-    """Two decimals, half up (away from zero on a tie)."""
-    with localcontext() as ctx:
-        ctx.prec = _PREC
-        return d.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
-
-
 def _plain(d: Decimal) -> str:
     """Fixed-point text without trailing zeros (``12.50`` → ``12.5``, ``100`` → ``100``, never ``-0``)."""
     text = format(d, "f")
@@ -103,7 +96,7 @@ def _quantity(d: Decimal) -> str:
     """A non-negative quantity: exact (up to two decimals, half up) below 100000, else in 万."""
     if d >= WAN_THRESHOLD:
         return _wan(d)
-    rounded = _round2(d)
+    rounded = round2(d)
     # 99999.996 rounds up to 100000.00, which is written in 万 like any other 100000.
     return _wan(rounded) if rounded >= WAN_THRESHOLD else _plain(rounded)
 
@@ -150,7 +143,7 @@ def percent(value: int | float | Decimal) -> str:
 
     A negative value keeps its sign (``-3.5%``); one that rounds to zero reads ``0%``.
     """
-    return _plain(_round2(_decimal(value))) + "%"
+    return _plain(round2(_decimal(value))) + "%"
 
 
 def ratio_percent(
@@ -218,16 +211,15 @@ def change(current: int | float | Decimal, previous: int | float | Decimal) -> s
     """
     cur = _non_negative(current, "current")
     prev = _non_negative(previous, "previous")
-    if cur == prev:
-        return _FLAT
+    direction = trend(cur, prev)
+    if direction == "flat":
+        return _FLAT if cur == prev else _ROUGHLY_FLAT
     if prev == 0:
         return _PREVIOUS_ZERO
     with localcontext() as ctx:
         ctx.prec = _PREC
         phrased = percent(abs(cur - prev) * 100 / prev)
-    if phrased == "0%":
-        return _ROUGHLY_FLAT
-    return f"较去年同期{'上升' if cur > prev else '下降'}{phrased}"
+    return f"较去年同期{'上升' if direction == 'up' else '下降'}{phrased}"
 
 
 def change_with_count(
@@ -272,8 +264,7 @@ def rate_change(
     """A rate compared with last year's in points; rates are percentage numbers (65 means 65%).
 
     ``提升到`` when the rate rose and ``下降到`` when it fell, whether that is better or worse
-    (``higher_is_better`` does not change the wording; it is there for callers that also need
-    :func:`worsened`). Equal means equal once phrased (``87.001`` and ``87`` are both ``87%``).
+    (``higher_is_better`` does not change the wording). Equal means equal once phrased (``87.001`` and ``87`` are both ``87%``).
 
     >>> rate_change("执法记录仪相符率", 87, 65)
     '执法记录仪相符率由去年的65%提升到87%'
@@ -284,36 +275,14 @@ def rate_change(
     """
     if current_rate is None:
         return None
-    cur = _round2(_decimal(current_rate, "current_rate"))
+    cur = round2(_decimal(current_rate, "current_rate"))
     if previous_rate is None:
         return f"{name}为{percent(cur)}"
-    prev = _round2(_decimal(previous_rate, "previous_rate"))
-    if cur == prev:
+    prev = round2(_decimal(previous_rate, "previous_rate"))
+    direction = trend(cur, prev, rate=True)
+    if direction == "flat":
         return f"{name}与去年持平，均为{percent(cur)}"
-    return f"{name}由去年的{percent(prev)}{'提升到' if cur > prev else '下降到'}{percent(cur)}"
-
-
-def worsened(
-    current: int | float | Decimal | None,
-    previous: int | float | Decimal | None,
-    *,
-    higher_is_better: bool = True,
-) -> bool:
-    """Whether an indicator got worse than last year (material for section 三, 不足和原因).
-
-    Compared at the precision they are phrased with (two decimals), so a rate that
-    :func:`rate_change` calls 持平 has not worsened. No data (None on either side) is not worse.
-
-    >>> worsened(65, 87), worsened(87, 65), worsened(87, 87.001)
-    (True, False, False)
-    >>> worsened(12, 5, higher_is_better=False), worsened(None, 5)
-    (True, False)
-    """
-    if current is None or previous is None:
-        return False
-    cur = _round2(_decimal(current, "current"))
-    prev = _round2(_decimal(previous, "previous"))
-    return cur < prev if higher_is_better else cur > prev
+    return f"{name}由去年的{percent(prev)}{'提升到' if direction == 'up' else '下降到'}{percent(cur)}"
 
 
 # --------------------------------------------------------------------------- text

@@ -19,13 +19,12 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing is deliberately slow in production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # In-process caches, emptied for each test: figures are cached under the ledgers' history ids,
-    # which a rolled-back test may hand out again.
+    # In-process caches, emptied for each test.
     settings.CACHES = {
         name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{name}"}
-        for name in ("default", "figures", "progress")
+        for name in ("default", "progress")
     }
-    for name in ("default", "figures", "progress"):
+    for name in ("default", "progress"):
         caches[name].clear()
 
 

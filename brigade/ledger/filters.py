@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from brigade import figures
 from brigade.access import scope, visible_brigades
 
 
@@ -72,6 +73,17 @@ def filterset_for(ledger):
             attrs[name] = django_filters.ChoiceFilter(
                 field_name=name, label=field.verbose_name, choices=field.choices
             )
+    indicators = [i for i in figures.registry.all() if isinstance(i, figures.Indicator) and i.model is model]
+    if indicators:
+        # The records behind a figure, by the figure's own condition: a dashboard or report link
+        # opens exactly what the figure counts (no second, hand-written list of filters).
+        def by_indicator(queryset, _name, value):
+            return queryset.filter(figures.registry.get(value).where)
+
+        attrs["indicator"] = django_filters.ChoiceFilter(
+            label="统计口径", method=by_indicator, empty_label="全部",
+            choices=[(i.key, i.label) for i in indicators],
+        )  # fmt: skip
     if ledger.search:
 
         def search(queryset, _name, value):

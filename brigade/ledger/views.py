@@ -8,18 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views import generic
 
-from brigade import access, locks
-from brigade.figures import cached, data_version
+from brigade import access, figures, locks
 from brigade.ledger import jobs, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.filters import filterset_for
@@ -74,27 +71,9 @@ class LedgerMixin:
         )
 
 
-class VersionedCountPaginator(Paginator):
-    """A paginator whose total is counted once per data version of the ledger: a list of a
-    million violations does not count them again for every page a clerk turns."""
-
-    @cached_property
-    def count(self):
-        qs = self.object_list
-        sql, params = qs.query.sql_with_params()
-        key = (
-            "count:"
-            + hashlib.sha1(
-                repr((qs.model._meta.label, data_version(qs.model), sql, params)).encode()
-            ).hexdigest()
-        )
-        return cached(key, qs.count)
-
-
 class LedgerListView(LedgerMixin, generic.ListView):
     template_name = "ledger/list.html"
     paginate_by = 50
-    paginator_class = VersionedCountPaginator
 
     def get_queryset(self):
         filterset_class = filterset_for(self.ledger)
@@ -108,9 +87,20 @@ class LedgerListView(LedgerMixin, generic.ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["querystring"] = query.urlencode()
+        context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
         context["rows"] = [(obj, [_cell(obj, c) for c in columns]) for obj in context["object_list"]]
         return context
+
+    def _indicator_total(self):
+        """The figure of the indicator the list is filtered by, summed over the listed records
+        (for 参训人次 the attendees, not the number of sessions), as the dashboard states it."""
+        key = self.filterset.form.cleaned_data.get("indicator") if self.filterset.is_valid() else None
+        if not key:
+            return None
+        indicator = figures.registry.get(key)
+        value = self.filterset.qs.order_by().aggregate(v=indicator.expression(Q()))["v"] or 0
+        return {"indicator": indicator, "value": value}
 
 
 def _cell(obj, column):

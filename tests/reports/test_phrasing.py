@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from brigade.figures import Figure, Rate
 from reports import phrasing
 from reports.phrasing import (
     amount_yuan,
@@ -21,7 +22,6 @@ from reports.phrasing import (
     percent,
     rate_change,
     ratio_percent,
-    worsened,
 )
 
 
@@ -256,14 +256,22 @@ def test_rate_change_wording_ignores_better_or_worse(higher_is_better):
         (87, 65, True, False),
         (87, 87, True, False),
         (87, 87.001, True, False),
+        (86.999, 87.001, True, False),
+        (86.99, 87.001, True, True),
         (12, 5, False, True),
         (5, 12, False, False),
         (None, 5, True, False),
         (5, None, False, False),
     ],
 )
-def test_worsened(current, previous, higher_is_better, expected):
-    assert worsened(current, previous, higher_is_better=higher_is_better) is expected
+def test_worse_is_the_phrased_change_in_the_wrong_direction(current, previous, higher_is_better, expected):
+    """One rule: a rate the prose calls 持平 (87% and 87.001%) is not material for 不足."""
+    rate = Rate("x.rate", "相符率", "x.a", "x.b", higher_is_better=higher_is_better)
+    figure = Figure(rate, current, previous)
+    assert figure.worse is expected
+    if current is not None and previous is not None:
+        flat = "持平" in rate_change("相符率", current, previous)
+        assert (figure.trend == "flat") is flat
 
 
 # --------------------------------------------------------------------------- amount_yuan
