@@ -1,6 +1,7 @@
 """Shared fixtures: two brigades under one detachment, one user per role in each, and helpers
 to make ledger workbooks in memory."""
 
+import importlib
 import io
 
 import pytest
@@ -124,3 +125,12 @@ def make_xlsx(rows) -> io.BytesIO:
     buf.seek(0)
     buf.name = "ledger.xlsx"
     return buf
+
+
+@pytest.fixture
+def violation_types(db):
+    """The migration-loaded 违法行为 list, again: a transactional test's flush empties it."""
+    from django.apps import apps
+
+    load = importlib.import_module("enforcement.migrations.0002_violation_types").load
+    load(apps, None)
