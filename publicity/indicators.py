@@ -5,6 +5,16 @@ from django.db.models import Q
 from brigade.figures import count, register, total
 from publicity.models import MediaWork, PublicityEvent
 
+# How official prose counts each kind of work: 短视频3部, 新闻稿件12篇, 安全提示信息300条.
+MEDIA_UNITS = {
+    MediaWork.Kind.SHORT_VIDEO: "部",
+    MediaWork.Kind.MICRO_FILM: "部",
+    MediaWork.Kind.WARNING_FILM: "部",
+    MediaWork.Kind.NEWS: "篇",
+    MediaWork.Kind.SAFETY_TIP: "条",
+    MediaWork.Kind.PICTURE_TEXT: "篇",
+}
+
 register(
     count("events.total", "开展各类宣传活动", PublicityEvent, unit="场次", better=True),
     *[
@@ -27,7 +37,7 @@ register(
             MediaWork,
             "quantity",
             Q(kind=kind),
-            unit="条" if kind == "安全提示信息" else "部",
+            unit=MEDIA_UNITS[kind],
         )  # fmt: skip
         for kind in MediaWork.Kind
     ],

@@ -66,20 +66,24 @@ class Facts:
         figure = self.f[key]
         return phrasing.rate_change(name, figure.current, figure.previous)
 
+    def q(self, key) -> str:
+        """The count with its unit as declared (`1169起`): units live in indicators.py only."""
+        return self.c(key) + self.f[key].unit
+
     def listing(self, items) -> str:
         """`查处酒醉驾1169起、超载3517起`: the non-zero items, joined with 、."""
-        return "、".join(f"{label}{self.c(key)}{unit}" for label, key, unit in items if self.n(key))
+        return "、".join(f"{label}{self.q(key)}" for label, key in items if self.n(key))
 
 
 def draft_study(x: Facts) -> str:
     if not x.n("training.sessions"):
         return ""
     extra = x.listing(
-        [("举办法治讲座", "training.lectures", "次"), ("组织执法资格考试", "training.exams", "次")]
+        [("举办法治讲座", "training.lectures"), ("组织执法资格考试", "training.exams")]
     )
     return (
         f"坚持把学法培训作为提升队伍法治素养的基础性工作，采取集中培训、专题学法、岗位练兵等形式，"
-        f"{x.year}年共组织各类学法培训{x.c('training.sessions')}期、参训{x.c('training.attendees')}人次，"
+        f"{x.year}年共组织各类学法培训{x.q('training.sessions')}、参训{x.q('training.attendees')}，"
         f"培训期数{x.ch('training.sessions')}" + (f"；{extra}" if extra else "") + "，队伍法治素养不断提升。"
     )
 
@@ -88,30 +92,30 @@ def draft_enforcement(x: Facts) -> str:
     paragraphs = []
     if x.n("violations.total"):
         groups = x.listing([
-            ("酒醉驾", "violations.drunk", "起"), ("超载超员", "violations.overload", "起"),
-            ("疲劳驾驶", "violations.fatigue", "起"), ("超速", "violations.speeding", "起"),
-            ("不戴安全头盔", "violations.helmet", "起"), ("违法载人", "violations.passengers", "起"),
-            ("涉牌涉证", "violations.plates", "起"),
+            ("酒醉驾", "violations.drunk"), ("超载超员", "violations.overload"),
+            ("疲劳驾驶", "violations.fatigue"), ("超速", "violations.speeding"),
+            ("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
+            ("涉牌涉证", "violations.plates"),
         ])  # fmt: skip
-        severe = f"（其中醉驾{x.c('violations.drunk_severe')}起）" if x.n("violations.drunk_severe") else ""
+        severe = f"（其中醉驾{x.q('violations.drunk_severe')}）" if x.n("violations.drunk_severe") else ""
         if severe and groups.startswith("酒醉驾"):
             first, _, rest = groups.partition("、")
             groups = first + severe + ("、" + rest if rest else "")
         split = x.listing(
-            [("现场查处", "violations.onsite", "起"), ("非现场查处", "violations.offsite", "起")]
+            [("现场查处", "violations.onsite"), ("非现场查处", "violations.offsite")]
         )
         paragraphs.append(
             "聚焦易引发事故的重点交通违法行为，保持严管高压态势。"
-            f"全年共查纠各类交通违法行为{x.c('violations.total')}起，{x.ch('violations.total')}"
+            f"全年共查纠各类交通违法行为{x.q('violations.total')}，{x.ch('violations.total')}"
             + (f"，其中{split}" if split else "")
             + (f"；查处{groups}" if groups else "")
             + "。"
         )
     if x.n("campaigns.count"):
-        joint = f"，其中联合相关部门开展联合执法{x.c('campaigns.joint')}次" if x.n("campaigns.joint") else ""
+        joint = f"，其中联合相关部门开展联合执法{x.q('campaigns.joint')}" if x.n("campaigns.joint") else ""
         paragraphs.append(
-            f"组织开展各类专项整治行动{x.c('campaigns.count')}次、{x.c('campaigns.batches')}批次，"
-            f"出动警力{x.c('campaigns.officers')}人次{joint}，有力净化了道路通行环境。"
+            f"组织开展各类专项整治行动{x.q('campaigns.count')}、{x.q('campaigns.batches')}，"
+            f"出动警力{x.q('campaigns.officers')}{joint}，有力净化了道路通行环境。"
         )
     return "\n".join(paragraphs)
 
@@ -119,11 +123,11 @@ def draft_enforcement(x: Facts) -> str:
 def draft_lenient(x: Facts) -> str:
     if not (x.n("violations.lenient") or x.n("violations.lighter") or x.n("violations.mitigated")):
         return ""
-    parts = x.listing([("警告", "violations.warning", "起"), ("不予处罚", "violations.no_penalty", "起")])
-    others = x.listing([("从轻处罚", "violations.lighter", "起"), ("减轻处罚", "violations.mitigated", "起")])
+    parts = x.listing([("警告", "violations.warning"), ("不予处罚", "violations.no_penalty")])
+    others = x.listing([("从轻处罚", "violations.lighter"), ("减轻处罚", "violations.mitigated")])
     text = "落实“首违警告、轻微不罚”制度，对情节轻微、未造成危害后果的交通违法行为坚持教育与处罚相结合"
     if x.n("violations.lenient"):
-        text += f"，全年实施柔性执法{x.c('violations.lenient')}起（{parts}），{x.ch('violations.lenient')}"
+        text += f"，全年实施柔性执法{x.q('violations.lenient')}（{parts}），{x.ch('violations.lenient')}"
     if others:
         text += f"；依法{others}"
     return text + "，执法温度与执法效果有机统一。"
@@ -133,38 +137,28 @@ def draft_supervision(x: Facts) -> str:
     if not x.n("supervision.total"):
         return ""
     kinds = x.listing([
-        ("网上执法巡查", "supervision.online", "次"), ("现场执法检查", "supervision.onsite", "次"),
-        ("执法质量考评", "supervision.quality", "次"), ("案卷评查", "supervision.files", "次"),
-        ("执法记录仪检查", "supervision.recorder", "次"), ("案件审核会商", "supervision.review", "次"),
-        ("警情回访", "supervision.callback", "次"),
+        ("网上执法巡查", "supervision.online"), ("现场执法检查", "supervision.onsite"),
+        ("执法质量考评", "supervision.quality"), ("案卷评查", "supervision.files"),
+        ("执法记录仪检查", "supervision.recorder"), ("案件审核会商", "supervision.review"),
+        ("警情回访", "supervision.callback"),
     ])  # fmt: skip
     text = f"健全日常执法监督检查机制，全年开展{kinds}"
     if x.n("supervision.files_checked"):
-        text += f"，评查案卷{x.c('supervision.files_checked')}卷"
+        text += f"，评查案卷{x.q('supervision.files_checked')}"
     if x.n("supervision.notices"):
-        text += f"，下发执法通报{x.c('supervision.notices')}期"
+        text += f"，下发执法通报{x.q('supervision.notices')}"
     text += "。"
     if x.n("supervision.recorder_checked"):
-        text += f"抽查执法记录仪视频{x.c('supervision.recorder_checked')}条"
+        text += f"抽查执法记录仪视频{x.q('supervision.recorder_checked')}"
         compared = x.rate_change("supervision.recorder_rate", "执法记录仪相符率")
         text += f"，{compared}" if compared else ""
         text += "；"
     if x.n("supervision.problems_found"):
-        text += f"发现执法问题{x.c('supervision.problems_found')}个，督促整改{x.c('supervision.problems_fixed')}个"
+        text += f"发现执法问题{x.q('supervision.problems_found')}，督促整改{x.q('supervision.problems_fixed')}"
         rate = x.rate("supervision.fix_rate")
         text += f"，整改率{rate}" if rate else ""
         text += "。"
     return text.rstrip("；") + ("" if text.endswith("。") else "。")
-
-
-MEDIA_UNITS = {
-    "短视频": "部",
-    "微电影": "部",
-    "警示教育片": "部",
-    "新闻稿件": "篇",
-    "安全提示信息": "条",
-    "图文": "篇",
-}
 
 
 def draft_publicity(x: Facts) -> str:
@@ -176,53 +170,53 @@ def draft_publicity(x: Facts) -> str:
     if x.n("events.total"):
         forms = [(k.value, f"events.{k.name.lower()}") for k in PublicityEvent.Kind]
         forms = sorted((item for item in forms if x.n(item[1])), key=lambda item: -x.n(item[1]))[:5]
-        listed = "、".join(f"{label}{x.c(key)}场次" for label, key in forms)
+        listed = x.listing(forms)
         text += (
-            f"，全年开展交通安全宣传活动{x.c('events.total')}场次，{x.ch('events.total')}，其中{listed}，"
-            f"受教育群众{x.c('events.attendees')}人次"
+            f"，全年开展交通安全宣传活动{x.q('events.total')}，{x.ch('events.total')}，其中{listed}，"
+            f"受教育群众{x.q('events.attendees')}"
         )
         if x.n("events.materials"):
-            text += f"，发放宣传资料{x.c('events.materials')}份"
+            text += f"，发放宣传资料{x.q('events.materials')}"
     if x.n("media.total"):
         made = [
             k for k in MediaWork.Kind if x.n(f"media.{k.name.lower()}") and k != MediaWork.Kind.SAFETY_TIP
         ]
-        works = "、".join(f"{k.value}{x.c(f'media.{k.name.lower()}')}{MEDIA_UNITS[k.value]}" for k in made)
+        works = x.listing([(k.value, f"media.{k.name.lower()}") for k in made])
         text += f"；制作发布{works}" if works else ""
         if x.n("media.safety_tip"):
-            text += f"{'，' if works else '；'}推送安全提示信息{x.c('media.safety_tip')}条"
+            text += f"{'，' if works else '；'}推送安全提示信息{x.q('media.safety_tip')}"
         if x.n("media.views"):
-            text += f"，播放阅读量{x.c('media.views')}次"
+            text += f"，播放阅读量{x.q('media.views')}"
     return text + "，全民交通安全意识和法治意识不断增强。"
 
 
 def draft_mediation(x: Facts) -> str:
     paragraphs = []
     if x.n("calls.total"):
-        text = f"全年共接警{x.c('calls.total')}起，{x.ch('calls.total')}"
+        text = f"全年共接警{x.q('calls.total')}，{x.ch('calls.total')}"
         if x.n("calls.visited"):
-            text += f"；回访群众{x.c('calls.visited')}次，回访不满意{x.c('calls.unsatisfied')}次"
+            text += f"；回访群众{x.q('calls.visited')}，回访不满意{x.q('calls.unsatisfied')}"
             figure = x.f["calls.unsatisfied"]
             text += f"，{phrasing.change(figure.current or 0, figure.previous or 0)}"
         paragraphs.append(text + "。")
     if x.n("accidents.total"):
-        text = f"处理道路交通事故{x.c('accidents.total')}起，{x.ch('accidents.total')}"
+        text = f"处理道路交通事故{x.q('accidents.total')}，{x.ch('accidents.total')}"
         if x.n("accidents.quick"):
-            text += f"，其中适用“快处快赔”程序{x.c('accidents.quick')}起"
+            text += f"，其中适用“快处快赔”程序{x.q('accidents.quick')}"
         if x.n("accidents.mediated"):
             levels = x.listing([
-                ("轻微事故", "accidents.mediated_minor", "起"), ("一般事故", "accidents.mediated_ordinary", "起"),
-                ("重大事故", "accidents.mediated_major", "起"), ("特大事故", "accidents.mediated_grave", "起"),
+                ("轻微事故", "accidents.mediated_minor"), ("一般事故", "accidents.mediated_ordinary"),
+                ("重大事故", "accidents.mediated_major"), ("特大事故", "accidents.mediated_grave"),
             ])  # fmt: skip
-            text += f"；成功调解交通事故{x.c('accidents.mediated')}起（{levels}）"
+            text += f"；成功调解交通事故{x.q('accidents.mediated')}（{levels}）"
             if x.n("accidents.mediated_onsite"):
-                text += f"，其中事故现场成功调解{x.c('accidents.mediated_onsite')}起"
+                text += f"，其中事故现场成功调解{x.q('accidents.mediated_onsite')}"
             rate = x.rate("accidents.mediation_rate")
             text += f"，调解成功率{rate}" if rate else ""
         paragraphs.append(text + "，及时化解了矛盾纠纷。")
     if x.n("complaints.received"):
-        text = f"畅通群众诉求渠道，全年受理群众投诉举报{x.c('complaints.received')}件，{x.ch('complaints.received')}"
-        text += f"，办结{x.c('complaints.closed')}件"
+        text = f"畅通群众诉求渠道，全年受理群众投诉举报{x.q('complaints.received')}，{x.ch('complaints.received')}"
+        text += f"，办结{x.q('complaints.closed')}"
         rate = x.rate("complaints.close_rate")
         text += f"，办结率{rate}" if rate else ""
         satisfaction = x.rate("complaints.satisfaction")
@@ -233,8 +227,8 @@ def draft_mediation(x: Facts) -> str:
 
 def draft_leadership(x: Facts) -> str:
     meetings = x.listing([
-        ("党委会", "meetings.party", "次"), ("法治建设专题会议", "meetings.rule_of_law", "次"),
-        ("执法监督委员会会议", "meetings.supervision", "次"), ("案件会商会", "meetings.cases", "次"),
+        ("党委会", "meetings.party"), ("法治建设专题会议", "meetings.rule_of_law"),
+        ("执法监督委员会会议", "meetings.supervision"), ("案件会商会", "meetings.cases"),
     ])  # fmt: skip
     if not meetings:
         return ""
@@ -285,7 +279,7 @@ def draft_leaders_study(x: Facts) -> str:
     studied = f"，重点学习了{phrasing.join_titles(titles[:5])}等法律法规" if titles else ""
     return (
         "坚持领导干部带头尊法学法守法用法，"
-        f"全年组织领导班子集中学法{x.c('training.leaders')}次，{x.ch('training.leaders')}{studied}，"
+        f"全年组织领导班子集中学法{x.q('training.leaders')}，{x.ch('training.leaders')}{studied}，"
         "以“关键少数”示范带动全警法治素养提升。"
     )
 

@@ -98,3 +98,12 @@ def test_detachment_user_sees_each_brigade_side_by_side(detachment_user, records
 def test_due_dates_of_the_report(as_leader, records):
     due = as_leader.get(reverse("home"), {"year": 2025}).context["due"]
     assert (due["submit"], due["publish"]) == (datetime.date(2026, 3, 1), datetime.date(2026, 4, 1))
+
+
+def test_a_mistyped_indicator_key_fails_the_system_check(monkeypatch):
+    from reports import checks, dashboard
+
+    assert checks.check_indicator_keys() == []
+    monkeypatch.setattr(dashboard, "KEY_FIGURES", [*dashboard.KEY_FIGURES, "violations.overlod"])
+    errors = checks.check_indicator_keys()
+    assert [e.id for e in errors] == ["reports.E001"] and "violations.overlod" in errors[0].msg
