@@ -328,6 +328,7 @@ class MonthlyRollup(models.Model):
     ledger = models.CharField("台账", max_length=100)  # the model's label, e.g. enforcement.violation
     month = models.DateField("月份")  # its first day
     dirty = models.BigIntegerField(default=0)
+    dirty_days = models.BigIntegerField(default=0)  # bit d: day d changed since the values were stored
     computed = models.BigIntegerField(null=True)
     signature = models.CharField(max_length=40, default="")  # of the indicators the values are for
     totals = models.JSONField(null=True)  # indicator key → the month's value

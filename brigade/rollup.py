@@ -34,7 +34,7 @@ from json import dumps
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, DateTimeField, DecimalField, F, Q
+from django.db.models import Case, Count, DateTimeField, DecimalField, F, JSONField, Q, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -114,28 +114,23 @@ def _inline(sql: str, params) -> str:
     return sql % tuple(_literal(p) for p in params)
 
 
-def _month_sql(model, row: str) -> str:
-    """SQL for the first day of the local month of `row`'s date: Django's own SQL for a local
-    date (TruncDate), so triggers and recounts place a record in the same month."""
+def _day_sql(model, row: str) -> str:
+    """SQL for the local date of `row`'s record: Django's own SQL for a local date (TruncDate),
+    so triggers and recounts place a record on the same day."""
     field = date_field(model)
     column = f"{row}.{connection.ops.quote_name(field.column)}"
     if isinstance(field, DateTimeField):
-        day = _inline(
-            *connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name())
-        )
-    else:
-        day = column
-    if connection.vendor == "postgresql":
-        return f"date_trunc('month', {day})::date"
-    return f"substr({day}, 1, 8) || '01'"
+        return _inline(*connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name()))
+    return column
 
 
 def _trigger_sql(models, indicators_by_model) -> list[str]:
     q = connection.ops.quote_name
     statements = []
     upsert = (
-        f"INSERT INTO {q(TABLE)} (brigade_id, ledger, month, dirty, signature) {{rows}} "
-        f"ON CONFLICT (brigade_id, ledger, month) DO UPDATE SET dirty = {q(TABLE)}.dirty + 1"
+        f"INSERT INTO {q(TABLE)} (brigade_id, ledger, month, dirty, dirty_days, signature) {{rows}} "
+        f"ON CONFLICT (brigade_id, ledger, month) DO UPDATE SET dirty = {q(TABLE)}.dirty + 1, "
+        f"dirty_days = {q(TABLE)}.dirty_days | excluded.dirty_days"
     )
     for model in models:
         table, name = model._meta.db_table, label(model)
@@ -146,11 +141,15 @@ def _trigger_sql(models, indicators_by_model) -> list[str]:
                 "update": "SELECT brigade_id, {d} FROM old_rows UNION SELECT brigade_id, {d} FROM new_rows",
                 "delete": "SELECT brigade_id, {d} FROM old_rows",
             }
+            day = _day_sql(model, "s")
             for event, source in sources.items():
                 function = f"rollup_mark_{table}_{event}"[:63]
                 rows = (
-                    f"SELECT DISTINCT r.brigade_id, {_literal(name)}, {_month_sql(model, 'r')}, 1, '' "
-                    f"FROM ({source.format(d=date_col)}) AS r WHERE r.{date_col} IS NOT NULL ORDER BY 1, 3"
+                    f"SELECT r.brigade_id, {_literal(name)}, r.month, 1, "
+                    f"bit_or(1::bigint << extract(day FROM r.day)::int), '' FROM ("
+                    f"SELECT s.brigade_id, {day} AS day, date_trunc('month', {day})::date AS month "
+                    f"FROM ({source.format(d=date_col)}) AS s WHERE s.{date_col} IS NOT NULL) AS r "
+                    f"GROUP BY r.brigade_id, r.month ORDER BY 1, 3"
                 )
                 statements += [
                     f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -164,14 +163,13 @@ def _trigger_sql(models, indicators_by_model) -> list[str]:
                 ]
         else:  # SQLite: row triggers
             for event, rows in {"insert": ["NEW"], "update": ["OLD", "NEW"], "delete": ["OLD"]}.items():
-                body = "".join(
-                    upsert.format(
-                        rows=f"SELECT {row}.brigade_id, {_literal(name)}, {_month_sql(model, row)}, 1, '' "
-                        f"WHERE {row}.{date_col} IS NOT NULL"
-                    )
-                    + "; "
-                    for row in rows
-                )
+                body = ""
+                for row in rows:
+                    day = _day_sql(model, row)
+                    body += upsert.format(
+                        rows=f"SELECT {row}.brigade_id, {_literal(name)}, substr({day}, 1, 8) || '01', 1, "
+                        f"1 << CAST(substr({day}, 9, 2) AS INTEGER), '' WHERE {row}.{date_col} IS NOT NULL"
+                    ) + "; "
                 statements += [
                     f"DROP TRIGGER IF EXISTS rollup_{table}_{event}",
                     f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {q(table)} "
@@ -185,7 +183,7 @@ def _trigger_sql(models, indicators_by_model) -> list[str]:
     for reference, names in dependants.items():
         table = reference._meta.db_table
         mark = (
-            f"UPDATE {q(TABLE)} SET dirty = dirty + 1 "
+            f"UPDATE {q(TABLE)} SET dirty = dirty + 1, computed = NULL "
             f"WHERE ledger IN ({', '.join(_literal(n) for n in sorted(names))})"
         )
         if connection.vendor == "postgresql":
@@ -261,8 +259,9 @@ class Bucket:
 def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
     """model → [Bucket] for every brigade in `brigade_ids` and every month in `months` (first
     days), with daily values for the months in `daily_months`. Fresh buckets are read as they
-    are (two queries for all ledgers); stale or missing ones are counted again, one aggregate
-    query per ledger with stale buckets, and stored back when no writer intervened."""
+    are (two queries for all ledgers). A stale bucket is counted again for the days writers have
+    marked since it was stored (the whole month when it was never stored): one aggregate query
+    per ledger with stale buckets; the result is stored back when no writer intervened."""
     brigade_ids, months = sorted(set(brigade_ids)), sorted(set(months))
     daily_months = set(daily_months)
     result = {model: [] for model in indicators_by_model}
@@ -271,77 +270,114 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
     signatures = {label(m): signature(m, inds) for m, inds in indicators_by_model.items()}
     by_label = {label(m): m for m in indicators_by_model}
     base = MonthlyRollup.objects.filter(ledger__in=list(by_label), brigade_id__in=brigade_ids)
-    fields = ["id", "brigade_id", "ledger", "month", "dirty", "computed", "signature", "totals"]
+    fields = ["id", "brigade_id", "ledger", "month", "dirty", "dirty_days", "computed", "signature", "totals"]
+    # A stale bucket's stored days come in the same statement as the marks on it (one snapshot).
+    base = base.annotate(
+        stale_daily=Case(When(~Q(computed=F("dirty")), then=F("daily")), default=None, output_field=JSONField())
+    )
+    fields.append("stale_daily")
     rows = list(base.filter(month__in=[m for m in months if m not in daily_months]).values(*fields))
     if daily_months:
         rows += base.filter(month__in=sorted(daily_months)).values(*fields, "daily")
-    seen = {}
-    for row in rows:
-        seen[(row["ledger"], row["brigade_id"], row["month"])] = row
-    stale = defaultdict(dict)  # model → {(brigade, month): dirty seen, or None when missing}
+    seen = {(row["ledger"], row["brigade_id"], row["month"]): row for row in rows}
+    stale = defaultdict(dict)  # model → {(brigade, month): the row as read, or None when missing}
     for name, model in by_label.items():
-        decoders = {RECORDS: int, **{i.key: _decoder(model, i) for i in indicators_by_model[model]}}
+        decode = _decoders(model, indicators_by_model[model])
         for b in brigade_ids:
             for month in months:
                 row = seen.get((name, b, month))
-                fresh = row and row["computed"] == row["dirty"] and row["signature"] == signatures[name]
-                if not fresh:
-                    stale[model][(b, month)] = row and (row["id"], row["dirty"])
+                if not row or row["computed"] != row["dirty"] or row["signature"] != signatures[name]:
+                    stale[model][(b, month)] = row
                     continue
-                totals = {k: decoders[k](v) for k, v in row["totals"].items()}
-                daily = None
-                if month in daily_months:
-                    daily = {
-                        k: {int(d): decoders[k](v) for d, v in days.items()}
-                        for k, days in row["daily"].items()
-                    }
+                totals = {k: decode[k](v) for k, v in row["totals"].items()}
+                daily = _decode_daily(decode, row["daily"]) if month in daily_months else None
                 result[model].append(Bucket(b, month, totals, daily))
+    if not stale:
+        return result
+
+    # What was stored before the writers came stays good for the days they did not mark.
+    earlier = {
+        row["id"]: row["stale_daily"]
+        for model, rows_of in stale.items()
+        for row in rows_of.values()
+        if row and row["computed"] is not None and row["stale_daily"] is not None
+        and row["signature"] == signatures[label(model)]
+    }  # fmt: skip
     missing, present = [], []
-    for model, wanted in stale.items():
-        counted = _count(model, indicators_by_model[model], set(wanted))
+    for model, rows_of in stale.items():
+        decode = _decoders(model, indicators_by_model[model])
+        days_of = {}
+        for bucket, row in rows_of.items():
+            if row and row["id"] in earlier:
+                days_of[bucket] = {d for d in range(1, 32) if row["dirty_days"] >> d & 1}
+            else:
+                days_of[bucket] = None  # the whole month
+        counted = _count(model, indicators_by_model[model], days_of)
         sig = signatures[label(model)]
-        for (b, month), (totals, daily) in counted.items():
+        for (b, month), days in days_of.items():
+            daily = counted[(b, month)]
+            if days is not None:  # merge the recounted days into what was stored
+                kept = _decode_daily(decode, earlier[rows_of[(b, month)]["id"]])
+                for key in decode:
+                    merged = {d: v for d, v in kept.get(key, {}).items() if d not in days}
+                    merged.update(daily.get(key, {}))
+                    daily[key] = merged
+            totals = {key: sum(daily.get(key, {}).values(), start=0) for key in decode}
             result[model].append(Bucket(b, month, totals, daily if month in daily_months else None))
             encoded = (
                 {k: _encode(v) for k, v in totals.items()},
-                {k: {str(d): _encode(v) for d, v in days.items()} for k, days in daily.items()},
+                {k: {str(d): _encode(v) for d, v in values.items()} for k, values in daily.items() if values},
             )
-            seen = wanted[(b, month)]
-            if seen is None:
+            row = rows_of[(b, month)]
+            if row is None:
                 missing.append(MonthlyRollup(
                     brigade_id=b, ledger=label(model), month=month, dirty=0, computed=0, signature=sig,
                     totals=encoded[0], daily=encoded[1],
                 ))  # fmt: skip
             else:
-                present.append((seen, sig, encoded))
-    if missing or present:
-        _store(missing, present)
+                present.append(((row["id"], row["dirty"]), sig, encoded))
+    _store(missing, present)
     return result
 
 
-def _ranges(months):
-    """Consecutive months merged into [start, end) date ranges."""
-    ranges = []
-    for month in sorted(months):
-        if ranges and ranges[-1][1] == month:
-            ranges[-1][1] = _next_month(month)
+def _decoders(model, indicators) -> dict:
+    return {RECORDS: int, **{i.key: _decoder(model, i) for i in indicators}}
+
+
+def _decode_daily(decode, daily) -> dict:
+    return {k: {int(d): decode[k](v) for d, v in days.items()} for k, days in (daily or {}).items() if k in decode}
+
+
+def _spans(month, days) -> list:
+    """The days of `month` to count as [start, end) ranges: the whole month for None."""
+    if days is None:
+        return [(month, _next_month(month))]
+    spans = []
+    for day in sorted(days):
+        try:
+            date = month.replace(day=day)
+        except ValueError:  # 30 February: no such day
+            continue
+        if spans and spans[-1][1] == date:
+            spans[-1][1] = date + datetime.timedelta(days=1)
         else:
-            ranges.append([month, _next_month(month)])
-    return ranges
+            spans.append([date, date + datetime.timedelta(days=1)])
+    return [tuple(span) for span in spans]
 
 
-def _count(model, indicators, buckets) -> dict:
-    """(brigade, month) → (totals, daily) counted from the records: one query, by day."""
-    months_of = defaultdict(set)
-    for b, month in buckets:
-        months_of[b].add(month)
-    groups = defaultdict(list)
-    for b, ms in months_of.items():
-        groups[frozenset(ms)].append(b)
-    condition = Q()
-    for ms, bs in groups.items():
-        when = Q()
-        for start, end in _ranges(ms):
+def _count(model, indicators, days_of) -> dict:
+    """(brigade, month) → {key: {day: value}} counted from the records, for the given days of
+    each bucket (None: the whole month). One query, grouped by brigade and day."""
+    spans_of = defaultdict(list)  # brigade → [(start, end)]
+    for (b, month), days in days_of.items():
+        spans_of[b] += _spans(month, days)
+    groups = defaultdict(list)  # identical spans → brigades (a detachment's cold start is one term)
+    for b, spans in spans_of.items():
+        groups[tuple(_merge(spans))].append(b)
+    condition = Q(pk__in=[])
+    for spans, bs in groups.items():
+        when = Q(pk__in=[])
+        for start, end in spans:
             when |= range_q(model, start, end)
         condition |= Q(brigade_id__in=bs) & when
     field = date_field(model)
@@ -353,23 +389,28 @@ def _count(model, indicators, buckets) -> dict:
         .annotate(**{f"v{n}": i.expression(Q()) for n, i in enumerate(indicators)}, records=Count("pk"))
         .order_by()
     )
-    counted = {
-        bucket: ({RECORDS: 0, **{i.key: 0 for i in indicators}}, {i.key: {} for i in indicators})
-        for bucket in buckets
-    }
+    counted = {bucket: {} for bucket in days_of}
     for row in query:
         day_value = row["day"]
-        bucket = counted.get((row["brigade_id"], day_value.replace(day=1)))
-        if bucket is None:
+        daily = counted.get((row["brigade_id"], day_value.replace(day=1)))
+        if daily is None:
             continue
-        totals, daily = bucket
-        totals[RECORDS] += row["records"]
+        daily.setdefault(RECORDS, {})[day_value.day] = row["records"]
         for n, indicator in enumerate(indicators):
-            value = row[f"v{n}"] or 0
+            value = row[f"v{n}"]
             if value:
-                totals[indicator.key] += value
-                daily[indicator.key][day_value.day] = value
+                daily.setdefault(indicator.key, {})[day_value.day] = value
     return counted
+
+
+def _merge(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and merged[-1][1] >= start:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [tuple(span) for span in merged]
 
 
 def _store(missing, present):
@@ -397,7 +438,7 @@ def _update(cursor, batch):
         params += [pk, dirty, sig, dumps(totals), dumps(daily)]
     cursor.execute(
         f"WITH v(id, dirty, sig, totals, daily) AS (VALUES {rows}) "
-        f"UPDATE {q(TABLE)} SET computed = v.dirty, signature = v.sig, totals = v.totals{json}, "
+        f"UPDATE {q(TABLE)} SET computed = v.dirty, dirty_days = 0, signature = v.sig, totals = v.totals{json}, "
         f"daily = v.daily{json} FROM v WHERE {q(TABLE)}.id = v.id AND {q(TABLE)}.dirty = v.dirty",
         params,
     )

@@ -1,18 +1,22 @@
 """50 simulated users against `make serve` (loopback only; see loadtest/run.sh, which bounds the
-run to 60 s): clerks listing and creating records, leaders on the dashboard, one legal officer
-downloading the annual report."""
+run to 60 s): clerks listing records and saving violations and trainings throughout (each save
+makes this month's figures stale), leaders on the dashboard, one legal officer downloading the
+annual report."""
 
 import datetime
 import os
 import random
 import re
+from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ["LOADTEST_PASSWORD"]
 REPORT_ID = os.environ["LOADTEST_REPORT_ID"]
-YEAR = datetime.date.today().year
+BEIJING = ZoneInfo("Asia/Shanghai")
+YEAR = datetime.datetime.now(BEIJING).year
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TYPE_OPTION = re.compile(r'<select name="violation_type"[^>]*>.*?<option value="(\d+)"[^>]*>超速', re.S)
 
 
 class Logged(HttpUser):
@@ -54,6 +58,23 @@ class Clerk(Logged):
             "csrfmiddlewaretoken": token, "date": day.isoformat(), "name": "压力测试培训", "kind": "全警培训",
             "mode": "线下", "attendees": "30", "hours": "2", "content": "",
         }, name="新增培训保存", allow_redirects=False, catch_response=True) as response:  # fmt: skip
+            if response.status_code != 302:
+                response.failure(f"保存失败：{response.status_code}")
+
+
+    @task(2)
+    def add_violation(self):
+        """A violation of today: the figures' current month changes while leaders watch it."""
+        form = self.client.get("/ledgers/violations/new/", name="新增违法表单")
+        token = CSRF.search(form.text).group(1)
+        violation_type = TYPE_OPTION.search(form.text).group(1)
+        now = datetime.datetime.now(BEIJING).replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+        with self.client.post("/ledgers/violations/new/", {
+            "csrfmiddlewaretoken": token, "decision_no": f"L{random.getrandbits(60):x}",
+            "occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "violation_type": violation_type,
+            "method": "现场", "outcome": "罚款", "fine": "200", "points": "3", "location": "国道",
+            "plate": "", "officer": "", "campaign": "",
+        }, name="新增违法保存", allow_redirects=False, catch_response=True) as response:  # fmt: skip
             if response.status_code != 302:
                 response.failure(f"保存失败：{response.status_code}")
 

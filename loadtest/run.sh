@@ -24,9 +24,11 @@ ENV
 DEBUG=0 ENV_FILE=$env_file .venv/bin/python manage.py migrate --noinput -v0
 report_id=$(DEBUG=0 ENV_FILE=$env_file .venv/bin/python manage.py prepare_loadtest --password "$password" | sed -n 's/^REPORT_ID=//p')
 
-make serve ENV_FILE=$env_file HOST=127.0.0.1:$PORT > var/loadtest/serve.log 2>&1 &
+# Its own session, so that stopping it stops exactly its processes (make, gunicorn and workers)
+# and nothing else on a shared machine.
+setsid make serve ENV_FILE=$env_file HOST=127.0.0.1:$PORT > var/loadtest/serve.log 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; pkill -f "gunicorn brigade.wsgi:application --bind 127.0.0.1:$PORT" 2>/dev/null || true' EXIT
+trap 'kill -TERM -- -$server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "server did not start"; tail -20 var/loadtest/serve.log; exit 1; }
 

@@ -114,7 +114,7 @@ def ensure_bench_brigade(
         f"""INSERT INTO {t(Campaign)} (brigade_id, created_at, updated_at, name, start_date, end_date, kind, partners,
             officers, batches)
             SELECT {b}, %(now)s, %(now)s, '专项行动' || g, {day}, NULL, {_pick(Campaign.Kind.values)}, '', 30, 1
-            FROM generate_series(1, {per_model}) g""",
+            FROM generate_series(1, 60) g""",  # about twenty a year, as brigades run them
         f"""INSERT INTO {t(Regulation)} (brigade_id, created_at, updated_at, name, date, category, status)
             SELECT {b}, %(now)s, %(now)s, '制度' || g, {day}, {_pick(Regulation.Category.values)}, {_pick(Regulation.Status.values)}
             FROM generate_series(1, 300) g""",

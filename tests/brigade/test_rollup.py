@@ -246,3 +246,23 @@ def test_restore_from_a_dump_brings_figures_back_with_the_records(brigade, tmp_p
     violation(brigade, 99, at(YEAR - 1, 6, 4))  # work goes on after the restore
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 3
     assert_exact([brigade.pk], period)
+
+
+def test_a_change_recounts_only_the_days_it_touched(brigade):
+    for n, day in enumerate((3, 3, 20)):
+        violation(brigade, n, at(YEAR - 1, 5, day))
+    period = Period.year(YEAR - 1)
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 3
+    bucket = MonthlyRollup.objects.get(brigade_id=brigade.pk, month=datetime.date(YEAR - 1, 5, 1),
+                                       ledger="enforcement.violation")  # fmt: skip
+    assert bucket.daily["violations.total"] == {"3": 2, "20": 1} and bucket.dirty_days == 0
+    bucket.daily["violations.total"]["3"] = 5  # stored for the 3rd: not recounted below
+    bucket.save()
+
+    violation(brigade, 9, at(YEAR - 1, 5, 20))
+    bucket.refresh_from_db()
+    assert bucket.dirty_days == 1 << 20 and bucket.computed != bucket.dirty
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 5 + 2
+    bucket.refresh_from_db()
+    assert bucket.computed == bucket.dirty and bucket.dirty_days == 0
+    assert bucket.daily["violations.total"] == {"3": 5, "20": 2}
