@@ -120,7 +120,9 @@ def _day_sql(model, row: str) -> str:
     field = date_field(model)
     column = f"{row}.{connection.ops.quote_name(field.column)}"
     if isinstance(field, DateTimeField):
-        return _inline(*connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name()))
+        return _inline(
+            *connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name())
+        )
     return column
 
 
@@ -166,10 +168,13 @@ def _trigger_sql(models, indicators_by_model) -> list[str]:
                 body = ""
                 for row in rows:
                     day = _day_sql(model, row)
-                    body += upsert.format(
-                        rows=f"SELECT {row}.brigade_id, {_literal(name)}, substr({day}, 1, 8) || '01', 1, "
-                        f"1 << CAST(substr({day}, 9, 2) AS INTEGER), '' WHERE {row}.{date_col} IS NOT NULL"
-                    ) + "; "
+                    body += (
+                        upsert.format(
+                            rows=f"SELECT {row}.brigade_id, {_literal(name)}, substr({day}, 1, 8) || '01', 1, "
+                            f"1 << CAST(substr({day}, 9, 2) AS INTEGER), '' WHERE {row}.{date_col} IS NOT NULL"
+                        )
+                        + "; "
+                    )
                 statements += [
                     f"DROP TRIGGER IF EXISTS rollup_{table}_{event}",
                     f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {q(table)} "
@@ -273,7 +278,9 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
     fields = ["id", "brigade_id", "ledger", "month", "dirty", "dirty_days", "computed", "signature", "totals"]
     # A stale bucket's stored days come in the same statement as the marks on it (one snapshot).
     base = base.annotate(
-        stale_daily=Case(When(~Q(computed=F("dirty")), then=F("daily")), default=None, output_field=JSONField())
+        stale_daily=Case(
+            When(~Q(computed=F("dirty")), then=F("daily")), default=None, output_field=JSONField()
+        )
     )
     fields.append("stale_daily")
     rows = list(base.filter(month__in=[m for m in months if m not in daily_months]).values(*fields))
@@ -340,12 +347,26 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
     return result
 
 
+def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.date) -> int:
+    """How many records of `model` the brigades hold dated in [start, end), from the rollups."""
+    from brigade.figures import indicators_of, month_split
+
+    whole, parts = month_split(start, end)
+    buckets = read(
+        indicators_by_model={model: indicators_of(model)}, brigade_ids=brigade_ids,
+        months=whole + list(parts), daily_months=list(parts),
+    )[model]  # fmt: skip
+    return sum(bucket.value(RECORDS, parts.get(bucket.month)) for bucket in buckets)
+
+
 def _decoders(model, indicators) -> dict:
     return {RECORDS: int, **{i.key: _decoder(model, i) for i in indicators}}
 
 
 def _decode_daily(decode, daily) -> dict:
-    return {k: {int(d): decode[k](v) for d, v in days.items()} for k, days in (daily or {}).items() if k in decode}
+    return {
+        k: {int(d): decode[k](v) for d, v in days.items()} for k, days in (daily or {}).items() if k in decode
+    }
 
 
 def _spans(month, days) -> list:

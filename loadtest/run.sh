@@ -32,8 +32,8 @@ trap 'kill -TERM -- -$server 2>/dev/null || true; wait $server 2>/dev/null || tr
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "server did not start"; tail -20 var/loadtest/serve.log; exit 1; }
 
-LOADTEST_PASSWORD=$password LOADTEST_REPORT_ID=$report_id .venv/bin/locust -f loadtest/locustfile.py --headless \
+LOADTEST_USERS=$USERS LOADTEST_PASSWORD=$password LOADTEST_REPORT_ID=$report_id .venv/bin/locust -f loadtest/locustfile.py --headless \
   --host "http://127.0.0.1:$PORT" -u "$USERS" -r 10 --run-time "$RUN_TIME" --stop-timeout 5 \
-  --csv var/loadtest/result --only-summary 2>&1 | tail -40
+  --csv var/loadtest/result --only-summary 2>&1 | grep -E "^登录（|Traceback|Error" || true
 echo
 .venv/bin/python loadtest/summary.py var/loadtest/result_stats.csv

@@ -1,6 +1,7 @@
 """The views every ledger shares. A ledger declaration is all they need: the URL's `kind`
 picks it, and list, detail, form, delete, history, restore, import and export follow."""
 
+import datetime
 import hashlib
 from urllib.parse import quote
 
@@ -8,15 +9,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Max, Min, ProtectedError, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import generic
 
-from brigade import access, figures, locks
+from brigade import access, figures, locks, rollup
 from brigade.ledger import jobs, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.filters import filterset_for
@@ -71,9 +74,66 @@ class LedgerMixin:
         )
 
 
+class RollupCountPaginator(Paginator):
+    """A paginator whose total comes from the monthly rollups when the view can say which
+    brigades and days the list covers (see LedgerListView.counted_span)."""
+
+    def __init__(self, *args, span=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.span = span
+
+    @cached_property
+    def count(self):
+        if self.span is None:
+            return super().count
+        model, brigade_ids, start, end = self.span
+        return rollup.count_records(model=model, brigade_ids=brigade_ids, start=start, end=end)
+
+
 class LedgerListView(LedgerMixin, generic.ListView):
     template_name = "ledger/list.html"
     paginate_by = 50
+    paginator_class = RollupCountPaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, span=self.counted_span(), **kwargs
+        )
+
+    def counted_span(self):
+        """(model, brigades, first day, day after the last) when the list is narrowed by period
+        and brigade only, as a clerk's usual view is: then its total is read from the rollups
+        (exact, as the figures are) instead of counting a year of records on every page."""
+        ledger = self.ledger
+        if not ledger.date_field or not self.filterset.is_valid():
+            return None
+        data = self.filterset.form.cleaned_data
+        if any(
+            v not in (None, "", []) for k, v in data.items() if k not in ("year", "period", "brigade", "o")
+        ):
+            return None
+        start = end = None
+        if data.get("year"):
+            start, end = datetime.date(data["year"], 1, 1), datetime.date(data["year"] + 1, 1, 1)
+        period = data.get("period")
+        if period and period.start is not None:
+            start = max(filter(None, [start, _local_date(period.start)]))
+        if period and period.stop is not None:
+            end = min(filter(None, [end, _local_date(period.stop) + datetime.timedelta(days=1)]))
+        if start is None or end is None:
+            # Open on a side: the days the records actually span close it (an index lookup).
+            bounds = self.filterset.qs.aggregate(first=Min(ledger.date_field), last=Max(ledger.date_field))
+            if bounds["first"] is None:
+                return None
+            start = start or _local_date(bounds["first"])
+            end = end or _local_date(bounds["last"]) + datetime.timedelta(days=1)
+        if start >= end:
+            return None
+        if data.get("brigade"):
+            brigade_ids = [data["brigade"].pk]
+        else:
+            brigade_ids = list(access.visible_brigades(self.request.user).values_list("pk", flat=True))
+        return self.model, brigade_ids, start, end
 
     def get_queryset(self):
         filterset_class = filterset_for(self.ledger)
@@ -101,6 +161,12 @@ class LedgerListView(LedgerMixin, generic.ListView):
         indicator = figures.registry.get(key)
         value = self.filterset.qs.order_by().aggregate(v=indicator.expression(Q()))["v"] or 0
         return {"indicator": indicator, "value": value}
+
+
+def _local_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
 
 
 def _cell(obj, column):

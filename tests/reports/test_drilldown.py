@@ -55,3 +55,22 @@ def test_every_indicator_links_to_a_list_whose_total_is_the_figure(sampled_demo,
             checked += bool(figure.current)
     # Thinned as it is, the demo still leaves most indicators with records to count.
     assert checked > len(indicators)
+
+
+def test_a_list_narrowed_by_period_counts_from_the_rollups_exactly(sampled_demo, legal, detachment_user):
+    today = timezone.localdate()
+    for user in (legal, detachment_user):
+        client = login(user)
+        for kind in ("violations", "accidents", "training", "events"):
+            for query in ({}, {"year": today.year}, {"year": today.year - 1},
+                          {"period_after": f"{today.year - 1}-03-15", "period_before": f"{today.year}-02-03"},
+                          {"year": today.year - 1, "period_after": f"{today.year - 1}-12-31"},
+                          {"brigade": sampled_demo.pk, "year": today.year - 1}):  # fmt: skip
+                response = client.get(f"/ledgers/{kind}/", query)
+                paginator = response.context["paginator"]
+                assert paginator.count == paginator.object_list.count(), (kind, query)
+                # from the rollups (an unbounded list with nothing in it is simply counted)
+                assert paginator.span is not None or paginator.count == 0, (kind, query)
+        # any other filter counts the records themselves
+        response = client.get("/ledgers/violations/", {"year": today.year, "method": "现场"})
+        assert response.context["paginator"].span is None
