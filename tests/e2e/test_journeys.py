@@ -169,8 +169,9 @@ def test_leader_reads_the_dashboard_and_may_not_write(open_ui, leader):
     ui.shot("dashboard-year")
 
     text = ui.submit(card(page, "组织学法培训"))
-    assert "/ledgers/training/" in page.url and f"year={year}" in page.url
-    assert "共 2 条" in text and "全警培训4月" in text
+    assert "/ledgers/training/" in page.url and "indicator=training.sessions" in page.url
+    assert f"period_after={year}-01-01" in page.url and f"period_before={year}-12-31" in page.url
+    assert "共 2 条" in text and "全警培训4月" in text and "合计 2期" in text
     assert page.get_by_role("link", name="新增", exact=True).count() == 0
     assert page.get_by_role("link", name="Excel导入").count() == 0
     ui.shot("ledger-from-card")
