@@ -201,19 +201,22 @@ class Figure:
         return trend(self.current, self.previous, rate=isinstance(self.item, Rate))
 
     @property
+    def judgement(self) -> str | None:
+        """"better" or "worse" by the indicator's own sense of better (more accidents is worse);
+        None when it has none, or nothing moved."""
+        higher = self.item.higher_is_better
+        if higher is None or self.trend not in ("up", "down"):
+            return None
+        return "better" if (self.trend == "up") == higher else "worse"
+
+    @property
     def worse(self) -> bool:
         """Moved the wrong way since last year (the material offered for 不足和原因)."""
-        better = self.item.higher_is_better
-        if better is None or self.trend not in ("up", "down"):
-            return False
-        return self.trend == ("down" if better else "up")
+        return self.judgement == "worse"
 
     @property
     def better(self) -> bool:
-        better = self.item.higher_is_better
-        if better is None or self.trend not in ("up", "down"):
-            return False
-        return self.trend == ("up" if better else "down")
+        return self.judgement == "better"
 
 
 class Figures(dict):
