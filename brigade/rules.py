@@ -69,6 +69,36 @@ class NotMore:
         return None
 
 
+@dataclass(frozen=True)
+class PositiveWhen:
+    """`field` must be filled and above 0 when `when` is one of `values` (罚款 ⇒ 罚款金额 > 0)."""
+
+    field: str
+    when: str
+    values: tuple
+    message: str
+
+    def __call__(self, row):
+        if row.get(self.when) in self.values and not (row.get(self.field) or 0) > 0:
+            return self.field, self.message
+        return None
+
+
+@dataclass(frozen=True)
+class EmptyWhen:
+    """`field` must be empty or 0 when `when` is one of `values` (警告 ⇒ no 罚款金额)."""
+
+    field: str
+    when: str
+    values: tuple
+    message: str
+
+    def __call__(self, row):
+        if row.get(self.when) in self.values and row.get(self.field):
+            return self.field, self.message
+        return None
+
+
 def check_row(row_rules, row) -> dict[str, list[str]]:
     """Run a model's row rules over a mapping of field → value; return field → messages."""
     errors: dict[str, list[str]] = {}

@@ -113,6 +113,11 @@ class Violation(LedgerRecord):
     # pages use (by record and by date), not one per foreign key.
     history = HistoricalRecords(no_db_index=["brigade", "violation_type", "campaign"])
 
+    row_rules = (
+        rules.PositiveWhen("fine", "outcome", ("罚款",), "处理结果为罚款时，罚款金额必须填写且大于0"),
+        rules.EmptyWhen("fine", "outcome", ("警告", "不予处罚"), "处理结果为警告或不予处罚时，罚款金额应为空或0"),
+    )
+
     class Meta:
         verbose_name = verbose_name_plural = "违法查处"
         ordering = ["-occurred_at", "-id"]

@@ -76,8 +76,9 @@ def ensure_bench_brigade(
             SELECT {b}, %(now)s, %(now)s, 'B' || lpad(g::text, 15, '0'), {moment},
               (ARRAY(SELECT id FROM {t(Violation.violation_type.field.related_model)} ORDER BY id))[1 + floor(random() * 16)::int],
               CASE WHEN random() < 0.6 THEN '现场' ELSE '非现场' END,
-              {_pick(["罚款"] * 16 + ["警告", "警告", "不予处罚", "从轻处罚"])}, 200, 3, '国道', '', '', NULL
-            FROM generate_series(1, {violations}) g""",
+              o.outcome, CASE WHEN o.outcome IN ('警告', '不予处罚') THEN NULL ELSE 200 END, 3, '国道', '', '', NULL
+            FROM generate_series(1, {violations}) g
+            CROSS JOIN LATERAL (SELECT {_pick(["罚款"] * 16 + ["警告", "警告", "不予处罚", "从轻处罚"], "(random() + g * 0)")} AS outcome) o""",
         f"""INSERT INTO {t(AccidentCase)} (brigade_id, created_at, updated_at, case_no, occurred_at, severity,
             procedure, mediation_method, mediation_result, compensation, closed_date, location)
             SELECT {b}, %(now)s, %(now)s, 'A' || g, {moment}, {_pick(["轻微事故"] * 8 + ["一般事故", "重大事故"])},

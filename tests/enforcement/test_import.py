@@ -120,6 +120,12 @@ def test_violation_cells_are_held_to_the_forms_rules(brigade):
         violation("2", when=tomorrow),
         violation("3", 执法方式="路边"),
         violation("4", 罚款金额=-100),
+        violation("5", 处理结果="警告", 罚款金额=200),
+        violation("6", 处理结果="不予处罚", 罚款金额=50),
+        violation("7", 处理结果="罚款", 罚款金额=None),
+        violation("8", 处理结果="罚款", 罚款金额=0),
+        violation("9", 处理结果="警告", 罚款金额=0),  # 0 is as good as empty
+        violation("10", 处理结果="从轻处罚", 罚款金额=None),
     ]
     result = do_import("violations", brigade, rows, dry_run=True)
     found = {(e.row, e.column): e.message for e in result.errors}
@@ -128,6 +134,10 @@ def test_violation_cells_are_held_to_the_forms_rules(brigade):
         (3, "违法时间"): "不能晚于当前时间",
         (4, "执法方式"): "「路边」不是可选值，应为：现场、非现场",
         (5, "罚款金额"): "确保该值大于或等于0。",
+        (6, "罚款金额"): "处理结果为警告或不予处罚时，罚款金额应为空或0",
+        (7, "罚款金额"): "处理结果为警告或不予处罚时，罚款金额应为空或0",
+        (8, "罚款金额"): "处理结果为罚款时，罚款金额必须填写且大于0",
+        (9, "罚款金额"): "处理结果为罚款时，罚款金额必须填写且大于0",
     }
 
 

@@ -171,7 +171,8 @@ def test_export_has_the_briefs_columns_and_reimports_unchanged(brigade, other_br
     if kind == "violations":
         campaign = make("campaigns", brigade)
         make("violations", brigade, campaign=campaign.pk)
-        make("violations", brigade, decision_no="4311232500000002", fine="", points="", plate="", campaign="")
+        make("violations", brigade, decision_no="4311232500000002", outcome="警告", fine="", points="", plate="",
+             campaign="")  # fmt: skip
     else:
         make(kind, brigade)
         blank = {"campaigns": {"end_date": "", "name": "夜查"}, "supervision": {"passed": "", "note": ""}}
@@ -216,3 +217,19 @@ def test_decision_number_is_unique_within_the_brigade(as_clerk, brigade, other_b
     response = as_clerk.post(reverse("ledger:create", args=["violations"]), good("violations"))
     assert "本大队已有决定书编号相同的记录" in response.context["form"].errors["decision_no"][0]
     assert Violation.objects.filter(brigade=brigade).count() == 1
+
+
+@pytest.mark.parametrize(
+    "outcome, fine, message",
+    [
+        ("警告", "200", "处理结果为警告或不予处罚时，罚款金额应为空或0"),
+        ("不予处罚", "0.5", "处理结果为警告或不予处罚时，罚款金额应为空或0"),
+        ("罚款", "", "处理结果为罚款时，罚款金额必须填写且大于0"),
+        ("罚款", "0", "处理结果为罚款时，罚款金额必须填写且大于0"),
+    ],
+)
+def test_the_form_holds_fine_and_outcome_together(brigade, outcome, fine, message):
+    form = registry.get("violations").form_class(data=good("violations") | {"outcome": outcome, "fine": fine},
+                                                 brigade=brigade)  # fmt: skip
+    assert not form.is_valid() and form.errors == {"fine": [message]}
+    assert not Violation.objects.exists()
