@@ -102,6 +102,9 @@ AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
+# A history row keeps its reason whole: an import's file name, an unlock's or a restore's reason
+# can be longer than simple-history's default 100 characters (which failed the write).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
