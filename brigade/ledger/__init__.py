@@ -179,8 +179,13 @@ class Column:
             return "'" + value  # written as text, never evaluated by a spreadsheet
         return value
 
+    @property
+    def placeholder(self) -> str:
+        """What the templates of earlier versions put in their example row (never imported)."""
+        return f"示例{self.header}"
+
     def example(self):
-        return self.choices[0] if self.choices else f"示例{self.header}"
+        return self.choices[0] if self.choices else self.placeholder
 
 
 def _bounds(validators):

@@ -217,7 +217,14 @@ def ledger_import(
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
 
-    numbered = ((n, r) for n, r in enumerate(rows, start=2) if any(r) or any(v not in (None, "") for v in r))
+    # An example row left in a template of an earlier version is not a record.
+    placeholders = [(index, col.placeholder) for index, col in mapping]
+    numbered = (
+        (n, r)
+        for n, r in enumerate(rows, start=2)
+        if (any(r) or any(v not in (None, "") for v in r))
+        and not any(index < len(r) and r[index] == text for index, text in placeholders)
+    )
     try:
         with transaction.atomic():
             _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)

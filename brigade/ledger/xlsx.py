@@ -5,6 +5,7 @@ memory does not grow with the file; python-calamine, which loads a whole sheet a
 for zip files that are not SpreadsheetML (.ods, .xlsb saved as .xlsx). Writing uses openpyxl's
 write-only mode, which streams rows without building a cell tree."""
 
+import datetime
 import io
 import zipfile
 import zlib
@@ -12,6 +13,7 @@ from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -168,22 +170,39 @@ def _choice_lists(wb, ws, columns):
 
 
 def template_workbook(ledger, brigade) -> bytes:
-    """The import template: header row, one example row, drop-downs for choice columns."""
+    """The import template: the header row and drop-downs for choice columns, ready for data.
+    How to fill each column (required or not, an example) is on a second sheet, 填写说明, and
+    in each header's note: an example row in the data sheet would be imported as a record."""
     columns = ledger.columns_for(brigade)
-    example = []
-    for col in columns:
-        if isinstance(col, LookupColumn):
-            example.append((col.choices_for_template or [None])[0])
-        else:
-            example.append(col.example() if col.required else None)
     wb = Workbook()
     ws = wb.active
     ws.title = ledger.title[:31]
     _widths(ws, columns)
     ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, columns))
-    ws.append(_row_cells(ws, columns, example))
+    headers = _header_cells(ws, columns)
+    guide = wb.create_sheet("填写说明")
+    guide.append(["列", "是否必填", "示例或可选值"])
+    for cell, col in zip(headers, columns, strict=True):
+        example = _example(col, key=col.name in ledger.key)
+        cell.comment = Comment(f"{'必填' if col.required else '可不填'}；示例：{example}", "台账系统")
+        guide.append([col.header, "必填" if col.required else "可不填", example])
+    guide.column_dimensions["A"].width, guide.column_dimensions["C"].width = 16, 60
+    ws.append(headers)
     _choice_lists(wb, ws, columns)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _example(col, key=False) -> str:
+    options = col.choices or (col.choices_for_template if isinstance(col, LookupColumn) else None)
+    if options:
+        return "、".join(map(str, options[:12])) + ("……" if len(options) > 12 else "")
+    value = col.example()
+    if isinstance(value, str) and value == col.placeholder:
+        return "文字" + ("（同一大队内不能重复）" if key else "")
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)

@@ -177,22 +177,29 @@ def test_browser_refuses_files_over_the_size_limit(as_clerk, settings):
     assert "文件太大" in page
 
 
-def test_template_has_header_example_and_dropdowns(as_clerk):
+def test_template_has_the_header_dropdowns_and_a_guide_but_no_example_row(as_clerk):
     response = as_clerk.get(reverse("ledger:import_template", args=["training"]))
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.worksheets[0]
-    assert [c.value for c in sheet[1]] == TRAINING_HEADER
-    assert sheet.cell(row=2, column=3).value == "领导班子集中学法"
+    assert [c.value for c in sheet[1]] == TRAINING_HEADER and sheet.max_row == 1
+    assert "必填" in sheet.cell(row=1, column=1).comment.text
     lists = [dv.sqref for dv in sheet.data_validations.dataValidation]
     assert any("C2" in str(r) for r in lists) and any("D2" in str(r) for r in lists)
+    guide = {row[0]: row[1:] for row in book["填写说明"].iter_rows(min_row=2, values_only=True)}
+    assert guide["类型"][0] == "必填" and "领导班子集中学法" in guide["类型"][1]
 
 
-def test_template_imports_as_is(as_clerk, brigade):
+def test_the_template_imports_nothing_and_an_old_templates_example_row_is_skipped(as_clerk, brigade):
     content = as_clerk.get(reverse("ledger:import_template", args=["training"])).content
-    result = ledger_import(
-        ledger=registry.get("training"), brigade=brigade, source=io.BytesIO(content), dry_run=True
-    )
+    training = registry.get("training")
+    result = ledger_import(ledger=training, brigade=brigade, source=io.BytesIO(content), dry_run=True)
+    assert result.ok and result.created == 0
+    # An earlier version's template: its example row, left in, beside a real row.
+    example = ["2026-11-01", "示例名称", "领导班子集中学法", "线下", 1, None, None]
+    rows = [TRAINING_HEADER, example, *training_rows(1)]
+    result = ledger_import(ledger=training, brigade=brigade, source=make_xlsx(rows))
     assert result.ok and result.created == 1
+    assert not Training.objects.filter(name="示例名称").exists()
 
 
 def test_a_second_upload_of_a_file_being_imported_is_refused(as_clerk, clerk, brigade):
