@@ -134,7 +134,10 @@ class Period:
 
     @property
     def previous(self) -> "Period":
-        return Period(_year_earlier(self.start), _year_earlier(self.end), "去年同期")
+        """The same days a year earlier: 29 February counts as 28 February, at either end (a
+        period up to and including 28 February 2024 compares with one up to 28 February 2023)."""
+        last = _year_earlier(self.end - datetime.timedelta(days=1))
+        return Period(_year_earlier(self.start), last + datetime.timedelta(days=1), "去年同期")
 
     @property
     def is_whole_year(self) -> bool:
@@ -264,15 +267,15 @@ def _evaluate(brigade_ids, period, keys, split=False):
             needed.setdefault(part, registry.get(part))
     models = list(dict.fromkeys(i.model for i in needed.values()))
 
-    current_whole, current_parts = month_split(period.start, period.end)
-    previous_whole, previous_parts = month_split(period.previous.start, period.previous.end)
-    parts = current_parts | previous_parts
-    first_month = period.start.replace(day=1)  # the year-earlier period lies wholly before it
+    # Each side of the comparison: its whole months, and its days in the months at its edges.
+    # (Over a period of more than eleven months one month can be on both sides.)
+    sides = [month_split(period.start, period.end), month_split(period.previous.start, period.previous.end)]
+    months = {m for whole, parts in sides for m in [*whole, *parts]}
     buckets = rollup.read(
         indicators_by_model={m: indicators_of(m) for m in models},
         brigade_ids=brigade_ids,
-        months=current_whole + previous_whole + list(parts),
-        daily_months=list(parts),
+        months=months,
+        daily_months={m for _, parts in sides for m in parts},
     )
 
     # (brigade, or None for all) → key → [current, previous, {month: [current, previous]}]
@@ -280,27 +283,32 @@ def _evaluate(brigade_ids, period, keys, split=False):
         return {k: [0, 0, defaultdict(lambda: [0, 0])] for k in needed}
 
     sums = {None: empty(), **({b: empty() for b in brigade_ids} if split else {})}
-    # A ledger with no records at all last year cannot be compared with (the brigade began
-    # using the system this year): its figures say so rather than "去年同期为0".
+    # A ledger with no records at all in last year's period cannot be compared with (the
+    # brigade began using the system this year): its figures say so rather than "去年同期为0".
     had_previous = defaultdict(set)  # brigade or None → models with records last year
     for model in models:
         keys_of_model = [i.key for i in needed.values() if i.model is model]
         for bucket in buckets[model]:
             month = bucket.month
-            slot = 0 if month >= first_month else 1
-            days = parts.get(month)
             targets = [sums[None], sums[bucket.brigade_id]] if split else [sums[None]]
-            if slot == 1 and bucket.value(rollup.RECORDS):
-                had_previous[None].add(model)
-                had_previous[bucket.brigade_id].add(model)
-            for key in keys_of_model:
-                value = bucket.value(key, days)
-                if not value:
+            for slot, (whole, parts) in enumerate(sides):
+                if month in parts:
+                    days = parts[month]
+                elif month in whole:
+                    days = None
+                else:
                     continue
-                for target in targets:
-                    entry = target[key]
-                    entry[slot] += value
-                    entry[2][month.month][slot] += value
+                if slot == 1 and bucket.value(rollup.RECORDS, days):
+                    had_previous[None].add(model)
+                    had_previous[bucket.brigade_id].add(model)
+                for key in keys_of_model:
+                    value = bucket.value(key, days)
+                    if not value:
+                        continue
+                    for target in targets:
+                        entry = target[key]
+                        entry[slot] += value
+                        entry[2][month.month][slot] += value
 
     result = {}
     for brigade, entries in sums.items():

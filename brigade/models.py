@@ -319,18 +319,13 @@ class YearLock(models.Model):
 
 class MonthlyRollup(models.Model):
     """One brigade's indicator values for one ledger and one month, kept in the database next
-    to the records they count (design: brigade/rollup.py). Derived data: no history, no admin.
-
-    A trigger on every ledger table bumps `dirty` in the same transaction as any write to the
-    month's records; a reader that finds `computed != dirty` counts that month again."""
+    to the records they count (design: brigade/rollup.py). Derived data: no history, no admin."""
 
     brigade_id = models.IntegerField("大队")  # no constraint: a rollup never blocks deleting a brigade
     ledger = models.CharField("台账", max_length=100)  # the model's label, e.g. enforcement.violation
     month = models.DateField("月份")  # its first day
-    dirty = models.BigIntegerField(default=0)
-    dirty_days = models.BigIntegerField(default=0)  # bit d: day d changed since the values were stored
-    computed = models.BigIntegerField(null=True)
-    signature = models.CharField(max_length=40, default="")  # of the indicators the values are for
+    version = models.BigIntegerField(default=0)  # moves each time a reader stores new values
+    signature = models.CharField(max_length=40, default="")  # of the declarations the values are for
     totals = models.JSONField(null=True)  # indicator key → the month's value
     daily = models.JSONField(null=True)  # indicator key → {day: value}, days with a value only
 
@@ -342,3 +337,20 @@ class MonthlyRollup(models.Model):
 
     def __str__(self):
         return f"{self.ledger} {self.brigade_id} {self.month:%Y-%m}"
+
+
+class RollupMark(models.Model):
+    """A day of a brigade's ledger that a committed write touched after its rollup was stored;
+    appended by the ledger tables' triggers, deleted by the reader that counts the day again."""
+
+    brigade_id = models.IntegerField("大队")
+    ledger = models.CharField("台账", max_length=100)
+    month = models.DateField("月份")
+    day = models.SmallIntegerField("日")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度统计待更新标记"
+        indexes = [models.Index(fields=["ledger", "brigade_id", "month"], name="rollupmark_bucket_idx")]
+
+    def __str__(self):
+        return f"{self.ledger} {self.brigade_id} {self.month:%Y-%m}-{self.day:02d}"

@@ -3,47 +3,49 @@
 Why this design (docs/figures.md has the longer account):
 
 - **In the database, nowhere else.** A figure may not come from state that can outlive the
-  records it counts. The rollups are a table next to the ledgers: a transaction that changes
-  records changes their rollups' state in the same commit, a `pg_dump` holds both at the same
-  instant and a restore brings both back together, and another `DATABASE_URL` has its own.
-- **Marked stale by the database itself, in the writer's transaction.** A trigger on every
-  ledger table (installed after each `migrate` from the ledger declarations) bumps the `dirty`
-  counter of each (brigade, ledger, month) bucket a statement touches, old and new month alike.
-  It fires for every path that writes: forms, the importer's bulk SQL, the admin, a restore of a
-  record, raw SQL. Reference lists the indicators look through (违法行为 → 统计分组) have a
-  trigger that marks every bucket of the ledgers that depend on them.
-- **Recounted on read, one month at a time.** A reader takes a bucket whose `computed` equals its
-  `dirty` (and whose `signature` matches today's indicator declarations) as it is. Any other
-  bucket is counted again, that brigade and month alone, and stored back only if `dirty` has not
-  moved meanwhile (`UPDATE … WHERE dirty = <what the reader saw>`). Commit order cannot fool it:
-  a writer that commits after the reader's count has bumped `dirty` (or holds the row lock, and
-  then the reader gives up storing after a short wait), so the stored value never claims to be
-  current when it is not. The reader always answers with what it counted.
-- **Days inside the month.** A bucket keeps each indicator's daily values as well, so a period
-  that ends inside a month (the year so far, and the same days a year earlier) is answered from
-  the bucket too.
+  records it counts. The rollups are a table next to the ledgers: a `pg_dump` holds both at the
+  same instant and a restore brings both back together; another `DATABASE_URL` has its own.
+- **Writers leave marks, and never wait.** A trigger on every ledger table (installed after each
+  `migrate` from the ledger declarations) appends a `RollupMark` (brigade, ledger, month, day)
+  for each day a statement touches, old and new day alike, in the writer's own transaction. It
+  fires for every path that writes: forms, the importer's bulk SQL, the admin, a restore, raw
+  SQL (on SQLite too: the trigger is plain SQL). Appending takes no lock another writer could
+  hold, so the rollups add no waits and no deadlocks to writing. TRUNCATE drops the ledger's
+  rollups.
+- **Readers recount the marked days.** One statement reads the buckets together with the marks
+  on them (one snapshot). A bucket with no mark, stored for today's declarations (`signature`:
+  the indicators and the reference lists they look through, such as 违法行为 → 统计分组), is
+  read as it is. Otherwise the marked days are counted again (a bucket never stored: the whole
+  month) and merged with the stored days. The result is stored back, and the marks it accounts
+  for deleted, only if no other reader stored the bucket meanwhile (`version`), taking bucket
+  locks with SKIP LOCKED so that readers never wait for each other either. A mark committed
+  after the read is not deleted: commit order cannot make a stored value claim to be current.
+- **Days inside the month.** A bucket keeps its indicators' daily values too, so a period that
+  ends inside a month (the year so far, and the same days a year earlier) is read from it.
 
-So a change costs its own brigade one month's recount, and other brigades nothing."""
+So a change costs its own brigade a recount of the days it touched, and other brigades nothing."""
 
 import datetime
 import hashlib
+import json
+import zoneinfo
 from collections import defaultdict
 from contextlib import contextmanager
 from decimal import Decimal
-from json import dumps
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Case, Count, DateTimeField, DecimalField, F, JSONField, Q, When
+from django.db.models import Count, DateTimeField, DecimalField, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from brigade.ledger import registry as ledgers
-from brigade.models import Brigade, MonthlyRollup
+from brigade.models import Brigade, MonthlyRollup, RollupMark
 
 TABLE = MonthlyRollup._meta.db_table
+MARKS = RollupMark._meta.db_table
 RECORDS = "records"  # the bucket's number of records, whatever the indicators count
-WAIT_MS = 100  # how long a reader waits for a writer's lock before it leaves a bucket unstored
+WAIT_MS = 100  # how long a reader waits for another reader's insert before leaving a bucket unstored
 
 
 # ── which tables, which dates ─────────────────────────────────────────────────────────────────
@@ -114,121 +116,109 @@ def _inline(sql: str, params) -> str:
     return sql % tuple(_literal(p) for p in params)
 
 
-def _day_sql(model, row: str) -> str:
-    """SQL for the local date of `row`'s record: Django's own SQL for a local date (TruncDate),
-    so triggers and recounts place a record on the same day."""
-    field = date_field(model)
-    column = f"{row}.{connection.ops.quote_name(field.column)}"
-    if isinstance(field, DateTimeField):
-        return _inline(
-            *connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name())
-        )
-    return column
+def _utc_offsets_minutes() -> list[int]:
+    """The least and the greatest UTC offset the zone has had (Asia/Shanghai: +8, and +9 in the
+    summers of 1986–1991), whole minutes rounded outwards."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    moment, end, seen = datetime.datetime(1900, 1, 1), datetime.datetime(2100, 1, 1), set()
+    while moment < end:
+        seen.add(moment.replace(tzinfo=datetime.UTC).astimezone(zone).utcoffset().total_seconds())
+        moment += datetime.timedelta(days=7)
+    low, high = min(seen), max(seen)
+    return sorted({int(low // 60), -int(-high // 60)})
 
 
-def _trigger_sql(models, indicators_by_model) -> list[str]:
+def _mark_sql(model, events) -> list[str]:
+    """Statements that (re)create the model's triggers appending marks."""
     q = connection.ops.quote_name
+    table, name = model._meta.db_table, label(model)
+    field = date_field(model)
+    column = q(field.column)
+    insert = f"INSERT INTO {q(MARKS)} (brigade_id, ledger, month, day) "
     statements = []
-    upsert = (
-        f"INSERT INTO {q(TABLE)} (brigade_id, ledger, month, dirty, dirty_days, signature) {{rows}} "
-        f"ON CONFLICT (brigade_id, ledger, month) DO UPDATE SET dirty = {q(TABLE)}.dirty + 1, "
-        f"dirty_days = {q(TABLE)}.dirty_days | excluded.dirty_days"
-    )
-    for model in models:
-        table, name = model._meta.db_table, label(model)
-        date_col = q(date_field(model).column)
-        if connection.vendor == "postgresql":
-            sources = {
-                "insert": "SELECT brigade_id, {d} FROM new_rows",
-                "update": "SELECT brigade_id, {d} FROM old_rows UNION SELECT brigade_id, {d} FROM new_rows",
-                "delete": "SELECT brigade_id, {d} FROM old_rows",
-            }
-            day = _day_sql(model, "s")
-            for event, source in sources.items():
-                function = f"rollup_mark_{table}_{event}"[:63]
-                rows = (
-                    f"SELECT r.brigade_id, {_literal(name)}, r.month, 1, "
-                    f"bit_or(1::bigint << extract(day FROM r.day)::int), '' FROM ("
-                    f"SELECT s.brigade_id, {day} AS day, date_trunc('month', {day})::date AS month "
-                    f"FROM ({source.format(d=date_col)}) AS s WHERE s.{date_col} IS NOT NULL) AS r "
-                    f"GROUP BY r.brigade_id, r.month ORDER BY 1, 3"
-                )
-                statements += [
-                    f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                    f"BEGIN {upsert.format(rows=rows)}; RETURN NULL; END $$",
-                    f"DROP TRIGGER IF EXISTS rollup_{event} ON {q(table)}",
-                    f"CREATE TRIGGER rollup_{event} AFTER {event.upper()} ON {q(table)} "
-                    f"REFERENCING {'OLD' if event == 'delete' else 'NEW'} TABLE AS "
-                    f"{'old_rows' if event == 'delete' else 'new_rows'}"
-                    f"{' OLD TABLE AS old_rows' if event == 'update' else ''} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-                ]
-        else:  # SQLite: row triggers
-            for event, rows in {"insert": ["NEW"], "update": ["OLD", "NEW"], "delete": ["OLD"]}.items():
-                body = ""
-                for row in rows:
-                    day = _day_sql(model, row)
-                    body += (
-                        upsert.format(
-                            rows=f"SELECT {row}.brigade_id, {_literal(name)}, substr({day}, 1, 8) || '01', 1, "
-                            f"1 << CAST(substr({day}, 9, 2) AS INTEGER), '' WHERE {row}.{date_col} IS NOT NULL"
-                        )
-                        + "; "
-                    )
-                statements += [
-                    f"DROP TRIGGER IF EXISTS rollup_{table}_{event}",
-                    f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {q(table)} "
-                    f"BEGIN {body}END",
-                ]
-    # Reference lists: a renamed or regrouped 违法行为 changes the figures of every brigade.
-    dependants = defaultdict(set)
-    for model in models:
-        for reference in dependencies(model, indicators_by_model.get(model, [])):
-            dependants[reference].add(label(model))
-    for reference, names in dependants.items():
-        table = reference._meta.db_table
-        mark = (
-            f"UPDATE {q(TABLE)} SET dirty = dirty + 1, computed = NULL "
-            f"WHERE ledger IN ({', '.join(_literal(n) for n in sorted(names))})"
-        )
-        if connection.vendor == "postgresql":
-            function = f"rollup_mark_{table}_ref"[:63]
+    if connection.vendor == "postgresql":
+        if isinstance(field, DateTimeField):
+            day = _inline(*connection.ops.datetime_cast_date_sql(f"s.{column}", (), settings.TIME_ZONE))
+        else:
+            day = f"s.{column}"
+        sources = {
+            "insert": "SELECT brigade_id, {c} FROM new_rows",
+            "update": "SELECT brigade_id, {c} FROM old_rows UNION SELECT brigade_id, {c} FROM new_rows",
+            "delete": "SELECT brigade_id, {c} FROM old_rows",
+        }
+        for event in events:
+            function = f"rollup_mark_{table}_{event}"[:63]
+            body = (
+                f"{insert}SELECT DISTINCT t.brigade_id, {_literal(name)}, date_trunc('month', t.d)::date, "
+                f"extract(day FROM t.d)::int FROM (SELECT s.brigade_id, {day} AS d FROM "
+                f"({sources[event].format(c=column)}) AS s WHERE s.{column} IS NOT NULL) AS t"
+            )
+            transition = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
+                          "update": "NEW TABLE AS new_rows OLD TABLE AS old_rows"}[event]  # fmt: skip
             statements += [
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {mark}; RETURN NULL; END $$",
-                f"DROP TRIGGER IF EXISTS rollup_reference ON {q(table)}",
-                f"CREATE TRIGGER rollup_reference AFTER UPDATE OR DELETE ON {q(table)} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+                f"BEGIN {body}; RETURN NULL; END $$",
+                f"DROP TRIGGER IF EXISTS rollup_{event} ON {q(table)}",
+                f"CREATE TRIGGER rollup_{event} AFTER {event.upper()} ON {q(table)} "
+                f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
             ]
-        else:
-            for event in ("update", "delete"):
-                statements += [
-                    f"DROP TRIGGER IF EXISTS rollup_{table}_{event}",
-                    f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {q(table)} BEGIN {mark}; END",
-                ]
+        function = f"rollup_mark_{table}_truncate"[:63]
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"DELETE FROM {q(TABLE)} WHERE ledger = {_literal(name)}; "
+            f"DELETE FROM {q(MARKS)} WHERE ledger = {_literal(name)}; RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS rollup_truncate ON {q(table)}",
+            f"CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON {q(table)} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+        return statements
+    # SQLite: row triggers in plain SQL, so that writes from outside Django (the sqlite3 shell)
+    # leave marks too. A stored date-time is UTC text; its local day is marked at the zone's
+    # least and greatest offset, which covers the true day whatever summer time there was.
+    for event in events:
+        rows = {"insert": ["NEW"], "update": ["OLD", "NEW"], "delete": ["OLD"]}[event]
+        body = ""
+        for row in rows:
+            if isinstance(field, DateTimeField):
+                days = " UNION ".join(
+                    f"SELECT date({row}.{column}, '{minutes:+d} minutes') AS d" for minutes in _utc_offsets_minutes()
+                )
+            else:
+                days = f"SELECT {row}.{column} AS d"
+            body += (
+                f"{insert}SELECT {row}.brigade_id, {_literal(name)}, substr(d, 1, 8) || '01', "
+                f"CAST(substr(d, 9, 2) AS INTEGER) FROM ({days}) WHERE d IS NOT NULL; "
+            )
+        statements += [
+            f"DROP TRIGGER IF EXISTS rollup_{table}_{event}",
+            f"CREATE TRIGGER rollup_{table}_{event} AFTER {event.upper()} ON {q(table)} BEGIN {body}END",
+        ]
     return statements
 
 
 def install_triggers(*, using="default", **_kwargs):
     """(Re)create the triggers from the ledger declarations: run after every `migrate` (and a
     test database's flush), so a new ledger is tracked without a migration of its own."""
-    from brigade.figures import indicators_of  # the declarations, once the apps are loaded
-
     if using != "default" or TABLE not in connection.introspection.table_names():
         return
-    models = tracked_models()
     with transaction.atomic(), connection.cursor() as cursor:
-        for sql in _trigger_sql(models, {m: indicators_of(m) for m in models}):
-            cursor.execute(sql)
+        for model in tracked_models():
+            for sql in _mark_sql(model, ("insert", "update", "delete")):
+                cursor.execute(sql)
 
 
-# ── reading, and recounting what is stale ────────────────────────────────────────────────────
+# ── reading, and recounting what is marked ───────────────────────────────────────────────────
 
 
 def signature(model, indicators) -> str:
+    """What stored values are valid for: the zone, the date field, the indicators' declarations
+    and the reference rows their conditions look through (a regrouped 违法行为 changes it)."""
+    references = [
+        list(ref._default_manager.order_by("pk").values_list(*[f.attname for f in ref._meta.concrete_fields]))
+        for ref in sorted(dependencies(model, indicators), key=lambda m: m._meta.label)
+    ]
     text = repr(
-        [settings.TIME_ZONE, date_field(model).name]
-        + [RECORDS]
+        [settings.TIME_ZONE, date_field(model).name, RECORDS, references]
         + [(i.key, i.aggregate, str(i.where)) for i in indicators]
     )
     return hashlib.sha1(text.encode()).hexdigest()
@@ -263,10 +253,9 @@ class Bucket:
 
 def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
     """model → [Bucket] for every brigade in `brigade_ids` and every month in `months` (first
-    days), with daily values for the months in `daily_months`. Fresh buckets are read as they
-    are (two queries for all ledgers). A stale bucket is counted again for the days writers have
-    marked since it was stored (the whole month when it was never stored): one aggregate query
-    per ledger with stale buckets; the result is stored back when no writer intervened."""
+    days), with daily values for the months in `daily_months`. One statement reads the buckets
+    and their marks; a bucket with marks is counted again for the marked days (never stored:
+    the whole month), one aggregate query per ledger, and stored back."""
     brigade_ids, months = sorted(set(brigade_ids)), sorted(set(months))
     daily_months = set(daily_months)
     result = {model: [] for model in indicators_by_model}
@@ -274,57 +263,39 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
         return result
     signatures = {label(m): signature(m, inds) for m, inds in indicators_by_model.items()}
     by_label = {label(m): m for m in indicators_by_model}
-    base = MonthlyRollup.objects.filter(ledger__in=list(by_label), brigade_id__in=brigade_ids)
-    fields = ["id", "brigade_id", "ledger", "month", "dirty", "dirty_days", "computed", "signature", "totals"]
-    # A stale bucket's stored days come in the same statement as the marks on it (one snapshot).
-    base = base.annotate(
-        stale_daily=Case(
-            When(~Q(computed=F("dirty")), then=F("daily")), default=None, output_field=JSONField()
-        )
-    )
-    fields.append("stale_daily")
-    rows = list(base.filter(month__in=[m for m in months if m not in daily_months]).values(*fields))
-    if daily_months:
-        rows += base.filter(month__in=sorted(daily_months)).values(*fields, "daily")
-    seen = {(row["ledger"], row["brigade_id"], row["month"]): row for row in rows}
+    seen = {(row["ledger"], row["brigade_id"], row["month"]): row for row in _select(
+        list(by_label), brigade_ids, months, daily_months
+    )}  # fmt: skip
     stale = defaultdict(dict)  # model → {(brigade, month): the row as read, or None when missing}
     for name, model in by_label.items():
         decode = _decoders(model, indicators_by_model[model])
         for b in brigade_ids:
             for month in months:
                 row = seen.get((name, b, month))
-                if not row or row["computed"] != row["dirty"] or row["signature"] != signatures[name]:
+                if not row or row["id"] is None or row["marked"] or row["signature"] != signatures[name]:
                     stale[model][(b, month)] = row
                     continue
-                totals = {k: decode[k](v) for k, v in row["totals"].items()}
+                totals = {k: decode[k](v) for k, v in row["totals"].items() if k in decode}
                 daily = _decode_daily(decode, row["daily"]) if month in daily_months else None
                 result[model].append(Bucket(b, month, totals, daily))
     if not stale:
         return result
 
-    # What was stored before the writers came stays good for the days they did not mark.
-    earlier = {
-        row["id"]: row["stale_daily"]
-        for model, rows_of in stale.items()
-        for row in rows_of.values()
-        if row and row["computed"] is not None and row["stale_daily"] is not None
-        and row["signature"] == signatures[label(model)]
-    }  # fmt: skip
     missing, present = [], []
     for model, rows_of in stale.items():
         decode = _decoders(model, indicators_by_model[model])
-        days_of = {}
-        for bucket, row in rows_of.items():
-            if row and row["id"] in earlier:
-                days_of[bucket] = {d for d in range(1, 32) if row["dirty_days"] >> d & 1}
-            else:
-                days_of[bucket] = None  # the whole month
-        counted = _count(model, indicators_by_model[model], days_of)
         sig = signatures[label(model)]
+        # Stored values stay good for the days no mark names; a bucket stored for other
+        # declarations, or never, is counted whole.
+        days_of = {
+            bucket: row["marked"] if row and row["id"] and row["signature"] == sig and row["daily"] is not None else None
+            for bucket, row in rows_of.items()
+        }
+        counted = _count(model, indicators_by_model[model], days_of)
         for (b, month), days in days_of.items():
-            daily = counted[(b, month)]
-            if days is not None:  # merge the recounted days into what was stored
-                kept = _decode_daily(decode, earlier[rows_of[(b, month)]["id"]])
+            row, daily = rows_of[(b, month)], counted[(b, month)]
+            if days is not None:
+                kept = _decode_daily(decode, row["daily"])
                 for key in decode:
                     merged = {d: v for d, v in kept.get(key, {}).items() if d not in days}
                     merged.update(daily.get(key, {}))
@@ -335,16 +306,62 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
                 {k: _encode(v) for k, v in totals.items()},
                 {k: {str(d): _encode(v) for d, v in values.items()} for k, values in daily.items() if values},
             )
-            row = rows_of[(b, month)]
-            if row is None:
-                missing.append(MonthlyRollup(
-                    brigade_id=b, ledger=label(model), month=month, dirty=0, computed=0, signature=sig,
-                    totals=encoded[0], daily=encoded[1],
-                ))  # fmt: skip
+            if row is None or row["id"] is None:
+                missing.append(((b, label(model), month), row and row["marks"], sig, encoded))
             else:
-                present.append(((row["id"], row["dirty"]), sig, encoded))
+                present.append((row, sig, encoded))
     _store(missing, present)
     return result
+
+
+def _select(ledger_labels, brigade_ids, months, daily_months) -> list[dict]:
+    """The buckets and the marks on them, in one statement (one snapshot)."""
+    q = connection.ops.quote_name
+    pg = connection.vendor == "postgresql"
+    as_param = (lambda m: m) if pg else (lambda m: m.isoformat())
+
+    def placeholders(values):
+        return ", ".join(["%s"] * len(values))
+
+    where = (
+        f"ledger IN ({placeholders(ledger_labels)}) AND brigade_id IN ({placeholders(brigade_ids)}) "
+        f"AND month IN ({placeholders(months)})"
+    )
+    params = [*ledger_labels, *brigade_ids, *map(as_param, months)]
+    aggregate = "array_agg(DISTINCT day), array_agg(id)" if pg else "group_concat(DISTINCT day), max(id)"
+    daily_when = f"r.month IN ({placeholders(daily_months)}) OR " if daily_months else ""
+    sql = (
+        f"SELECT r.id, r.brigade_id, r.ledger, r.month, r.version, r.signature, r.totals, "
+        f"CASE WHEN {daily_when}m.days IS NOT NULL THEN r.daily END, m.days, m.ids "
+        f"FROM {q(TABLE)} r LEFT JOIN (SELECT brigade_id, ledger, month, {aggregate.replace(', ', ' AS days, ', 1)} AS ids "
+        f"FROM {q(MARKS)} WHERE {where} GROUP BY brigade_id, ledger, month) m "
+        f"ON m.brigade_id = r.brigade_id AND m.ledger = r.ledger AND m.month = r.month "
+        f"WHERE {' AND '.join('r.' + part for part in where.split(' AND '))} "
+        # …and the marks on buckets not stored yet, which the bucket's first count accounts for
+        f"UNION ALL SELECT NULL, m.brigade_id, m.ledger, m.month, NULL, NULL, NULL, NULL, m.days, m.ids "
+        f"FROM (SELECT brigade_id, ledger, month, {aggregate.replace(', ', ' AS days, ', 1)} AS ids "
+        f"FROM {q(MARKS)} WHERE {where} GROUP BY brigade_id, ledger, month) m "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {q(TABLE)} r WHERE r.brigade_id = m.brigade_id "
+        f"AND r.ledger = m.ledger AND r.month = m.month)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*map(as_param, sorted(daily_months)), *params, *params, *params])
+        rows = cursor.fetchall()
+    found = []
+    for pk, b, ledger, month, version, sig, totals, daily, days, ids in rows:
+        if isinstance(month, str):
+            month = datetime.date.fromisoformat(month)
+        if isinstance(days, str):
+            days = [int(d) for d in days.split(",")]
+        found.append({
+            "id": pk, "brigade_id": b, "ledger": ledger, "month": month, "version": version, "signature": sig,
+            "totals": _json(totals), "daily": _json(daily), "marked": set(days) if days else None, "marks": ids,
+        })  # fmt: skip
+    return found
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.date) -> int:
@@ -435,34 +452,84 @@ def _merge(spans):
 
 
 def _store(missing, present):
-    """Store what was counted, each bucket only if no writer has marked it since it was read.
-    A writer holding a bucket's lock is waited for briefly; after that the bucket stays stale
-    (the next reader counts it) rather than the page waiting for an import to finish."""
+    """Store what was counted, and delete the marks it accounts for. A bucket is written only
+    if no other reader has stored it since it was read (`version`); a bucket another reader
+    holds is skipped rather than waited for."""
+    if not (missing or present):
+        return
+    pg = connection.vendor == "postgresql"
+    accounted = []  # (bucket key, the marks read on it) of what was stored
     try:
         with transaction.atomic(), connection.cursor() as cursor, _brief_waits(cursor):
-            if missing:
-                MonthlyRollup.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
-            for start in range(0, len(present), 500):
-                _update(cursor, present[start : start + 500])
+            for start in range(0, len(missing), 500):
+                accounted += _insert(cursor, missing[start : start + 500])
+            if present:
+                ids = sorted(row["id"] for row, _, _ in present)
+                if pg:
+                    cursor.execute(
+                        f"SELECT id FROM {_q(TABLE)} WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED", [ids]
+                    )
+                    free = {pk for (pk,) in cursor.fetchall()}
+                else:
+                    free = set(ids)  # SQLite: one writer at a time already
+                for row, sig, (totals, daily) in present:
+                    if row["id"] not in free:
+                        continue
+                    cursor.execute(
+                        f"UPDATE {_q(TABLE)} SET version = version + 1, signature = %s, totals = %s{_JSON()}, "
+                        f"daily = %s{_JSON()} WHERE id = %s AND version = %s",
+                        [sig, json.dumps(totals), json.dumps(daily), row["id"], row["version"]],
+                    )
+                    if cursor.rowcount == 1:
+                        accounted.append(((row["brigade_id"], row["ledger"], row["month"]), row["marks"]))
+            _delete_marks(cursor, [(key, marks) for key, marks in accounted if marks is not None])
     except OperationalError:
-        pass  # a writer holds the lock: the values stay unstored, the answer is still exact
+        pass  # another reader holds it: the values stay unstored, the answer is still exact
 
 
-def _update(cursor, batch):
-    """One statement for a batch: each bucket takes its values only if `dirty` is still what
-    the reader saw when it counted."""
-    q = connection.ops.quote_name
-    json = "::jsonb" if connection.vendor == "postgresql" else ""
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-    params = []
-    for (pk, dirty), sig, (totals, daily) in batch:
-        params += [pk, dirty, sig, dumps(totals), dumps(daily)]
+def _q(name):
+    return connection.ops.quote_name(name)
+
+
+def _JSON():  # noqa: N802 — reads as the cast it is
+    return "::jsonb" if connection.vendor == "postgresql" else ""
+
+
+def _insert(cursor, batch) -> list:
+    """Buckets stored for the first time; returns (key, marks read) of those actually inserted
+    (another reader may have stored one first)."""
+    rows = ", ".join([f"(%s, %s, %s, 0, %s, %s{_JSON()}, %s{_JSON()})"] * len(batch))
+    params, marks_of = [], {}
+    for (b, name, month), marks, sig, (totals, daily) in batch:
+        month_param = month if connection.vendor == "postgresql" else month.isoformat()
+        params += [b, name, month_param, sig, json.dumps(totals), json.dumps(daily)]
+        marks_of[(b, name, month)] = marks
     cursor.execute(
-        f"WITH v(id, dirty, sig, totals, daily) AS (VALUES {rows}) "
-        f"UPDATE {q(TABLE)} SET computed = v.dirty, dirty_days = 0, signature = v.sig, totals = v.totals{json}, "
-        f"daily = v.daily{json} FROM v WHERE {q(TABLE)}.id = v.id AND {q(TABLE)}.dirty = v.dirty",
+        f"INSERT INTO {_q(TABLE)} (brigade_id, ledger, month, version, signature, totals, daily) VALUES {rows} "
+        f"ON CONFLICT (brigade_id, ledger, month) DO NOTHING RETURNING brigade_id, ledger, month",
         params,
     )
+    inserted = []
+    for b, name, month in cursor.fetchall():
+        month = datetime.date.fromisoformat(month) if isinstance(month, str) else month
+        inserted.append(((b, name, month), marks_of[(b, name, month)]))
+    return inserted
+
+
+def _delete_marks(cursor, accounted):
+    """Delete the marks a stored bucket accounts for: exactly those read (PostgreSQL), or on
+    SQLite, where one writer commits at a time so ids grow in commit order, every mark of the
+    bucket up to the greatest id read."""
+    if not accounted:
+        return
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DELETE FROM {_q(MARKS)} WHERE id = ANY(%s)", [[i for _, ids in accounted for i in ids]])
+        return
+    for (b, name, month), greatest in accounted:
+        cursor.execute(
+            f"DELETE FROM {_q(MARKS)} WHERE ledger = %s AND brigade_id = %s AND month = %s AND id <= %s",
+            [name, b, month.isoformat(), greatest],
+        )
 
 
 @contextmanager

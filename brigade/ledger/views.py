@@ -127,8 +127,8 @@ class LedgerListView(LedgerMixin, generic.ListView):
                 return None
             start = start or _local_date(bounds["first"])
             end = end or _local_date(bounds["last"]) + datetime.timedelta(days=1)
-        if start >= end:
-            return None
+        if start >= end or (end - start).days > 366 * 10:
+            return None  # a decade or more (a record dated 1900 by mistake): counted directly
         if data.get("brigade"):
             brigade_ids = [data["brigade"].pk]
         else:

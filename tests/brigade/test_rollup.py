@@ -5,17 +5,19 @@ Each check compares `evaluate` (monthly rollups) with an oracle that counts the 
 
 import datetime
 import shutil
+import sqlite3
 import subprocess
 import threading
+import time
 
 import pytest
 from django.db import connection, connections, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from brigade import rollup
 from brigade.figures import Indicator, Period, evaluate, indicators_of, registry
-from brigade.models import MonthlyRollup, Training
+from brigade.models import MonthlyRollup, RollupMark, Training
 from enforcement.models import Violation, ViolationType
 from tests.reports.test_indicators import at, violation
 
@@ -98,19 +100,19 @@ def test_every_write_path_keeps_the_figures_exact(brigade, other_brigade):
     exact_everywhere(brigade, other_brigade)
 
 
-def test_a_change_recounts_one_month_of_one_brigade(brigade, other_brigade):
+def test_a_change_marks_one_day_of_one_brigade(brigade, other_brigade):
     violation(brigade, 1, at(YEAR - 1, 3, 20))
     violation(other_brigade, 2, at(YEAR - 1, 3, 20))
     period = Period.year(YEAR - 1)
     evaluate(brigade_ids=[brigade.pk, other_brigade.pk], period=period)
-    assert not MonthlyRollup.objects.exclude(computed=F("dirty")).exists()
+    assert not RollupMark.objects.exists()  # every mark accounted for by what was stored
 
     violation(brigade, 3, at(YEAR - 1, 5, 2))
-    stale = MonthlyRollup.objects.exclude(computed=F("dirty"))
-    assert list(stale.values_list("brigade_id", "ledger", "month")) == [
-        (brigade.pk, "enforcement.violation", datetime.date(YEAR - 1, 5, 1))
+    assert list(RollupMark.objects.values_list("brigade_id", "ledger", "month", "day")) == [
+        (brigade.pk, "enforcement.violation", datetime.date(YEAR - 1, 5, 1), 2)
     ]
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 2
+    assert not RollupMark.objects.exists()
 
 
 def test_fresh_rollups_are_read_not_recounted_and_a_new_declaration_is_recounted(brigade):
@@ -127,11 +129,14 @@ def test_fresh_rollups_are_read_not_recounted_and_a_new_declaration_is_recounted
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 1
 
 
-def test_rollup_signature_follows_the_declarations():
+def test_rollup_signature_follows_the_declarations_and_the_reference_lists(db):
     model = Violation
     indicators = indicators_of(model)
     assert rollup.signature(model, indicators) == rollup.signature(model, indicators)
     assert rollup.signature(model, indicators) != rollup.signature(model, indicators[:-1])
+    before = rollup.signature(model, indicators)
+    ViolationType.objects.filter(name="超速").update(group="超载超员")
+    assert rollup.signature(model, indicators) != before
 
 
 def test_an_undeclared_key_is_an_error_not_a_zero(brigade):
@@ -255,14 +260,129 @@ def test_a_change_recounts_only_the_days_it_touched(brigade):
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 3
     bucket = MonthlyRollup.objects.get(brigade_id=brigade.pk, month=datetime.date(YEAR - 1, 5, 1),
                                        ledger="enforcement.violation")  # fmt: skip
-    assert bucket.daily["violations.total"] == {"3": 2, "20": 1} and bucket.dirty_days == 0
+    assert bucket.daily["violations.total"] == {"3": 2, "20": 1}
     bucket.daily["violations.total"]["3"] = 5  # stored for the 3rd: not recounted below
     bucket.save()
 
     violation(brigade, 9, at(YEAR - 1, 5, 20))
-    bucket.refresh_from_db()
-    assert bucket.dirty_days == 1 << 20 and bucket.computed != bucket.dirty
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 5 + 2
     bucket.refresh_from_db()
-    assert bucket.computed == bucket.dirty and bucket.dirty_days == 0
-    assert bucket.daily["violations.total"] == {"3": 5, "20": 2}
+    assert bucket.daily["violations.total"] == {"3": 5, "20": 2} and not RollupMark.objects.exists()
+
+
+def test_the_same_days_last_year_around_29_february(brigade):
+    violation(brigade, 1, at(2023, 2, 28))
+    violation(brigade, 2, at(2024, 2, 29))
+    to_28th = evaluate(brigade_ids=[brigade.pk], period=Period.year_to_date(2024, datetime.date(2024, 2, 28)))
+    assert (to_28th["violations.total"].current, to_28th["violations.total"].previous) == (0, 1)
+    to_29th = evaluate(brigade_ids=[brigade.pk], period=Period.year_to_date(2024, datetime.date(2024, 2, 29)))
+    assert (to_29th["violations.total"].current, to_29th["violations.total"].previous) == (1, 1)
+
+
+def test_a_period_of_more_than_eleven_months_counts_a_shared_month_on_both_sides(brigade):
+    for n, day in enumerate((10, 20, 21)):
+        violation(brigade, n, at(2024, 3, day))
+    period = Period(datetime.date(2024, 3, 15), datetime.date(2025, 3, 15))
+    figure = evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"]
+    assert (figure.current, figure.previous) == (2, 1)
+    assert_exact([brigade.pk], period)
+
+
+def test_no_records_in_last_years_days_means_no_comparison(brigade):
+    violation(brigade, 1, at(2024, 1, 20))  # in January last year, but after the 5th
+    early = evaluate(brigade_ids=[brigade.pk], period=Period.year_to_date(2025, datetime.date(2025, 1, 5)))
+    assert early["violations.total"].has_previous is False
+    later = evaluate(brigade_ids=[brigade.pk], period=Period.year_to_date(2025, datetime.date(2025, 1, 25)))
+    assert later["violations.total"].has_previous is True
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the embedded default's own shell")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
+def test_a_write_from_outside_django_is_counted_on_sqlite(brigade):
+    """The sqlite3 shell has none of Django's SQL functions: the triggers must not need them."""
+    violation(brigade, 1, at(YEAR - 1, 3, 31, 23))  # 15:00 UTC: still March in Beijing
+    period = Period.year(YEAR - 1)
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 1
+    raw = sqlite3.connect(connection.settings_dict["NAME"], uri=True)
+    raw.execute(f"UPDATE {Violation._meta.db_table} SET outcome = '警告'")
+    raw.commit()
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.warning"].current == 1
+    raw.execute(f"DELETE FROM {Violation._meta.db_table}")
+    raw.commit()
+    raw.close()
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 0
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
+def test_truncate_empties_the_figures(brigade):
+    violation(brigade, 1, at(YEAR - 1, 3, 1))
+    period = Period.year(YEAR - 1)
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Violation._meta.db_table}")
+    assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 0
+
+
+class Steps(threading.Thread):
+    """A transaction on its own connection that runs its steps one at a time, when told to."""
+
+    def __init__(self, *steps):
+        super().__init__(daemon=True)
+        self.steps, self.error = steps, None
+        self.go = [threading.Event() for _ in steps]
+        self.done = [threading.Event() for _ in steps]
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                for step, go, done in zip(self.steps, self.go, self.done, strict=True):
+                    assert go.wait(30)
+                    step()
+                    done.set()
+        except Exception as error:  # noqa: BLE001 — reported to the test thread
+            self.error = error
+        finally:
+            for done in self.done:
+                done.set()
+            connections.close_all()
+
+    def step(self, n, wait=True):
+        self.go[n].set()
+        return self.done[n].wait(30) if wait else None
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
+def test_writers_in_opposite_month_order_do_not_deadlock(brigade):
+    year = YEAR - 1
+    a = Steps(lambda: violation(brigade, 1, at(year, 1, 5)), lambda: violation(brigade, 2, at(year, 2, 5)))
+    b = Steps(lambda: violation(brigade, 3, at(year, 2, 6)), lambda: violation(brigade, 4, at(year, 1, 6)))
+    a.start(), b.start()
+    a.step(0), b.step(0)
+    assert b.step(1) and a.step(1)  # neither waits for the other
+    a.join(30), b.join(30)
+    assert a.error is None and b.error is None
+    assert evaluate(brigade_ids=[brigade.pk], period=Period.year(year))["violations.total"].current == 4
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
+def test_a_reader_inside_a_long_transaction_does_not_hold_up_writers(brigade):
+    year = YEAR - 1
+    violation(brigade, 1, at(year, 5, 1))
+    reader = Steps(lambda: evaluate(brigade_ids=[brigade.pk], period=Period.year(year)), lambda: time.sleep(3))
+    reader.start()
+    reader.step(0)  # it has stored May, and keeps its transaction open for three seconds
+    reader.step(1, wait=False)
+    started = time.perf_counter()
+    violation(brigade, 2, at(year, 5, 1))
+    assert time.perf_counter() - started < 1
+    reader.join(30)
+    assert reader.error is None
+    assert evaluate(brigade_ids=[brigade.pk], period=Period.year(year))["violations.total"].current == 2
+    assert_exact([brigade.pk], Period.year(year))
