@@ -127,6 +127,16 @@ STORAGES = {
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
 # Files with at least this many rows are written on a background thread, with a progress bar.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=20000)
+# What reading one uploaded file may cost, whatever its format (brigade/ledger/xlsx.py): a file
+# over any of these is refused with a message naming the limit, in bounded memory and time.
+IMPORT_LIMITS = {
+    "part_mb": env.int("IMPORT_PART_MB", default=512),  # one decompressed part (a sheet's XML)
+    "small_part_mb": 16,  # a part read whole (workbook, relationships, styles)
+    "row_kb": 1024,  # one row's XML or text
+    "strings_mb": 128,  # the shared strings held in memory, as text
+    "cells": env.int("IMPORT_MAX_CELLS", default=20_000_000),  # cells in the sheet read
+    "seconds": env.int("IMPORT_READ_SECONDS", default=300),  # reading the whole file
+}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
