@@ -5,6 +5,7 @@ Default: one brigade with 1,000,000 violations and 100,000 other records.
 (3.3M) plus their other ledgers; one brigade's dashboard warm, right after a change in it and
 right after a change in another brigade; the 支队's side-by-side view; the report's figures."""
 
+import datetime
 import statistics
 import time
 
@@ -35,10 +36,13 @@ def summary(times) -> str:
 
 
 def touch(brigade):
-    """A clerk corrects one of this month's violations (a real write: the triggers fire)."""
+    """A clerk corrects one of the last weeks' violations (a real write: the triggers fire)."""
     today = timezone.localdate()
     record = (
-        Violation.objects.filter(brigade=brigade, occurred_at__date__gte=today.replace(day=1))
+        Violation.objects.filter(
+            brigade=brigade, occurred_at__date__gte=today - datetime.timedelta(days=28),
+            occurred_at__date__lte=today,
+        )
         .order_by("?")
         .only("pk", "outcome")
         .first()
