@@ -8,10 +8,12 @@ ENV_FILE ?= .env
 
 .PHONY: run test install lint format serve
 
+# The import worker (manage.py db_worker) runs beside the server and stops with it.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST)
+	$(PY) manage.py db_worker --no-reload -v0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST)
 
 test: install
 	$(VENV)/bin/pytest
@@ -24,12 +26,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $@
 
-# Production-style serving: gunicorn, DEBUG=0, static files by WhiteNoise, settings from $(ENV_FILE).
+# Production-style serving: gunicorn and the import worker, DEBUG=0, static files by WhiteNoise,
+# settings from the environment, or from $(ENV_FILE) when there is one (the environment wins).
 serve: install
-	@test -f $(ENV_FILE) || { echo "缺少 $(ENV_FILE)：请先 cp .env.example .env 并填写（见 README 的“部署”）"; exit 1; }
+	@test -f $(ENV_FILE) || test -n "$$SECRET_KEY" || { echo "没有 $(ENV_FILE)，环境变量中也没有 SECRET_KEY：请设置环境变量，或 cp .env.example .env 并填写（见 README 的“部署”）"; exit 1; }
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py migrate --noinput
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
-	ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn brigade.wsgi:application --bind $(HOST) \
+	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn brigade.wsgi:application --bind $(HOST) \
 		--workers $(WORKERS) --threads 2 --timeout 120 --keep-alive 30 --access-logfile - --error-logfile -
 
 lint: install

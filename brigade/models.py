@@ -265,6 +265,7 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         PREVIEW = "preview", "待确认"
         REFUSED = "refused", "有错误，未导入"
+        QUEUED = "queued", "排队等待导入"
         RUNNING = "running", "正在导入"
         DONE = "done", "已导入"
         FAILED = "failed", "导入失败，未写入"
@@ -280,6 +281,9 @@ class ImportJob(models.Model):
     size = models.PositiveIntegerField("大小（字节）", default=0)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
     rows = models.PositiveIntegerField("已处理行数", default=0)
+    # Written by the worker on a connection of its own while the import's transaction is open.
+    progress = models.PositiveIntegerField("已写入行数", default=0)
+    heartbeat_at = models.DateTimeField("导入进程最后报告时间", null=True, blank=True)
     result = models.JSONField("结果", default=dict, blank=True)
     message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)

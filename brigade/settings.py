@@ -10,7 +10,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # Values already in the environment win over the file (so `DEBUG=0 make …` means what it says).
-environ.Env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+ENV_FILE = Path(os.environ.get("ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():  # optional: the environment alone is enough
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET)
@@ -21,6 +23,17 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several users and a worker at once: WAL lets readers go on
+    # while one writer writes; IMMEDIATE takes the write lock at BEGIN, so a writer that has to
+    # wait waits (up to `timeout` seconds) instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=60),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "brigade.User"
 
@@ -36,6 +49,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "import_export",
     "brigade",
     "enforcement",
@@ -113,7 +128,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")  # uploads waiting to be imported
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -125,8 +140,6 @@ STORAGES = {
 
 # Uploads: ledger files up to IMPORT_MAX_MB are accepted; Django keeps large ones on disk.
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
-# Files with at least this many rows are written on a background thread, with a progress bar.
-IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=20000)
 # What reading one uploaded file may cost, whatever its format (brigade/ledger/xlsx.py): a file
 # over any of these is refused with a message naming the limit, in bounded memory and time.
 IMPORT_LIMITS = {
@@ -138,14 +151,17 @@ IMPORT_LIMITS = {
     "seconds": env.int("IMPORT_READ_SECONDS", default=300),  # reading the whole file
 }
 
+# Confirmed imports run in a worker process (`manage.py db_worker`, started by `make run` and
+# `make serve`), queued in the database.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A job whose worker has not been heard of for this long is taken for dead (SQLite; on PostgreSQL
+# a dead worker is known at once: its lock on the job is gone with its connection).
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=300)
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # No figures here: they come from the database alone (brigade/rollup.py).
-    # Import progress must be readable by whichever worker answers the progress request.
-    "progress": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": BASE_DIR / "var" / "progress",
-    },
+    # No figures here: they come from the database alone (brigade/rollup.py); import progress
+    # is on the import job, in the database too.
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

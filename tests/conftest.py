@@ -20,13 +20,12 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing is deliberately slow in production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # In-process caches, emptied for each test.
-    settings.CACHES = {
-        name: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{name}"}
-        for name in ("default", "progress")
-    }
-    for name in ("default", "progress"):
-        caches[name].clear()
+    # An in-process cache, emptied for each test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+    caches["default"].clear()
+    # A confirmed import runs as soon as it is queued, in the test's own process; the worker
+    # process itself is exercised by tests/brigade/test_import_worker.py.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ row anywhere is bad."""
 
 import queue
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Lookup, Max
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
@@ -71,6 +72,28 @@ class ImportResult:
             "samples": self.samples,
             "written": self.written,
         }
+
+
+HEADER_SEARCH_ROWS = 10  # title rows above the header ("XX大队2025年违法查处台账", a date line …)
+
+
+def _find_header(rows, columns):
+    """The header row and its number: the first row, or, when the first rows are a title (a
+    merged title cell, a line with the unit and the date), the first of the next rows that
+    names at least half of the ledger's columns. Returns (header, number)."""
+    headers = {c.header for c in columns}
+    seen = []
+    for number, row in enumerate(rows, start=1):
+        seen.append((number, row))
+        names = {str(v).strip() for v in row if v not in (None, "")}
+        if len(names & headers) * 2 >= len(headers) or len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    for number, row in seen:
+        names = {str(v).strip() for v in row if v not in (None, "")}
+        if len(names & headers) * 2 >= len(headers):
+            return row, number
+    first = next(((n, r) for n, r in seen if any(v not in (None, "") for v in r)), None)
+    return (first[1], first[0]) if first else (None, 1)
 
 
 def _map_headers(header, columns):
@@ -207,13 +230,19 @@ def ledger_import(
     dry_run: bool = False,
     reason: str = "",
     progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Import `source` (path or binary file) into `ledger` for `brigade`. All rows or none:
     with any bad row, nothing is written and `result.errors` names each row and column.
-    Raises FileRefused for a file that cannot be a ledger of this kind at all."""
+    Raises FileRefused for a file that cannot be a ledger of this kind at all.
+
+    Two imports into the same brigade's ledger never interleave: a real import takes the
+    ledger's import lock first (`on_wait` is called if it has to wait for another one), and
+    only then reads what already exists, so neither can miss the other's rows."""
     rows = open_rows(source)
     columns = ledger.columns_for(brigade)
-    mapping = _map_headers(next(rows, None), columns)
+    header, header_row = _find_header(rows, columns)
+    mapping = _map_headers(header, columns)
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
 
@@ -221,14 +250,18 @@ def ledger_import(
     placeholders = [(index, col.placeholder) for index, col in mapping]
     numbered = (
         (n, r)
-        for n, r in enumerate(rows, start=2)
+        for n, r in enumerate(rows, start=header_row + 1)
         if (any(r) or any(v not in (None, "") for v in r))
         and not any(index < len(r) and r[index] == text for index, text in placeholders)
     )
+    if dry_run:  # writes nothing: no transaction, so no write lock on SQLite either
+        _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
+        return result
     try:
         with transaction.atomic():
+            _serialise(ledger, brigade, on_wait)
             _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
-            result.written = result.ok and not dry_run
+            result.written = result.ok
             if not result.written:
                 transaction.set_rollback(True)
     except IntegrityError:
@@ -236,6 +269,23 @@ def ledger_import(
         result.written = False
         result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
     return result
+
+
+IMPORT_LOCK = 0x4A0A  # advisory lock namespace of imports (the other key: brigade and ledger)
+
+
+def _serialise(ledger, brigade, on_wait):
+    """Take this brigade's ledger's import lock for the rest of the transaction. On SQLite the
+    transaction already holds the database's one write lock (BEGIN IMMEDIATE, settings.py)."""
+    if connection.vendor != "postgresql":
+        return
+    key = zlib.crc32(f"{brigade.pk}:{ledger.kind}".encode()) - 2**31  # int4; a collision only waits
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, key])
+        if not cursor.fetchone()[0]:
+            if on_wait:
+                on_wait()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, key])
 
 
 def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress):
@@ -306,6 +356,14 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
                 progress(result.rows)
         if writer:
             writer.close()
+    except DatabaseError:
+        # A statement of this thread may have failed only because the writing thread's COPY
+        # had failed the transaction first (a key another user has just saved): report that.
+        if writer:
+            writer.abandon()
+            if isinstance(writer.cause, psycopg_errors.IntegrityError):
+                writer._raise()
+        raise
     finally:
         if writer:
             writer.abandon()
@@ -329,7 +387,7 @@ class _Writer:
         self.copier = (
             _Copier(model, brigade, attnames, user, reason) if connection.vendor == "postgresql" else None
         )
-        self.thread = self.error = None
+        self.thread = self.error = self.cause = None
         if self.copier:
             with connection.cursor() as cursor:
                 # Foreign keys are checked with each insert, on the server's core, not all at commit.
@@ -380,11 +438,13 @@ class _Writer:
         )  # fmt: skip
 
     def close(self):
-        """Wait for every chunk to be stored; raise what the writing thread met."""
+        """Wait for every chunk to be stored; raise what the writing thread met (before any
+        other statement: after a failed COPY the transaction accepts none)."""
         if self.thread:
             self.queue.put(None)
             self.thread.join()
             self.thread = None
+            self._raise()
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self._raise()
@@ -392,9 +452,11 @@ class _Writer:
     def abandon(self):
         """Stop the writing thread when the import ends early (the transaction rolls back)."""
         if self.thread:
+            self.cause = self.error
             self.error = self.error or RuntimeError("import abandoned")
             self.queue.put(None)
             self.thread.join()
+            self.thread = None
 
     def _raise(self):
         if self.error is not None:

@@ -1,100 +1,187 @@
-"""Running a confirmed import job: in the request for a small file, on a background thread for a
-large one, with its progress where any web worker can read it."""
+"""Confirmed imports, run as tasks by a worker process (django-tasks, queued in the database).
+
+    PREVIEW ──confirm──▶ QUEUED ──worker──▶ RUNNING ──▶ DONE | FAILED
+                            ▲                  │
+                            └──── retry ◀──────┘ (its worker died)
+
+Why a worker and not a thread of the web worker: a web worker can be killed or recycled at any
+moment (gunicorn's timeout, a deploy), and on SQLite a thread writing beside the requests made
+them fail with "database is locked". The queue is a table in our own database, so no job that
+was confirmed is lost when the worker stops: it is taken up when the worker starts again.
+
+While a job runs, its worker holds a session-level advisory lock on the job (PostgreSQL); a
+connection that dies releases it, so a job whose worker died is known at once and the user can
+retry it. On SQLite the worker's heartbeat (written with the progress) stands in for the lock.
+Progress and heartbeat are written on a connection of the worker's own, in autocommit, so that
+other users see them while the import's own transaction is still open."""
 
 import datetime
-import threading
+import logging
 
-from django.core.cache import caches
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from django_tasks import task
 
+from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
 from brigade.models import ImportJob
 
-_threads: list[threading.Thread] = []  # joined by tests; a web worker lets them finish on their own
+logger = logging.getLogger(__name__)
+
+JOB_LOCK = 0x4A0B  # advisory lock namespace of running import jobs (the other key is the job's id)
 
 
 class AlreadyRunning(Exception):
     pass
 
 
-def progress_key(job_id) -> str:
-    return f"import-progress:{job_id}"
+# ── is a job's worker alive? ──────────────────────────────────────────────────────────────────
 
 
-def progress_of(job: ImportJob) -> int:
-    return caches["progress"].get(
-        progress_key(job.pk), job.rows if job.status != ImportJob.Status.RUNNING else 0
-    )
+def worker_alive(job: ImportJob) -> bool:
+    """Whether the job's worker is still at it (only asked of a RUNNING job)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job.pk])
+            (free,) = cursor.fetchone()
+            if free:  # nobody holds it: the worker is gone
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job.pk])
+        return not free
+    stale = datetime.timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    return job.heartbeat_at is not None and timezone.now() - job.heartbeat_at < stale
 
 
-# A job still "running" after this long died with its worker (a restart): it no longer blocks its file.
-STALE_AFTER = datetime.timedelta(hours=1)
+def interrupted(job: ImportJob) -> bool:
+    """A job left RUNNING by a worker that died (killed, restarted, the machine went down)."""
+    return job.status == ImportJob.Status.RUNNING and not worker_alive(job)
 
 
 def same_file_running(*, brigade_id, kind, sha256, exclude=None) -> ImportJob | None:
+    """A job of the same file for the same ledger that is queued or being written."""
     qs = ImportJob.objects.filter(
-        brigade_id=brigade_id, kind=kind, sha256=sha256, status=ImportJob.Status.RUNNING,
-        created_at__gte=timezone.now() - STALE_AFTER,
-    )  # fmt: skip
-    return qs.exclude(pk=exclude).first() if exclude else qs.first()
+        brigade_id=brigade_id, kind=kind, sha256=sha256,
+        status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING],
+    ).exclude(pk=exclude)  # fmt: skip
+    return next((job for job in qs if not interrupted(job)), None)
 
 
-@transaction.atomic
-def import_job_start(*, job: ImportJob) -> ImportJob:
-    """PREVIEW → RUNNING, once: a second confirmation, or the same file confirmed twice, is refused."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportJob.Status.PREVIEW:
-        raise AlreadyRunning(f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
-    other = same_file_running(brigade_id=job.brigade_id, kind=job.kind, sha256=job.sha256, exclude=job.pk)
-    if other:
-        raise AlreadyRunning(
-            f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成"
-        )
-    job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status"])
+# ── confirming, retrying ──────────────────────────────────────────────────────────────────────
+
+
+def import_job_confirm(*, job: ImportJob) -> ImportJob:
+    """Queue the job's import (from its preview, or again after its worker died). With the
+    immediate backend (tests) the import has run when this returns; read the job's status."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        retry = interrupted(job) or (job.status == ImportJob.Status.FAILED and bool(job.file))
+        if job.status != ImportJob.Status.PREVIEW and not retry:
+            raise AlreadyRunning(f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
+        other = same_file_running(brigade_id=job.brigade_id, kind=job.kind, sha256=job.sha256, exclude=job.pk)
+        if other:
+            raise AlreadyRunning(
+                f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成"
+            )
+        job.status, job.progress, job.message, job.heartbeat_at = ImportJob.Status.QUEUED, 0, "", None
+        job.save(update_fields=["status", "progress", "message", "heartbeat_at"])
+    import_job_task.enqueue(job.pk)
+    job.refresh_from_db()
     return job
 
 
-def import_job_run(*, job: ImportJob, ledger, user) -> ImportJob:
-    """Import the job's file for real and record the outcome on the job."""
-    cache = caches["progress"]
+@task()
+def import_job_task(job_id: int) -> str:
+    """The worker's side: run one queued job."""
+    return import_job_run(job_id=job_id)
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Import a queued job's file for real and record the outcome on the job. A job that is
+    not queued (run already, or taken by another worker) is left alone."""
+    pg = connection.vendor == "postgresql"
+    if pg:
+        with connection.cursor() as cursor:
+            if connection.pg_version >= 140000:
+                # A server process whose worker was killed while it waited for a lock, or in a long
+                # statement, notices within a second and ends, releasing the job's lock with it.
+                cursor.execute("SET client_connection_check_interval = 1000")
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
+            if not cursor.fetchone()[0]:
+                return "taken by another worker"
+    try:
+        claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
+        )
+        if not claimed:
+            return "not queued"
+        job = ImportJob.objects.select_related("brigade", "user").get(pk=job_id)
+        return _run(job)
+    finally:
+        if pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job_id])
+
+
+def _run(job: ImportJob) -> str:
+    ledger = registry.get(job.kind)
+    report = _Progress(job.pk)
     try:
         with job.file.open("rb") as fh:
             result = ledger_import(
-                ledger=ledger, brigade=job.brigade, source=fh, user=user, reason=f"Excel导入：{job.filename}",
-                progress=lambda rows: cache.set(progress_key(job.pk), rows, 3600),
+                ledger=ledger, brigade=job.brigade, source=fh, user=job.user,
+                reason=f"Excel导入：{job.filename}", progress=report, on_wait=report.waiting,
             )  # fmt: skip
     except FileRefused as e:
         result, job.message = None, str(e)
     except Exception:
-        job.status, job.message, job.finished_at = (
-            ImportJob.Status.FAILED,
-            "导入时发生意外错误，没有写入任何记录",
-            timezone.now(),
-        )
-        job.save()
-        raise
+        logger.exception("import job %s failed", job.pk)
+        result, job.message = None, "导入时发生意外错误，没有写入任何记录；可以重新导入，仍不成功请联系管理员"
+    finally:
+        report.close()
     job.finished_at = timezone.now()
     if result is not None:
-        job.rows, job.result = result.rows, result.as_dict()
+        job.rows, job.result, job.progress = result.rows, result.as_dict(), result.rows
     job.status = ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
     job.save()
-    cache.delete(progress_key(job.pk))
     if job.status == ImportJob.Status.DONE:
         job.file.delete(save=True)
-    return job
+    return job.status
 
 
-def import_job_run_in_background(*, job: ImportJob, ledger, user) -> threading.Thread:
-    def run():
+class _Progress:
+    """The job's progress and heartbeat, written on a connection of their own in autocommit
+    (visible while the import's transaction is open). Best effort: on SQLite the import holds
+    the one write lock while it writes, and the progress then waits for the next chance."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.wrapper = connections.create_connection("default")
+        self.table = connection.ops.quote_name(ImportJob._meta.db_table)
+
+    def _write(self, sql, params):
         try:
-            import_job_run(job=job, ledger=ledger, user=user)
-        finally:
-            connection.close()  # this thread's own connection
+            with self.wrapper.cursor() as cursor:
+                if self.wrapper.vendor == "sqlite":
+                    cursor.execute("PRAGMA busy_timeout = 50")
+                cursor.execute(sql, params)
+        except DatabaseError:
+            pass
 
-    thread = threading.Thread(target=run, name=f"import-{job.pk}", daemon=True)
-    _threads.append(thread)
-    thread.start()
-    return thread
+    def __call__(self, rows: int):
+        self._write(
+            f"UPDATE {self.table} SET progress = %s, heartbeat_at = %s, message = '' WHERE id = %s",
+            [rows, self._now(), self.job_id],
+        )
+
+    def waiting(self):
+        self._write(
+            f"UPDATE {self.table} SET message = %s, heartbeat_at = %s WHERE id = %s",
+            ["本台账的另一份文件正在导入，等它完成后自动开始", self._now(), self.job_id],
+        )
+
+    def _now(self):
+        return self.wrapper.ops.adapt_datetimefield_value(timezone.now())
+
+    def close(self):
+        self.wrapper.close()

@@ -365,25 +365,34 @@ class ImportView(LedgerMixin, generic.TemplateView):
             sha256=sha256,
             size=len(content),
         )
-        job.file.save(f"{job.sha256[:16]}.xlsx", ContentFile(content), save=False)
+        suffix = upload.name.rpartition(".")[2].lower()
+        job.file.save(f"{job.sha256[:16]}.{suffix}", ContentFile(content), save=False)
         try:
             with job.file.open("rb") as fh:
                 result = ledger_import(ledger=self.ledger, brigade=job.brigade, source=fh, dry_run=True)
         except FileRefused as e:
             job.file.delete(save=False)
             return self.render_to_response(self.get_context_data(error=str(e)))
+        except BaseException:
+            job.file.delete(save=False)  # nothing refused or failed stays on disk
+            raise
         job.rows = result.rows
         job.result = result.as_dict()
         job.status = ImportJob.Status.PREVIEW if result.ok else ImportJob.Status.REFUSED
+        if not result.ok:
+            job.file.delete(save=False)  # the clerk corrects the file and uploads it again
         job.save()
         return redirect(self.url("import_preview", job_id=job.pk))
 
 
+UPLOAD_SUFFIXES = ("xlsx", "xls", "ods", "csv")
+
+
 def _check_upload(upload) -> str | None:
     if upload is None:
-        return "请选择要导入的 .xlsx 文件"
-    if not upload.name.lower().endswith(".xlsx"):
-        return f"「{upload.name}」不是 .xlsx 文件。请用 Excel 或 WPS 另存为 .xlsx（Excel 工作簿）后再导入"
+        return "请选择要导入的文件（.xlsx、.xls、.ods 或 .csv）"
+    if upload.name.rpartition(".")[2].lower() not in UPLOAD_SUFFIXES:
+        return f"「{upload.name}」不是表格文件。可以导入 Excel（.xlsx、.xls）、WPS 或 LibreOffice（.ods）表格，或 .csv 文件"
     limit = settings.IMPORT_MAX_MB
     if upload.size > limit * 1024 * 1024:
         return f"文件太大（{upload.size / 1024 / 1024:.1f} MB），单个文件不能超过 {limit} MB"
@@ -404,25 +413,24 @@ class ImportPreviewView(ImportJobMixin, generic.TemplateView):
     template_name = "ledger/import_preview.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(job=self.job, result=self.job.result, **kwargs)
+        job = self.job
+        stopped = jobs.interrupted(job)
+        retry = stopped or (job.status == ImportJob.Status.FAILED and bool(job.file))
+        return super().get_context_data(job=job, result=job.result, interrupted=stopped, retry=retry, **kwargs)
 
 
 class ImportConfirmView(ImportJobMixin, generic.View):
-    """Confirm → write. A large file is written on a background thread while the preview page
-    shows its progress; a small one within the request."""
+    """Confirm (or retry after its worker died) → the job is queued for the worker; the preview
+    page shows its progress. With the immediate task backend the import is done on return."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         try:
-            job = jobs.import_job_start(job=self.job)
+            job = jobs.import_job_confirm(job=self.job)
         except jobs.AlreadyRunning as e:
             messages.warning(request, str(e))
             return redirect(self.url("import_preview", job_id=self.job.pk))
-        if job.rows >= settings.IMPORT_BACKGROUND_ROWS:
-            jobs.import_job_run_in_background(job=job, ledger=self.ledger, user=request.user)
-            return redirect(self.url("import_preview", job_id=job.pk))
-        job = jobs.import_job_run(job=job, ledger=self.ledger, user=request.user)
         if job.status == ImportJob.Status.DONE:
             result = job.result
             messages.success(
@@ -430,14 +438,17 @@ class ImportConfirmView(ImportJobMixin, generic.View):
                 f"导入完成：新增{result['created']}条，更新{result['updated']}条，未变化{result['unchanged']}条",
             )
             return redirect(self.url("list"))
-        messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
+        if job.status == ImportJob.Status.FAILED:
+            messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
         return redirect(self.url("import_preview", job_id=job.pk))
 
 
 class ImportProgressView(ImportJobMixin, generic.View):
     def get(self, request, *args, **kwargs):
         job = self.job
+        stopped = jobs.interrupted(job)
         return JsonResponse({
-            "status": job.status, "status_display": job.get_status_display(),
-            "done": jobs.progress_of(job), "total": job.result.get("rows", job.rows),
+            "status": "interrupted" if stopped else job.status,
+            "status_display": "已中断" if stopped else job.get_status_display(),
+            "message": job.message, "done": job.progress, "total": job.result.get("rows", job.rows),
         })  # fmt: skip
