@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, ProtectedError, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.views import generic
 
 from brigade import access, figures, locks, rollup
 from brigade.ledger import jobs, registry
-from brigade.ledger.exporter import ledger_export
+from brigade.ledger.exporter import ledger_export_stream
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused, template_workbook
@@ -30,9 +30,13 @@ from brigade.models import ImportJob
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _attachment(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = _attachment(filename)
     return response
 
 
@@ -325,9 +329,10 @@ class ExportView(LedgerListView):
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return xlsx_response(
-            ledger_export(ledger=self.ledger, queryset=qs), f"{self.ledger.title}-{stamp}.xlsx"
-        )
+        # Streamed: the download starts with the first rows, whatever the number of records.
+        response = StreamingHttpResponse(ledger_export_stream(ledger=self.ledger, queryset=qs), content_type=XLSX)
+        response["Content-Disposition"] = _attachment(f"{self.ledger.title}-{stamp}.xlsx")
+        return response
 
 
 class TemplateDownloadView(LedgerMixin, generic.View):
