@@ -3,18 +3,39 @@ views of locked years and import jobs. Ledger records are kept in the ledger pag
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
+from brigade.ledger import registry as ledgers
 from brigade.models import Brigade, ImportJob, Unit, User, YearLock
 from brigade.roles import assign_role
 
 admin.site.site_header = admin.site.site_title = "法治政府建设管理系统 · 系统管理"
 admin.site.index_title = "系统管理"
+# The task queue is the worker's own bookkeeping (English, and not an audit): imports are shown
+# as 导入记录 below.
+admin.site.unregister(DBTaskResult)
 
 
-class LedgerRecordAdmin(SimpleHistoryAdmin):
-    """Ledger records are read here, never written: the ledger pages hold every rule that a
-    write must pass (the brigade's scope, locked years, the import's all-or-nothing)."""
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every model's history in the admin is for reading. simple-history's page of a past
+    version is a form that saves on POST with view permission alone: it would write a ledger
+    record of a locked year, unlock a year without a reason or rename a final report, past every
+    rule. Here it shows the version and refuses to save it."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("历史版本只能查看，不能保存")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdmin(HistoryAdmin):
+    """Shown, never written here: the model's own pages and services hold every rule a write
+    must pass (the brigade's scope, locked years, reasons, the import's all-or-nothing)."""
 
     def has_add_permission(self, request):
         return False
@@ -26,13 +47,33 @@ class LedgerRecordAdmin(SimpleHistoryAdmin):
         return False
 
 
+class LedgerRecordAdmin(ReadOnlyAdmin):
+    """Ledger records are read here, never written: the ledger pages hold the rules."""
+
+
+def register_ledger_admins(site=admin.site):
+    """Each ledger's read-only page, from its declaration in ledgers.py (its list columns,
+    filters and search typed once, there). Called once the ledgers are declared (apps.py)."""
+    for ledger in ledgers.all():
+        if ledger.model in site._registry:
+            continue
+        attrs = {
+            "__doc__": f"{ledger.title}（只读；在台账页面中录入和修改）",
+            "list_display": [c.name for c in ledger.display_columns] + ["brigade"],
+            "list_filter": ["brigade", *[name for name in ledger.filters if "__" not in name]],
+            "search_fields": list(ledger.search),
+            "list_select_related": ["brigade"],
+        }
+        site.register(ledger.model, type(f"{ledger.model.__name__}Admin", (LedgerRecordAdmin,), attrs))
+
+
 class UnitInline(admin.TabularInline):
     model = Unit
     extra = 1
 
 
 @admin.register(Brigade)
-class BrigadeAdmin(SimpleHistoryAdmin):
+class BrigadeAdmin(HistoryAdmin):
     list_display = ["code", "name", "short_name", "superior", "parent"]
     search_fields = ["code", "name", "short_name"]
     list_filter = ["parent"]
@@ -40,7 +81,7 @@ class BrigadeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(HistoryAdmin, BaseUserAdmin):
     list_display = ["username", "first_name", "brigade", "role", "is_detachment", "is_active", "last_login"]
     list_filter = ["role", "brigade", "is_detachment", "is_active"]
     fieldsets = [
@@ -58,11 +99,20 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
 
 
 @admin.register(YearLock)
-class YearLockAdmin(SimpleHistoryAdmin):
+class YearLockAdmin(ReadOnlyAdmin):
     """Locks are set by finalising a report and lifted by a legal officer with a reason."""
 
     list_display = ["brigade", "year", "locked", "reason", "changed_by", "changed_at"]
     list_filter = ["locked", "brigade"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """The audit of who imported what, when: read, never changed or deleted."""
+
+    list_display = ["created_at", "brigade", "kind", "filename", "status", "rows", "user"]
+    list_filter = ["status", "kind", "brigade"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
 
     def has_add_permission(self, request):
         return False
@@ -71,14 +121,4 @@ class YearLockAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "brigade", "kind", "filename", "status", "rows", "user"]
-    list_filter = ["status", "kind", "brigade"]
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
-
-    def has_add_permission(self, request):
         return False

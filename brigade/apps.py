@@ -14,6 +14,11 @@ class BrigadeConfig(AppConfig):
 
         # Every app declares its ledgers in ledgers.py, the way the admin finds admin.py.
         autodiscover_modules("ledgers")
+        # The admin's read-only ledger pages follow the declarations (the admin's own
+        # autodiscovery ran before them).
+        from brigade.admin import register_ledger_admins
+
+        register_ledger_admins()
         # …and its indicators in indicators.py (machinery: brigade/figures.py).
         autodiscover_modules("indicators")
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
