@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from brigade import rules
 from brigade.models import YearLock
 
 
@@ -53,10 +54,9 @@ def year_lock(*, brigade, year: int, user, reason: str) -> YearLock:
 
 @transaction.atomic
 def year_unlock(*, brigade, year: int, user, reason: str) -> YearLock:
-    if not reason.strip():
-        raise ValidationError("解锁必须填写理由")
+    reason = rules.reason_text(reason, what="解锁理由")
     lock = YearLock.objects.select_for_update().get(brigade=brigade, year=year)
-    lock.locked, lock.reason, lock.changed_by = False, reason.strip(), user
-    lock._change_reason = reason.strip()
+    lock.locked, lock.reason, lock.changed_by = False, reason, user
+    lock._change_reason = reason
     lock.save()
     return lock

@@ -5,12 +5,26 @@ the importer runs the same callables for every cell. Row rules compare two field
 `LedgerRecord.clean()` and the importer both run them through `check_row`."""
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 EARLIEST = datetime.date(1900, 1, 1)
+
+
+def reason_text(value: str, *, what: str = "理由") -> str:
+    """A reason a person wrote (unlocking a year, un-finalising a report): its text, trimmed,
+    or a ValidationError when it says nothing readable. Invisible characters (zero-width
+    spaces, format marks) do not count: at least two Chinese characters or four letters or
+    digits must remain."""
+    text = "".join(ch for ch in (value or "") if unicodedata.category(ch) not in ("Cf", "Cc", "Zl", "Zp")).strip()
+    visible = [ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] in "LN"]
+    wide = sum(1 for ch in visible if unicodedata.east_asian_width(ch) == "W")
+    if wide < 2 and len(visible) < 4:
+        raise ValidationError(f"请写明{what}（至少两个汉字或四个字母、数字）", code="reason")
+    return text
 
 
 def not_in_future(value):

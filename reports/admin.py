@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from brigade.admin import HistoryAdmin, ReadOnlyAdmin
-from reports.models import AnnualReport, ReportTemplate
+from reports.models import AnnualReport, FinalVersion, ReportTemplate
 
 
 @admin.register(AnnualReport)
@@ -20,4 +20,21 @@ class ReportTemplateAdmin(HistoryAdmin):
     exclude = ["content"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FinalVersion)
+class FinalVersionAdmin(admin.ModelAdmin):
+    """Every finalised document, kept for good: shown, never changed or deleted."""
+
+    list_display = ["report", "number", "finalised_at", "finalised_by", "sha256", "withdrawn_at"]
+    exclude = ["docx"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -109,3 +109,30 @@ class ReportSection(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.splitlines() if p.strip()]
+
+
+class FinalVersion(models.Model):
+    """One finalised document of a report, kept for good: un-finalising and finalising again
+    adds a version and never replaces one, so what was sent can always be produced again."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.PROTECT, related_name="final_versions"
+    )
+    number = models.PositiveSmallIntegerField("版本")
+    docx = models.BinaryField("定稿文件")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    figures = models.JSONField("所用指标", default=dict)
+    finalised_at = models.DateTimeField("定稿时间")
+    finalised_by = models.ForeignKey(
+        User, verbose_name="定稿人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField("撤销定稿时间", null=True, blank=True)
+    withdrawn_reason = models.CharField("撤销定稿理由", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定稿版本"
+        ordering = ["report", "number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="finalversion_unique_number")]
+
+    def __str__(self):
+        return f"{self.report} 第{self.number}版"

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from brigade import locks
+from brigade import locks, rules
 from brigade.figures import Figures, Period, evaluate
 from reports import docx, phrasing
 from reports.drafting import LEVEL1, PLAN, draft_all, shortcomings_material
-from reports.models import AnnualReport, ReportSection
+from reports.models import AnnualReport, FinalVersion, ReportSection
 
 CN_NUMBERS = "一二三四五六七八九十"
 OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
@@ -159,13 +159,15 @@ def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") 
     move = (report.status, to)
     if move not in TRANSITIONS:
         raise ValidationError(f"报告当前为“{report.get_status_display()}”，不能{to}")
-    if move in NEEDS_REASON and not reason.strip():
-        raise ValidationError(f"{TRANSITIONS[move]}必须填写理由")
+    if move in NEEDS_REASON:
+        reason = rules.reason_text(reason, what=f"{TRANSITIONS[move]}的理由")
     if to == "final":
         return report_finalise(report=report, user=user, reason=reason)
     if move == ("final", "draft"):
-        locks.year_unlock(
-            brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason.strip()}"
+        locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason}")
+        # The document that was final stays, as a version of its own (FinalVersion).
+        report.final_versions.filter(withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now(), withdrawn_reason=reason
         )
         report.final_docx, report.final_sha256, report.final_figures = None, "", {}
         report.finalised_at = report.finalised_by = None
@@ -186,6 +188,11 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
     report.status, report.status_reason = AnnualReport.Status.FINAL, reason.strip()
     report._change_reason = "定稿" + (f"：{reason.strip()}" if reason.strip() else "")
     report.save()
+    last = report.final_versions.order_by("-number").values_list("number", flat=True).first() or 0
+    FinalVersion.objects.create(
+        report=report, number=last + 1, docx=content, sha256=report.final_sha256, figures=report.final_figures,
+        finalised_at=report.finalised_at, finalised_by=user,
+    )  # fmt: skip
     locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度报告定稿")
     return report
 

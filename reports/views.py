@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -169,6 +169,7 @@ def report_detail(request, pk):
         "can_manage": can_manage,
         "material": material,
         "lock": lock,
+        "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
         "transitions": [(to, label) for (frm, to), label in services.TRANSITIONS.items() if frm == report.status],
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
@@ -245,6 +246,17 @@ def report_download(request, pk):
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     if report.is_final:
         response["X-Content-SHA256"] = report.final_sha256
+    return response
+
+
+def report_version_download(request, pk, number):
+    """A finalised version as it was stored (the current one or one later withdrawn)."""
+    report = _report(request, pk)
+    version = get_object_or_404(report.final_versions, number=number)
+    name = f"{report.title}（第{version.number}版定稿）.docx"
+    response = HttpResponse(bytes(version.docx), content_type=DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["X-Content-SHA256"] = version.sha256
     return response
 
 

@@ -276,3 +276,40 @@ def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, br
     inside.refresh_from_db()
     outside.refresh_from_db()
     assert inside.date == datetime.date(YEAR, 2, 2) and outside.date == datetime.date(YEAR + 1, 1, 3)
+
+
+def test_every_finalised_version_is_kept_and_downloadable(report, as_legal, as_leader, as_outsider):
+    url = reverse("reports:transition", args=[report.pk])
+    for to in ("review", "final"):
+        as_legal.post(url, {"to": to})
+    first = as_legal.get(reverse("reports:download", args=[report.pk])).content
+    as_legal.post(url, {"to": "draft", "reason": "主送机关写错"})
+    report.refresh_from_db()
+    assert report.status == "draft"
+    report.addressee = "中共甲县县委、甲县人民政府"
+    report.save()
+    for to in ("review", "final"):
+        as_legal.post(url, {"to": to})
+    second = as_legal.get(reverse("reports:download", args=[report.pk])).content
+    assert first != second
+    versions = list(report.final_versions.order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].withdrawn_reason == "主送机关写错" and versions[1].withdrawn_at is None
+    assert bytes(versions[0].docx) == first and versions[0].sha256 == hashlib.sha256(first).hexdigest()
+    old = as_leader.get(reverse("reports:version", args=[report.pk, 1]))
+    assert old.status_code == 200 and old.content == first and old["X-Content-SHA256"] == versions[0].sha256
+    assert as_outsider.get(reverse("reports:version", args=[report.pk, 1])).status_code in (403, 404)
+    page = as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert "第1版" in page and "第2版" in page and "主送机关写错" in page
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\u200b\u200b\u200b", "\u200b改", "a b", "。。。。"])
+def test_a_reason_that_says_nothing_is_refused(report, as_legal, reason):
+    url = reverse("reports:transition", args=[report.pk])
+    for to in ("review", "final"):
+        as_legal.post(url, {"to": to})
+    page = as_legal.post(url, {"to": "draft", "reason": reason}, follow=True).content.decode()
+    report.refresh_from_db()
+    assert report.status == "final" and "请写明" in page
+    as_legal.post(reverse("reports:unlock", args=[report.pk]), {"reason": reason})
+    assert report.brigade.year_locks.get(year=report.year).locked
