@@ -292,7 +292,7 @@ class RestoreView(LedgerMixin, generic.View):
             messages.info(request, "该记录已经恢复过了")
         else:
             record = version.instance
-            record._change_reason = f"从删除记录恢复（{version.history_date:%Y-%m-%d %H:%M}删除）"
+            record._change_reason = f"从删除记录恢复（{timezone.localtime(version.history_date):%Y-%m-%d %H:%M}删除）"
             try:
                 # The record as it was must still fit: its key free, what it refers to still there.
                 record.full_clean(validate_unique=False)

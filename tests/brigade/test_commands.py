@@ -61,6 +61,20 @@ def test_import_ledger_cli_dry_run_import_and_errors(brigade, tmp_path):
     assert "检查通过" in out and not Training.objects.exists()
     out, _ = run("import_ledger", "training", str(good), "--brigade", "a")
     assert "新增1" in out and Training.objects.count() == 1
+    history = Training.history.get()
+    assert history.history_user is None and "命令行导入（操作系统用户 " in history.history_change_reason
+
+
+def test_import_ledger_cli_writes_as_the_user_named_by_by(brigade, clerk, tmp_path):
+    header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(make_xlsx([header, ["2025-01-02", "全警培训", "全警培训", "线下", 80, 3, ""]]).getvalue())
+    with pytest.raises(CommandError, match="没有用户名为 nobody 的用户"):
+        run("import_ledger", "training", str(good), "--brigade", "a", "--by", "nobody")
+    assert not Training.objects.exists()
+    run("import_ledger", "training", str(good), "--brigade", "a", "--by", clerk.username)
+    history = Training.history.get()
+    assert history.history_user == clerk and f"用户 {clerk.username}" in history.history_change_reason
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(

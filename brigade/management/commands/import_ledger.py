@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
-from brigade.management.arguments import brigade_or_error, ledger_or_error
+from brigade.management.arguments import brigade_or_error, ledger_or_error, operator
 
 
 class Command(BaseCommand):
@@ -15,8 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--brigade", help="大队代码")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument("--list", action="store_true", help="列出所有台账及其列")
+        parser.add_argument("--by", metavar="USERNAME", help="以哪位用户的名义导入（写入修改历史）；不填则记录操作系统用户")
 
-    def handle(self, *args, kind, file, brigade, dry_run, list, **options):
+    def handle(self, *args, kind, file, brigade, dry_run, list, by=None, **options):
         if list:
             for ledger in registry.all():
                 key = f"  键：{ledger.key_header}" if ledger.key else ""
@@ -32,10 +33,12 @@ class Command(BaseCommand):
             )
         ledger = ledger_or_error(kind)
         target = brigade_or_error(brigade)
+        user, who = operator(by)
         try:
             result = ledger_import(
-                ledger=ledger, brigade=target, source=file, dry_run=dry_run, reason=f"命令行导入：{file}"
-            )
+                ledger=ledger, brigade=target, source=file, dry_run=dry_run, user=user,
+                reason=f"命令行导入（{who}）：{file}",
+            )  # fmt: skip
         except FileRefused as e:
             raise CommandError(str(e))
         except FileNotFoundError:
