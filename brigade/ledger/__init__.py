@@ -430,18 +430,28 @@ def column_for(field: models.Field) -> Column:
     return Column(field)
 
 
+def version_of(record) -> str:
+    """A record's version as an edit form carries it: the time of its last write."""
+    return record.updated_at.isoformat() if record.updated_at else ""
+
+
 class LedgerForm(forms.ModelForm):
     """Base form of every ledger. The brigade is set by the view, never by the user; foreign keys
     to brigade-owned records only offer the user's brigade's records; the ledger key is unique
     within the brigade (an import updates on the key, the form tells the clerk it is taken)."""
 
     ledger: "Ledger"
+    # The record's version when the form was opened: saving over a newer one is refused (the
+    # view compares it under the row's lock), so a stale form never reverts another's change.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, brigade, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.brigade = brigade
-        for name, field in self.fields.items():
-            model_field = self._meta.model._meta.get_field(name)
+        if self.instance.pk:
+            self.fields["version"].initial = version_of(self.instance)
+        for name in self._meta.fields:
+            field, model_field = self.fields[name], self._meta.model._meta.get_field(name)
             if isinstance(model_field, models.ForeignKey) and any(
                 f.name == "brigade" for f in model_field.related_model._meta.fields
             ):
@@ -450,7 +460,7 @@ class LedgerForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         # A blank field with a default takes the default, as a blank Excel cell does (批次, 数量 → 1).
-        for name in self.fields:
+        for name in self._meta.fields:
             model_field = self._meta.model._meta.get_field(name)
             if name in cleaned and cleaned[name] in (None, "") and model_field.has_default():
                 cleaned[name] = model_field.get_default()

@@ -20,7 +20,7 @@ from django.utils.functional import cached_property
 from django.views import generic
 
 from brigade import access, figures, locks, rollup
-from brigade.ledger import jobs, registry
+from brigade.ledger import jobs, registry, version_of
 from brigade.ledger.exporter import ledger_export_stream
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import
@@ -217,12 +217,56 @@ class LedgerFormMixin(LedgerMixin):
         return kwargs | {"brigade": brigade}
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        if form.instance.pk is None:
+            response = super().form_valid(form)
+        else:
+            with transaction.atomic():
+                current = self.model._default_manager.select_for_update().get(pk=form.instance.pk)
+                opened = form.cleaned_data.get("version", "")
+                if opened != version_of(current):
+                    form.add_error(None, _changed_meanwhile(self.ledger, current, opened))
+                    form.data = form.data.copy()
+                    form.data["version"] = version_of(current)  # saving again overwrites, knowingly
+                    return self.form_invalid(form)
+                response = super().form_valid(form)
         messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
         return response
 
     def get_success_url(self):
         return self.url("detail", pk=self.object.pk)
+
+
+def _changed_meanwhile(ledger, current, opened: str) -> str:
+    """What another user changed since this form was opened: who, when, and each column."""
+    history = current.history.order_by("-history_date", "-history_id")
+    last = history.select_related("history_user").first()
+    was = None
+    if opened:
+        try:
+            was = history.filter(updated_at=datetime.datetime.fromisoformat(opened)).first()
+        except ValueError:
+            was = None
+    changes = []
+    for column in ledger.columns_for(current.brigade):
+        before = getattr(was, column.attname, None) if was else None
+        after = getattr(current, column.attname)
+        if was is not None and before != after:
+            changes.append(f"「{column.header}」{_shown(column, before)} → {_shown(column, after)}")
+    who = f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%Y-%m-%d %H:%M}" if last else "其他用户"
+    detail = "：" + "；".join(changes) if changes else ""
+    return (
+        f"您打开此记录之后，{who}修改了它{detail}。下面仍是您填写的内容；"
+        "请核对后再次保存（将以您的内容为准），或取消以保留对方的修改。"
+    )
+
+
+def _shown(column, value) -> str:
+    if value in (None, ""):
+        return "（空）"
+    cell = column.to_cell(column.name_of(value))
+    if isinstance(cell, datetime.datetime):
+        return f"{cell:%Y-%m-%d %H:%M}"
+    return str(cell)
 
 
 class LedgerCreateView(LedgerFormMixin, generic.CreateView):

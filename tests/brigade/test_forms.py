@@ -3,7 +3,9 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from brigade.ledger import version_of
 from brigade.models import Regulation, Training
+from tests.conftest import login
 
 GOOD = {
     "date": "2025-03-05", "name": "宪法专题学法", "kind": "专题学法", "mode": "线下",
@@ -51,7 +53,7 @@ def test_key_must_be_unique_within_the_brigade(as_clerk, brigade, other_brigade)
 def test_edit_keeps_the_brigade_and_records_the_change(as_clerk, clerk, brigade):
     as_clerk.post(reverse("ledger:create", args=["training"]), GOOD)
     record = Training.objects.get()
-    as_clerk.post(reverse("ledger:update", args=["training", record.pk]), GOOD | {"attendees": "50"})
+    as_clerk.post(reverse("ledger:update", args=["training", record.pk]), GOOD | {"attendees": "50", "version": version_of(record)})
     record.refresh_from_db()
     assert record.attendees == 50 and record.brigade == brigade
     latest = record.history.first()
@@ -77,3 +79,33 @@ def test_list_filters_by_year_choice_and_search_and_paginates(as_clerk, brigade)
     r = as_clerk.get(url)
     assert r.context["paginator"].count == 60 and len(r.context["rows"]) == 50
     assert len(as_clerk.get(url, {"page": 2}).context["rows"]) == 10
+
+
+def test_a_stale_edit_form_is_refused_and_shows_what_changed_meanwhile(brigade, clerk, legal):
+    from brigade.models import Training
+
+    record = Training.objects.create(brigade=brigade, date=datetime.date(2025, 3, 5), name="宪法学习",
+                                     kind="专题学法", mode="线下", attendees=40)  # fmt: skip
+    record.save()  # a history row as the form would leave
+    first, second = login(clerk), login(legal)
+    url = reverse("ledger:update", args=["training", record.pk])
+    opened_by_first = first.get(url).context["form"]
+    opened_by_second = second.get(url).context["form"]
+
+    def data(form, **changes):
+        values = {name: form[name].value() for name in form.fields}
+        values = {k: ("" if v is None else v) for k, v in values.items()}
+        return values | changes
+
+    assert second.post(url, data(opened_by_second, attendees=45)).status_code == 302
+    response = first.post(url, data(opened_by_first, name="宪法专题学习"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "修改了它" in page and "「参加人数」40 → 45" in page
+    record.refresh_from_db()
+    assert (record.name, record.attendees) == ("宪法学习", 45)  # the second user's change stands
+    # saving again, knowingly, takes the first user's text
+    again = response.context["form"]
+    assert first.post(url, data(again, name="宪法专题学习")).status_code == 302
+    record.refresh_from_db()
+    assert record.name == "宪法专题学习"
