@@ -8,6 +8,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -151,6 +152,77 @@ TRANSITIONS = {
     ("final", "draft"): "撤销定稿",
 }
 NEEDS_REASON = {("review", "draft"), ("final", "draft")}
+
+
+def report_versions(report: AnnualReport) -> dict[str, int]:
+    """What an editor is opened at: the last history row of the head and of each section
+    ("head", "section-<pk>" → history id; 0 when it has none)."""
+    versions = {"head": report.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0}
+    last = (
+        ReportSection.history.filter(report_id=report.pk)
+        .values("id")
+        .annotate(last=Max("history_id"))
+        .values_list("id", "last")
+    )
+    versions |= {f"section-{pk}": history_id for pk, history_id in last}
+    return versions
+
+
+class EditConflict(Exception):
+    """Parts the user changed that someone else changed too since the editor was opened."""
+
+    def __init__(self, parts: list[str]):
+        super().__init__("；".join(parts))
+        self.parts = parts
+
+
+# The head's fields as the editor posts them, by attname (the template by its id).
+HEAD_FIELDS = ["title", "doc_number", "signer", "addressee", "date", "issuer", "opening", "closing", "template_id"]
+
+
+@transaction.atomic
+def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], opened: dict) -> int:
+    """Save an editor's changes. Each part (the head, each section) is compared with what it was
+    when the editor was opened (`opened`, from `report_versions`): a part only this user changed
+    is saved; a part only someone else changed keeps their text; a part both changed is a
+    conflict, and then nothing is saved (EditConflict names the parts and who changed them).
+    `head` maps HEAD_FIELDS to the posted values. Returns the number of parts saved."""
+    report = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    if report.is_final:
+        raise ValidationError("报告已定稿，不能修改")
+    now = report_versions(report)
+    conflicts, saves = [], []
+
+    def mine_only(part: str, history, mine: dict, current: dict, label: str) -> bool:
+        """Whether this user, and nobody else meanwhile, changed the part."""
+        was_id = opened.get(part, 0)
+        was = history.filter(history_id=was_id).first() if was_id else None
+        at_open = {k: getattr(was, k) for k in mine} if was is not None else current
+        if mine == current:
+            return False  # nothing to save, whoever wrote it
+        i_changed = mine != at_open
+        they_changed = now.get(part, 0) != was_id
+        if i_changed and they_changed:
+            last = history.order_by("-history_id").select_related("history_user").first()
+            who = f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%H:%M}修改" if last else "已被修改"
+            conflicts.append(f"“{label}”（{who}）")
+        return i_changed and not they_changed
+
+    if mine_only("head", report.history.all(), head, {k: getattr(report, k) for k in head}, "报告头部"):
+        saves.append((report, head, "法制员编辑报告头部"))
+    for section in report.sections.all():
+        if section.pk in sections:
+            mine = {"body": sections[section.pk]}
+            if mine_only(f"section-{section.pk}", section.history.all(), mine, {"body": section.body}, section.title):
+                saves.append((section, mine, "法制员编辑"))
+    if conflicts:
+        raise EditConflict(conflicts)
+    for obj, values, reason in saves:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj._change_reason = reason
+        obj.save(update_fields=[f.removesuffix("_id") for f in values])
+    return len(saves)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -140,20 +139,21 @@ def report_detail(request, pk):
             raise PermissionDenied("报告已定稿或您无权修改")
         form = ReportHeadForm(request.POST, instance=report)
         if form.is_valid():
-            with transaction.atomic():
-                # Finalised meanwhile in another window? Then nothing here may change it.
-                if AnnualReport.objects.select_for_update().get(pk=report.pk).is_final:
-                    raise PermissionDenied("报告已定稿，不能修改")
-                form.instance.save(update_fields=list(form.fields))
-                changed = 0
-                for section in sections:
-                    text = _normalise(request.POST.get(f"section-{section.pk}", section.body))
-                    if text != section.body:
-                        section.body = text
-                        section._change_reason = "法制员编辑"
-                        section.save()
-                        changed += 1
-            messages.success(request, f"已保存（修改了{changed}个章节）")
+            head = {name: form.cleaned_data[name.removesuffix("_id")] for name in services.HEAD_FIELDS}
+            head["template_id"] = head["template_id"].pk if head["template_id"] else None
+            texts = {s.pk: _normalise(request.POST[f"section-{s.pk}"]) for s in sections if f"section-{s.pk}" in request.POST}
+            opened = {k.removeprefix("version-"): int(v) for k, v in request.POST.items() if k.startswith("version-") and v.isdigit()}
+            try:
+                changed = services.report_edit(report=report, head=head, sections=texts, opened=opened)
+            except services.EditConflict as e:
+                messages.error(
+                    request,
+                    f"您打开本页之后，{e}也被其他人修改了，没有保存您的任何修改。请复制您的文字，刷新页面查看对方的修改后再编辑。",
+                )
+                return redirect("reports:detail", pk=report.pk)
+            except ValidationError as e:
+                raise PermissionDenied(e.messages[0])
+            messages.success(request, f"已保存（修改了{changed}处）")
             return redirect("reports:detail", pk=report.pk)
         messages.error(request, "报告头部有错误，请检查下方标出的栏目")
     figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
@@ -169,6 +169,7 @@ def report_detail(request, pk):
         "can_manage": can_manage,
         "material": material,
         "lock": lock,
+        "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
         "transitions": [(to, label) for (frm, to), label in services.TRANSITIONS.items() if frm == report.status],

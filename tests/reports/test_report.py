@@ -123,6 +123,8 @@ def _form(report, sections=None):
     }  # fmt: skip
     for section in report.sections.all():
         data[f"section-{section.pk}"] = (sections or {}).get(section.pk, section.body)
+    # the versions the editor was opened at, as the page carries them
+    data |= {f"version-{part}": version for part, version in services.report_versions(report).items()}
     return data
 
 
@@ -313,3 +315,29 @@ def test_a_reason_that_says_nothing_is_refused(report, as_legal, reason):
     assert report.status == "final" and "请写明" in page
     as_legal.post(reverse("reports:unlock", args=[report.pk]), {"reason": reason})
     assert report.brigade.year_locks.get(year=report.year).locked
+
+
+def test_two_editors_merge_by_section_and_a_section_both_changed_is_refused(report, as_legal, legal, brigade):
+    from brigade.services import user_upsert
+    from tests.conftest import PASSWORD, login
+
+    other = login(user_upsert(username="legal2", brigade_code=brigade.code, role="legal", password=PASSWORD)[0])
+    one, two = list(report.sections.filter(level=2).exclude(body=""))[:2]
+    mine = _form(report)  # both open the editor now
+    theirs = _form(report)
+    theirs[f"section-{one.pk}"] = one.body + "另一位法制员补充的一句。"
+    assert other.post(reverse("reports:detail", args=[report.pk]), theirs).status_code == 302
+
+    # a different section: saved, and the other's section keeps their text
+    mine[f"section-{two.pk}"] = two.body + "我补充的一句。"
+    as_legal.post(reverse("reports:detail", args=[report.pk]), mine)
+    one.refresh_from_db(), two.refresh_from_db()
+    assert one.body.endswith("另一位法制员补充的一句。") and two.body.endswith("我补充的一句。")
+
+    # the same section, from a stale editor: refused, nothing saved, the section named
+    stale = dict(mine)
+    stale[f"section-{one.pk}"] = one.body.replace("另一位法制员补充的一句。", "") + "我的另一种写法。"
+    page = as_legal.post(reverse("reports:detail", args=[report.pk]), stale, follow=True).content.decode()
+    one.refresh_from_db()
+    assert "也被其他人修改了" in page and one.title in page
+    assert one.body.endswith("另一位法制员补充的一句。")
