@@ -29,8 +29,9 @@ Templates come from users, so they are rendered in Jinja's sandbox with autoesca
 are XML-escaped, so ``&``, ``<`` and ``>`` come out as typed). A template that reaches for
 Python internals (``{{ ''.__class__ }}``) is refused before rendering, and at run time by the
 sandbox; any template problem raises ``TemplateRefused`` with a message in Chinese.
-``check_template`` runs the same checks when a template is uploaded. The sandbox stops code from
-running; it does not bound how long a template may loop.
+``check_template`` runs the same checks when a template is uploaded. The sandbox
+(reports/sandbox.py) also keeps text from becoming document XML and bounds the work a template
+may do; the rendered document itself is checked for fields and outside links before it is used.
 """
 
 from __future__ import annotations
@@ -45,15 +46,15 @@ import tempfile
 import uuid
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from . import sandbox
 from .docx_template import DEFAULT_TEMPLATE_PATH
 
 __all__ = [
@@ -99,12 +100,6 @@ class TemplateRefused(Exception):
 # --------------------------------------------------------------------------- the sandbox
 
 
-class _InternalAccess(SecurityError):
-    def __init__(self, attribute: str):
-        super().__init__(attribute)
-        self.attribute = attribute
-
-
 def _refusal_for_internal(*attributes: str) -> TemplateRefused:
     names = "、".join(f"“{name}”" for name in sorted(set(attributes)))
     return TemplateRefused(
@@ -119,45 +114,9 @@ def _title_break(title: str) -> str:
     return str(title)
 
 
-class _ReportEnvironment(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, made strict: an unsafe attribute raises instead of printing
-    nothing, a missing variable raises instead of leaving a blank in an official document, and
-    an access to an ``_``-attribute is refused as soon as the template is parsed, even in a branch
-    that the current context would not take."""
-
-    def __init__(self):
-        super().__init__(autoescape=True, undefined=StrictUndefined)
-        self.filters["title_break"] = _title_break
-
-    def unsafe_undefined(self, obj: Any, attribute: str):
-        raise _InternalAccess(attribute)
-
-    # Private in Jinja, but both parse() and from_string() go through it; a test makes sure the
-    # check still runs (a refused attribute in an untaken branch).
-    def _parse(self, source, name, filename):
-        tree = super()._parse(source, name, filename)
-        found = list(_internal_attributes(tree))
-        if found:
-            raise _refusal_for_internal(*found)
-        return tree
-
-
-def _internal_attributes(tree: nodes.Template):
-    def const(node) -> str | None:
-        return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
-
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
-        if isinstance(node, nodes.Getattr):
-            names = [node.attr]
-        elif isinstance(node, nodes.Getitem):
-            names = [const(node.arg)]
-        else:  # x|attr('__class__'), x|map(attribute='__class__') …
-            names = [const(kw.value) for kw in node.kwargs if kw.key == "attribute"]
-            if node.name in ("attr", "selectattr", "rejectattr") and node.args:
-                names.append(const(node.args[0]))
-        for name in names:
-            if name and name.startswith("_"):
-                yield name
+def _environment() -> sandbox.ReportEnvironment:
+    """A fresh sandbox for one rendering (reports/sandbox.py: no markup, bounded work)."""
+    return sandbox.ReportEnvironment(filters={"title_break": _title_break})
 
 
 # --------------------------------------------------------------------------- rendering
@@ -182,7 +141,7 @@ def render_report(context: dict, template: bytes | None = None) -> bytes:
 def _render(context: dict, data: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(data))
     try:
-        tpl.render(_clean(_normalised(context)), jinja_env=_ReportEnvironment(), autoescape=True)
+        tpl.render(_clean(_normalised(context)), jinja_env=_environment(), autoescape=True)
     except TemplateRefused:
         raise
     except Exception as exc:  # a user's template can fail in any filter or operator
@@ -192,12 +151,37 @@ def _render(context: dict, data: bytes) -> bytes:
     document.core_properties.author = str(context.get("issuer", ""))
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    rendered = out.getvalue()
+    problem = next(iter(_rendered_problems(rendered)), None)
+    if problem:
+        raise TemplateRefused(problem)
+    return rendered
+
+
+# The only fields a report may carry: the page numbers of the default template's footer.
+_ALLOWED_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES"}
+
+
+def _rendered_problems(data: bytes) -> list[str]:
+    """What the rendered document must not carry, whatever the template and the text did: a
+    relationship to anything outside the file, or any field but the page numbers."""
+    problems = []
+    document = Document(io.BytesIO(data))
+    for part in document.part.package.iter_parts():
+        external = [rel.target_ref[:80] for rel in part.rels.values() if rel.is_external]
+        if external:
+            problems.append(f"生成的报告链接了外部内容（{'、'.join(external[:3])}），已拒绝。")
+        if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
+            names = {(code.split() or [""])[0].upper() for code in _field_codes(part.blob)}
+            problems += [f"生成的报告含有 {name or '空白'} 域，已拒绝（只允许页码域）。" for name in sorted(names - _ALLOWED_FIELDS)]
+    return problems
 
 
 def _refusal(exc: Exception) -> TemplateRefused:
-    if isinstance(exc, _InternalAccess):
-        return _refusal_for_internal(exc.attribute)
+    if isinstance(exc, sandbox.InternalAccess):
+        return _refusal_for_internal(*exc.attributes)
+    if isinstance(exc, sandbox.TemplateTooCostly):
+        return TemplateRefused(f"{exc}。")
     if isinstance(exc, SecurityError):
         return TemplateRefused(f"模板执行了安全沙箱禁止的操作，已拒绝：{exc}")
     if isinstance(exc, TemplateSyntaxError):
@@ -211,7 +195,7 @@ def _refusal(exc: Exception) -> TemplateRefused:
         )
     if isinstance(exc, TemplateError):
         return TemplateRefused(f"模板无法渲染：{exc.message or exc}")
-    return TemplateRefused(f"模板无法渲染：{type(exc).__name__}: {exc}")
+    return TemplateRefused("模板无法渲染：模板中某个 {{ }} 表达式或过滤器运算出错，请检查模板中自行编写的运算")
 
 
 def _undefined(message: str | None) -> str:
@@ -285,14 +269,12 @@ def check_template(data: bytes) -> list[str]:
     problems = _active_content(data)
 
     tpl = DocxTemplate(io.BytesIO(data))
-    env = _ReportEnvironment()
+    env = _environment()
     try:
         for source in _jinja_sources(tpl):
             env.parse(source)
         used = tpl.get_undeclared_template_variables(jinja_env=env)
-    except TemplateRefused as exc:
-        return [*problems, str(exc)]
-    except TemplateSyntaxError as exc:
+    except (TemplateSyntaxError, SecurityError) as exc:
         return [*problems, str(_refusal(exc))]
 
     unknown = sorted(used - set(CONTEXT_VARIABLES) - set(env.globals))
@@ -336,8 +318,8 @@ def _package_problem(data: bytes) -> str | None:
         return "上传的 Word 文件解压后过大，不像是报告模板。"
     try:
         Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many kinds
-        return f"Word 文件无法读取，请在 Word 中重新保存为 .docx 后再上传（{type(exc).__name__}: {exc}）。"
+    except Exception:  # python-docx raises many kinds
+        return "Word 文件无法读取，请在 Word 中重新保存为 .docx 后再上传。"
     return None
 
 

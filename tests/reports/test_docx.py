@@ -470,3 +470,75 @@ def test_the_sample_report_converts_to_an_a4_pdf(tmp_path):
         # The aliases in reports/fontconfig put serif and kai fonts where the styles ask for 仿宋/楷体.
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
         assert "NotoSerifCJK" in fonts and "UKai" in fonts
+
+
+# --------------------------------------------------------------------------- bounded and inert
+
+COSTLY = [
+    ("{% for i in range(100000) %}{% for j in range(3000) %}x{% endfor %}{% endfor %}", "range 过大"),
+    ("{% for i in range(9000) %}{% for j in range(9000) %}{{ i }}{% endfor %}{% endfor %}", "步骤过多"),
+    ("{{ 'x' * 200000000 }}", "内容过长"),
+    ("{{ ['x'] * 10**8 }}", "内容过长"),
+    ("{{ 2**100000 }}", "数字过大"),
+    ("{{ '%0999999999d' % 1 }}", "格式宽度"),
+    ("{{ '{:>999999999}'.format(1) }}", "格式宽度"),
+    ("{{ title|center(999999999) }}", "过大"),
+    ("{{ 'x'|indent(999999999) }}", "过大"),
+    ("{% for a in sections %}{% for b in sections %}{% for c in sections %}{% for d in sections %}"
+     "{% for e in sections %}.{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}", "循环嵌套"),
+]
+
+
+@pytest.mark.parametrize(("expression", "reason"), COSTLY)
+def test_templates_that_would_hog_a_worker_are_refused_quickly_at_upload_and_render(expression, reason):
+    import time
+
+    data = _template("{{ title }}{{ sections|length }}", expression)
+    started = time.monotonic()
+    problems = check_template(data)
+    assert any(reason in p for p in problems), problems
+    with pytest.raises(TemplateRefused, match=reason):
+        render_report(sample_context(), data)
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{{ '<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r>'|safe }}",
+        "{% autoescape false %}{{ '</w:t></w:r><w:r><w:instrText> DDEAUTO c:\\\\x </w:instrText></w:r>' }}{% endautoescape %}",
+    ],
+)
+def test_no_template_can_turn_text_into_document_xml(expression):
+    data = _template("{{ title }}{{ sections|length }}", expression)
+    assert check_template(data)
+    with pytest.raises(TemplateRefused):
+        render_report(sample_context(), data)
+
+
+def test_text_that_looks_like_a_field_stays_text():
+    context = sample_context() | {"opening": '</w:t></w:r><w:r><w:instrText> DDEAUTO "c:\\\\cmd" </w:instrText></w:r>'}
+    document = _open(render_report(context))
+    assert any("DDEAUTO" in p.text for p in document.paragraphs)  # shown as typed…
+    xml = document.element.xml
+    assert "<w:instrText> DDEAUTO" not in xml  # …never a field
+
+
+def test_a_rendered_document_with_a_field_or_an_outside_link_is_refused(monkeypatch):
+    """Whatever made it (a template trick not foreseen), the rendered file is checked itself."""
+    from reports import docx as module
+
+    bad = _template("{{ title }}{{ sections|length }}")
+    document = Document(io.BytesIO(bad))
+    run = document.paragraphs[0].add_run()
+    for kind, text in (("begin", None), (None, " INCLUDEPICTURE \"http://x.example/a.png\" "), ("end", None)):
+        if kind:
+            element = run._r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): kind})
+        else:
+            element = run._r.makeelement(qn("w:instrText"), {})
+            element.text = text
+        run._r.append(element)
+    out = io.BytesIO()
+    document.save(out)
+    assert module._rendered_problems(out.getvalue())
+    assert not module._rendered_problems(render_report(sample_context()))  # the default: page numbers only
