@@ -1,15 +1,21 @@
 """Reading and writing ledger workbooks.
 
-Reading streams the first sheet row by row (brigade.ledger.xlsxreader), so that an import's
-memory does not grow with the file; python-calamine, which loads a whole sheet at once, is kept
-for zip files that are not SpreadsheetML (.ods, .xlsb saved as .xlsx). Writing uses openpyxl's
-write-only mode, which streams rows without building a cell tree."""
+Reading takes whatever a clerk was sent, recognised by its content, not its name: an .xlsx
+from Excel, WPS or LibreOffice (streamed row by row by brigade.ledger.xlsxreader, so that an
+import's memory does not grow with the file), an .xls of Excel 97-2003 or an .ods (python-calamine,
+after brigade.ledger.calaminereader has checked what it would cost), or a .csv in UTF-8 or GB18030
+(brigade.ledger.csvreader). All read through one Budget (brigade.ledger.readers), so that a
+damaged or hostile file is refused quickly, in bounded memory, with a message in Chinese.
 
+Writing uses openpyxl's write-only mode, which streams rows without building a cell tree."""
+
+import contextlib
 import datetime
 import io
+import struct
 import zipfile
 import zlib
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -18,79 +24,92 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from brigade.ledger import Column, DateColumn, DateTimeColumn, DecimalColumn, LookupColumn, xlsxreader
+from brigade.ledger import (
+    Column,
+    DateColumn,
+    DateTimeColumn,
+    DecimalColumn,
+    LookupColumn,
+    calaminereader,
+    csvreader,
+    readers,
+    xlsxreader,
+)
+from brigade.ledger.readers import DAMAGED, FileRefused
 
-XLSX_MAGIC = b"PK\x03\x04"
-NOT_XLSX = "文件不是 .xlsx 格式的 Excel 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再导入"
-NO_SHEET = "工作簿中没有工作表"
-
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip's directory
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+NO_WORKBOOK = "无法读取该 Excel 文件：文件中没有工作簿，可能已损坏或不是电子表格文件"
+XLSB = "不支持 Excel 二进制工作簿（.xlsb）：请在 Excel 中另存为 .xlsx 后再导入"
 
 # What a damaged file raises while it is read: a bad zip or deflate stream, XML that does not
 # parse, text that does not decode (UnicodeDecodeError is a ValueError) or names an unknown
-# encoding (LookupError), a part the workbook names but the zip lacks, zip encryption
-# (RuntimeError) or compression (NotImplementedError) that zipfile does not support.
+# encoding (LookupError), a part the workbook names but the zip lacks, zip compression that
+# zipfile does not support (NotImplementedError is a RuntimeError), binary records cut short.
 _BROKEN = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, LookupError,
-    ElementTree.ParseError, RuntimeError,
+    expat.ExpatError, RuntimeError, struct.error,
 )  # fmt: skip
 
 
-class FileRefused(Exception):
-    """The whole file is refused (not .xlsx, bad headers, too large); the message says why."""
-
-
 def open_rows(source):
-    """Yield the first sheet's rows as lists of Python values (str, float, bool, date, datetime
-    or ''), the header row first. `source` is a path or a binary file object (seekable).
+    """Yield the first visible sheet's rows as lists of Python values (str, float, bool, date,
+    datetime, time, timedelta or ''), the header row first. `source` is a path or a binary file
+    object (seekable). A file that cannot or may not be read raises FileRefused.
 
     The first row yielded is the sheet's row 1 and an empty or missing row comes as an empty
     list, so that counting rows gives the numbers Excel shows; rows are not padded to the
-    header's width. See brigade.ledger.xlsxreader for the values."""
+    header's width, and rows after the last one with a value are not yielded. See
+    brigade.ledger.xlsxreader for the values; a .csv gives text only."""
+    budget = readers.Budget()  # the limits as they are now, for this file
     try:
-        if hasattr(source, "read"):
-            source.seek(0)
-            head = source.read(4)
-            source.seek(0)
-        else:
-            with open(source, "rb") as fh:
-                head = fh.read(4)
-        if head != XLSX_MAGIC:
-            raise FileRefused(NOT_XLSX)
-        with zipfile.ZipFile(source) as zf:
-            try:
-                rows = xlsxreader.sheet_rows(zf)
-            except xlsxreader.NotSpreadsheetML:
-                rows = None
-            if rows is not None:
-                yield from rows
-                return
-        yield from _calamine_rows(source)
+        with _opened(source) as fh:
+            yield from readers.metered(_batches(fh, budget), budget)
     except FileRefused:
         raise
-    except xlsxreader.NoWorksheet:
-        raise FileRefused(NO_SHEET)
-    except xlsxreader.OutOfBounds:
-        raise FileRefused("文件中的行号或列号超出 Excel 的范围（最多1048576行、16384列），文件可能已损坏")
-    except _BROKEN as e:
-        raise FileRefused(f"无法读取该 Excel 文件（{e.__class__.__name__}），文件可能已损坏")
-    except Exception as e:  # calamine's own errors (XmlError, ZipError …) share no base class
-        if type(e).__module__.startswith("python_calamine"):
-            raise FileRefused(f"无法读取该 Excel 文件：{e}")
-        raise
+    except _BROKEN:
+        raise FileRefused(DAMAGED)
 
 
-def _calamine_rows(source):
-    """A zip that is not SpreadsheetML, read by python-calamine (which holds the whole sheet)."""
-    from python_calamine import CalamineWorkbook
-
+def _opened(source):
     if hasattr(source, "read"):
         source.seek(0)
-        book = CalamineWorkbook.from_filelike(source)
+        return contextlib.nullcontext(source)
+    try:
+        return open(source, "rb")
+    except FileNotFoundError:
+        raise FileRefused(f"找不到文件：{source}")
+    except OSError:
+        raise FileRefused(f"无法打开文件：{source}")
+
+
+def _batches(fh, budget):
+    """The rows in batches (see readers.metered), by what the file's first bytes say it is."""
+    head = fh.read(8)
+    fh.seek(0)
+    if head[:4] in ZIP_MAGIC:
+        with readers.open_zip(fh, budget) as zf:
+            yield from _zip_batches(zf, budget)
+    elif head == calaminereader.OLE_MAGIC:  # an OLE compound file: .xls, or an encrypted .xlsx
+        yield from calaminereader.xls_batches(fh, budget)
     else:
-        book = CalamineWorkbook.from_path(str(source))
-    if not book.sheet_names:
-        raise FileRefused(NO_SHEET)
-    yield from book.get_sheet_by_index(0).iter_rows()
+        yield from csvreader.csv_batches(fh, budget)
+
+
+def _zip_batches(zf, budget):
+    """An .ods (its mimetype says so), else an .xlsx."""
+    names = {name.lower(): name for name in zf.namelist()}
+    if "mimetype" in names:
+        mimetype = readers.read_member(zf, names["mimetype"], budget, budget.small_part_mb)
+        if mimetype.strip().startswith(ODS_MIMETYPE):
+            yield from calaminereader.ods_batches(zf, budget)
+            return
+        raise FileRefused(readers.UNRECOGNISED)  # a text document, a presentation …
+    try:
+        batches = xlsxreader.sheet_rows(zf, budget)
+    except xlsxreader.NotSpreadsheetML:
+        raise FileRefused(XLSB if "xl/workbook.bin" in names else NO_WORKBOOK)
+    yield from batches
 
 
 _HEADER_FONT = Font(bold=True)

@@ -1,4 +1,4 @@
-"""A streaming reader for the first worksheet of an .xlsx workbook.
+"""A streaming reader for the first visible worksheet of an .xlsx workbook.
 
 Why it exists: python-calamine builds the whole sheet in memory (475 MB for a 500,000-row ledger
 file), so an import's memory grew with the file. This reader decompresses the sheet's XML a block
@@ -19,6 +19,16 @@ as "", and numbers whose style has a date format as `date` (no time of day), `da
 an error cell (#N/A) gives its text where calamine gives "", and date-times are rounded to the
 second (Excel stores fractions of a day) where calamine keeps milliseconds.
 
+Two refusals: a shared-string index that is negative or past the table's end, and a formula
+whose result the file does not keep (a file written by a script and never opened in Excel),
+both naming the cell. A hidden first sheet is skipped: the sheet read is the first visible one.
+
+What reading may cost is bounded (brigade.ledger.readers.Budget): every part is decompressed
+under a cap, a row or shared string that does not end within row_kb is refused, the shared
+strings' total and the sheet's cells are counted a block at a time, and the regular
+expressions stop at the next element of the same name, so that a file whose end tags are
+missing takes linear, not quadratic, time.
+
 Rows keep their numbers: the first row yielded is the sheet's row 1, and a row the XML skips
 (Excel writes nothing for an empty row) or that holds no value comes as an empty list, so that
 counting rows gives the numbers Excel shows. Rows after the last one with a value are not
@@ -29,10 +39,13 @@ import codecs
 import datetime
 import posixpath
 import re
+import sys
 import zipfile
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
-from xml.etree import ElementTree
+
+from brigade.ledger.readers import NO_SHEET, Budget, FileRefused, decoded, member_blocks, start_tags
 
 BLOCK = 1 << 18  # bytes of XML decompressed at a time (as fast as 1 MB, in 3 MB of RSS, not 16)
 TEXT_CACHE = 4096  # escaped inline texts remembered with their text (choice values repeat)
@@ -51,44 +64,43 @@ class NotSpreadsheetML(Exception):
     """A zip archive without an .xlsx workbook part (an .ods or an .xlsb, say)."""
 
 
-class OutOfBounds(Exception):
-    """A row or column beyond what Excel allows: a damaged or hostile file (it would make us
-    yield millions of empty rows or build a huge list)."""
-
-
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+OUT_OF_BOUNDS = "文件中的行号或列号超出 Excel 的范围（最多1048576行、16384列），文件可能已损坏"
+OUT_OF_ORDER = "文件中的行号顺序有误（同一行出现两次，或后面的行号更小），文件可能已损坏"
+NO_CACHED_VALUE = "是公式，但文件中没有保存计算结果：请在 Excel 或 WPS 中打开该文件、保存后再导入"
 
 
-class NoWorksheet(Exception):
-    """A workbook without a worksheet."""
+class _BadCell(ValueError):
+    """A cell that makes the whole file unreadable; the message (after the cell's name) says why.
+    A ValueError, so that the fast path hands the row to the careful one, which names the cell."""
 
 
-def sheet_rows(zf: zipfile.ZipFile):
-    """The first worksheet's rows as lists of values (see the module's docstring).
+def sheet_rows(zf: zipfile.ZipFile, budget: Budget):
+    """The first visible worksheet's rows, in batches for readers.metered (a list per block of
+    the sheet's XML, in which an int n stands for n empty rows; see the module's docstring).
 
     The workbook's small parts are read at once, so that a zip that is not an .xlsx raises
     NotSpreadsheetML here; the rows are read as they are iterated, while `zf` stays open."""
-    return _Workbook(zf).rows()
+    return _Workbook(zf, budget).rows()
 
 
 class _Workbook:
-    def __init__(self, zf: zipfile.ZipFile):
-        self.zf = zf
+    def __init__(self, zf: zipfile.ZipFile, budget: Budget):
+        self.zf, self.budget = zf, budget
         # Parts are looked up case-insensitively: some writers differ from their own references.
         self.names = {info.filename.lower(): info.filename for info in zf.infolist()}
         book = self._main_part()
         rels = self._relationships(book)
         self.date1904, first = False, None
-        for element in ElementTree.fromstring(zf.read(book)).iter():
-            tag = _local(element.tag)
+        for _, tag, attrs in self._tags(book):
             if tag == "workbookPr":
-                self.date1904 = element.get("date1904", "").lower() in ("1", "true")
-            elif tag == "sheet" and first is None:
-                rel = rels.get(_attribute(element, "id"))
+                self.date1904 = attrs.get("date1904", "").lower() in ("1", "true")
+            elif tag == "sheet" and first is None and attrs.get("state", "visible") == "visible":
+                rel = rels.get(attrs.get("id"))  # r:id; a chartsheet's relationship is not a worksheet
                 if rel and rel[0].endswith("/worksheet"):
                     first = rel[1]
         if first is None:
-            raise NoWorksheet()
+            raise FileRefused(NO_SHEET)
         self.sheet = self._member(first)
         if self.sheet is None:
             raise zipfile.BadZipFile(f"the workbook names a sheet {first} that the file lacks")
@@ -101,13 +113,25 @@ class _Workbook:
     def _member(self, path):
         return self.names.get(path.lower()) if path else None
 
+    def _tags(self, name):
+        """The start tags of a part read whole (workbook, relationships, styles), within the
+        small parts' limit."""
+        return start_tags(member_blocks(self.zf, name, self.budget, self.budget.small_part_mb, BLOCK))
+
+    def _blocks(self, name):
+        """A large part's text (the sheet, the shared strings), a block at a time, within the
+        parts' limit."""
+        blocks = member_blocks(self.zf, name, self.budget, self.budget.part_mb, BLOCK)
+        head = next(blocks, b"")
+        return decoded(chain((head,), blocks), _encoding(head[:200]))
+
     def _main_part(self) -> str:
         """The workbook part, as the package relationships name it (normally xl/workbook.xml)."""
         rels = self._member("_rels/.rels")
         if rels:
-            for rel in ElementTree.fromstring(self.zf.read(rels)):
-                if rel.get("Type", "").endswith("/officeDocument"):
-                    name = self._member(_resolve("", rel.get("Target", "")))
+            for depth, tag, attrs in self._tags(rels):
+                if depth == 1 and tag == "Relationship" and attrs.get("Type", "").endswith("/officeDocument"):
+                    name = self._member(_resolve("", attrs.get("Target", "")))
                     if name and name.lower().endswith(".xml"):
                         return name
         name = self._member("xl/workbook.xml")
@@ -122,20 +146,21 @@ class _Workbook:
         if name is None:
             return {}
         return {
-            rel.get("Id"): (rel.get("Type", ""), _resolve(folder, rel.get("Target", "")))
-            for rel in ElementTree.fromstring(self.zf.read(name))
-            if rel.get("TargetMode") != "External"
+            attrs.get("Id"): (attrs.get("Type", ""), _resolve(folder, attrs.get("Target", "")))
+            for depth, tag, attrs in self._tags(name)
+            if depth == 1 and attrs.get("TargetMode") != "External"
         }
 
     def _style_kinds(self, name) -> list[int]:
         """Cell style index (a cell's s="…") → NUMBER, DATE or DURATION."""
-        custom, xfs = {}, []
-        for element in ElementTree.fromstring(self.zf.read(name)):
-            tag = _local(element.tag)
-            if tag == "numFmts":
-                custom = {fmt.get("numFmtId"): fmt.get("formatCode", "") for fmt in element}
-            elif tag == "cellXfs":
-                xfs = [xf.get("numFmtId", "0") for xf in element]
+        custom, xfs, section = {}, [], None
+        for depth, tag, attrs in self._tags(name):
+            if depth == 1:
+                section = tag
+            elif depth == 2 and section == "numFmts":
+                custom[attrs.get("numFmtId")] = attrs.get("formatCode", "")
+            elif depth == 2 and section == "cellXfs":
+                xfs.append(attrs.get("numFmtId", "0"))
         kinds = []
         for fmt_id in xfs:
             if fmt_id in custom:
@@ -150,22 +175,28 @@ class _Workbook:
 
     def _shared_strings(self, name) -> list[str]:
         """The shared strings table (one str per distinct text), read in blocks like the sheet:
-        with many distinct texts (decision numbers, plates) its XML is large too."""
+        with many distinct texts (decision numbers, plates) its XML is large too. What the strings
+        take in memory is counted against strings_mb, a block at a time."""
         strings = []
-        blocks = _blocks(self.zf, name)
+        blocks = self._blocks(name)
         buf = next(blocks, "")
         prefix = _prefix(buf, "sst")
         p = _patterns(prefix)
         end, findall, rich_text = f"</{prefix}si>", p.si.findall, p.rich_text
+        budget, size = self.budget, sys.getsizeof
         while buf:
             more = next(blocks, None)
             cut = len(buf) if more is None else buf.rfind(end) + len(end)
             if cut >= len(end) or more is None:
-                strings += [
+                found = [
                     rich_text(other) if other else _t_string(text) if text else ""
                     for text, other in findall(buf, 0, cut)
                 ]
+                budget.add_strings(sum(map(size, found)) + 8 * len(found))  # 8: the list's pointer
+                strings += found
                 buf = buf[cut:]
+            else:
+                budget.row(len(buf), "一段文字")  # an <si> longer than a block, not ended yet
             buf += more or ""
         return strings
 
@@ -175,7 +206,7 @@ class _Workbook:
         """(namespace prefix, texts that each end with a whole row) of the sheet's <sheetData>.
 
         The prefix is usually "", or "x:" from some .NET writers; the patterns are built with it."""
-        blocks = _blocks(self.zf, self.sheet)
+        blocks = self._blocks(self.sheet)
         buf = ""
         for text in blocks:
             buf += text
@@ -188,9 +219,13 @@ class _Workbook:
         prefix = start.group(1) or ""
         if start.group(2):  # <sheetData/>
             return prefix, iter(())
-        return prefix, _whole_rows(blocks, buf[start.end() :], f"</{prefix}row>", f"</{prefix}sheetData>")
+        return prefix, _whole_rows(
+            blocks, buf[start.end() :], f"</{prefix}row>", f"</{prefix}sheetData>", self.budget
+        )
 
     def rows(self):
+        """The rows in batches, one per text cut from the sheet's XML; the cells are counted
+        against the limit once per batch."""
         prefix, segments = self._sheet_data()
         p = _patterns(prefix)
         cells = _Cells(self, p)
@@ -199,22 +234,29 @@ class _Workbook:
         shared, cache_get, to_date = self.shared, cells.cache.get, cells.to_date
         SHARED_, INLINE_, NUMBER_, DATE_ = SHARED, INLINE, NUMBER, DATE  # locals: faster in the hot loop
         sequence, first, space = _SEQUENCES, itemgetter(0), _SPACE
+        add_cells = self.budget.add_cells
         last = 0  # the number of the last <row> read
         last_yielded = 0  # the number of the last row yielded
         for segment in segments:
+            batch, seen = [], 0
             # [text before the first row, r, other attributes, the row's cells, r, …]
             parts = iter(split(segment))
             next(parts)
             for r, row_attrs, text in zip(parts, parts, parts, strict=False):  # in threes
-                number = last = int(r) if r else _row_number(row_attrs, last)
+                number = int(r) if r else _row_number(row_attrs, last)
+                if not last < number <= MAX_ROWS:  # rows come in order (a bomb repeats one)
+                    raise FileRefused(OUT_OF_ORDER if number <= last else OUT_OF_BOUNDS)
+                last = number
                 found = findall(text)
+                seen += len(found)
                 try:
                     # The common cells in one comprehension (the hot loop of an import). A new
                     # attribute string (KeyError) or a value unlike its type (ValueError …) sends
-                    # the row cell by cell through `cells.row`.
+                    # the row cell by cell through `cells.row`. A shared string's index must be
+                    # all digits: shared[int("-1")] would be the last string.
                     row = [
                         general(k, other) if other
-                        else shared[int(v)] if k == SHARED_ and v
+                        else shared[int(v)] if k == SHARED_ and v.isdigit()
                         else (v.strip(space) if "&" not in v and "_x" not in v else cache_get(v) or fill(v)) if k == INLINE_
                         else float(v) if k == NUMBER_ and v
                         else to_date(float(v)) if k == DATE_ and v
@@ -229,17 +271,18 @@ class _Workbook:
                     row = cells.row(found, number)
                 if row.count("") == len(row):
                     continue  # nothing in it: yielded as a gap if a row with values follows
-                if number > MAX_ROWS:
-                    raise OutOfBounds(f"row {number}")
-                for _ in range(number - last_yielded - 1):
-                    yield []
-                yield row
+                if number > last_yielded + 1:
+                    batch.append(number - last_yielded - 1)
+                batch.append(row)
                 last_yielded = number
+            add_cells(seen)
+            yield batch
 
 
-def _whole_rows(blocks, buf: str, row_end: str, data_end: str):
+def _whole_rows(blocks, buf: str, row_end: str, data_end: str, budget: Budget):
     """Texts cut from the blocks after <sheetData>, each ending with a whole row, up to
-    </sheetData> (or the end of a sheet that lacks it)."""
+    </sheetData> (or the end of a sheet that lacks it). A row that has not ended within the
+    row limit is refused, rather than held whole (white space without </row>, a giant cell)."""
     while True:
         stop = buf.find(data_end)
         if stop >= 0:
@@ -252,6 +295,7 @@ def _whole_rows(blocks, buf: str, row_end: str, data_end: str):
         cut = buf.rfind(row_end)
         if cut < 0:  # a row longer than a block
             buf += more
+            budget.row(len(buf))
             continue
         cut += len(row_end)
         yield buf[:cut]
@@ -265,7 +309,7 @@ class _Cells:
     def __init__(self, book: _Workbook, patterns: "_Patterns"):
         self.shared, self.style_kinds = book.shared, book.style_kinds
         self.to_date = _date_converter(book.date1904)
-        self.v_of, self.rich_text = patterns.v_of, patterns.rich_text
+        self.v_of, self.rich_text, self.formula = patterns.v_of, patterns.rich_text, patterns.formula
         self.kinds: dict[str, int] = {}  # a cell's attributes (after a leading r="…") → its kind
         self.cache: dict[str, str] = {}  # escaped inline text → text
 
@@ -277,20 +321,28 @@ class _Cells:
         return text
 
     def general(self, kind: int, content: str):
+        """A cell with more than a bare <v>: a formula gives the result the file keeps with it,
+        and is refused without one (a formula's text result may be empty: <v></v>)."""
         if kind == INLINE:
             return self.rich_text(content)
-        return self.value(kind, self.v_of(content))
+        v = self.v_of(content)
+        if (v is None or not v and kind != TEXT) and self.formula(content):
+            raise _BadCell(NO_CACHED_VALUE)
+        return self.value(kind, v or "")
 
     @staticmethod
     def rare(kind: int, v: str):
-        """Formula text, errors, booleans, durations, ISO dates."""
+        """Formula text, errors, booleans, durations, ISO dates; a ValueError for a shared
+        string whose index is not all digits, which sends the row to the careful path."""
         if kind == TEXT or kind == ERROR:
             return _string(v)
         if kind == BOOL:
             return v.strip() not in ("0", "false", "")
         if kind == DURATION:
             return datetime.timedelta(seconds=round(float(v) * 86400))
-        return _iso_date(_unescape(v))
+        if kind == ISODATE:
+            return _iso_date(_unescape(v))
+        raise ValueError(v)
 
     def value(self, kind: int, v: str):
         """A value from the cell's kind and the text of its <v>, leniently: a number that is
@@ -298,10 +350,10 @@ class _Cells:
         if not v:
             return ""
         if kind == SHARED:
-            try:
-                return self.shared[int(v)]
-            except (IndexError, ValueError):
-                raise ValueError(f"shared string {v!r} out of range")
+            index = v.strip()
+            if index.isdigit() and int(index) < len(self.shared):
+                return self.shared[int(index)]
+            raise _BadCell(f"引用了不存在的共享字符串（编号 {index}），文件可能已损坏")
         if kind == INLINE:
             return _t_string(v)
         try:
@@ -326,8 +378,8 @@ class _Cells:
                     col = letters
             try:
                 value = self.general(kind, other) if other else self.value(kind, v)
-            except ValueError as e:
-                raise ValueError(f"row {number}: {e}")
+            except _BadCell as e:
+                raise FileRefused(f"单元格 {col or _column_name(len(row))}{number} {e}")
             _put(row, col, value)
         return row
 
@@ -348,7 +400,7 @@ def _put(row: list, col: str, value):
     if index is None:
         index = _column_index(col)
         if index >= MAX_COLUMNS:
-            raise OutOfBounds(f"column {col}")
+            raise FileRefused(OUT_OF_BOUNDS)
     size = len(row)
     if index == size:
         row.append(value)
@@ -361,25 +413,16 @@ def _put(row: list, col: str, value):
 
 # ── XML text ───────────────────────────────────────────────────────────────────────────────────
 
-_SHEETDATA = re.compile(r"<([A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(/?)>")
-_ATTRIBUTE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Every pattern here runs in linear time whatever the text: an attribute list stops at "<", an
+# element's content at the next start tag of the same name (see _content), an attribute name
+# only starts after a character that cannot be in one.
+_SHEETDATA = re.compile(r"<([A-Za-z_][\w.-]*:)?sheetData\b[^<>]*?(/?)>")
+_ATTRIBUTE = re.compile(r"""(?<![\w:.-])([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9a-fA-F]+)|([A-Za-z]+));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # Excel's escape of control characters
 _SPACE = " \t\n\r"  # XML's white space, trimmed from a <t> without xml:space="preserve"
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _attribute(element, name: str):
-    """An attribute by local name, whatever its namespace (r:id, transitional or strict)."""
-    for key, value in element.attrib.items():
-        if _local(key) == name:
-            return value
-    return None
 
 
 def _resolve(folder: str, target: str) -> str:
@@ -401,27 +444,6 @@ def _encoding(head: bytes) -> str:
         return "utf-8-sig"
     m = re.match(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", head)
     return m.group(1).decode("ascii") if m else "utf-8"
-
-
-def _blocks(zf: zipfile.ZipFile, name: str):
-    """A zip member's text, decompressed and decoded BLOCK bytes at a time, with line ends
-    normalised to \\n as an XML parser does (a \\r ending a block waits for the next)."""
-    with zf.open(name) as raw:
-        data = raw.read(BLOCK)
-        decoder = codecs.getincrementaldecoder(_encoding(data[:200]))()
-        held = ""
-        while True:
-            text = held + decoder.decode(data, final=not data)
-            held = ""
-            if "\r" in text:
-                if data and text[-1] == "\r":
-                    text, held = text[:-1], "\r"
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-            if text:
-                yield text
-            if not data:
-                return
-            data = raw.read(BLOCK)
 
 
 def _entity(m) -> str:
@@ -495,11 +517,19 @@ def _cdata_text(raw: str) -> str:
     if "<![CDATA[" not in raw:
         return _unescape(raw)
     parts, pos = [], 0
-    for m in _CDATA.finditer(raw):
+    for m in _CDATA.finditer(raw, 0, raw.rfind("]]>") + 3):  # none can end after the last ]]>
         parts += [_unescape(raw[pos : m.start()]), m.group(1)]
         pos = m.end()
     parts.append(_unescape(raw[pos:]))
     return "".join(parts)
+
+
+def _content(tag: str) -> str:
+    """A pattern for an element's content and end tag that gives up at the next start tag of
+    the same name: `(.*?)</c>` would scan to the end of the text from every <c> of a row whose
+    end tags are missing (quadratic time, hours for a row of a MB). The runs of text are matched
+    possessively, so that a failure does not backtrack into them."""
+    return rf"((?:[^<]++|<(?!{tag}\b))*?)</{tag}>"
 
 
 class _Patterns:
@@ -507,27 +537,28 @@ class _Patterns:
 
     def __init__(self, prefix: str):
         q = re.escape(prefix)
-        c, v, is_, t, si = (f"{q}{name}" for name in ("c", "v", "is", "t", "si"))
+        c, v, is_, t, si, f = (f"{q}{name}" for name in ("c", "v", "is", "t", "si", "f"))
         # A row's start tag: (r when it comes first, the other attributes). A <row …/> has no
         # cells, so the text up to the next row's tag holds none.
-        self.row = re.compile(rf'<{q}row\b(?: r="([0-9]+)")?([^>]*)>')
+        self.row = re.compile(rf'<{q}row\b(?: r="([0-9]+)")?([^<>]*)>')
         # A cell: (column letters when r="…" comes first, the other attributes, the value of the
         # usual <v>…</v> or <is><t>…</t></is>, or else everything inside the cell). Attributes
         # hold no "/" (r, s, t, cm, vm, ph), which lets the common cell match without backtracking.
         self.cell = re.compile(
-            rf'<{c}\b(?: r="([A-Z]{{1,3}})[0-9]*")?([^>/]*)'
-            rf"(?:/>|>(?:<{v}>|<{is_}><{t}>)([^<]*)(?:</{v}>|</{t}></{is_}>)</{c}>|>(.*?)</{c}>)",
-            re.S,
+            rf'<{c}\b(?: r="([A-Z]{{1,3}})[0-9]*")?([^<>/]*)'
+            rf"(?:/>|>(?:<{v}>|<{is_}><{t}>)([^<]*)(?:</{v}>|</{t}></{is_}>)</{c}>|>{_content(c)})",
         )
-        self.v = re.compile(rf"<{v}(?:\s[^>]*)?>([^<]*)</{v}>")
-        self.t = re.compile(rf"<{t}(\s[^>/]*)?>(.*?)</{t}>", re.S)
-        self.phonetic = re.compile(rf"<{q}rPh\b.*?</{q}rPh>", re.S)
+        self.v = re.compile(rf"<{v}(?:\s[^<>]*)?>([^<]*)</{v}>")
+        self.t = re.compile(rf"<{t}(\s[^<>/]*)?>{_content(t)}")
+        self.phonetic = re.compile(rf"<{q}rPh\b{_content(f'{q}rPh')}")
+        self.formula = re.compile(rf"<{f}[\s/>]").search
         # A shared string: (text of the usual <si><t>…</t></si>, or else everything inside).
-        self.si = re.compile(rf"<{si}>(?:<{t}>([^<]*)</{t}></{si}>|(.*?)</{si}>)|<{si}\s*/>", re.S)
+        self.si = re.compile(rf"<{si}>(?:<{t}>([^<]*)</{t}></{si}>|{_content(si)})|<{si}\s*/>")
 
-    def v_of(self, content: str) -> str:
+    def v_of(self, content: str) -> str | None:
+        """The text of the cell's <v>, None when it has none."""
         m = self.v.search(content)
-        return m.group(1) if m else ""
+        return m.group(1) if m else None
 
     def rich_text(self, content: str) -> str:
         """The text of an <is> or <si>: its <t>, or its runs' (<r><t>…</t></r>) joined, without
@@ -554,6 +585,16 @@ def _column_index(letters: str) -> int:
     for ch in letters.upper():
         index = index * 26 + ord(ch) - 64
     return index - 1
+
+
+def _column_name(index: int) -> str:
+    """0 → "A", 26 → "AA": the letters of a column index."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
 
 
 _LETTERS = [chr(65 + i % 26) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26) for i in range(26 * 27)]
