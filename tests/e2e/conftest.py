@@ -74,7 +74,14 @@ class UI:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.shots = 0
         self.responses = []  # main-frame document responses since the last check
+        self.page_errors = []  # script errors and Content-Security-Policy refusals
         page.on("response", self._on_response)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("console", self._on_console)
+
+    def _on_console(self, message):
+        if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+            self.page_errors.append(message.text)
 
     def _on_response(self, response):
         request = response.request
@@ -89,6 +96,8 @@ class UI:
         seen, self.responses = self.responses, []
         errors = [f"{r.status} {r.url}" for r in seen if r.status >= 500]
         assert not errors, f"server error: {errors}"
+        script_errors, self.page_errors = self.page_errors, []
+        assert not script_errors, f"{self.page.url}: {script_errors}"
         if status is not None:
             assert seen, f"no page was loaded (expected {status})"
             assert seen[-1].status == status, f"{seen[-1].url}: {seen[-1].status}, expected {status}"

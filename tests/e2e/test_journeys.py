@@ -132,7 +132,7 @@ def test_legal_officer_writes_and_finalises_the_report(open_ui, legal):
 
     page.locator("#s-5 textarea").fill(sentence)
     text = ui.submit(page.get_by_role("button", name="保存全部修改"))
-    assert "已保存（修改了1个章节）" in text
+    assert "已保存（修改了1处）" in text
     assert page.locator("#s-5 textarea").input_value() == sentence
 
     ui.submit(page.get_by_role("button", name="提交审核"))
