@@ -1,10 +1,11 @@
 """Locked years: once a year's report is finalised, the records of that year stay as the report
-states them. One check, used by the form, the delete and restore views and the importer."""
+states them. One check, used by the form, the delete and restore views and the importer, made in
+the writer's own transaction (hold_years)."""
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from brigade import rules
@@ -31,14 +32,36 @@ def year_of(value) -> int | None:
     return value.year
 
 
+YEAR_LOCK = 0x4A0C  # advisory lock namespace of a brigade's year (PostgreSQL)
+
+
+def hold_years(*, brigade_id, years, exclusive=False) -> set[int]:
+    """Take the brigade's locks on `years` for the rest of the transaction, then say which of
+    them are locked (read once the locks are held).
+
+    Writers of a year's records hold it shared, from their check to their commit; finalising a
+    year's report holds it exclusively while it counts the figures and locks the year. So a
+    write either commits before the figures are counted (and is in them) or waits for the lock
+    and is then refused: never saved in a locked year and missing from its report. On SQLite a
+    transaction already holds the database's one write lock (BEGIN IMMEDIATE)."""
+    years = sorted({y for y in years if y})
+    if years and connection.vendor == "postgresql" and connection.in_atomic_block:
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            for year in years:
+                cursor.execute(f"SELECT {function}(%s)", [(YEAR_LOCK << 40) | (int(brigade_id) << 16) | year])
+    return set(years) & locked_years(brigade_id)
+
+
 def check_open(*, brigade_id, ledger, values) -> None:
-    """Raise ValidationError when any of the record dates `values` lies in a locked year."""
+    """Raise ValidationError when any of the record dates `values` lies in a locked year. Inside
+    a transaction the years stay held until it ends (hold_years)."""
     if not ledger.date_field:
         return
     years = {year_of(v) for v in values} - {None}
     if not years:
         return
-    closed = sorted(years & locked_years(brigade_id))
+    closed = sorted(hold_years(brigade_id=brigade_id, years=years))
     if closed:
         raise ValidationError(locked_message(closed[0]), code="locked")
 

@@ -251,7 +251,10 @@ def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") 
 
 @transaction.atomic
 def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualReport:
-    """Store the exact .docx and the figures it states; from now on the year's records are locked."""
+    """Store the exact .docx and the figures it states; from now on the year's records are locked.
+    The year is held exclusively first: writes of its records in flight commit before the
+    figures are counted, and later ones find it locked (locks.hold_years)."""
+    locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
     content, figures = report_render(report)
     report.final_docx = content
     report.final_sha256 = hashlib.sha256(content).hexdigest()

@@ -295,7 +295,11 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
     first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
     key_header = ledger.key_header
     existing = _Existing(ledger, brigade, columns)
+    # A real import holds each year it touches (locks.hold_years) from the chunk that first
+    # touches it to its commit, so that a report finalised meanwhile either counts these rows or
+    # has locked the year before they are checked; a dry run only reads the locks.
     closed = locks.locked_years(brigade.pk) if ledger.date_field else set()
+    held: set[int] = set()
     date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
     writer = None if dry_run else _Writer(model, brigade, attnames, user, reason)
     try:
@@ -304,6 +308,12 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
             good = _parse_chunk(chunk, mapping, row_rules, result)
             keys = [existing.key_of(values) for _, values in good]
             existing.prefetch([k for k in keys if k is not None])
+            if writer and date_index is not None:
+                years = {locks.year_of(values[date_index]) for _, values in good}
+                years |= {locks.year_of(existing.by_key[k][2]) for k in keys if k in existing.by_key}
+                if years - held:
+                    closed |= locks.hold_years(brigade_id=brigade.pk, years=years - held)
+                    held |= years
             to_create, to_update = [], []
             for (number, values), key in zip(good, keys, strict=True):
                 if key is not None:

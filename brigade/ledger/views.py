@@ -63,6 +63,10 @@ class LedgerMixin:
     def get_queryset(self):
         return access.scope(self.ledger.queryset(), self.request.user)
 
+    def _date(self, record):
+        """The date that places `record` in a year (None for a ledger without one)."""
+        return getattr(record, self.ledger.date_field) if self.ledger.date_field else None
+
     def url(self, name, **kwargs):
         return reverse(f"ledger:{name}", kwargs={"kind": self.ledger.kind, **kwargs})
 
@@ -217,10 +221,10 @@ class LedgerFormMixin(LedgerMixin):
         return kwargs | {"brigade": brigade}
 
     def form_valid(self, form):
-        if form.instance.pk is None:
-            response = super().form_valid(form)
-        else:
-            with transaction.atomic():
+        date_field = self.ledger.date_field
+        with transaction.atomic():
+            dates = [form.cleaned_data.get(date_field)] if date_field else []
+            if form.instance.pk is not None:
                 current = self.model._default_manager.select_for_update().get(pk=form.instance.pk)
                 opened = form.cleaned_data.get("version", "")
                 if opened != version_of(current):
@@ -228,7 +232,12 @@ class LedgerFormMixin(LedgerMixin):
                     form.data = form.data.copy()
                     form.data["version"] = version_of(current)  # saving again overwrites, knowingly
                     return self.form_invalid(form)
-                response = super().form_valid(form)
+                dates.append(getattr(current, date_field) if date_field else None)
+            refused = _locked(self.ledger, form.instance.brigade_id, dates)  # held until the commit
+            if refused:
+                form.add_error(None, refused)
+                return self.form_invalid(form)
+            response = super().form_valid(form)
         messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
         return response
 
@@ -283,18 +292,19 @@ class LedgerDeleteView(LedgerMixin, generic.DeleteView):
 
     def form_valid(self, form):
         label = str(self.object)
-        refused = _locked(self.ledger, self.object)
-        if refused:
-            messages.error(self.request, refused)
-            return redirect(self.url("detail", pk=self.object.pk))
         try:
             with transaction.atomic():
-                self.object.delete()
+                refused = _locked(self.ledger, self.object.brigade_id, [self._date(self.object)])
+                if not refused:
+                    self.object.delete()
         except ProtectedError as e:
             kinds = "、".join(sorted({str(obj._meta.verbose_name) for obj in e.protected_objects}))
             messages.error(
                 self.request, f"不能删除：有{len(e.protected_objects)}条{kinds}记录引用了它，请先修改那些记录"
             )
+            return redirect(self.url("detail", pk=self.object.pk))
+        if refused:
+            messages.error(self.request, refused)
             return redirect(self.url("detail", pk=self.object.pk))
         messages.success(
             self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。"
@@ -329,18 +339,18 @@ class RestoreView(LedgerMixin, generic.View):
         version = access.get_scoped_or_404(
             history.objects.filter(history_type="-"), request.user, pk=history_id
         )
-        refused = _locked(self.ledger, version.instance)
-        if refused:
-            messages.error(request, refused)
-        elif self.model._default_manager.filter(pk=version.instance.pk).exists():
+        if self.model._default_manager.filter(pk=version.instance.pk).exists():
             messages.info(request, "该记录已经恢复过了")
         else:
             record = version.instance
             record._change_reason = f"从删除记录恢复（{timezone.localtime(version.history_date):%Y-%m-%d %H:%M}删除）"
             try:
-                # The record as it was must still fit: its key free, what it refers to still there.
-                record.full_clean(validate_unique=False)
                 with transaction.atomic():
+                    refused = _locked(self.ledger, record.brigade_id, [self._date(record)])
+                    if refused:
+                        raise ValidationError(refused)
+                    # The record as it was must still fit: its key free, what it refers to still there.
+                    record.full_clean(validate_unique=False)
                     record.save()
             except ValidationError as e:
                 messages.error(request, "不能恢复：" + "；".join(e.messages))
@@ -354,14 +364,11 @@ class RestoreView(LedgerMixin, generic.View):
         return redirect(self.url("list"))
 
 
-def _locked(ledger, record) -> str | None:
-    """Why `record` may not change (its year's report is final), or None."""
-    if not ledger.date_field:
-        return None
+def _locked(ledger, brigade_id, dates) -> str | None:
+    """Why a record of these dates may not be written (its year's report is final), or None.
+    Called inside the write's transaction: the years stay held until it commits."""
     try:
-        locks.check_open(
-            brigade_id=record.brigade_id, ledger=ledger, values=[getattr(record, ledger.date_field)]
-        )
+        locks.check_open(brigade_id=brigade_id, ledger=ledger, values=dates)
     except ValidationError as e:
         return e.messages[0]
     return None

@@ -6,13 +6,15 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from docx import Document
 
+from brigade import locks
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
 from brigade.models import Meeting, Regulation, Training
-from enforcement.models import SupervisionCheck
+from enforcement.models import SupervisionCheck, Violation
 from mediation.models import PoliceCall
 from publicity.models import MediaWork
 from reports import services
@@ -341,3 +343,91 @@ def test_two_editors_merge_by_section_and_a_section_both_changed_is_refused(repo
     one.refresh_from_db()
     assert "也被其他人修改了" in page and one.title in page
     assert one.body.endswith("另一位法制员补充的一句。")
+
+
+def _in_thread(target):
+    import threading
+
+    from django.db import connections
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = target()
+        except Exception as error:  # noqa: BLE001 — handed to the test
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade, legal, clerk):
+    """Save first: the clerk's transaction has checked the year and written, not committed yet.
+    The finalise waits for it and counts the record."""
+    import threading
+
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    services.report_transition(report=report, to="review", user=legal)
+    written, commit = threading.Event(), threading.Event()
+
+    def save():
+        with transaction.atomic():
+            locks.check_open(brigade_id=brigade.pk, ledger=registry.get("violations"), values=[at(YEAR, 6, 1)])
+            violation(brigade, 501, at(YEAR, 6, 1), "醉酒驾驶")
+            written.set()
+            commit.wait(30)
+
+    saver, saved = _in_thread(save)
+    assert written.wait(10)
+    finaliser, finalised = _in_thread(lambda: services.report_transition(report=report, to="final", user=legal))
+    saver.join(1)
+    assert finaliser.is_alive()  # waiting for the save
+    commit.set()
+    saver.join(30), finaliser.join(60)
+    assert "error" not in saved and "error" not in finalised, (saved, finalised)
+    report.refresh_from_db()
+    expected = Violation.objects.filter(brigade=brigade, occurred_at__year=YEAR, violation_type__group="酒醉驾").count()
+    assert report.final_figures["violations.drunk"]["current"] == expected
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, legal, clerk):
+    """Finalise first: it holds the year while it counts; the clerk's save waits, then finds the
+    year locked and is refused (through the form, as the clerk would)."""
+    import threading
+
+    from tests.conftest import login
+
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    services.report_transition(report=report, to="review", user=legal)
+    holding, go_on = threading.Event(), threading.Event()
+
+    def finalise():
+        with transaction.atomic():
+            locks.hold_years(brigade_id=brigade.pk, years=[YEAR], exclusive=True)
+            holding.set()
+            go_on.wait(30)
+            services.report_transition(report=report, to="final", user=legal)
+
+    finaliser, finalised = _in_thread(finalise)
+    assert holding.wait(10)
+    client = login(clerk)
+    data = {"date": f"{YEAR}-06-01", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"}
+    saver, saved = _in_thread(lambda: client.post(reverse("ledger:create", args=["training"]), data))
+    finaliser.join(1)
+    assert saver.is_alive()  # waiting for the finalise
+    go_on.set()
+    finaliser.join(60), saver.join(60)
+    assert "error" not in finalised and "error" not in saved, (finalised, saved)
+    assert saved["value"].status_code == 200 and "已定稿" in saved["value"].content.decode()
+    assert not Training.objects.filter(name="补录培训").exists()
