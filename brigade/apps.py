@@ -17,6 +17,7 @@ class BrigadeConfig(AppConfig):
         # The admin's read-only ledger pages follow the declarations (the admin's own
         # autodiscovery ran before them).
         from brigade.admin import register_ledger_admins
+        from brigade.ledger import checks  # noqa: F401 — registers the declarations' system checks
 
         register_ledger_admins()
         # …and its indicators in indicators.py (machinery: brigade/figures.py).

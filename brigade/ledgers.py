@@ -7,6 +7,7 @@ from brigade.models import Meeting, Officer, Regulation, Training
 @register
 class TrainingLedger(Ledger):
     kind = "training"
+    order = 90
     model = Training
     fields = ["date", "name", "kind", "mode", "attendees", "hours", "content"]
     date_field = "date"
@@ -17,6 +18,7 @@ class TrainingLedger(Ledger):
 @register
 class MeetingLedger(Ledger):
     kind = "meetings"
+    order = 100
     model = Meeting
     fields = ["date", "name", "kind", "chair", "topics"]
     date_field = "date"
@@ -27,6 +29,7 @@ class MeetingLedger(Ledger):
 @register
 class RegulationLedger(Ledger):
     kind = "regulations"
+    order = 110
     model = Regulation
     fields = ["name", "date", "category", "status"]
     key = ["name"]
@@ -38,6 +41,7 @@ class RegulationLedger(Ledger):
 @register
 class OfficerLedger(Ledger):
     kind = "officers"
+    order = 120
     model = Officer
     fields = [
         "badge_no",

@@ -7,6 +7,7 @@ from enforcement.models import Campaign, SupervisionCheck, Violation
 @register
 class ViolationLedger(Ledger):
     kind = "violations"
+    order = 10
     model = Violation
     fields = [
         "decision_no",
@@ -31,6 +32,7 @@ class ViolationLedger(Ledger):
 @register
 class CampaignLedger(Ledger):
     kind = "campaigns"
+    order = 20
     model = Campaign
     fields = ["name", "start_date", "end_date", "kind", "partners", "officers", "batches"]
     key = ["name", "start_date"]
@@ -42,6 +44,7 @@ class CampaignLedger(Ledger):
 @register
 class SupervisionLedger(Ledger):
     kind = "supervision"
+    order = 30
     model = SupervisionCheck
     fields = ["date", "kind", "checked", "passed", "problems_found", "problems_fixed", "notices", "note"]
     date_field = "date"

@@ -7,6 +7,7 @@ from mediation.models import AccidentCase, Complaint, PoliceCall
 @register
 class AccidentLedger(Ledger):
     kind = "accidents"
+    order = 40
     model = AccidentCase
     fields = [
         "case_no",
@@ -28,6 +29,7 @@ class AccidentLedger(Ledger):
 @register
 class CallLedger(Ledger):
     kind = "calls"
+    order = 50
     model = PoliceCall
     fields = ["call_no", "received_at", "category", "outcome", "follow_up"]
     key = ["call_no"]
@@ -40,6 +42,7 @@ class CallLedger(Ledger):
 @register
 class ComplaintLedger(Ledger):
     kind = "complaints"
+    order = 60
     model = Complaint
     fields = ["number", "received_date", "channel", "category", "summary", "closed_date", "satisfaction"]
     key = ["number"]

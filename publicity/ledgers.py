@@ -7,6 +7,7 @@ from publicity.models import MediaWork, PublicityEvent
 @register
 class EventLedger(Ledger):
     kind = "events"
+    order = 70
     model = PublicityEvent
     fields = ["date", "name", "kind", "audience", "place", "attendees", "materials"]
     date_field = "date"
@@ -17,6 +18,7 @@ class EventLedger(Ledger):
 @register
 class MediaLedger(Ledger):
     kind = "media"
+    order = 80
     model = MediaWork
     fields = ["date", "title", "kind", "platform", "quantity", "views"]
     date_field = "date"

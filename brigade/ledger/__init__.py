@@ -19,12 +19,6 @@ from django.utils import timezone
 
 from brigade import locks, rules
 
-# The twelve ledgers in the order of the brief; the navigation and `import_ledger --list` use it.
-KIND_ORDER = [
-    "violations", "campaigns", "supervision", "accidents", "calls", "complaints",
-    "events", "media", "training", "meetings", "regulations", "officers",
-]  # fmt: skip
-
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
@@ -493,7 +487,8 @@ class Ledger:
     """Declaration of one ledger. Subclass it in an app's `ledgers.py` and decorate with
     `@register`. Everything else (URLs, views, import, export, commands) is derived."""
 
-    kind: str  # the name on the command line and in URLs (domain.md §2)
+    kind: str  # the name on the command line and in URLs (docs/ledgers.md)
+    order: int = 1000  # place in the navigation and in `import_ledger --list` (the brief's order)
     model: type[models.Model]
     fields: Sequence[str]  # model fields in Excel column order; header = verbose_name
     key: Sequence[str] = ()  # fields that identify a record within its brigade; () = whole row
@@ -580,8 +575,7 @@ class LedgerRegistry:
         return self._ledgers[kind]
 
     def all(self) -> list[Ledger]:
-        order = {k: i for i, k in enumerate(KIND_ORDER)}
-        return sorted(self._ledgers.values(), key=lambda lg: order.get(lg.kind, len(order)))
+        return sorted(self._ledgers.values(), key=lambda lg: (lg.order, lg.kind))
 
     def for_model(self, model) -> Ledger | None:
         return next((lg for lg in self._ledgers.values() if lg.model is model), None)

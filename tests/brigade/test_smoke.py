@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 
@@ -25,3 +26,35 @@ def test_pages_forbid_inline_scripts_and_have_none(as_clerk, as_legal):
     for template in templates.rglob("*.html"):
         text = template.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=|<style|\sstyle=", text), template
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "code"),
+    [
+        ("fields", ["date", "nmae"], "brigade.E102"),
+        ("key", ["title"], "brigade.E103"),
+        ("date_field", "name", "brigade.E104"),
+        ("filters", ["kindd"], "brigade.E105"),
+        ("filters", ["name"], "brigade.E105"),
+        ("list_display", ["date", "hours_total"], "brigade.E106"),
+        ("search", ["attendees"], "brigade.E107"),
+    ],
+)
+def test_a_mistyped_ledger_declaration_fails_the_system_check(attribute, value, code):
+    import copy
+
+    from brigade.ledger import registry
+    from brigade.ledger.checks import check_ledger
+
+    ledger = copy.copy(registry.get("training"))
+    assert check_ledger(ledger) == []  # the real declaration is clean
+    setattr(ledger, attribute, value)
+    errors = check_ledger(ledger)
+    assert [e.id for e in errors] == [code], errors
+    assert "training" in errors[0].msg and attribute in errors[0].msg
+
+
+def test_every_declared_ledger_passes_the_system_check():
+    from django.core.management import call_command
+
+    call_command("check")  # raises SystemCheckError on any error

@@ -1,0 +1,84 @@
+"""System checks of the ledger declarations (`manage.py check`), as Django's admin checks each
+ModelAdmin: a mistyped field in `fields`, `key`, `date_field`, `filters`, `list_display` or
+`search` fails at startup with the ledger and the attribute named, instead of becoming a server
+error on a list page."""
+
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from brigade.ledger import Ledger, registry
+
+
+def _error(ledger: Ledger, attribute: str, message: str, number: int) -> checks.Error:
+    return checks.Error(
+        f"台账 {ledger.kind!r}（{type(ledger).__name__}）的 {attribute}：{message}",
+        obj=type(ledger),
+        id=f"brigade.E{number:03d}",
+    )
+
+
+def _field(model, path: str):
+    """The model field at the end of `path` (`violation_type__group`), or None."""
+    field = None
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if field.is_relation and field.related_model is not None:
+            model = field.related_model
+    return field
+
+
+def check_ledger(ledger: Ledger) -> list[checks.Error]:
+    errors = []
+    model = getattr(ledger, "model", None)
+    if not (isinstance(model, type) and issubclass(model, models.Model)):
+        return [_error(ledger, "model", "不是 Django 模型", 100)]
+    if not getattr(ledger, "kind", "") or not ledger.kind.isidentifier():
+        errors.append(_error(ledger, "kind", "应为小写英文标识（用于网址和命令行）", 101))
+    fields = list(getattr(ledger, "fields", ()))
+    if not fields:
+        errors.append(_error(ledger, "fields", "不能为空", 102))
+    concrete = {f.name for f in model._meta.concrete_fields}
+    for name in fields:
+        if name not in concrete:
+            errors.append(_error(ledger, "fields", f"模型 {model.__name__} 没有字段 {name!r}", 102))
+        elif name in ("id", "brigade", "created_at", "updated_at"):
+            errors.append(_error(ledger, "fields", f"{name!r} 由系统填写，不能作为 Excel 列", 102))
+    for name in ledger.key:
+        if name not in fields:
+            errors.append(_error(ledger, "key", f"{name!r} 不在 fields 中", 103))
+    if ledger.key_optional and len(ledger.key) != 1:
+        errors.append(_error(ledger, "key_optional", "只适用于单个字段的键", 103))
+    if ledger.date_field is not None:
+        field = _field(model, ledger.date_field)
+        if ledger.date_field not in fields or not isinstance(field, models.DateField):
+            errors.append(_error(ledger, "date_field", f"{ledger.date_field!r} 应是 fields 中的日期或日期时间字段", 104))
+    for path in ledger.filters:
+        field = _field(model, path)
+        if field is None:
+            errors.append(_error(ledger, "filters", f"{path!r} 不是模型 {model.__name__} 的字段", 105))
+        elif not (field.choices or field.is_relation):
+            errors.append(_error(ledger, "filters", f"{path!r} 既不是选项字段也不是外键，无法作为筛选项", 105))
+    for name in ledger.list_display:
+        if name not in fields:
+            errors.append(_error(ledger, "list_display", f"{name!r} 不在 fields 中", 106))
+    for path in ledger.search:
+        field = _field(model, path)
+        if not isinstance(field, models.CharField | models.TextField):
+            errors.append(_error(ledger, "search", f"{path!r} 不是模型 {model.__name__} 的文字字段", 107))
+    if not hasattr(model, "history"):
+        errors.append(_error(ledger, "model", f"{model.__name__} 没有修改历史（HistoricalRecords）", 108))
+    if not any(f.name == "brigade" for f in model._meta.concrete_fields):
+        errors.append(_error(ledger, "model", f"{model.__name__} 没有所属大队字段 brigade", 109))
+    return errors
+
+
+@checks.register(checks.Tags.models)
+def check_ledgers(app_configs=None, **kwargs):
+    errors = []
+    for ledger in registry.all():
+        errors += check_ledger(ledger)
+    return errors
