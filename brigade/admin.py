@@ -27,6 +27,16 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def save_model(self, request, obj, form, change):
+        """An admin's write is attributed (the history middleware) and reasoned in the history."""
+        fields = "、".join(str(form.fields[name].label) for name in form.changed_data if name in form.fields)
+        obj._change_reason = f"系统管理{'修改' if change else '新增'}" + (f"：{fields}" if fields else "")
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = "系统管理删除"
+        super().delete_model(request, obj)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("历史版本只能查看，不能保存")

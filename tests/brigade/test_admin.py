@@ -26,6 +26,8 @@ def test_admin_changes_a_users_role_and_the_permissions_follow(admin_user, clerk
     user = User.objects.get(pk=clerk.pk)
     assert [g.name for g in user.groups.all()] == ["领导"]
     assert not user.has_perm("brigade.add_training") and user.has_perm("brigade.view_training")
+    latest = user.history.first()
+    assert latest.history_user == admin_user and latest.history_change_reason.startswith("系统管理修改：角色")
 
 
 def test_only_admins_reach_the_admin(as_legal, as_clerk):
