@@ -81,6 +81,22 @@ class Column:
         self.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
         self.default = field.get_default() if field.has_default() else (None if field.null else "")
 
+    # ── value → page ──────────────────────────────────────────────────────────────────────────
+    def display(self, value) -> str:
+        """The value as every page shows it: date-times in Beijing time to the minute
+        (2026-11-20 10:00), dates as 2026-11-20, a choice by its label, a reference by its name."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, datetime.datetime):
+            return f"{timezone.localtime(value) if timezone.is_aware(value) else value:%Y-%m-%d %H:%M}"
+        if isinstance(value, datetime.date):
+            return f"{value:%Y-%m-%d}"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if self.field.choices:
+            return str(dict(self.field.flatchoices).get(value, value))
+        return str(value)
+
     # ── cell → value ──────────────────────────────────────────────────────────────────────────
     def parse(self, raw):
         if raw is None or (isinstance(raw, str) and not raw.strip()):

@@ -177,16 +177,11 @@ def _local_date(value) -> datetime.date:
     return value
 
 
-def _cell(obj, column):
-    """A record's value as a page shows it."""
-    return getattr(obj, column.name)
-
-
 class LedgerDetailView(LedgerMixin, generic.DetailView):
     template_name = "ledger/detail.html"
 
     def get_context_data(self, **kwargs):
-        fields = [(c.header, _cell(self.object, c)) for c in self.ledger.columns]
+        fields = [(c.header, c.display(getattr(self.object, c.name))) for c in self.ledger.columns]
         return super().get_context_data(fields=fields, history=_history(self.object), **kwargs)
 
 
@@ -195,18 +190,47 @@ class LedgerHistoryView(LedgerDetailView):
 
 
 def _history(obj):
-    """Each version of a record, newest first, with who changed what from what to what."""
-    labels = {c.attname: c.header for c in registry.for_model(type(obj)).columns}
-    labels |= {c.name: c.header for c in registry.for_model(type(obj)).columns}
+    """Each version of a record, newest first, with who changed what from what to what, the
+    values shown as the record page shows them (Beijing time, labels, names)."""
+    columns = {}
+    for column in registry.for_model(type(obj)).columns:
+        columns[column.attname] = columns[column.name] = column
     versions = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    entries = []
+    deltas = []
     for newer, older in zip(versions, versions[1:] + [None], strict=True):
         changes = []
         if older is not None and newer.history_type == "~":
-            delta = newer.diff_against(older, excluded_fields=["updated_at", "created_at"])
-            changes = [(labels.get(c.field, c.field), c.old, c.new) for c in delta.changes]
-        entries.append({"version": newer, "changes": changes})
+            changes = newer.diff_against(older, excluded_fields=["updated_at", "created_at"]).changes
+        deltas.append((newer, changes))
+    names = _reference_names(columns, [c for _, changes in deltas for c in changes])
+    entries = []
+    for newer, changes in deltas:
+        shown = []
+        for change in changes:
+            column = columns.get(change.field)
+            if column is None:
+                shown.append((change.field, change.old, change.new))
+                continue
+            old, new = (names.get((change.field, v), v) for v in (change.old, change.new))
+            shown.append((column.header, column.display(old) or None, column.display(new) or None))
+        entries.append({"version": newer, "changes": shown})
     return entries
+
+
+def _reference_names(columns, changes) -> dict:
+    """(field, id) → the referenced record, for the references a history mentions (one query
+    per referenced model)."""
+    wanted = {}
+    for change in changes:
+        column = columns.get(change.field)
+        if column is not None and column.field.is_relation:
+            wanted.setdefault(change.field, set()).update(v for v in (change.old, change.new) if v is not None)
+    names = {}
+    for field, ids in wanted.items():
+        related = columns[field].field.related_model
+        for record in related._default_manager.filter(pk__in=ids):
+            names[(field, record.pk)] = str(record)
+    return names
 
 
 class LedgerFormMixin(LedgerMixin):
@@ -272,10 +296,7 @@ def _changed_meanwhile(ledger, current, opened: str) -> str:
 def _shown(column, value) -> str:
     if value in (None, ""):
         return "（空）"
-    cell = column.to_cell(column.name_of(value))
-    if isinstance(cell, datetime.datetime):
-        return f"{cell:%Y-%m-%d %H:%M}"
-    return str(cell)
+    return column.display(column.name_of(value) if column.field.is_relation else value)
 
 
 class LedgerCreateView(LedgerFormMixin, generic.CreateView):

@@ -13,6 +13,7 @@ from brigade.ledger import registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.importer import ledger_import
 from enforcement.models import Campaign, SupervisionCheck, Violation, ViolationType
+from tests.conftest import login
 
 KINDS = ["violations", "campaigns", "supervision"]
 MODELS = {"violations": Violation, "campaigns": Campaign, "supervision": SupervisionCheck}
@@ -233,3 +234,21 @@ def test_the_form_holds_fine_and_outcome_together(brigade, outcome, fine, messag
                                                  brigade=brigade)  # fmt: skip
     assert not form.is_valid() and form.errors == {"fine": [message]}
     assert not Violation.objects.exists()
+
+
+def test_times_show_in_beijing_time_on_the_record_page_and_in_its_history(brigade, clerk):
+    from brigade.ledger import version_of
+
+    client = login(clerk)
+    data = {"decision_no": "BJ1", "occurred_at": "2025-11-20T10:00", "violation_type": ViolationType.objects.get(name="超速").pk,
+            "method": "现场", "outcome": "罚款", "fine": "200", "points": "3", "location": "", "plate": "", "officer": "",
+            "campaign": ""}  # fmt: skip
+    assert client.post(reverse("ledger:create", args=["violations"]), data).status_code == 302
+    record = Violation.objects.get(decision_no="BJ1")
+    data |= {"occurred_at": "2025-11-20T11:30", "violation_type": ViolationType.objects.get(name="闯红灯").pk,
+             "version": version_of(record)}  # fmt: skip
+    assert client.post(reverse("ledger:update", args=["violations", record.pk]), data).status_code == 302
+    page = client.get(reverse("ledger:detail", args=["violations", record.pk])).content.decode()
+    assert "2025-11-20 11:30" in page and "+00:00" not in page and "03:30" not in page
+    assert "违法时间：2025-11-20 10:00 → 2025-11-20 11:30" in page
+    assert "违法行为：超速 → 闯红灯" in page
