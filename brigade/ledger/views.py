@@ -157,7 +157,7 @@ class LedgerListView(LedgerMixin, generic.ListView):
         context["querystring"] = query.urlencode()
         context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
-        context["rows"] = [(obj, [_cell(obj, c) for c in columns]) for obj in context["object_list"]]
+        context["rows"] = [(obj, [c.display(getattr(obj, c.name)) for c in columns]) for obj in context["object_list"]]
         return context
 
     def _indicator_total(self):
