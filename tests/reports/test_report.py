@@ -370,6 +370,7 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="tw
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
 def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade, legal, clerk):
     """Save first: the clerk's transaction has checked the year and written, not committed yet.
     The finalise waits for it and counts the record."""
@@ -387,7 +388,7 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
             commit.wait(30)
 
     saver, saved = _in_thread(save)
-    assert written.wait(10)
+    assert written.wait(10), saved
     finaliser, finalised = _in_thread(lambda: services.report_transition(report=report, to="final", user=legal))
     saver.join(1)
     assert finaliser.is_alive()  # waiting for the save
@@ -401,6 +402,7 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("violation_types")
 def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, legal, clerk):
     """Finalise first: it holds the year while it counts; the clerk's save waits, then finds the
     year locked and is refused (through the form, as the clerk would)."""
