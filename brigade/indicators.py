@@ -1,4 +1,4 @@
-"""Indicators of the brigade's own ledgers (domain.md §3): study, meetings, regulations; and
+"""Indicators of the brigade's own ledgers (docs/figures.md): study, meetings, regulations; and
 the staffing snapshot that the report's 不足 section offers as material."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""The four ledgers that describe the brigade itself (domain.md §2, brigade/)."""
+"""The four ledgers that describe the brigade itself (docs/ledgers.md, brigade/)."""
 
 from brigade.ledger import Ledger, register
 from brigade.models import Meeting, Officer, Regulation, Training

@@ -1,4 +1,4 @@
-"""Enforcement indicators (domain.md §3): violations by method, group and outcome; campaigns;
+"""Enforcement indicators (docs/figures.md): violations by method, group and outcome; campaigns;
 supervision by type, with the recorder match rate and the rectification rate."""
 
 from django.db.models import Q

@@ -1,4 +1,4 @@
-"""The enforcement ledgers (domain.md §2, enforcement/)."""
+"""The enforcement ledgers (docs/ledgers.md, enforcement/)."""
 
 from brigade.ledger import Ledger, register
 from enforcement.models import Campaign, SupervisionCheck, Violation

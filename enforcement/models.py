@@ -1,5 +1,5 @@
 """Enforcement: the violations a brigade handles, its campaigns (专项行动) and the supervision of
-its own enforcement (domain.md §2, enforcement/). The Excel header of each column is the field's
+its own enforcement (docs/ledgers.md, enforcement/). The Excel header of each column is the field's
 verbose_name."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -1,4 +1,4 @@
-"""Mediation indicators (domain.md §3): calls and follow-up, accidents and their mediation,
+"""Mediation indicators (docs/figures.md): calls and follow-up, accidents and their mediation,
 complaints and how they were closed."""
 
 from django.db.models import Q

@@ -1,4 +1,4 @@
-"""The mediation ledgers (domain.md §2, mediation/)."""
+"""The mediation ledgers (docs/ledgers.md, mediation/)."""
 
 from brigade.ledger import Ledger, register
 from mediation.models import AccidentCase, Complaint, PoliceCall

@@ -1,4 +1,4 @@
-"""Mediation: accidents and their mediation, police calls, and complaints (domain.md §2,
+"""Mediation: accidents and their mediation, police calls, and complaints (docs/ledgers.md,
 mediation/). The Excel header of each column is the field's verbose_name."""
 
 from django.core.validators import MinValueValidator

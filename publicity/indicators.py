@@ -1,4 +1,4 @@
-"""Publicity indicators (domain.md §3): events by form and their reach; media works by type."""
+"""Publicity indicators (docs/figures.md): events by form and their reach; media works by type."""
 
 from django.db.models import Q
 

@@ -1,4 +1,4 @@
-"""The publicity ledgers (domain.md §2, publicity/)."""
+"""The publicity ledgers (docs/ledgers.md, publicity/)."""
 
 from brigade.ledger import Ledger, register
 from publicity.models import MediaWork, PublicityEvent

@@ -1,4 +1,4 @@
-"""Publicity: law-education events and published works (domain.md §2, publicity/). The Excel
+"""Publicity: law-education events and published works (docs/ledgers.md, publicity/). The Excel
 header of each column is the field's verbose_name."""
 
 from django.core.validators import MinValueValidator

@@ -1,5 +1,5 @@
-"""Figures phrased the way Chinese official prose writes them (domain.md §4, "Numbers in Chinese
-official prose"; the seed reports in /work/shared/seeds).
+"""Figures phrased the way Chinese official prose writes them (docs/phrasing.md;
+the seed reports in /work/shared/seeds).
 
 Pure functions: no models, no database. The annual report and the dashboard both use them, so a
 figure reads the same everywhere.

@@ -1,4 +1,4 @@
-"""One set of URLs for every ledger; `kind` names the ledger (domain.md §2)."""
+"""One set of URLs for every ledger; `kind` names the ledger (docs/ledgers.md)."""
 
 from django.urls import path
 

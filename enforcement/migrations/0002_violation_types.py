@@ -1,4 +1,4 @@
-"""The violation-type list of domain.md §2, with the groups the annual report counts."""
+"""The violation-type list of docs/ledgers.md, with the groups the annual report counts."""
 
 from django.db import migrations
 

@@ -1,5 +1,5 @@
 """The violations, campaigns and supervision ledgers through the shared machinery: form, list
-filters, export/import and brigade scoping (domain.md §2, enforcement/)."""
+filters, export/import and brigade scoping (docs/ledgers.md, enforcement/)."""
 
 import datetime
 import io
@@ -18,7 +18,7 @@ from tests.conftest import login
 KINDS = ["violations", "campaigns", "supervision"]
 MODELS = {"violations": Violation, "campaigns": Campaign, "supervision": SupervisionCheck}
 
-# The import/export contract of domain.md §2: headers in order, and each choice column's values.
+# The import/export contract of docs/ledgers.md: headers in order, and each choice column's values.
 COLUMNS = {
     "violations": ["决定书编号", "违法时间", "违法行为", "执法方式", "处理结果", "罚款金额", "记分", "违法地点",
                    "号牌号码", "执勤民警", "专项行动"],

@@ -1,5 +1,5 @@
 """The accidents, calls and complaints ledgers through the shared machinery: form, list filters,
-export/import and brigade scoping (domain.md §2, mediation/)."""
+export/import and brigade scoping (docs/ledgers.md, mediation/)."""
 
 import datetime
 import io
@@ -17,7 +17,7 @@ from mediation.models import AccidentCase, Complaint, PoliceCall
 KINDS = ["accidents", "calls", "complaints"]
 MODELS = {"accidents": AccidentCase, "calls": PoliceCall, "complaints": Complaint}
 
-# The import/export contract of domain.md §2: headers in order, and each choice column's values.
+# The import/export contract of docs/ledgers.md: headers in order, and each choice column's values.
 COLUMNS = {
     "accidents": ["事故编号", "事故时间", "事故等级", "处理程序", "调解方式", "调解结果", "赔偿金额", "结案日期", "事故地点"],
     "calls": ["警情编号", "接警时间", "警情类别", "处置结果", "回访结果"],

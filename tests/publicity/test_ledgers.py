@@ -1,5 +1,5 @@
 """The events and media ledgers through the shared machinery: form, list filters, export/import
-and brigade scoping (domain.md §2, publicity/)."""
+and brigade scoping (docs/ledgers.md, publicity/)."""
 
 import datetime
 import io
@@ -17,7 +17,7 @@ from publicity.models import MediaWork, PublicityEvent
 KINDS = ["events", "media"]
 MODELS = {"events": PublicityEvent, "media": MediaWork}
 
-# The import/export contract of domain.md §2: headers in order, and each choice column's values.
+# The import/export contract of docs/ledgers.md: headers in order, and each choice column's values.
 COLUMNS = {
     "events": ["活动日期", "活动名称", "活动形式", "对象群体", "地点", "受教育人数", "发放资料份数"],
     "media": ["发布日期", "标题", "作品类型", "发布平台", "数量", "播放阅读量"],

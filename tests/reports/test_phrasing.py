@@ -1,4 +1,4 @@
-"""reports.phrasing: figures phrased as Chinese official prose writes them (domain.md §4).
+"""reports.phrasing: figures phrased as Chinese official prose writes them (docs/phrasing.md).
 
 Pure functions: no database, no `db` fixture.
 """
