@@ -424,9 +424,9 @@ def _measure_content(blocks, out, budget: Budget) -> None:
     every cell as many times as it is repeated. Names are matched with their prefixes, as
     calamine matches them."""
     parser = xml_parser(namespaces=False)
-    tables = _Tables(budget)
+    parser.buffer_text = True  # a cell's text in one call, not one per line or entity
+    tables = _Tables(budget, parser)
     parser.StartElementHandler, parser.EndElementHandler = tables.start, tables.end
-    parser.CharacterDataHandler = tables.text
     for data in blocks:
         parser.Parse(data, False)
         out.write(data)
@@ -438,17 +438,18 @@ _CELL = ("table:table-cell", "table:covered-table-cell")
 
 class _Tables:
     """The running count of _measure_content, fed by expat's callbacks. The cells are charged as
-    the rectangle grows, the text row by row, so that a hostile table is refused on the way."""
+    the rectangle grows, the text row by row, so that a hostile table is refused on the way. The
+    text is only listened to in a cell whose value it is (a callback per text costs seconds)."""
 
-    def __init__(self, budget: Budget):
-        self.budget = budget
+    def __init__(self, budget: Budget, parser):
+        self.budget, self.parser = budget, parser
         self.in_table = self.reading = False
         self.inside = 0  # elements open in the current cell, itself included
 
     def start(self, name, attrs):
         if self.inside:
             self.inside += 1
-            if name == "text:s" and self.reading:
+            if self.reading and name == "text:s":
                 self.cell_text += _repeat(attrs, "text:c")  # that many spaces
         elif name == "table:table" and not self.in_table:
             self.in_table = True
@@ -466,16 +467,17 @@ class _Tables:
             self.reading = not given and attrs.get("office:value-type") == "string"  # the text is the value
             self.has_value = bool(given or formula or self.reading)
             self.cell_text = sum(len(v.encode()) for v in given) + len(formula.encode())
+            if self.reading:
+                self.parser.CharacterDataHandler = self.text
 
     def text(self, data):
-        if self.reading:
-            self.cell_text += len(data.encode())
+        self.cell_text += len(data.encode())
 
     def end(self, name):
         if self.inside:
             self.inside -= 1
             if not self.inside:  # the cell's end
-                self.reading = False
+                self.reading, self.parser.CharacterDataHandler = False, None
                 self.col += self.repeat
                 if self.has_value:
                     self.row_width = self.col
