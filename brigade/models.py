@@ -37,7 +37,8 @@ class Brigade(models.Model):
         permissions = [
             ("restore_record", "从历史中恢复已删除的记录"),
             ("unlock_year", "解锁已定稿年度的台账"),
-            ("manage_report", "起草、编辑、定稿年度报告"),
+            ("manage_report", "起草、编辑、提交年度报告"),
+            ("sign_report", "审核、退回、签发年度报告"),
             ("view_report", "查看和下载年度报告"),
             ("view_dashboard", "查看领导驾驶舱"),
         ]

@@ -16,7 +16,7 @@ _LEGAL_EXTRA = _CLERK_EXTRA + [
     "brigade.manage_report",
     "brigade.view_report",
 ]
-_LEADER_EXTRA = ["brigade.view_dashboard", "brigade.view_report"]
+_LEADER_EXTRA = ["brigade.view_dashboard", "brigade.view_report", "brigade.sign_report"]
 
 
 def _perm_names(role) -> set[str]:
@@ -34,7 +34,7 @@ def _perm_names(role) -> set[str]:
             Role.CLERK: _CLERK_EXTRA,
             Role.LEGAL: _LEGAL_EXTRA,
             Role.LEADER: _LEADER_EXTRA,
-            Role.ADMIN: _LEGAL_EXTRA,
+            Role.ADMIN: [*_LEGAL_EXTRA, "brigade.sign_report"],
         }[role]
     )
     return names

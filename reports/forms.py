@@ -9,9 +9,7 @@ class ReportHeadForm(forms.ModelForm):
         fields = [
             "title",
             "doc_number",
-            "signer",
             "addressee",
-            "date",
             "issuer",
             "opening",
             "closing",

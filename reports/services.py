@@ -6,14 +6,14 @@ import difflib
 import hashlib
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from brigade import locks, rules
+from brigade import access, locks, rules
 from brigade.figures import Figures, Period, evaluate
 from reports import docx, phrasing
 from reports.drafting import LEVEL1, PLAN, draft_all, shortcomings_material
@@ -67,7 +67,7 @@ def report_create(*, brigade, year: int, user=None) -> AnnualReport:
         return existing
     today = timezone.localdate()
     report = AnnualReport.objects.create(
-        brigade=brigade, year=year, title=_title(brigade, year), signer=brigade.signer,
+        brigade=brigade, year=year, title=_title(brigade, year),  # 签发人: whoever signs it
         addressee=brigade.superior or "", issuer=brigade.name,
         date=today if today.year > year else datetime.date(year + 1, 1, 10),
         doc_number=f"{brigade.doc_prefix}〔{year + 1}〕号" if brigade.doc_prefix else "",
@@ -94,9 +94,12 @@ def report_create(*, brigade, year: int, user=None) -> AnnualReport:
     return report
 
 
+NOT_EDITABLE = "报告已提交领导签发或已定稿，不能修改；如需修改，请先撤回（需填写理由）"
+
+
 def _require_editable(report: AnnualReport):
-    if report.is_final:
-        raise ValidationError("报告已定稿，不能修改；如需修改请先退回草稿（需填写理由）")
+    if report.status != AnnualReport.Status.DRAFT:
+        raise ValidationError(NOT_EDITABLE)
 
 
 def redraft_preview(report: AnnualReport) -> list[dict]:
@@ -145,13 +148,28 @@ def redraft_apply(*, report: AnnualReport, keys: list[str], user=None) -> int:
     return taken
 
 
+# The workflow (docs/report.md): the legal officer drafts and submits; the brigade's leader
+# returns it with a reason or signs it (签发), which finalises it with that leader as 签发人.
+# (from, to) → {the role permission that may make the move: what the button says}.
 TRANSITIONS = {
-    ("draft", "review"): "提交审核",
-    ("review", "draft"): "退回修改",
-    ("review", "final"): "定稿",
-    ("final", "draft"): "撤销定稿",
+    ("draft", "review"): {"manage_report": "提交领导签发"},
+    ("review", "draft"): {"manage_report": "撤回修改", "sign_report": "退回修改"},
+    ("review", "final"): {"sign_report": "签发"},
+    ("final", "draft"): {"manage_report": "撤销定稿", "sign_report": "撤销定稿"},
 }
 NEEDS_REASON = {("review", "draft"), ("final", "draft")}
+DOC_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
+
+
+def moves_for(report: AnnualReport, user) -> list[tuple[str, str]]:
+    """(to, label) of the moves `user` may make on `report` now."""
+    found = []
+    for (start, to), labels in TRANSITIONS.items():
+        if start == report.status:
+            label = next((lb for perm, lb in labels.items() if access.has_role_perm(user, perm)), None)
+            if label:
+                found.append((to, label))
+    return found
 
 
 def report_versions(report: AnnualReport) -> dict[str, int]:
@@ -177,7 +195,8 @@ class EditConflict(Exception):
 
 
 # The head's fields as the editor posts them, by attname (the template by its id).
-HEAD_FIELDS = ["title", "doc_number", "signer", "addressee", "date", "issuer", "opening", "closing", "template_id"]
+# 签发人 and 成文日期 are not among them: they come from the act of signing (report_sign).
+HEAD_FIELDS = ["title", "doc_number", "addressee", "issuer", "opening", "closing", "template_id"]
 
 
 @transaction.atomic
@@ -188,8 +207,7 @@ def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], o
     conflict, and then nothing is saved (EditConflict names the parts and who changed them).
     `head` maps HEAD_FIELDS to the posted values. Returns the number of parts saved."""
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
-    if report.is_final:
-        raise ValidationError("报告已定稿，不能修改")
+    _require_editable(report)
     now = report_versions(report)
     conflicts, saves = [], []
 
@@ -227,14 +245,20 @@ def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], o
 
 @transaction.atomic
 def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") -> AnnualReport:
+    """Move the report along the workflow, as `user` may (PermissionDenied otherwise)."""
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     move = (report.status, to)
     if move not in TRANSITIONS:
-        raise ValidationError(f"报告当前为“{report.get_status_display()}”，不能{to}")
+        raise ValidationError(f"报告当前为“{report.get_status_display()}”，不能进行该操作")
+    label = dict(moves_for(report, user)).get(to)
+    if label is None:
+        raise PermissionDenied(f"您不能对“{report.get_status_display()}”的报告进行该操作")
     if move in NEEDS_REASON:
-        reason = rules.reason_text(reason, what=f"{TRANSITIONS[move]}的理由")
+        reason = rules.reason_text(reason, what=f"{label}的理由")
+    if move == ("draft", "review"):
+        _check_doc_number(report, timezone.localdate())
     if to == "final":
-        return report_finalise(report=report, user=user, reason=reason)
+        return report_sign(report=report, user=user)
     if move == ("final", "draft"):
         locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason}")
         # The document that was final stays, as a version of its own (FinalVersion).
@@ -244,9 +268,34 @@ def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") 
         report.final_docx, report.final_sha256, report.final_figures = None, "", {}
         report.finalised_at = report.finalised_by = None
     report.status, report.status_reason = to, reason.strip()
-    report._change_reason = f"{TRANSITIONS[move]}：{reason.strip()}" if reason.strip() else TRANSITIONS[move]
+    report._change_reason = f"{label}：{reason.strip()}" if reason.strip() else label
     report.save()
     return report
+
+
+def _check_doc_number(report: AnnualReport, on: datetime.date) -> None:
+    """A 发文字号, when the report carries one, is whole (its serial) and of the year it is issued."""
+    if not report.doc_number:
+        return
+    found = DOC_NUMBER.search(report.doc_number)
+    if not found:
+        raise ValidationError(f"发文字号“{report.doc_number}”缺少序号，应写作 {report.brigade.doc_prefix or '某公交'}〔{on.year}〕3号")
+    if int(found.group(1)) != on.year:
+        raise ValidationError(f"发文字号“{report.doc_number}”的年份应为签发的年份 {on.year}")
+
+
+def _signer_name(user) -> str:
+    return user.get_full_name().strip() or user.username
+
+
+@transaction.atomic
+def report_sign(*, report: AnnualReport, user) -> AnnualReport:
+    """签发: the leader who signs is printed as 签发人, the report is dated the day it is
+    signed, and it is finalised (finalised_by/at record the act)."""
+    today = timezone.localdate()
+    _check_doc_number(report, today)
+    report.signer, report.date = _signer_name(user), today
+    return report_finalise(report=report, user=user, reason=f"{_signer_name(user)}签发")
 
 
 @transaction.atomic
@@ -261,7 +310,7 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
     report.final_figures = _figures_json(figures)
     report.finalised_at, report.finalised_by = timezone.now(), user
     report.status, report.status_reason = AnnualReport.Status.FINAL, reason.strip()
-    report._change_reason = "定稿" + (f"：{reason.strip()}" if reason.strip() else "")
+    report._change_reason = "签发定稿" + (f"：{reason.strip()}" if reason.strip() else "")
     report.save()
     last = report.final_versions.order_by("-number").values_list("number", flat=True).first() or 0
     FinalVersion.objects.create(

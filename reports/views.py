@@ -131,12 +131,12 @@ def _report(request, pk) -> AnnualReport:
 def report_detail(request, pk):
     report = _report(request, pk)
     can_manage = access.has_role_perm(request.user, "manage_report") and not request.user.is_detachment
-    editable = can_manage and not report.is_final
+    editable = can_manage and report.status == AnnualReport.Status.DRAFT
     sections = list(report.sections.all())
     form = ReportHeadForm(instance=report) if editable else None
     if request.method == "POST":
         if not editable:
-            raise PermissionDenied("报告已定稿或您无权修改")
+            raise PermissionDenied(services.NOT_EDITABLE if can_manage else "您无权修改报告")
         form = ReportHeadForm(request.POST, instance=report)
         if form.is_valid():
             head = {name: form.cleaned_data[name.removesuffix("_id")] for name in services.HEAD_FIELDS}
@@ -172,7 +172,7 @@ def report_detail(request, pk):
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
-        "transitions": [(to, label) for (frm, to), label in services.TRANSITIONS.items() if frm == report.status],
+        "transitions": services.moves_for(report, request.user),
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
         "pdf_available": docx.pdf_available(),
     })  # fmt: skip
@@ -202,8 +202,8 @@ def report_redraft(request, pk):
 
 @require_POST
 def report_transition(request, pk):
+    """Submit, withdraw, return, sign or un-finalise: who may do what is the service's rule."""
     report = _report(request, pk)
-    _require_manage(request.user)
     try:
         services.report_transition(
             report=report,

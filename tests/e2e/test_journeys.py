@@ -5,6 +5,7 @@ Screenshots of the key pages go to test-output/e2e/<journey>/."""
 import datetime
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -109,7 +110,7 @@ def test_clerk_records_imports_and_sees_the_dashboard(open_ui, clerk):
     ui.shot("dashboard-year")
 
 
-def test_legal_officer_writes_and_finalises_the_report(open_ui, legal):
+def test_legal_officer_writes_and_submits_and_the_leader_signs_the_report(open_ui, legal, leader):
     year = last_year()
     speeding, _ = ViolationType.objects.get_or_create(name="超速")  # a flushed database has no list
     for n in range(7):
@@ -135,17 +136,39 @@ def test_legal_officer_writes_and_finalises_the_report(open_ui, legal):
     assert "已保存（修改了1处）" in text
     assert page.locator("#s-5 textarea").input_value() == sentence
 
-    ui.submit(page.get_by_role("button", name="提交审核"))
-    text = ui.submit(page.get_by_role("button", name="定稿"))
-    assert "报告状态：已定稿" in text and f"{year}年度台账已锁定" in text
-    ui.shot("final")
+    text = ui.submit(page.get_by_role("button", name="提交领导签发"))
+    assert "报告已提交领导签发" in text and page.get_by_role("button", name="签发").count() == 0
+    assert page.locator("#s-5 textarea").count() == 0  # nothing is editable while it waits
+    report_url = page.url
+    ui.shot("submitted")
 
-    with page.expect_download() as download:
-        page.get_by_role("link", name="下载Word").click()
+    # The leader returns it once with a reason, the officer submits again, the leader signs.
+    leader.first_name = "王队长"
+    leader.save()
+    boss = open_ui("leader-signs")
+    boss.login(leader.username)
+    boss.goto(report_url.removeprefix(boss.base_url))
+    boss.page.fill("input[name=reason]", "请补充执法监督的情况")
+    text = boss.submit(boss.page.get_by_role("button", name="退回修改"))
+    assert "报告状态：草稿" in text
+    ui.goto(report_url.removeprefix(ui.base_url))
+    assert "请补充执法监督的情况" in page.inner_text("body")
+    ui.submit(page.get_by_role("button", name="提交领导签发"))
+    boss.goto(report_url.removeprefix(boss.base_url))
+    text = boss.submit(boss.page.get_by_role("button", name="签发"))
+    assert "报告状态：已定稿" in text and f"{year}年度台账已锁定" in text
+    boss.shot("signed")
+
+    with boss.page.expect_download() as download:
+        boss.page.get_by_role("link", name="下载Word").click()
     assert download.value.suggested_filename.endswith(".docx")
-    doc = Document(download.value.path())
+    content = Path(download.value.path()).read_bytes()
+    from reports.models import AnnualReport
+
+    assert content == bytes(AnnualReport.objects.get(brigade=legal.brigade, year=year).final_docx)
+    doc = Document(io.BytesIO(content))
     words = "\n".join(p.text for p in doc.paragraphs)
-    assert sentence in words
+    assert sentence in words and "签发人：王队长" in words
     assert "全年共查纠各类交通违法行为7起" in words
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from brigade import locks
@@ -19,7 +20,7 @@ from mediation.models import PoliceCall
 from publicity.models import MediaWork
 from reports import services
 from reports.models import AnnualReport
-from tests.conftest import make_xlsx
+from tests.conftest import login, make_xlsx
 from tests.reports.test_indicators import at, violation
 
 YEAR = 2025
@@ -119,7 +120,7 @@ def test_officer_edits_survive_a_redraft_unless_taken(report, as_legal, brigade)
 
 def _form(report, sections=None):
     data = {
-        "title": report.title, "doc_number": "甲公交〔2026〕3号", "signer": "王队长", "addressee": report.addressee,
+        "title": report.title, "doc_number": f"甲公交〔{timezone.localdate().year}〕3号", "signer": "王队长", "addressee": report.addressee,
         "date": "2026-01-12", "issuer": report.issuer, "opening": report.opening, "closing": report.closing,
         "template": "",
     }  # fmt: skip
@@ -130,15 +131,15 @@ def _form(report, sections=None):
     return data
 
 
-def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal, as_clerk, brigade, legal):
+def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal, as_clerk, brigade, legal, leader):
     as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report))
-    for to in ("review", "final"):
-        as_legal.post(reverse("reports:transition", args=[report.pk]), {"to": to})
+    as_legal.post(reverse("reports:transition", args=[report.pk]), {"to": "review"})
+    login(leader).post(reverse("reports:transition", args=[report.pk]), {"to": "final"})
     report.refresh_from_db()
     assert report.is_final and report.final_figures["violations.drunk"]["current"] == 2
     first = as_legal.get(reverse("reports:download", args=[report.pk])).content
     assert hashlib.sha256(first).hexdigest() == report.final_sha256
-    assert "甲公交〔2026〕3号" in "".join(docx_text(first))
+    assert f"甲公交〔{timezone.localdate().year}〕3号" in "".join(docx_text(first))
 
     # the year's records are locked, on every path
     response = as_clerk.post(reverse("ledger:create", args=["training"]), {
@@ -178,15 +179,50 @@ def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal
         assert fh.read() == first
 
 
-def test_going_back_needs_a_reason_that_is_kept(report, as_legal):
+def test_going_back_needs_a_reason_that_is_kept(report, as_legal, as_leader):
     url = reverse("reports:transition", args=[report.pk])
     as_legal.post(url, {"to": "review"})
     as_legal.post(url, {"to": "draft"})
     report.refresh_from_db()
     assert report.status == "review"
-    as_legal.post(url, {"to": "draft", "reason": "数字需核对"})
+    as_legal.post(url, {"to": "draft", "reason": "数字需核对"})  # the officer withdraws it
     report.refresh_from_db()
-    assert report.status == "draft" and report.history.first().history_change_reason == "退回修改：数字需核对"
+    assert report.status == "draft" and report.history.first().history_change_reason == "撤回修改：数字需核对"
+    as_legal.post(url, {"to": "review"})
+    as_leader.post(url, {"to": "draft", "reason": "第三部分写得太简略"})  # the leader returns it
+    report.refresh_from_db()
+    assert report.status == "draft" and report.history.first().history_change_reason == "退回修改：第三部分写得太简略"
+
+
+def test_the_leader_signs_the_report_and_is_its_signer(report, as_legal, as_leader, leader, legal):
+    leader.first_name = "张建国"
+    leader.save()
+    url = reverse("reports:transition", args=[report.pk])
+    as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report))
+    as_legal.post(url, {"to": "review"})
+    # waiting for 签发: nobody edits it, the officer cannot sign it
+    assert as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code == 403
+    assert as_legal.post(url, {"to": "final"}).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "review"
+    page = as_leader.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert ">签发<" in page and ">退回修改<" in page and "保存全部修改" not in page
+    as_leader.post(url, {"to": "final"})
+    report.refresh_from_db()
+    assert report.is_final and report.finalised_by == leader and report.signer == "张建国"
+    assert report.date == timezone.localdate()
+    text = "".join(docx_text(bytes(report.final_docx)))
+    assert "签发人：张建国" in text
+
+
+def test_a_doc_number_without_its_serial_cannot_go_for_signing(report, as_legal):
+    year = timezone.localdate().year
+    for number, message in ((f"甲公交〔{year}〕号", "缺少序号"), (f"甲公交〔{year - 1}〕5号", "签发的年份")):
+        data = _form(report) | {"doc_number": number}
+        as_legal.post(reverse("reports:detail", args=[report.pk]), data)
+        page = as_legal.post(reverse("reports:transition", args=[report.pk]), {"to": "review"}, follow=True)
+        report.refresh_from_db()
+        assert report.status == "draft" and message in page.content.decode()
 
 
 def test_leader_reads_and_downloads_but_cannot_edit_or_finalise(report, as_leader, as_clerk, as_outsider):
@@ -241,9 +277,9 @@ def test_report_generation_is_dated_in_arabic_numerals(report):
     assert isinstance(report.date, datetime.date)
 
 
-def test_an_import_cannot_move_a_record_out_of_a_locked_year(report, legal, brigade):
+def test_an_import_cannot_move_a_record_out_of_a_locked_year(report, legal, brigade, leader):
     services.report_transition(report=report, to="review", user=legal)
-    services.report_transition(report=report, to="final", user=legal)
+    services.report_transition(report=report, to="final", user=leader)
     header = ["制度名称", "发布日期", "类别", "状态"]
     moved = [header, ["首违不罚清单", f"{YEAR + 1}-01-02", "执法规范", "修订"]]  # saved in 2025, now 2026
     result = ledger_import(ledger=registry.get("regulations"), brigade=brigade, source=make_xlsx(moved))
@@ -251,9 +287,9 @@ def test_an_import_cannot_move_a_record_out_of_a_locked_year(report, legal, brig
     assert Regulation.objects.get(name="首违不罚清单").date == datetime.date(YEAR, 3, 1)
 
 
-def test_an_unchanged_export_still_reimports_when_its_year_is_locked(report, legal, brigade):
+def test_an_unchanged_export_still_reimports_when_its_year_is_locked(report, legal, brigade, leader):
     services.report_transition(report=report, to="review", user=legal)
-    services.report_transition(report=report, to="final", user=legal)
+    services.report_transition(report=report, to="final", user=leader)
     ledger = registry.get("regulations")
     from brigade.ledger.exporter import ledger_export
 
@@ -262,9 +298,9 @@ def test_an_unchanged_export_still_reimports_when_its_year_is_locked(report, leg
     assert result.ok and result.unchanged == 2 and result.written
 
 
-def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, brigade):
+def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, brigade, leader):
     services.report_transition(report=report, to="review", user=legal)
-    services.report_transition(report=report, to="final", user=legal)
+    services.report_transition(report=report, to="final", user=leader)
     inside = Training.objects.get(brigade=brigade)  # dated 2025, now locked
     outside = Training.objects.create(brigade=brigade, date=f"{YEAR + 1}-01-03", name="新年培训", kind="全警培训",
                                       mode="线下", attendees=10)  # fmt: skip
@@ -282,18 +318,18 @@ def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, br
     assert inside.date == datetime.date(YEAR, 2, 2) and outside.date == datetime.date(YEAR + 1, 1, 3)
 
 
-def test_every_finalised_version_is_kept_and_downloadable(report, as_legal, as_leader, as_outsider):
+def test_every_finalised_version_is_kept_and_downloadable(report, as_legal, as_leader, as_outsider, leader):
     url = reverse("reports:transition", args=[report.pk])
-    for to in ("review", "final"):
-        as_legal.post(url, {"to": to})
+    as_legal.post(url, {"to": "review"})
+    login(leader).post(url, {"to": "final"})
     first = as_legal.get(reverse("reports:download", args=[report.pk])).content
     as_legal.post(url, {"to": "draft", "reason": "主送机关写错"})
     report.refresh_from_db()
     assert report.status == "draft"
     report.addressee = "中共甲县县委、甲县人民政府"
     report.save()
-    for to in ("review", "final"):
-        as_legal.post(url, {"to": to})
+    as_legal.post(url, {"to": "review"})
+    login(leader).post(url, {"to": "final"})
     second = as_legal.get(reverse("reports:download", args=[report.pk])).content
     assert first != second
     versions = list(report.final_versions.order_by("number"))
@@ -308,10 +344,10 @@ def test_every_finalised_version_is_kept_and_downloadable(report, as_legal, as_l
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\u200b\u200b\u200b", "\u200b改", "a b", "。。。。"])
-def test_a_reason_that_says_nothing_is_refused(report, as_legal, reason):
+def test_a_reason_that_says_nothing_is_refused(report, as_legal, reason, leader):
     url = reverse("reports:transition", args=[report.pk])
-    for to in ("review", "final"):
-        as_legal.post(url, {"to": to})
+    as_legal.post(url, {"to": "review"})
+    login(leader).post(url, {"to": "final"})
     page = as_legal.post(url, {"to": "draft", "reason": reason}, follow=True).content.decode()
     report.refresh_from_db()
     assert report.status == "final" and "请写明" in page
@@ -371,7 +407,7 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="tw
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("violation_types")
-def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade, legal, clerk):
+def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade, legal, clerk, leader):
     """Save first: the clerk's transaction has checked the year and written, not committed yet.
     The finalise waits for it and counts the record."""
     import threading
@@ -389,7 +425,7 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
 
     saver, saved = _in_thread(save)
     assert written.wait(10), saved
-    finaliser, finalised = _in_thread(lambda: services.report_transition(report=report, to="final", user=legal))
+    finaliser, finalised = _in_thread(lambda: services.report_transition(report=report, to="final", user=leader))
     saver.join(1)
     assert finaliser.is_alive()  # waiting for the save
     commit.set()
@@ -403,7 +439,7 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("violation_types")
-def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, legal, clerk):
+def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, legal, clerk, leader):
     """Finalise first: it holds the year while it counts; the clerk's save waits, then finds the
     year locked and is refused (through the form, as the clerk would)."""
     import threading
@@ -419,7 +455,7 @@ def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, leg
             locks.hold_years(brigade_id=brigade.pk, years=[YEAR], exclusive=True)
             holding.set()
             go_on.wait(30)
-            services.report_transition(report=report, to="final", user=legal)
+            services.report_transition(report=report, to="final", user=leader)
 
     finaliser, finalised = _in_thread(finalise)
     assert holding.wait(10)
