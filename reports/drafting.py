@@ -4,6 +4,7 @@ Every paragraph states figures of the year with the change since last year (repo
 writes the numbers). A sub-section whose ledgers hold nothing for the year drafts to "" and is
 left out of the document rather than printing zeros."""
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -35,28 +36,37 @@ PLAN = [
     Part("2.lead", LEVEL2, "强化对法治建设的组织领导", "draft_leadership"),
     Part("2.rules", LEVEL2, "健全完善制度机制", "draft_regulations"),
     Part("2.study", LEVEL2, "带头尊法学法守法用法", "draft_leaders_study"),
-    Part("3", LEVEL1, "推进法治政府建设存在的不足和原因"),
-    Part("4", LEVEL1, "{next_year}年推进法治政府建设的主要安排"),
+    Part("3", LEVEL1, "推进法治政府建设存在的不足和原因", "draft_shortcomings"),
+    Part("4", LEVEL1, "{next_year}年推进法治政府建设的主要安排", "draft_plan"),
     Part("5", LEVEL1, "其他需要报告的情况"),
 ]
 DRAFTED = [p for p in PLAN if p.drafter]
 
 
 class Facts:
-    """The figures of one year, phrased: `n` the value, `c` the count, `ch` the change."""
+    """The figures of one year, phrased: `value` the number, `count` it phrased, `versus` its
+    change since last year."""
 
     def __init__(self, figures: Figures, brigade_ids, year: int):
         self.f, self.brigade_ids, self.year = figures, brigade_ids, year
+        self._leads = 0  # which of phrasing.LEADS the next comparison uses
 
-    def n(self, key) -> int:
+    def value(self, key) -> int:
         return int(self.f.value(key))
 
-    def c(self, key) -> str:
-        return phrasing.count(self.n(key))
+    def count(self, key) -> str:
+        return phrasing.count(self.value(key))
 
-    def ch(self, key) -> str:
+    def versus(self, key) -> str:
+        """`，同比上升12.5%`, to follow the figure; "" when there is nothing honest to compare:
+        last year's ledger held nothing (the brigade began recording this year), or the figure
+        got worse, which 成效 does not boast of (三 takes it up)."""
         figure = self.f[key]
-        return phrasing.change(figure.current or 0, figure.previous or 0)
+        if not figure.has_previous or figure.worse:
+            return ""
+        lead = list(phrasing.LEADS)[self._leads % len(phrasing.LEADS)]
+        self._leads += 1
+        return "，" + phrasing.change(figure.current or 0, figure.previous or 0, lead=lead)
 
     def rate(self, key) -> str | None:
         value = self.f[key].current
@@ -68,165 +78,179 @@ class Facts:
 
     def q(self, key) -> str:
         """The count with its unit as declared (`1169起`): units live in indicators.py only."""
-        return self.c(key) + self.f[key].unit
+        return self.count(key) + self.f[key].unit
 
     def listing(self, items) -> str:
         """`查处酒醉驾1169起、超载3517起`: the non-zero items, joined with 、."""
-        return "、".join(f"{label}{self.q(key)}" for label, key in items if self.n(key))
+        return "、".join(f"{label}{self.q(key)}" for label, key in items if self.value(key))
 
 
-def draft_study(x: Facts) -> str:
-    if not x.n("training.sessions"):
+def draft_study(facts: Facts) -> str:
+    if not facts.value("training.sessions"):
         return ""
-    extra = x.listing(
-        [("举办法治讲座", "training.lectures"), ("组织执法资格考试", "training.exams")]
-    )
+    extra = facts.listing([("举办法治讲座", "training.lectures"), ("组织执法资格考试", "training.exams")])
     return (
         f"坚持把学法培训作为提升队伍法治素养的基础性工作，采取集中培训、专题学法、岗位练兵等形式，"
-        f"{x.year}年共组织各类学法培训{x.q('training.sessions')}、参训{x.q('training.attendees')}，"
-        f"培训期数{x.ch('training.sessions')}" + (f"；{extra}" if extra else "") + "，队伍法治素养不断提升。"
+        f"{facts.year}年共组织各类学法培训{facts.q('training.sessions')}{facts.versus('training.sessions')}，"
+        f"参训{facts.q('training.attendees')}"
+        + (f"，其中{extra}" if extra else "")
+        + "，队伍法治素养不断提升。"
     )
 
 
-def draft_enforcement(x: Facts) -> str:
+def draft_enforcement(facts: Facts) -> str:
     paragraphs = []
-    if x.n("violations.total"):
-        groups = x.listing([
+    if facts.value("violations.total"):
+        groups = facts.listing([
             ("酒醉驾", "violations.drunk"), ("超载超员", "violations.overload"),
             ("疲劳驾驶", "violations.fatigue"), ("超速", "violations.speeding"),
             ("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
             ("涉牌涉证", "violations.plates"),
         ])  # fmt: skip
-        severe = f"（其中醉驾{x.q('violations.drunk_severe')}）" if x.n("violations.drunk_severe") else ""
+        severe = (
+            f"（其中醉驾{facts.q('violations.drunk_severe')}）"
+            if facts.value("violations.drunk_severe")
+            else ""
+        )
         if severe and groups.startswith("酒醉驾"):
             first, _, rest = groups.partition("、")
             groups = first + severe + ("、" + rest if rest else "")
-        split = x.listing(
-            [("现场查处", "violations.onsite"), ("非现场查处", "violations.offsite")]
-        )
+        split = facts.listing([("现场查处", "violations.onsite"), ("非现场查处", "violations.offsite")])
         paragraphs.append(
             "聚焦易引发事故的重点交通违法行为，保持严管高压态势。"
-            f"全年共查纠各类交通违法行为{x.q('violations.total')}，{x.ch('violations.total')}"
+            f"全年共查纠各类交通违法行为{facts.q('violations.total')}{facts.versus('violations.total')}"
             + (f"，其中{split}" if split else "")
             + (f"；查处{groups}" if groups else "")
             + "。"
         )
-    if x.n("campaigns.count"):
-        joint = f"，其中联合相关部门开展联合执法{x.q('campaigns.joint')}" if x.n("campaigns.joint") else ""
+    if facts.value("campaigns.count"):
+        joint = (
+            f"，其中联合相关部门开展联合执法{facts.q('campaigns.joint')}"
+            if facts.value("campaigns.joint")
+            else ""
+        )
         paragraphs.append(
-            f"组织开展各类专项整治行动{x.q('campaigns.count')}、{x.q('campaigns.batches')}，"
-            f"出动警力{x.q('campaigns.officers')}{joint}，有力净化了道路通行环境。"
+            f"组织开展各类专项整治行动{facts.q('campaigns.count')}、{facts.q('campaigns.batches')}，"
+            f"出动警力{facts.q('campaigns.officers')}{joint}，有力净化了道路通行环境。"
         )
     return "\n".join(paragraphs)
 
 
-def draft_lenient(x: Facts) -> str:
-    if not (x.n("violations.lenient") or x.n("violations.lighter") or x.n("violations.mitigated")):
+def draft_lenient(facts: Facts) -> str:
+    if not (
+        facts.value("violations.lenient")
+        or facts.value("violations.lighter")
+        or facts.value("violations.mitigated")
+    ):
         return ""
-    parts = x.listing([("警告", "violations.warning"), ("不予处罚", "violations.no_penalty")])
-    others = x.listing([("从轻处罚", "violations.lighter"), ("减轻处罚", "violations.mitigated")])
+    parts = facts.listing([("警告", "violations.warning"), ("不予处罚", "violations.no_penalty")])
+    others = facts.listing([("从轻处罚", "violations.lighter"), ("减轻处罚", "violations.mitigated")])
     text = "落实“首违警告、轻微不罚”制度，对情节轻微、未造成危害后果的交通违法行为坚持教育与处罚相结合"
-    if x.n("violations.lenient"):
-        text += f"，全年实施柔性执法{x.q('violations.lenient')}（{parts}），{x.ch('violations.lenient')}"
+    if facts.value("violations.lenient"):
+        text += f"，全年实施柔性执法{facts.q('violations.lenient')}（{parts}）{facts.versus('violations.lenient')}"
     if others:
         text += f"；依法{others}"
     return text + "，执法温度与执法效果有机统一。"
 
 
-def draft_supervision(x: Facts) -> str:
-    if not x.n("supervision.total"):
+def draft_supervision(facts: Facts) -> str:
+    if not facts.value("supervision.total"):
         return ""
-    kinds = x.listing([
+    kinds = facts.listing([
         ("网上执法巡查", "supervision.online"), ("现场执法检查", "supervision.onsite"),
         ("执法质量考评", "supervision.quality"), ("案卷评查", "supervision.files"),
         ("执法记录仪检查", "supervision.recorder"), ("案件审核会商", "supervision.review"),
         ("警情回访", "supervision.callback"),
     ])  # fmt: skip
     text = f"健全日常执法监督检查机制，全年开展{kinds}"
-    if x.n("supervision.files_checked"):
-        text += f"，评查案卷{x.q('supervision.files_checked')}"
-    if x.n("supervision.notices"):
-        text += f"，下发执法通报{x.q('supervision.notices')}"
+    if facts.value("supervision.files_checked"):
+        text += f"，评查案卷{facts.q('supervision.files_checked')}"
+    if facts.value("supervision.notices"):
+        text += f"，下发执法通报{facts.q('supervision.notices')}"
     text += "。"
-    if x.n("supervision.recorder_checked"):
-        text += f"抽查执法记录仪视频{x.q('supervision.recorder_checked')}"
-        compared = x.rate_change("supervision.recorder_rate", "执法记录仪相符率")
+    if facts.value("supervision.recorder_checked"):
+        text += f"抽查执法记录仪视频{facts.q('supervision.recorder_checked')}"
+        compared = facts.rate_change("supervision.recorder_rate", "执法记录仪相符率")
         text += f"，{compared}" if compared else ""
         text += "；"
-    if x.n("supervision.problems_found"):
-        text += f"发现执法问题{x.q('supervision.problems_found')}，督促整改{x.q('supervision.problems_fixed')}"
-        rate = x.rate("supervision.fix_rate")
+    if facts.value("supervision.problems_found"):
+        text += f"发现执法问题{facts.q('supervision.problems_found')}，督促整改{facts.q('supervision.problems_fixed')}"
+        rate = facts.rate("supervision.fix_rate")
         text += f"，整改率{rate}" if rate else ""
         text += "。"
     return text.rstrip("；") + ("" if text.endswith("。") else "。")
 
 
-def draft_publicity(x: Facts) -> str:
+def draft_publicity(facts: Facts) -> str:
     from publicity.models import MediaWork, PublicityEvent
 
-    if not (x.n("events.total") or x.n("media.total")):
+    if not (facts.value("events.total") or facts.value("media.total")):
         return ""
     text = "深入落实“谁执法谁普法”普法责任制"
-    if x.n("events.total"):
+    if facts.value("events.total"):
         forms = [(k.value, f"events.{k.name.lower()}") for k in PublicityEvent.Kind]
-        forms = sorted((item for item in forms if x.n(item[1])), key=lambda item: -x.n(item[1]))[:5]
-        listed = x.listing(forms)
+        forms = sorted(
+            (item for item in forms if facts.value(item[1])), key=lambda item: -facts.value(item[1])
+        )[:5]
+        listed = facts.listing(forms)
         text += (
-            f"，全年开展交通安全宣传活动{x.q('events.total')}，{x.ch('events.total')}，其中{listed}，"
-            f"受教育群众{x.q('events.attendees')}"
+            f"，全年开展交通安全宣传活动{facts.q('events.total')}{facts.versus('events.total')}，其中{listed}，"
+            f"受教育群众{facts.q('events.attendees')}"
         )
-        if x.n("events.materials"):
-            text += f"，发放宣传资料{x.q('events.materials')}"
-    if x.n("media.total"):
+        if facts.value("events.materials"):
+            text += f"，发放宣传资料{facts.q('events.materials')}"
+    if facts.value("media.total"):
         made = [
-            k for k in MediaWork.Kind if x.n(f"media.{k.name.lower()}") and k != MediaWork.Kind.SAFETY_TIP
+            k
+            for k in MediaWork.Kind
+            if facts.value(f"media.{k.name.lower()}") and k != MediaWork.Kind.SAFETY_TIP
         ]
-        works = x.listing([(k.value, f"media.{k.name.lower()}") for k in made])
+        works = facts.listing([(k.value, f"media.{k.name.lower()}") for k in made])
         text += f"；制作发布{works}" if works else ""
-        if x.n("media.safety_tip"):
-            text += f"{'，' if works else '；'}推送安全提示信息{x.q('media.safety_tip')}"
-        if x.n("media.views"):
-            text += f"，播放阅读量{x.q('media.views')}"
+        if facts.value("media.safety_tip"):
+            text += f"{'，' if works else '；'}推送安全提示信息{facts.q('media.safety_tip')}"
+        if facts.value("media.views"):
+            text += f"，播放阅读量{facts.q('media.views')}"
     return text + "，全民交通安全意识和法治意识不断增强。"
 
 
-def draft_mediation(x: Facts) -> str:
+def draft_mediation(facts: Facts) -> str:
     paragraphs = []
-    if x.n("calls.total"):
-        text = f"全年共接警{x.q('calls.total')}，{x.ch('calls.total')}"
-        if x.n("calls.visited"):
-            text += f"；回访群众{x.q('calls.visited')}，回访不满意{x.q('calls.unsatisfied')}"
-            figure = x.f["calls.unsatisfied"]
-            text += f"，{phrasing.change(figure.current or 0, figure.previous or 0)}"
+    if facts.value("calls.total"):
+        text = f"全年共接警{facts.q('calls.total')}{facts.versus('calls.total')}"
+        if facts.value("calls.visited"):
+            text += f"；回访群众{facts.q('calls.visited')}"
+            if facts.value("calls.unsatisfied"):
+                text += f"，回访不满意{facts.q('calls.unsatisfied')}{facts.versus('calls.unsatisfied')}"
         paragraphs.append(text + "。")
-    if x.n("accidents.total"):
-        text = f"处理道路交通事故{x.q('accidents.total')}，{x.ch('accidents.total')}"
-        if x.n("accidents.quick"):
-            text += f"，其中适用“快处快赔”程序{x.q('accidents.quick')}"
-        if x.n("accidents.mediated"):
-            levels = x.listing([
+    if facts.value("accidents.total"):
+        text = f"处理道路交通事故{facts.q('accidents.total')}{facts.versus('accidents.total')}"
+        if facts.value("accidents.quick"):
+            text += f"，其中适用“快处快赔”程序{facts.q('accidents.quick')}"
+        if facts.value("accidents.mediated"):
+            levels = facts.listing([
                 ("轻微事故", "accidents.mediated_minor"), ("一般事故", "accidents.mediated_ordinary"),
                 ("重大事故", "accidents.mediated_major"), ("特大事故", "accidents.mediated_grave"),
             ])  # fmt: skip
-            text += f"；成功调解交通事故{x.q('accidents.mediated')}（{levels}）"
-            if x.n("accidents.mediated_onsite"):
-                text += f"，其中事故现场成功调解{x.q('accidents.mediated_onsite')}"
-            rate = x.rate("accidents.mediation_rate")
+            text += f"；成功调解交通事故{facts.q('accidents.mediated')}（{levels}）"
+            if facts.value("accidents.mediated_onsite"):
+                text += f"，其中事故现场成功调解{facts.q('accidents.mediated_onsite')}"
+            rate = facts.rate("accidents.mediation_rate")
             text += f"，调解成功率{rate}" if rate else ""
         paragraphs.append(text + "，及时化解了矛盾纠纷。")
-    if x.n("complaints.received"):
-        text = f"畅通群众诉求渠道，全年受理群众投诉举报{x.q('complaints.received')}，{x.ch('complaints.received')}"
-        text += f"，办结{x.q('complaints.closed')}"
-        rate = x.rate("complaints.close_rate")
+    if facts.value("complaints.received"):
+        text = f"畅通群众诉求渠道，全年受理群众投诉举报{facts.q('complaints.received')}{facts.versus('complaints.received')}"
+        text += f"，办结{facts.q('complaints.closed')}"
+        rate = facts.rate("complaints.close_rate")
         text += f"，办结率{rate}" if rate else ""
-        satisfaction = x.rate("complaints.satisfaction")
+        satisfaction = facts.rate("complaints.satisfaction")
         text += f"，群众满意率{satisfaction}" if satisfaction else ""
         paragraphs.append(text + "，做到件件有回音、事事有着落。")
     return "\n".join(paragraphs)
 
 
-def draft_leadership(x: Facts) -> str:
-    meetings = x.listing([
+def draft_leadership(facts: Facts) -> str:
+    meetings = facts.listing([
         ("党委会", "meetings.party"), ("法治建设专题会议", "meetings.rule_of_law"),
         ("执法监督委员会会议", "meetings.supervision"), ("案件会商会", "meetings.cases"),
     ])  # fmt: skip
@@ -239,10 +263,10 @@ def draft_leadership(x: Facts) -> str:
     )
 
 
-def draft_regulations(x: Facts) -> str:
+def draft_regulations(facts: Facts) -> str:
     rows = list(
         Regulation.objects.filter(
-            brigade_id__in=x.brigade_ids, date__year=x.year, status__in=["新建", "修订"]
+            brigade_id__in=facts.brigade_ids, date__year=facts.year, status__in=["新建", "修订"]
         )
         .order_by("date", "name")
         .values_list("name", "status")
@@ -269,19 +293,131 @@ def _titles(names) -> str:
 TITLE_RE = re.compile(r"《[^》]+》")
 
 
-def draft_leaders_study(x: Facts) -> str:
-    if not x.n("training.leaders"):
+def draft_leaders_study(facts: Facts) -> str:
+    if not facts.value("training.leaders"):
         return ""
     texts = Training.objects.filter(
-        brigade_id__in=x.brigade_ids, date__year=x.year, kind="领导班子集中学法"
+        brigade_id__in=facts.brigade_ids, date__year=facts.year, kind="领导班子集中学法"
     ).values_list("name", "content")
     titles = list(dict.fromkeys(t for pair in texts for text in pair for t in TITLE_RE.findall(text or "")))
     studied = f"，重点学习了{phrasing.join_titles(titles[:5])}等法律法规" if titles else ""
     return (
         "坚持领导干部带头尊法学法守法用法，"
-        f"全年组织领导班子集中学法{x.q('training.leaders')}，{x.ch('training.leaders')}{studied}，"
+        f"全年组织领导班子集中学法{facts.q('training.leaders')}{facts.versus('training.leaders')}{studied}，"
         "以“关键少数”示范带动全警法治素养提升。"
     )
+
+
+# ── 三 and 四: what got worse, why, and what the next year does about it ─────────────────────
+
+
+@dataclass(frozen=True)
+class Area:
+    """A field of work the figures fall in: how 三 names a shortcoming there and its usual
+    causes (in the seeds' words), and how 四 answers it."""
+
+    prefixes: tuple[str, ...]
+    shortcoming: str
+    causes: str
+    plan: str
+
+
+AREAS = [
+    Area(("violations.", "campaigns."), "严管执法的力度仍需加强",
+         "路面管控警力与辖区道路里程、车辆增长不相适应，非现场执法设备覆盖不足，重点时段、重点路段的管控还有空白",
+         "保持严管高压态势。针对重点交通违法查处数下降的情况，科学调配路面警力，加大非现场执法设备建设和应用，"
+         "常态化开展酒醉驾、“三超一疲劳”等专项整治"),
+    Area(("accidents.",), "道路交通事故预防仍有短板",
+         "辖区机动车和驾驶人数量持续增长，农村道路安全设施不够完善，部分群众交通安全意识淡薄",
+         "狠抓事故预防。深入分析事故成因，排查整治事故多发点段，推动农村道路安全设施建设，"
+         "提升事故快处快赔和调解工作质效"),
+    Area(("calls.", "complaints."), "服务群众的水平仍需提升",
+         "部分民警服务意识和群众工作能力不足，接处警和投诉办理的规范化程度有待提高",
+         "提升服务群众水平。规范接处警和投诉举报办理流程，落实警情回访制度，"
+         "对群众不满意的问题逐件分析、限期整改"),
+    Area(("supervision.",), "执法监督的质效仍需提升",
+         "执法监督力量不足，监督检查的频次和深度不够，发现问题后跟踪整改不到位",
+         "强化执法监督。落实网上巡查、案卷评查和执法记录仪检查制度，对发现的问题建立台账、跟踪整改"),
+    Area(("training.",), "学法培训的常态化仍需加强",
+         "工学矛盾较为突出，培训形式不够丰富，部分民警学法的主动性不强",
+         "深化学法用法。完善常态化学法机制，组织开展法律法规和执法实务培训，提升全警依法履职能力"),
+    Area(("events.", "media."), "普法宣传的覆盖面仍需扩大",
+         "宣传阵地和形式较为单一，新媒体宣传力量不足，对农村地区和重点人群的宣传不够深入",
+         "深化普法宣传。落实“谁执法谁普法”责任制，深入开展“七进”宣传，用好新媒体平台，扩大宣传覆盖面"),
+    Area(("meetings.",), "法治建设的组织推动仍需加强",
+         "专题研究法治建设的频次不够，部署多、督导少",
+         "加强组织领导。定期召开法治建设专题会议，压实第一责任人职责，强化督导落实"),
+]  # fmt: skip
+STAFFING = Area((), "执法队伍建设需要进一步加强", "队伍整体法律素质不均衡，法制员力量薄弱，执法能力与规范化执法要求仍有差距",
+                "加强执法队伍建设。配齐配强法制员，分层分类开展执法资格培训，提升队伍整体执法能力")  # fmt: skip
+NUMERALS = "一二三四五六七八九十"
+
+
+def _worse_by_area(facts: Facts) -> list[tuple[Area, list]]:
+    """The areas with figures that got worse, most first, each with those figures."""
+    found = []
+    for area in AREAS:
+        figures = [f for f in facts.f.values() if f.worse and f.key.startswith(area.prefixes)]
+        if figures:
+            found.append((area, figures))
+    return sorted(found, key=lambda pair: -len(pair[1]))
+
+
+def _worse_fact(figure) -> str:
+    item = figure.item
+    if hasattr(item, "numerator"):
+        return phrasing.rate_change(item.label, figure.current, figure.previous)
+    current, previous = int(figure.current or 0), int(figure.previous or 0)
+    return (
+        f"{item.label}{phrasing.count(current)}{item.unit}，"
+        f"{phrasing.change(current, previous, lead='较上年')}（上年为{phrasing.count(previous)}{item.unit}）"
+    )
+
+
+def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
+    """(area, its paragraph) for 三: up to three areas that got worse, then the staffing."""
+    points = []
+    for area, figures in _worse_by_area(facts)[:3]:
+        stated = "；".join(_worse_fact(f) for f in figures[:3])
+        points.append((area, f"{area.shortcoming}。{facts.year}年{stated}。主要原因是{area.causes}。"))
+    roster = staffing(brigade_ids=facts.brigade_ids, on=datetime.date(facts.year, 12, 31))
+    if roster["total"]:
+        by = roster["by_category"]
+        age = f"，民警平均年龄{roster['police_average_age']}岁" if roster["police_average_age"] is not None else ""
+        points.append((STAFFING, (
+            f"{STAFFING.shortcoming}。目前在职民警{by['民警']}人、辅警{by['辅警']}人{age}，"
+            f"法制员仅{roster['legal_officers']}人。主要原因是{STAFFING.causes}。"
+        )))  # fmt: skip
+    return points
+
+
+def draft_shortcomings(facts: Facts) -> str:
+    """三: two to four points in the seeds' form, （一）heading。facts。reasons。"""
+    points = _shortcoming_points(facts)
+    return "\n".join(f"（{NUMERALS[n]}）{text}" for n, (_, text) in enumerate(points))
+
+
+def draft_plan(facts: Facts) -> str:
+    """四: a point answering each shortcoming of 三, then last year's plan points that answer
+    none of them (retitled for the new year), then the standing tasks, three to five in all."""
+    from reports.models import AnnualReport
+
+    answered = [area for area, _ in _shortcoming_points(facts)]
+    points = [area.plan for area in answered]
+    previous = AnnualReport.objects.filter(brigade_id__in=facts.brigade_ids, year=facts.year - 1).first()
+    plan = previous.sections.filter(key="4").first() if previous else None
+    for line in (plan.body.splitlines() if plan else []):
+        text = re.sub(r"^（[一二三四五六七八九十]+）", "", line.strip())
+        text = re.sub(r"(\d{4})(?=年)", lambda m: str(int(m.group(1)) + 1) if int(m.group(1)) >= facts.year - 1 else m.group(1), text)
+        heading = text.split("。")[0]
+        if text and not any(heading and heading[:4] in p for p in points) and len(points) < 5:
+            points.append(text.rstrip("。"))
+    for area in (AREAS[4], AREAS[5], AREAS[3]):  # standing tasks: study, publicity, supervision
+        if len(points) >= 3:
+            break
+        if area.plan not in points:
+            points.append(area.plan)
+    return "\n".join(f"（{NUMERALS[n]}）{p}。" for n, p in enumerate(points[:5]))
 
 
 def draft_all(*, brigade_ids, year: int) -> tuple[dict[str, str], Figures]:

@@ -49,10 +49,14 @@ _WAN = 10000
 _PREC = 60
 
 _FLAT = "与去年同期持平"
-# Values differ but the change phrases as 0% (under 0.005%): "上升0%" would be self-contradictory
-# and "上升0.01%" would overstate it; official prose says 基本持平 for such a change.
-_ROUGHLY_FLAT = "与去年同期基本持平"
-_PREVIOUS_ZERO = "去年同期为0"
+# The ways the seeds compare with last year, so that a paragraph need not say 较去年同期 every
+# time: lead → (its "equal" form, its "last year was nothing" form). Values that differ but
+# phrase as 0% (under 0.005%) are 基本持平: "上升0%" contradicts itself, "上升0.01%" overstates.
+LEADS = {
+    "较去年同期": ("与去年同期", "去年同期为0"),
+    "同比": ("同比", "上年同期为0"),
+    "较上年": ("与上年", "上年为0"),
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -191,7 +195,7 @@ def amount_yuan(value: int | float | Decimal) -> str:
 # --------------------------------------------------------------------------- year over year
 
 
-def change(current: int | float | Decimal, previous: int | float | Decimal) -> str:
+def change(current: int | float | Decimal, previous: int | float | Decimal, *, lead: str = "较去年同期") -> str:
     """Year over year of a count, as a percentage of last year's figure.
 
     ``|current - previous| / previous × 100`` phrased by :func:`percent`.
@@ -207,19 +211,25 @@ def change(current: int | float | Decimal, previous: int | float | Decimal) -> s
     >>> change(200001, 200000)
     '与去年同期基本持平'
 
+    ``lead`` is one of :data:`LEADS`, the seeds' other ways of saying it:
+
+    >>> change(9, 8, lead="同比"), change(8, 8, lead="较上年"), change(5, 0, lead="同比")
+    ('同比上升12.5%', '与上年持平', '上年同期为0')
+
     Negative values are a ValueError.
     """
     cur = _non_negative(current, "current")
     prev = _non_negative(previous, "previous")
+    same, nothing = LEADS[lead]
     direction = trend(cur, prev)
     if direction == "flat":
-        return _FLAT if cur == prev else _ROUGHLY_FLAT
+        return f"{same}持平" if cur == prev else f"{same}基本持平"
     if prev == 0:
-        return _PREVIOUS_ZERO
+        return nothing
     with localcontext() as ctx:
         ctx.prec = _PREC
         phrased = percent(abs(cur - prev) * 100 / prev)
-    return f"较去年同期{'上升' if direction == 'up' else '下降'}{phrased}"
+    return f"{lead}{'上升' if direction == 'up' else '下降'}{phrased}"
 
 
 def change_with_count(

@@ -16,16 +16,10 @@ from django.utils.safestring import mark_safe
 from brigade import access, locks, rules
 from brigade.figures import Figures, Period, evaluate
 from reports import docx, phrasing
-from reports.drafting import LEVEL1, PLAN, draft_all, shortcomings_material
+from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all
 from reports.models import AnnualReport, FinalVersion, ReportSection
 
-CN_NUMBERS = "一二三四五六七八九十"
 OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
-DEFAULT_PLAN = [
-    "（一）持续深化学法用法。完善领导干部常态化学法机制，组织全警开展法律法规和执法实务培训，提升依法履职能力。",
-    "（二）持续推进执法规范化建设。严格落实执法监督、案件审核和执法记录仪检查制度，推动执法质量持续提升。",
-    "（三）持续加强交通安全普法宣传。落实“谁执法谁普法”责任制，深入开展“七进”宣传，提升群众交通安全法治意识。",
-]
 
 
 def _title(brigade, year) -> str:
@@ -38,24 +32,6 @@ def _opening(brigade, year, addressee) -> str:
         f"{year}年，{brigade.name}在{leaders}和上级公安机关的正确领导下，坚持以习近平法治思想为指导，"
         "紧紧围绕道路交通安全管理中心工作，全面推进严格规范公正文明执法，法治政府建设各项工作取得新成效。"
         f"现将{year}年法治政府建设情况报告如下："
-    )
-
-
-def _shortcomings_start(brigade, year, figures) -> str:
-    """A first point for 三 drawn from the roster; the officer writes the rest (the page lists
-    every indicator that got worse beside the editor)."""
-    material = shortcomings_material(figures=figures, brigade_ids=[brigade.pk], on=datetime.date(year, 12, 31))
-    if not material["roster"]["total"]:
-        return ""
-    return f"（一）执法队伍建设需要进一步加强。大队{material['staffing']}队伍整体法律素质不均衡，执法能力与规范化执法要求仍有差距。"
-
-
-def _shift_years(text: str, year: int) -> str:
-    """Last year's plan, retitled: its years move on by one."""
-    return re.sub(
-        r"(\d{4})(?=年)",
-        lambda m: str(int(m.group(1)) + 1) if int(m.group(1)) in (year - 1, year) else m.group(1),
-        text,
     )
 
 
@@ -74,18 +50,8 @@ def report_create(*, brigade, year: int, user=None) -> AnnualReport:
         opening=_opening(brigade, year, brigade.superior or ""),
     )  # fmt: skip
     texts, figures = draft_all(brigade_ids=[brigade.pk], year=year)
-    previous = AnnualReport.objects.filter(brigade=brigade, year=year - 1).first()
-    previous_plan = previous.sections.filter(key="4").first() if previous else None
     for order, part in enumerate(PLAN):
         body = texts.get(part.key, "")
-        if part.key == "3":
-            body = _shortcomings_start(brigade, year, figures)
-        if part.key == "4":
-            body = (
-                _shift_years(previous_plan.body, year)
-                if previous_plan and previous_plan.body
-                else "\n".join(DEFAULT_PLAN)
-            )
         ReportSection.objects.create(
             report=report, key=part.key, order=order, level=part.level,
             title=part.title.format(year=year, next_year=year + 1),
@@ -351,10 +317,10 @@ def report_context(report: AnnualReport) -> dict:
         if section.key == OPTIONAL_PART and not (section.paragraphs or subsections):
             continue
         sections.append({
-            "heading": f"{CN_NUMBERS[len(sections)]}、{section.title}",
+            "heading": f"{NUMERALS[len(sections)]}、{section.title}",
             "paragraphs": section.paragraphs,
             "subsections": [
-                {"heading": f"（{CN_NUMBERS[n]}）{sub.title}", "paragraphs": sub.paragraphs}
+                {"heading": f"（{NUMERALS[n]}）{sub.title}", "paragraphs": sub.paragraphs}
                 for n, sub in enumerate(subsections)
             ],
         })  # fmt: skip

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +19,7 @@ from brigade.models import Meeting, Regulation, Training
 from enforcement.models import SupervisionCheck, Violation
 from mediation.models import PoliceCall
 from publicity.models import MediaWork
-from reports import services
+from reports import drafting, services
 from reports.models import AnnualReport
 from tests.conftest import login, make_xlsx
 from tests.reports.test_indicators import at, violation
@@ -75,15 +76,42 @@ def test_the_report_is_drafted_from_the_records(report, brigade):
     assert report.title == "甲县公安局交通警察大队关于2025年法治政府建设情况的报告"
     assert report.addressee == "中共甲县县委" and report.issuer == brigade.name
     text = {s.key: s.body for s in report.sections.all()}
-    assert "查纠各类交通违法行为3起，较去年同期上升200%" in text["1.enforce"]
+    assert re.search(f"查纠各类交通违法行为3起，{LEAD}上升200%", text["1.enforce"])
     assert "查处酒醉驾2起（其中醉驾1起）" in text["1.enforce"]
-    assert "全年共接警4起，较去年同期下降20%" in text["1.mediation"]
+    assert re.search(f"全年共接警4起，{LEAD}下降20%", text["1.mediation"])
     assert "执法记录仪相符率由去年的65%提升到87%" in text["1.supervision"]
     assert "播放阅读量43.05万余次" in text["1.publicity"]
     assert "制定了《执法过错责任追究办法》《首违不罚清单》等2项制度" in text["2.rules"]
     assert "重点学习了《中华人民共和国行政处罚法》" in text["2.study"]
     assert text["1.study"] == ""  # no training but the leaders' study: the sub-section is left out
-    assert "全年实施柔性执法1起（警告1起），去年同期为0" in text["1.lenient"]
+    assert re.search("全年实施柔性执法1起（警告1起），(去年同期为0|上年同期为0|上年为0)", text["1.lenient"])
+
+
+# The seeds' ways of comparing with last year (phrasing.LEADS).
+LEAD = "(较去年同期|同比|较上年)"
+
+
+def test_the_draft_does_not_boast_of_setbacks_nor_compare_with_an_empty_year(brigade, legal):
+    from mediation.models import AccidentCase
+
+    # accidents rose (worse): stated under 成效 without the rise, and taken up in 三
+    for n, year in enumerate([YEAR - 1, YEAR, YEAR]):
+        AccidentCase.objects.create(brigade=brigade, case_no=f"A{n}", occurred_at=at(year, 5, 1 + n),
+                                    severity="轻微事故", procedure="简易程序")  # fmt: skip
+    # violations were first recorded this year: no comparison at all
+    violation(brigade, 1, at(YEAR, 3, 1), "醉酒驾驶")
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    text = {s.key: s.body for s in report.sections.all()}
+    assert "处理道路交通事故2起" in text["1.mediation"] and "上升" not in text["1.mediation"]
+    assert "全年共查纠各类交通违法行为1起；" in text["1.enforce"] or "全年共查纠各类交通违法行为1起，其中" in text["1.enforce"]
+    assert "去年同期为0" not in "".join(text.values()) and "上年同期为0" not in "".join(text.values())
+    assert "交通事故2起，较上年上升100%（上年为1起）" in text["3"] and "主要原因是" in text["3"]
+
+
+def test_comparisons_vary_as_the_seeds_do(report):
+    text = "\n".join(s.body for s in report.sections.all() if s.key.startswith("1"))
+    used = re.findall(LEAD + "(上升|下降)", text)
+    assert len({lead for lead, _ in used}) >= 2 and text.count("较去年同期") <= 2
 
 
 def test_the_document_reads_in_the_order_of_the_brief(report, as_legal):
@@ -248,13 +276,21 @@ def test_legal_officer_creates_a_report_from_the_list(as_legal, records):
     assert AnnualReport.objects.count() == 1
 
 
-def test_next_years_plan_starts_from_last_years(report, legal, records):
+def test_next_years_plan_answers_the_shortcomings_and_keeps_last_years_open_items(report, legal, records):
     plan = report.sections.get(key="4")
     plan.body = "（一）2026年，大队将继续深化执法规范化建设。"
     plan.save()
     following = services.report_create(brigade=records, year=YEAR + 1, user=legal)
-    assert following.sections.get(key="4").body == "（一）2027年，大队将继续深化执法规范化建设。"
+    body = following.sections.get(key="4").body
+    shortcomings = following.sections.get(key="3").body
+    lines = body.splitlines()
+    assert 3 <= len(lines) <= 5 and all(line.startswith(f"（{'一二三四五'[n]}）") for n, line in enumerate(lines))
+    assert "2027年，大队将继续深化执法规范化建设" in body and "2026年" not in body  # last year's, retitled
+    for area in drafting.AREAS:  # each shortcoming of 三 is answered in 四
+        if area.shortcoming in shortcomings:
+            assert area.plan in body
     assert following.sections.get(key="4").title == "2027年推进法治政府建设的主要安排"
+    assert body != report.sections.get(key="4").body
 
 
 def test_a_malicious_template_is_refused_at_upload(as_legal):
