@@ -2,7 +2,6 @@
 (store the exact bytes and lock the year) and unlock. Views and commands both call these."""
 
 import datetime
-import difflib
 import hashlib
 import re
 
@@ -10,12 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from brigade import access, locks, rules
 from brigade.figures import Figures, Period, evaluate
-from reports import docx, phrasing
+from reports import docx, merge, phrasing
 from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all
 from reports.models import AnnualReport, FinalVersion, ReportSection
 
@@ -69,46 +66,37 @@ def _require_editable(report: AnnualReport):
 
 
 def redraft_preview(report: AnnualReport) -> list[dict]:
-    """What fresh figures would change, section by section: the officer takes each or not.
-    A section the officer has edited is never replaced without being chosen."""
+    """What fresh figures would change, section by section (reports/merge.py): the new figures
+    carried into the officer's own text, with the sentences where both changed the same words
+    listed for the officer to decide. A section with such a conflict is not taken unless chosen."""
     texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
     changes = []
     for section in report.sections.filter(drafted=True):
-        new = texts.get(section.key, "")
-        if new == section.body:
+        fresh = texts.get(section.key, "")
+        merged = merge.three_way(base=section.draft, mine=section.body, theirs=fresh)
+        if merged.text == section.body and fresh == section.draft:
             continue
-        edited = section.body != section.draft
         changes.append({
-            "section": section, "new": new, "edited": edited,
-            "diff": _diff(section.body, new), "preselect": not edited,
+            "section": section, "new": merged.text, "edited": section.body != section.draft,
+            "conflicts": merged.conflicts, "diff": merge.word_diff(section.body, merged.text),
+            "preselect": not merged.conflicts,
         })  # fmt: skip
     return changes
 
 
-def _diff(old: str, new: str):
-    """The new text with what changed marked, for the officer to read."""
-    out = []
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(escape(new[b1:b2]))
-        else:
-            if a2 > a1:
-                out.append(f"<del>{escape(old[a1:a2])}</del>")
-            if b2 > b1:
-                out.append(f"<ins>{escape(new[b1:b2])}</ins>")
-    return mark_safe("".join(out).replace("\n", "<br>"))  # noqa: S308 — every piece is escaped above
-
-
 @transaction.atomic
 def redraft_apply(*, report: AnnualReport, keys: list[str], user=None) -> int:
-    """Take the fresh draft for the sections `keys`; the others keep their text."""
+    """Take the fresh figures for the sections `keys` (merged into the officer's text as the
+    preview showed; a conflicting sentence takes the fresh one); the others keep their text.
+    The fresh draft becomes the base the next redraft merges from."""
     _require_editable(report)
     texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
     taken = 0
     for section in report.sections.select_for_update().filter(drafted=True, key__in=keys):
-        section.body = section.draft = texts.get(section.key, "")
-        section._change_reason = "采用最新台账数据重新起草"
+        fresh = texts.get(section.key, "")
+        section.body = merge.three_way(base=section.draft, mine=section.body, theirs=fresh).text
+        section.draft = fresh
+        section._change_reason = "采用最新台账数据更新（保留法制员的修改）"
         section.save()
         taken += 1
     return taken

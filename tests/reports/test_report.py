@@ -128,22 +128,39 @@ def test_the_document_reads_in_the_order_of_the_brief(report, as_legal):
     assert "特此报告。" in lines and "2025年" not in lines[-1]
 
 
-def test_officer_edits_survive_a_redraft_unless_taken(report, as_legal, brigade):
+def test_a_redraft_carries_the_new_figures_into_the_officers_words(report, as_legal, brigade):
     enforce = report.sections.get(key="1.enforce")
     mediation = report.sections.get(key="1.mediation")
-    edited = enforce.body + "\n法制员补充：全年未发生执法过错。"
+    reworded = enforce.body.replace("聚焦易引发事故的重点交通违法行为", "紧盯易引发事故的重点违法行为")
+    edited = reworded + "\n法制员补充：全年未发生执法过错。"
     as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report, {enforce.pk: edited}))
     violation(brigade, 99, at(YEAR, 8, 8), "醉酒驾驶")
     PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR, 9, 9), category="其他", follow_up="满意")
     page = as_legal.get(reverse("reports:redraft", args=[report.pk]))
     changes = {c["section"].key: c for c in page.context["changes"]}
-    assert changes["1.enforce"]["edited"] and not changes["1.enforce"]["preselect"]
+    assert changes["1.enforce"]["edited"] and changes["1.enforce"]["preselect"]  # merges cleanly
+    assert "<del>3</del><ins>4</ins>起" in changes["1.enforce"]["diff"]  # word by word, not 3~~2~~
     assert changes["1.mediation"]["preselect"]
-    as_legal.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.mediation"]})
-    enforce.refresh_from_db()
-    mediation.refresh_from_db()
-    assert enforce.body == edited  # kept: not chosen
+    as_legal.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.enforce", "1.mediation"]})
+    enforce.refresh_from_db(), mediation.refresh_from_db()
+    assert "紧盯易引发事故的重点违法行为" in enforce.body and "法制员补充：全年未发生执法过错。" in enforce.body
+    assert "查纠各类交通违法行为4起" in enforce.body
     assert "全年共接警5起" in mediation.body
+
+
+def test_a_redraft_asks_where_the_officer_and_the_figures_changed_the_same_words(report, as_legal, brigade):
+    enforce = report.sections.get(key="1.enforce")
+    edited = enforce.body.replace("查纠各类交通违法行为3起", "查纠各类交通违法行为三起")
+    as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report, {enforce.pk: edited}))
+    violation(brigade, 99, at(YEAR, 8, 8), "醉酒驾驶")
+    page = as_legal.get(reverse("reports:redraft", args=[report.pk]))
+    change = {c["section"].key: c for c in page.context["changes"]}["1.enforce"]
+    assert change["conflicts"] and not change["preselect"]
+    assert "三起" in change["conflicts"][0][0] and "4起" in change["conflicts"][0][1]
+    assert "您和新数据都改动了" in page.content.decode()
+    as_legal.post(reverse("reports:redraft", args=[report.pk]), {"take": []})
+    enforce.refresh_from_db()
+    assert enforce.body == edited  # not chosen: the officer's words stay
 
 
 def _form(report, sections=None):
