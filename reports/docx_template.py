@@ -32,6 +32,9 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 DEFAULT_TEMPLATE_PATH = Path(__file__).with_name("templates_docx") / "default.docx"
 
@@ -127,6 +130,10 @@ OFF_GRID = '<w:snapToGrid w:val="0"/>'
 # The names are what Word shows in its style gallery; the ids stay ASCII.
 STYLES = [
     _paragraph_style("ReportBody", "报告正文", next_style="ReportBody", ind=FIRST_LINE_2),
+    # The last lines of the body, 特此报告 and the signature stay on one page: never the issuer
+    # and the date alone at the top of the last one.
+    _paragraph_style("ReportBodyEnd", "正文末段", next_style="Closing", ind=FIRST_LINE_2, extra_ppr="<w:keepNext/>"),
+    _paragraph_style("Closing", "结束语", next_style="Issuer", ind=FIRST_LINE_2, extra_ppr="<w:keepNext/>"),
     _paragraph_style(
         "ReportTitle",
         "报告标题",
@@ -266,9 +273,12 @@ def _set_page(document) -> None:
     section.header_distance = Mm(15)
     # GB/T 9704: the em dashes of the page number 7 mm below the text block.
     section.footer_distance = Mm(25)
-    # No document grid: LibreOffice spreads each character of a "lines and characters" grid over
-    # two cells. 22 lines come from the fixed line spacing, 28 characters from CONDENSED.
-    section._sectPr.find(qn("w:docGrid")).set(qn("w:linePitch"), str(LINE))
+    # A line grid, declared so that Word and WPS apply it: 22 lines of LINE. Not "lines and
+    # characters": LibreOffice spreads each character of that grid over two cells; the 28
+    # characters a line come from CONDENSED.
+    grid = section._sectPr.find(qn("w:docGrid"))
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE))
 
     settings = document.settings
     settings.odd_and_even_pages_header_footer = True
@@ -323,22 +333,56 @@ def _write_body(document) -> None:
     para("{{ opening }}")
     para("{%p for section in sections %}")
     para("{{ section.heading }}", "一级标题")
+    # The body's last paragraph (of the last part, or of its last sub-section) keeps with 特此报告.
     para("{%p for text in section.paragraphs %}")
+    para("{%p if loop.last and section is sameas(sections|last) and not section.subsections %}")
+    para("{{ text }}", "正文末段")
+    para("{%p else %}")
     para("{{ text }}")
+    para("{%p endif %}")
     para("{%p endfor %}")
     para("{%p for sub in section.subsections %}")
     para("{{ sub.heading }}", "二级标题")
     para("{%p for text in sub.paragraphs %}")
+    para("{%p if loop.last and section is sameas(sections|last) and sub is sameas(section.subsections|last) %}")
+    para("{{ text }}", "正文末段")
+    para("{%p else %}")
     para("{{ text }}")
+    para("{%p endif %}")
     para("{%p endfor %}")
     para("{%p endfor %}")
     para("{%p endfor %}")
     para("{%p if closing %}")
-    para("{{ closing }}")
+    para("{{ closing }}", "结束语")
     para("{%p endif %}")
 
     para("{{ issuer }}", "落款")
     para("{{ date }}", "成文日期")
+
+
+# The GB/T 9704 faces and what a machine without them should use instead (Word and WPS read
+# altName in the font table; LibreOffice uses reports/fontconfig/fonts.conf).
+FALLBACKS = {FANGSONG: "仿宋", XIAOBIAOSONG: "宋体", KAITI: "楷体", HEITI: "SimHei"}
+
+
+def _set_font_fallbacks(document) -> None:
+    table = next(
+        (rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")), None
+    )
+    if table is None:
+        return
+    root = etree.fromstring(table.blob)
+    for name, alternative in FALLBACKS.items():
+        font = root.find(f"{{{W}}}font[@{{{W}}}name='{name}']")
+        if font is None:
+            font = etree.SubElement(root, f"{{{W}}}font", {f"{{{W}}}name": name})
+        for old in font.findall(f"{{{W}}}altName"):
+            font.remove(old)
+        alt = etree.Element(f"{{{W}}}altName", {f"{{{W}}}val": alternative})
+        font.insert(0, alt)
+        if font.find(f"{{{W}}}charset") is None:
+            etree.SubElement(font, f"{{{W}}}charset", {f"{{{W}}}val": "86"})  # GB2312
+    table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _drop_leftovers(document) -> None:
@@ -360,6 +404,7 @@ def build_default_template() -> bytes:
     _set_page(document)
     _set_footers(document)
     _write_body(document)
+    _set_font_fallbacks(document)
     core = document.core_properties
     core.author = core.last_modified_by = core.comments = core.title = ""
     core.language = "zh-CN"

@@ -8,6 +8,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from brigade.figures import Figures, Period, evaluate
 from brigade.indicators import staffing
 from brigade.models import Regulation, Training
@@ -353,6 +355,12 @@ STAFFING = Area((), "执法队伍建设需要进一步加强", "队伍整体法�
 NUMERALS = "一二三四五六七八九十"
 
 
+def roster_date(year: int) -> datetime.date:
+    """The day the staffing of a year's report is counted on: its last day, or today for the
+    year under way. The text and the page beside the editor both count on it."""
+    return min(datetime.date(year, 12, 31), timezone.localdate())
+
+
 def _worse_by_area(facts: Facts) -> list[tuple[Area, list]]:
     """The areas with figures that got worse, most first, each with those figures."""
     found = []
@@ -380,7 +388,7 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
     for area, figures in _worse_by_area(facts)[:3]:
         stated = "；".join(_worse_fact(f) for f in figures[:3])
         points.append((area, f"{area.shortcoming}。{facts.year}年{stated}。主要原因是{area.causes}。"))
-    roster = staffing(brigade_ids=facts.brigade_ids, on=datetime.date(facts.year, 12, 31))
+    roster = staffing(brigade_ids=facts.brigade_ids, on=roster_date(facts.year))
     if roster["total"]:
         by = roster["by_category"]
         age = f"，民警平均年龄{roster['police_average_age']}岁" if roster["police_average_age"] is not None else ""

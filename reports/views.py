@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from brigade import access
 from brigade.figures import Period, evaluate
-from reports import docx, services
+from reports import docx, drafting, services
 from reports.dashboard import dashboard
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
@@ -158,8 +158,8 @@ def report_detail(request, pk):
         messages.error(request, "报告头部有错误，请检查下方标出的栏目")
     figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
     material = shortcomings_material(
-        figures=figures, brigade_ids=[report.brigade_id], on=timezone.localdate()
-    )
+        figures=figures, brigade_ids=[report.brigade_id], on=drafting.roster_date(report.year)
+    )  # the same roster date as the drafted text
     lock = report.brigade.year_locks.filter(year=report.year).first()
     return render(request, "reports/detail.html", {
         "report": report,

@@ -148,9 +148,15 @@ def test_every_body_paragraph_is_its_own_paragraph_in_the_body_style(report):
         expected += section["paragraphs"]
         for sub in section["subsections"]:
             expected += sub["paragraphs"]
+    last_body = (context["sections"][-1]["subsections"] or [context["sections"][-1]])[-1]["paragraphs"][-1]
     for text in expected:
         assert texts.count(text) == 1, text
-        assert report.paragraphs[texts.index(text)].style.name == "报告正文"
+        style = report.paragraphs[texts.index(text)].style
+        wanted = {context["closing"]: "结束语", last_body: "正文末段"}.get(text, "报告正文")
+        assert style.name == wanted, text
+    # The body's last lines, 特此报告 and the signature keep together (never alone on a page).
+    for name in ("正文末段", "结束语", "落款"):
+        assert report.styles[name].paragraph_format.keep_with_next, name
     # A paragraph directly under a heading follows it.
     section3 = context["sections"][2]
     assert texts[texts.index(section3["heading"]) + 1] == section3["paragraphs"][0]
