@@ -168,6 +168,9 @@ CACHES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# django-filter's empty choice, in Chinese and saying what it means.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -43,7 +43,7 @@ def _options_for(model):
 
 def _year_choices():
     this_year = timezone.localdate().year
-    return [(y, f"{y}年") for y in range(this_year, this_year - 10, -1)]
+    return [(str(y), f"{y}年") for y in range(this_year, this_year - 10, -1)]
 
 
 @cache
@@ -51,9 +51,10 @@ def filterset_for(ledger):
     model = ledger.model
     attrs = {}
     if ledger.date_field:
-        attrs["year"] = django_filters.TypedChoiceFilter(
-            field_name=f"{ledger.date_field}__year", label="年度", choices=_year_choices, coerce=int
-        )
+        attrs["year"] = django_filters.ChoiceFilter(
+            field_name=f"{ledger.date_field}__year", label="年度", choices=_year_choices,
+            empty_label="全部年度",  # what the box shows is what is applied
+        )  # fmt: skip
         attrs["period"] = django_filters.DateFromToRangeFilter(
             field_name=ledger.date_field,
             label=str(model._meta.get_field(ledger.date_field).verbose_name) + "范围",

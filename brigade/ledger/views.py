@@ -70,6 +70,11 @@ class LedgerMixin:
     def url(self, name, **kwargs):
         return reverse(f"ledger:{name}", kwargs={"kind": self.ledger.kind, **kwargs})
 
+    def list_url(self) -> str:
+        """The list as the user last filtered it (返回列表 keeps the filters)."""
+        query = self.request.session.get(f"list:{self.ledger.kind}", "")
+        return self.url("list") + (f"?{query}" if query else "")
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         return super().get_context_data(
@@ -78,6 +83,7 @@ class LedgerMixin:
             can_change=access.can(user, access.CHANGE, self.model),
             can_delete=access.can(user, access.DELETE, self.model),
             can_restore=access.has_role_perm(user, "restore_record"),
+            list_url=self.list_url(),
             **kwargs,
         )
 
@@ -122,7 +128,8 @@ class LedgerListView(LedgerMixin, generic.ListView):
             return None
         start = end = None
         if data.get("year"):
-            start, end = datetime.date(data["year"], 1, 1), datetime.date(data["year"] + 1, 1, 1)
+            year = int(data["year"])
+            start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
         period = data.get("period")
         if period and period.start is not None:
             start = max(filter(None, [start, _local_date(period.start)]))
@@ -145,19 +152,45 @@ class LedgerListView(LedgerMixin, generic.ListView):
 
     def get_queryset(self):
         filterset_class = filterset_for(self.ledger)
-        self.filterset = filterset_class(
-            self.request.GET, queryset=super().get_queryset(), request=self.request
-        )
+        self.filterset = filterset_class(self._query(), queryset=super().get_queryset(), request=self.request)
         return self.filterset.qs  # an invalid filter value is shown on the form and ignored
+
+    def _query(self):
+        """The filters as asked, with a range given end first put the right way round (and said so)."""
+        query = self.request.GET.copy()
+        after, before = query.get("period_after", ""), query.get("period_before", "")
+        if after and before and after > before:
+            query["period_after"], query["period_before"] = before, after
+            messages.info(self.request, f"日期范围的起止颠倒了，已按 {before} 至 {after} 筛选")
+        return query
+
+    def paginate_queryset(self, queryset, page_size):
+        """A page past the end (a bookmark, a list that has shrunk) shows the last page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
+                                       allow_empty_first_page=self.get_allow_empty())  # fmt: skip
+        number = self.request.GET.get("page") or 1
+        try:
+            number = min(max(int(number), 1), paginator.num_pages)
+        except (TypeError, ValueError):
+            number = paginator.num_pages if number == "last" else 1
+        page = paginator.page(number)
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(filter=self.filterset, **kwargs)
-        query = self.request.GET.copy()
+        if access.visible_brigades(self.request.user).count() < 2:
+            self.filterset.form.fields.pop("brigade", None)  # one brigade: nothing to choose
+        query = self._query()
         query.pop("page", None)
         context["querystring"] = query.urlencode()
+        self.request.session[f"list:{self.ledger.kind}"] = context["querystring"]  # for 返回列表
         context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
-        context["rows"] = [(obj, [c.display(getattr(obj, c.name)) for c in columns]) for obj in context["object_list"]]
+        closed = locks.locked_years(self.request.user.brigade_id) if self.ledger.date_field else set()
+        context["rows"] = [
+            (obj, [c.display(getattr(obj, c.name)) for c in columns], locks.year_of(self._date(obj)) in closed)
+            for obj in context["object_list"]
+        ]  # (record, cells, in a finalised year)
         return context
 
     def _indicator_total(self):
@@ -182,7 +215,12 @@ class LedgerDetailView(LedgerMixin, generic.DetailView):
 
     def get_context_data(self, **kwargs):
         fields = [(c.header, c.display(getattr(self.object, c.name))) for c in self.ledger.columns]
-        return super().get_context_data(fields=fields, history=_history(self.object), **kwargs)
+        context = super().get_context_data(fields=fields, history=_history(self.object), **kwargs)
+        year = locks.year_of(self._date(self.object))
+        if year in locks.locked_years(self.object.brigade_id):
+            # Not offered at all in a finalised year: the reason instead of buttons that refuse.
+            context |= {"can_change": False, "can_delete": False, "locked": locks.locked_message(year)}
+        return context
 
 
 class LedgerHistoryView(LedgerDetailView):
@@ -303,11 +341,23 @@ class LedgerCreateView(LedgerFormMixin, generic.CreateView):
     action = access.ADD
 
 
-class LedgerUpdateView(LedgerFormMixin, generic.UpdateView):
+class LockedRecordMixin:
+    """Opening the form (or the delete page) of a record of a finalised year says why not,
+    on the record's page, instead of letting the user fill a form that will be refused."""
+
+    def get(self, request, *args, **kwargs):
+        year = locks.year_of(self._date(self.object))
+        if year in locks.locked_years(self.object.brigade_id):
+            messages.error(request, locks.locked_message(year))
+            return redirect(self.url("detail", pk=self.object.pk))
+        return super().get(request, *args, **kwargs)
+
+
+class LedgerUpdateView(LockedRecordMixin, LedgerFormMixin, generic.UpdateView):
     action = access.CHANGE
 
 
-class LedgerDeleteView(LedgerMixin, generic.DeleteView):
+class LedgerDeleteView(LockedRecordMixin, LedgerMixin, generic.DeleteView):
     action = access.DELETE
     template_name = "ledger/confirm_delete.html"
 

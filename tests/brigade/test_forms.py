@@ -109,3 +109,40 @@ def test_a_stale_edit_form_is_refused_and_shows_what_changed_meanwhile(brigade, 
     assert first.post(url, data(again, name="宪法专题学习")).status_code == 302
     record.refresh_from_db()
     assert record.name == "宪法专题学习"
+
+
+def test_the_list_shows_what_it_applies_and_takes_odd_requests_gracefully(as_clerk, brigade):
+    from brigade.models import Training
+
+    for n, day in enumerate([datetime.date(2024, 5, 1), datetime.date(2025, 5, 1), datetime.date(2025, 6, 1)]):
+        Training.objects.create(brigade=brigade, date=day, name=f"培训{n}", kind="专题学法", mode="线下", attendees=5)
+    url = reverse("ledger:list", args=["training"])
+    page = as_clerk.get(url)
+    html = page.content.decode()
+    assert page.context["paginator"].count == 3 and "全部年度" in html and "---------" not in html
+    assert 'name="brigade"' not in html  # a brigade user has no brigade to choose
+    reversed_range = as_clerk.get(url, {"period_after": "2025-12-31", "period_before": "2025-01-01"})
+    assert reversed_range.context["paginator"].count == 2
+    assert "日期范围的起止颠倒了" in reversed_range.content.decode()
+    past_the_end = as_clerk.get(url, {"page": "99"})
+    assert past_the_end.status_code == 200 and past_the_end.context["page_obj"].number == 1
+    # 返回列表 keeps the filters the list was opened with
+    as_clerk.get(url, {"year": "2025"})
+    record = Training.objects.get(name="培训1")
+    detail = as_clerk.get(reverse("ledger:detail", args=["training", record.pk])).content.decode()
+    assert f'href="{url}?year=2025"' in detail
+
+
+def test_a_record_of_a_finalised_year_offers_no_edit_and_says_why(as_clerk, brigade, legal):
+    from brigade import locks
+    from brigade.models import Training
+
+    record = Training.objects.create(brigade=brigade, date=datetime.date(2024, 5, 1), name="旧培训",
+                                     kind="专题学法", mode="线下", attendees=5)  # fmt: skip
+    locks.year_lock(brigade=brigade, year=2024, user=legal, reason="2024年度报告定稿")
+    detail = as_clerk.get(reverse("ledger:detail", args=["training", record.pk])).content.decode()
+    assert "已定稿" in detail and reverse("ledger:update", args=["training", record.pk]) not in detail
+    opened = as_clerk.get(reverse("ledger:update", args=["training", record.pk]), follow=True)
+    assert opened.redirect_chain and "已定稿" in opened.content.decode()
+    listed = as_clerk.get(reverse("ledger:list", args=["training"])).content.decode()
+    assert "已锁定" in listed
