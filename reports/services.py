@@ -275,6 +275,16 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
     return report
 
 
+@transaction.atomic
+def report_relock(*, report: AnnualReport, user) -> None:
+    """Lock the year's records again after an unlock, the report staying final. The year is held
+    exclusively as when finalising, so no write in flight slips past the lock."""
+    if not report.is_final:
+        raise ValidationError("报告尚未定稿，不能锁定年度台账")
+    locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
+    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度台账重新锁定")
+
+
 def report_unlock(*, report: AnnualReport, user, reason: str):
     """Let the year's records change again; the finalised document stays as it was."""
     if not report.is_final:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<int:pk>/redraft/", views.report_redraft, name="redraft"),
     path("reports/<int:pk>/status/", views.report_transition, name="transition"),
     path("reports/<int:pk>/unlock/", views.report_unlock, name="unlock"),
+    path("reports/<int:pk>/relock/", views.report_relock, name="relock"),
     path("reports/<int:pk>/download/", views.report_download, name="download"),
     path("reports/<int:pk>/versions/<int:number>/", views.report_version_download, name="version"),
     path("reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),

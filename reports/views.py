@@ -235,6 +235,20 @@ def report_unlock(request, pk):
     return redirect("reports:detail", pk=report.pk)
 
 
+@require_POST
+def report_relock(request, pk):
+    report = _report(request, pk)
+    if not access.has_role_perm(request.user, "unlock_year"):
+        raise PermissionDenied("只有法制员可以锁定年度台账")
+    try:
+        services.report_relock(report=report, user=request.user)
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(request, f"已重新锁定{report.year}年度台账")
+    return redirect("reports:detail", pk=report.pk)
+
+
 def report_download(request, pk):
     report = _report(request, pk)
     try:

@@ -522,3 +522,19 @@ def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, leg
     assert "error" not in finalised and "error" not in saved, (finalised, saved)
     assert saved["value"].status_code == 200 and "已定稿" in saved["value"].content.decode()
     assert not Training.objects.filter(name="补录培训").exists()
+
+
+def test_a_year_unlocked_for_a_correction_is_locked_again_without_unfinalising(report, as_legal, as_leader, leader):
+    url = reverse("reports:transition", args=[report.pk])
+    as_legal.post(url, {"to": "review"})
+    as_leader.post(url, {"to": "final"})
+    as_legal.post(reverse("reports:unlock", args=[report.pk]), {"reason": "补录漏报的培训记录"})
+    lock = report.brigade.year_locks.get(year=YEAR)
+    assert not lock.locked
+    page = as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert "重新锁定年度台账" in page
+    assert as_leader.post(reverse("reports:relock", args=[report.pk])).status_code == 403
+    as_legal.post(reverse("reports:relock", args=[report.pk]))
+    lock.refresh_from_db()
+    report.refresh_from_db()
+    assert lock.locked and report.is_final and lock.history.first().history_change_reason == f"{YEAR}年度台账重新锁定"
