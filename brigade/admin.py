@@ -1,6 +1,7 @@
 """The deployment administrator's pages: brigades, units, users and their roles, and read-only
 views of locked years and import jobs. Ledger records are kept in the ledger pages."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -16,6 +17,8 @@ admin.site.index_title = "系统管理"
 # The task queue is the worker's own bookkeeping (English, and not an audit): imports are shown
 # as 导入记录 below.
 admin.site.unregister(DBTaskResult)
+# django-axes names its app "Axes" (no translation): the login protection's section, in Chinese.
+apps.get_app_config("axes").verbose_name = "登录保护"
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -142,3 +142,18 @@ def test_import_jobs_cannot_be_deleted_in_the_admin(admin_user, brigade):
     client = login(admin_user)
     assert client.post(reverse("admin:brigade_importjob_delete", args=[job.pk]), {"post": "yes"}).status_code == 403
     assert ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_the_admin_speaks_chinese_for_third_party_parts_too(admin_user):
+    client = login(admin_user)
+    index = client.get("/admin/").content.decode()
+    assert "登录保护" in index and "登录尝试" in index
+    for english in ("Axes", "Access attempts", "Access failures", "Access logs", "DB task results"):
+        assert english not in index, english
+    add_user = client.get(reverse("admin:brigade_user_add")).content.decode()
+    assert "After you" not in add_user and "创建用户之后" in add_user
+
+
+def test_a_favicon_exists(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
