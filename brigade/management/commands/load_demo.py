@@ -11,10 +11,11 @@ from brigade.models import Training
 from brigade.services import brigade_upsert, user_upsert
 
 DEMO_PASSWORD = "Fazhi@2026"
+# Full names as a report prints them: the leader who signs (签发) is its 签发人.
 DEMO_USERS = [
-    ("clerk", "clerk", False, "录入员 小王"),
-    ("legal", "legal", False, "法制员 老李"),
-    ("leader", "leader", False, "大队长 张队"),
+    ("clerk", "clerk", False, "王小明"),
+    ("legal", "legal", False, "李卫东"),
+    ("leader", "leader", False, "张建国"),
     ("admin", "admin", False, "管理员"),
 ]
 # Apps whose demo.py fills their ledgers, in the order their records depend on each other.
