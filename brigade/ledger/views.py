@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, ProtectedError, Q
+from django.db import transaction
+from django.db.models import Max, Min, Q
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -24,6 +24,7 @@ from brigade.ledger import jobs, registry, version_of
 from brigade.ledger.exporter import ledger_export_stream
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import
+from brigade.ledger.services import record_delete, record_restore
 from brigade.ledger.xlsx import FileRefused, template_workbook
 from brigade.models import ImportJob
 
@@ -364,18 +365,9 @@ class LedgerDeleteView(LockedRecordMixin, LedgerMixin, generic.DeleteView):
     def form_valid(self, form):
         label = str(self.object)
         try:
-            with transaction.atomic():
-                refused = _locked(self.ledger, self.object.brigade_id, [self._date(self.object)])
-                if not refused:
-                    self.object.delete()
-        except ProtectedError as e:
-            kinds = "、".join(sorted({str(obj._meta.verbose_name) for obj in e.protected_objects}))
-            messages.error(
-                self.request, f"不能删除：有{len(e.protected_objects)}条{kinds}记录引用了它，请先修改那些记录"
-            )
-            return redirect(self.url("detail", pk=self.object.pk))
-        if refused:
-            messages.error(self.request, refused)
+            record_delete(ledger=self.ledger, record=self.object)
+        except ValidationError as e:
+            messages.error(self.request, e.messages[0])
             return redirect(self.url("detail", pk=self.object.pk))
         messages.success(
             self.request, f"已删除{self.ledger.title}记录：{label}。法制员可在“已删除记录”中恢复。"
@@ -410,28 +402,12 @@ class RestoreView(LedgerMixin, generic.View):
         version = access.get_scoped_or_404(
             history.objects.filter(history_type="-"), request.user, pk=history_id
         )
-        if self.model._default_manager.filter(pk=version.instance.pk).exists():
-            messages.info(request, "该记录已经恢复过了")
+        try:
+            record = record_restore(ledger=self.ledger, version=version)
+        except ValidationError as e:
+            (messages.info if e.code == "restored" else messages.error)(request, e.messages[0])
         else:
-            record = version.instance
-            record._change_reason = f"从删除记录恢复（{timezone.localtime(version.history_date):%Y-%m-%d %H:%M}删除）"
-            try:
-                with transaction.atomic():
-                    refused = _locked(self.ledger, record.brigade_id, [self._date(record)])
-                    if refused:
-                        raise ValidationError(refused)
-                    # The record as it was must still fit: its key free, what it refers to still there.
-                    record.full_clean(validate_unique=False)
-                    record.save()
-            except ValidationError as e:
-                messages.error(request, "不能恢复：" + "；".join(e.messages))
-            except IntegrityError:
-                messages.error(
-                    request,
-                    f"不能恢复：本大队已有{self.ledger.key_header or '相同'}的记录，或它引用的记录已被删除",
-                )
-            else:
-                messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
+            messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
         return redirect(self.url("list"))
 
 
