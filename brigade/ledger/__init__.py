@@ -6,6 +6,7 @@ Excel cells, a ModelForm, and a registry that the views, the import/export and t
 import copy
 import datetime
 import decimal
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -60,6 +61,21 @@ def whole_seconds(value: datetime.datetime) -> datetime.datetime:
     if value.microsecond:
         value = value.replace(microsecond=0) + datetime.timedelta(seconds=value.microsecond >= 500_000)
     return value
+
+
+def quoted(raw) -> str:
+    """A cell as a message quotes it, in the user's terms: 「是」 for Excel's TRUE, 「36:00:00」
+    for a duration, 「无穷大」 for a number too large for the file to hold."""
+    if isinstance(raw, bool):
+        return "「是」" if raw else "「否」"
+    if isinstance(raw, float):
+        if not math.isfinite(raw):
+            return "「无穷大」" if math.isinf(raw) else "「非数字」"
+        return f"「{raw:g}」"
+    if isinstance(raw, datetime.timedelta):
+        hours, rest = divmod(int(raw.total_seconds()), 3600)
+        return f"「{hours}:{rest // 60:02d}:{rest % 60:02d}」"
+    return f"「{raw}」"
 
 
 class Column:
@@ -161,6 +177,9 @@ class Column:
     def text(raw) -> str:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)  # a number typed into a text column, e.g. a badge number
+        elif isinstance(raw, bool | datetime.timedelta) or (isinstance(raw, float) and not math.isfinite(raw)):
+            # TRUE → 是, a duration → 36:00:00, an overflowing number → 无穷大
+            raw = quoted(raw)[1:-1]
         elif isinstance(raw, datetime.datetime):
             raw = raw.strftime("%Y-%m-%d %H:%M:%S")
         elif isinstance(raw, datetime.date):
@@ -238,7 +257,7 @@ class IntegerColumn(Column):
         if isinstance(raw, float):
             if raw.is_integer():
                 return int(raw)
-            raise CellError(f"「{raw:g}」不是整数")
+            raise CellError(f"{quoted(raw)}不是整数")
         text = str(raw).strip().replace(",", "")
         try:
             return int(text)
@@ -261,7 +280,8 @@ class DecimalColumn(Column):
         exponent = decimal.Decimal(1).scaleb(-self.field.decimal_places)
 
         def fast_decimal(raw):
-            if (raw.__class__ is float or raw.__class__ is int) and raw == int(raw) and lo <= raw <= hi:
+            # bounds first: inf and nan fail them (and int() of them would raise)
+            if (raw.__class__ is float or raw.__class__ is int) and lo <= raw <= hi and raw == int(raw):
                 return decimal.Decimal(int(raw)).quantize(exponent)
             return parse(raw)
 
@@ -273,16 +293,16 @@ class DecimalColumn(Column):
         try:
             value = decimal.Decimal(str(raw).strip().replace(",", ""))
         except decimal.InvalidOperation:
-            raise CellError(f"「{raw}」不是数字")
+            raise CellError(f"{quoted(raw)}不是数字")
         if not value.is_finite():
-            raise CellError(f"「{raw}」不是数字")
+            raise CellError(f"{quoted(raw)}不是数字")
         exponent = decimal.Decimal(1).scaleb(-self.field.decimal_places)
         try:
             value = value.quantize(exponent, rounding=decimal.ROUND_HALF_UP)
         except decimal.InvalidOperation:
-            raise CellError(f"「{raw}」太大")
+            raise CellError(f"{quoted(raw)}太大")
         if len(value.as_tuple().digits) > self.field.max_digits:
-            raise CellError(f"「{raw}」太大")
+            raise CellError(f"{quoted(raw)}太大")
         return value
 
     def example(self):
@@ -315,7 +335,7 @@ class DateColumn(Column):
         if isinstance(raw, datetime.date):
             return raw
         if isinstance(raw, int | float):
-            raise CellError(f"「{raw}」不是日期，请使用日期格式的单元格或写作 2024-03-05")
+            raise CellError(f"{quoted(raw)}不是日期，请使用日期格式的单元格或写作 2024-03-05")
         value = parse_date_text(str(raw))
         return value.date() if isinstance(value, datetime.datetime) else value
 
@@ -334,7 +354,7 @@ class DateTimeColumn(Column):
         elif isinstance(raw, datetime.date):
             value = datetime.datetime(raw.year, raw.month, raw.day)
         else:
-            raise CellError(f"「{raw}」不是日期时间，请写作 2024-03-05 14:30")
+            raise CellError(f"{quoted(raw)}不是日期时间，请写作 2024-03-05 14:30")
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         return value

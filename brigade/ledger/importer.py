@@ -7,6 +7,7 @@ far and this is not a dry run) written, all inside one transaction that is rolle
 row anywhere is bad."""
 
 import queue
+import re
 import threading
 import zlib
 from collections.abc import Callable
@@ -26,6 +27,15 @@ from brigade.ledger.xlsx import FileRefused, open_rows
 CHUNK_ROWS = 10_000
 MAX_ERRORS_KEPT = 200
 MAX_SAMPLES = 10
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """Text as a page can show and a database can keep it: a lone surrogate from a damaged
+    cell (&#xD800;), quoted in a message, becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 @dataclass
@@ -58,7 +68,7 @@ class ImportResult:
     def add_error(self, row, column, message):
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(RowError(row, column, message))
+            self.errors.append(RowError(row, readable(column), readable(message)))
 
     def as_dict(self) -> dict:
         return {

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from brigade.ledger import registry
-from brigade.ledger.importer import ledger_import
+from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.xlsx import FileRefused
 from brigade.models import ImportJob
 
@@ -133,7 +133,7 @@ def _run(job: ImportJob) -> str:
                 reason=f"Excel导入：{job.filename}", progress=report, on_wait=report.waiting,
             )  # fmt: skip
     except FileRefused as e:
-        result, job.message = None, str(e)
+        result, job.message = None, readable(str(e))
     except Exception:
         logger.exception("import job %s failed", job.pk)
         result, job.message = None, "导入时发生意外错误，没有写入任何记录；可以重新导入，仍不成功请联系管理员"

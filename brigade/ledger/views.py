@@ -23,7 +23,7 @@ from brigade import access, figures, locks, rollup
 from brigade.ledger import jobs, registry, version_of
 from brigade.ledger.exporter import ledger_export_stream
 from brigade.ledger.filters import filterset_for
-from brigade.ledger.importer import ledger_import
+from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.services import record_delete, record_restore
 from brigade.ledger.xlsx import FileRefused, template_workbook
 from brigade.models import ImportJob
@@ -475,7 +475,7 @@ class ImportView(LedgerMixin, generic.TemplateView):
                 result = ledger_import(ledger=self.ledger, brigade=job.brigade, source=fh, dry_run=True)
         except FileRefused as e:
             job.file.delete(save=False)
-            return self.render_to_response(self.get_context_data(error=str(e)))
+            return self.render_to_response(self.get_context_data(error=readable(str(e))))
         except BaseException:
             job.file.delete(save=False)  # nothing refused or failed stays on disk
             raise
