@@ -34,7 +34,7 @@ def _perm_names(role) -> set[str]:
             Role.CLERK: _CLERK_EXTRA,
             Role.LEGAL: _LEGAL_EXTRA,
             Role.LEADER: _LEADER_EXTRA,
-            Role.ADMIN: [*_LEGAL_EXTRA, "brigade.sign_report"],
+            Role.ADMIN: _LEGAL_EXTRA,  # signing (签发) is the brigade leader's alone
         }[role]
     )
     return names

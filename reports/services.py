@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from brigade import access, locks, rules
+from brigade.models import Role
 from brigade.figures import Figures, Period, evaluate
 from reports import docx, merge, phrasing
 from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all
@@ -115,15 +116,30 @@ NEEDS_REASON = {("review", "draft"), ("final", "draft")}
 DOC_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
 
 
+def _may(user, permission: str, report: AnnualReport) -> bool:
+    """Whether `user` holds `permission` for this report: a user of the report's own brigade,
+    and for signing its leader (role 领导) only — not a superuser, not the deployment's admin."""
+    if not user.is_authenticated or user.brigade_id != report.brigade_id:
+        return False
+    if permission == "sign_report":
+        return user.role == Role.LEADER and access.has_role_perm(user, permission)
+    return access.has_role_perm(user, permission)
+
+
 def moves_for(report: AnnualReport, user) -> list[tuple[str, str]]:
     """(to, label) of the moves `user` may make on `report` now."""
     found = []
     for (start, to), labels in TRANSITIONS.items():
         if start == report.status:
-            label = next((lb for perm, lb in labels.items() if access.has_role_perm(user, perm)), None)
+            label = next((lb for perm, lb in labels.items() if _may(user, perm, report)), None)
             if label:
                 found.append((to, label))
     return found
+
+
+def may_edit(report: AnnualReport, user) -> bool:
+    """Whether `user` may edit the report's text now (a draft, by its brigade's legal officer)."""
+    return report.status == AnnualReport.Status.DRAFT and _may(user, "manage_report", report)
 
 
 def report_versions(report: AnnualReport) -> dict[str, int]:

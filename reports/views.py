@@ -46,9 +46,17 @@ def _require_view(user, codename):
         raise PermissionDenied("您的角色无权查看此页面")
 
 
-def _require_manage(user):
+def _require_manage(user, report=None):
+    """The brigade's legal officer (of the report's own brigade when there is one)."""
     if not access.has_role_perm(user, "manage_report") or user.brigade_id is None:
-        raise PermissionDenied("只有大队的法制员可以起草、修改和定稿年度报告")
+        raise PermissionDenied("只有大队的法制员可以起草、修改和提交年度报告")
+    if report is not None and report.brigade_id != user.brigade_id:
+        raise PermissionDenied("只有本大队的法制员可以修改本大队的年度报告")
+
+
+def _require_unlock(user, report):
+    if not access.has_role_perm(user, "unlock_year") or user.brigade_id != report.brigade_id:
+        raise PermissionDenied("只有本大队的法制员可以解锁或锁定年度台账")
 
 
 def home(request):
@@ -130,8 +138,8 @@ def _report(request, pk) -> AnnualReport:
 
 def report_detail(request, pk):
     report = _report(request, pk)
-    can_manage = access.has_role_perm(request.user, "manage_report") and not request.user.is_detachment
-    editable = can_manage and report.status == AnnualReport.Status.DRAFT
+    can_manage = access.has_role_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
+    editable = services.may_edit(report, request.user)
     sections = list(report.sections.all())
     form = ReportHeadForm(instance=report) if editable else None
     if request.method == "POST":
@@ -184,7 +192,7 @@ def _normalise(text: str) -> str:
 
 def report_redraft(request, pk):
     report = _report(request, pk)
-    _require_manage(request.user)
+    _require_manage(request.user, report)
     if request.method == "POST":
         try:
             taken = services.redraft_apply(
@@ -224,8 +232,7 @@ def report_transition(request, pk):
 @require_POST
 def report_unlock(request, pk):
     report = _report(request, pk)
-    if not access.has_role_perm(request.user, "unlock_year"):
-        raise PermissionDenied("只有法制员可以解锁年度台账")
+    _require_unlock(request.user, report)
     try:
         services.report_unlock(report=report, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as e:
@@ -238,8 +245,7 @@ def report_unlock(request, pk):
 @require_POST
 def report_relock(request, pk):
     report = _report(request, pk)
-    if not access.has_role_perm(request.user, "unlock_year"):
-        raise PermissionDenied("只有法制员可以锁定年度台账")
+    _require_unlock(request.user, report)
     try:
         services.report_relock(report=report, user=request.user)
     except ValidationError as e:

@@ -15,7 +15,7 @@ from docx import Document
 from brigade import locks
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
-from brigade.models import Meeting, Regulation, Training
+from brigade.models import Brigade, Meeting, Regulation, Training
 from enforcement.models import SupervisionCheck, Violation
 from mediation.models import PoliceCall
 from publicity.models import MediaWork
@@ -538,3 +538,22 @@ def test_a_year_unlocked_for_a_correction_is_locked_again_without_unfinalising(r
     lock.refresh_from_db()
     report.refresh_from_db()
     assert lock.locked and report.is_final and lock.history.first().history_change_reason == f"{YEAR}年度台账重新锁定"
+
+
+def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(report, as_legal, brigade, admin_user):
+    from brigade.models import User
+    from brigade.services import user_upsert
+    from tests.conftest import PASSWORD
+
+    url = reverse("reports:transition", args=[report.pk])
+    as_legal.post(url, {"to": "review"})
+    root = User.objects.create_superuser("root", password=PASSWORD)  # a deployment superuser, no brigade
+    other_leader = user_upsert(username="leader_b", brigade_code="b", role="leader", password=PASSWORD)[0] \
+        if Brigade.objects.filter(code="b").exists() else None  # fmt: skip
+    for signer in (login(root), login(admin_user)):
+        assert signer.post(url, {"to": "final"}).status_code in (403, 404)
+        assert signer.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code in (403, 404)
+    if other_leader:
+        assert login(other_leader).post(url, {"to": "final"}).status_code in (403, 404)
+    report.refresh_from_db()
+    assert report.status == "review" and not report.signer
