@@ -6,8 +6,9 @@ web workers when a report is downloaded or finalised, so this one also makes sur
 
 - **text stays text**: there is no ``|safe`` and no ``{% autoescape false %}``, so every value
   is XML-escaped and no text can add a field code or a relationship to the document;
-- **work is bounded**: every call, filter and operator counts towards a budget of steps and a
-  deadline; no string or list built by one of them may exceed ``MAX_ITEMS``; ``range`` is capped;
+- **work is bounded**: every call, filter, operator and printed value counts towards a budget of
+  steps and a deadline; all that is printed, towards ``MAX_OUTPUT``; no string or list built by one
+  operation may exceed ``MAX_ITEMS``; ``range`` is capped;
   integers may not grow past ``MAX_INT_BITS``; loops nest at most ``MAX_LOOP_DEPTH`` deep (the
   documented context is sections → subsections → paragraphs). A template over any bound raises
   ``TemplateTooCostly`` with a Chinese message, at upload (``check_template``) as at download."""
@@ -21,6 +22,7 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_STEPS = 200_000  # calls, filters and operators in one rendering
+MAX_OUTPUT = 5_000_000  # characters of all the {{ … }} a rendering prints (a report is some 20,000)
 MAX_SECONDS = 5.0  # wall clock of one rendering
 MAX_ITEMS = 200_000  # characters of a string, or items of a list, made by one operation
 MAX_RANGE = 10_000
@@ -60,8 +62,8 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**", "%", "+", "//", "-", "/"])
 
     def __init__(self, filters: dict | None = None):
-        super().__init__(autoescape=True, undefined=StrictUndefined)
-        self.steps, self.deadline = 0, time.monotonic() + MAX_SECONDS
+        super().__init__(autoescape=True, undefined=StrictUndefined, finalize=self._printed)
+        self.steps, self.printed, self.deadline = 0, 0, time.monotonic() + MAX_SECONDS
         self.filters.pop("safe", None)  # text may never become markup
         self.filters.update(filters or {})
         self.filters = {name: self._counted(f) for name, f in self.filters.items()}
@@ -76,6 +78,14 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateTooCostly(f"模板运算步骤过多（超过 {MAX_STEPS} 步），请简化模板中的循环")
         if time.monotonic() > self.deadline:
             raise TemplateTooCostly(f"模板渲染超过 {MAX_SECONDS:g} 秒，请简化模板中的循环")
+
+    def _printed(self, value):
+        """Every {{ … }} passes here before it is printed: the whole output is bounded too."""
+        self.printed += len(value) if isinstance(value, str) else len(str(value))
+        if self.printed > MAX_OUTPUT:
+            raise TemplateTooCostly(f"模板生成的内容过多（超过 {MAX_OUTPUT} 个字符），请简化模板中的循环")
+        self.tick()
+        return value
 
     def _result(self, value):
         if _size(value) > MAX_ITEMS:

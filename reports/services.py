@@ -11,8 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from brigade import access, locks, rules
-from brigade.models import Role
 from brigade.figures import Figures, Period, evaluate
+from brigade.models import Role
 from reports import docx, merge, phrasing
 from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all
 from reports.models import AnnualReport, FinalVersion, ReportSection

@@ -548,3 +548,15 @@ def test_a_rendered_document_with_a_field_or_an_outside_link_is_refused(monkeypa
     document.save(out)
     assert module._rendered_problems(out.getvalue())
     assert not module._rendered_problems(render_report(sample_context()))  # the default: page numbers only
+
+
+def test_a_template_that_prints_too_much_is_refused_before_it_fills_the_memory():
+    import resource
+
+    data = _template("{{ title }}{{ sections|length }}",
+                     '{% set s = "x" * 199999 %}{% for i in range(10000) %}{{ s }}{% endfor %}')  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(TemplateRefused, match="内容过多"):
+        render_report(sample_context(), data)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200
