@@ -110,6 +110,9 @@ class UserAdmin(HistoryAdmin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         assign_role(obj, obj.role)  # the role's group carries the permissions
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a user who left is made inactive: their name stays on what they did and signed
+
 
 @admin.register(YearLock)
 class YearLockAdmin(ReadOnlyAdmin):

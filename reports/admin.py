@@ -19,6 +19,9 @@ class ReportTemplateAdmin(HistoryAdmin):
     list_display = ["name", "brigade", "uploaded_by", "uploaded_at"]
     exclude = ["content"]
 
+    # A template a report uses cannot be deleted (on_delete=PROTECT): that would change the layout
+    # of a report a leader is reviewing, or of one already finalised.
+
     def has_add_permission(self, request):
         return False
 

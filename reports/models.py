@@ -49,7 +49,7 @@ class AnnualReport(models.Model):
     opening = models.TextField("开头段")
     closing = models.CharField("结束语", max_length=50, default="特此报告。")
     template = models.ForeignKey(
-        ReportTemplate, verbose_name="Word模板", null=True, blank=True, on_delete=models.SET_NULL,
+        ReportTemplate, verbose_name="Word模板", null=True, blank=True, on_delete=models.PROTECT,
         help_text="留空则使用系统默认模板（GB/T 9704）",
     )  # fmt: skip
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)

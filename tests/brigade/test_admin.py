@@ -157,3 +157,31 @@ def test_the_admin_speaks_chinese_for_third_party_parts_too(admin_user):
 def test_a_favicon_exists(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_a_violation_type_of_a_finalised_year_keeps_its_name_and_group(admin_user, brigade, legal):
+    import datetime as dt
+
+    from brigade.models import YearLock
+    from enforcement.models import Violation, ViolationType
+
+    kind = ViolationType.objects.get(name="酒后驾驶")
+    Violation.objects.create(brigade=brigade, decision_no="L1", violation_type=kind, method="现场", outcome="警告",
+                             occurred_at=dt.datetime(2024, 5, 1, 9, tzinfo=dt.UTC))  # fmt: skip
+    client = login(admin_user)
+    url = reverse("admin:enforcement_violationtype_change", args=[kind.pk])
+    assert 'name="group"' in client.get(url).content.decode()  # open year: editable
+    YearLock.objects.create(brigade=brigade, year=2024, reason="定稿", changed_by=legal)
+    page = client.get(url).content.decode()
+    assert 'name="group"' not in page and 'name="name"' not in page
+    client.post(url, {"name": "饮酒驾驶", "group": "", "ordering": kind.ordering})
+    kind.refresh_from_db()
+    assert (kind.name, kind.group) == ("酒后驾驶", "酒醉驾")
+    changelist = client.get(reverse("admin:enforcement_violationtype_changelist")).content.decode()
+    assert 'name="form-0-group"' not in changelist  # no editing in the list either
+
+
+def test_users_are_not_deleted_in_the_admin_they_are_made_inactive(admin_user, clerk):
+    client = login(admin_user)
+    assert client.post(reverse("admin:brigade_user_delete", args=[clerk.pk]), {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=clerk.pk).exists()
