@@ -156,9 +156,6 @@ IMPORT_LIMITS = {
 # Confirmed imports run in a worker process (`manage.py db_worker`, started by `make run` and
 # `make serve`), queued in the database.
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
-# A job whose worker has not been heard of for this long is taken for dead (SQLite; on PostgreSQL
-# a dead worker is known at once: its lock on the job is gone with its connection).
-IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=300)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -9,14 +9,17 @@ moment (gunicorn's timeout, a deploy), and on SQLite a thread writing beside the
 them fail with "database is locked". The queue is a table in our own database, so no job that
 was confirmed is lost when the worker stops: it is taken up when the worker starts again.
 
-While a job runs, its worker holds a session-level advisory lock on the job (PostgreSQL); a
-connection that dies releases it, so a job whose worker died is known at once and the user can
-retry it. On SQLite the worker's heartbeat (written with the progress) stands in for the lock.
+While a job runs, its worker holds a lock on the job that dies with it: on PostgreSQL a
+session-level advisory lock (released with the worker's connection), on SQLite (one machine) an
+flock on a file of the job's (released by the kernel with the process). So a job whose worker died
+is known at once and the user can retry it; a long write that cannot report progress on SQLite
+(the import holds the one write lock) is never taken for dead.
 Progress and heartbeat are written on a connection of the worker's own, in autocommit, so that
 other users see them while the import's own transaction is still open."""
 
-import datetime
+import fcntl
 import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
@@ -30,6 +33,7 @@ from brigade.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
+MISSING_FILE = "上传的文件已不在服务器上（可能已被清理），没有写入任何记录，请重新上传"
 JOB_LOCK = 0x4A0B  # advisory lock namespace of running import jobs (the other key is the job's id)
 
 
@@ -40,17 +44,60 @@ class AlreadyRunning(Exception):
 # ── is a job's worker alive? ──────────────────────────────────────────────────────────────────
 
 
-def worker_alive(job: ImportJob) -> bool:
-    """Whether the job's worker is still at it (only asked of a RUNNING job)."""
+def _lock_file(job_id: int) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "import-locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{job_id}.lock"
+
+
+def _try_hold(job_id: int):
+    """Take the job's lock without waiting; the held lock (to release), or None if it is held."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job.pk])
-            (free,) = cursor.fetchone()
-            if free:  # nobody holds it: the worker is gone
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job.pk])
-        return not free
-    stale = datetime.timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    return job.heartbeat_at is not None and timezone.now() - job.heartbeat_at < stale
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
+            return ("pg", job_id) if cursor.fetchone()[0] else None
+    handle = open(_lock_file(job_id), "a+")  # noqa: SIM115 — held open while the job runs
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return ("file", handle)
+
+
+def _release(held) -> None:
+    kind, value = held
+    if kind == "pg":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, value])
+    else:
+        fcntl.flock(value, fcntl.LOCK_UN)
+        value.close()
+
+
+def _forget(job_id: int) -> None:
+    """The finished job's lock file (a later probe may leave an empty one: harmless)."""
+    if connection.vendor != "postgresql":
+        _lock_file(job_id).unlink(missing_ok=True)
+
+
+def worker_alive(job: ImportJob) -> bool:
+    """Whether the job's worker is still at it (only asked of a RUNNING job): its lock is held."""
+    held = _try_hold(job.pk)
+    if held is None:
+        return True
+    _release(held)  # nobody held it: the worker is gone
+    return False
+
+
+def file_present(job: ImportJob) -> bool:
+    """Whether the job's upload is still on the server (it is removed once imported)."""
+    return bool(job.file) and job.file.storage.exists(job.file.name)
+
+
+def can_retry(job: ImportJob) -> bool:
+    """A job its worker left, or one that failed, can be imported again from its upload."""
+    return (interrupted(job) or job.status == ImportJob.Status.FAILED) and file_present(job)
 
 
 def interrupted(job: ImportJob) -> bool:
@@ -75,8 +122,7 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
     immediate backend (tests) the import has run when this returns; read the job's status."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        retry = interrupted(job) or (job.status == ImportJob.Status.FAILED and bool(job.file))
-        if job.status != ImportJob.Status.PREVIEW and not retry:
+        if job.status != ImportJob.Status.PREVIEW and not can_retry(job):
             raise AlreadyRunning(f"该文件的状态是“{job.get_status_display()}”，不能再次导入")
         other = same_file_running(brigade_id=job.brigade_id, kind=job.kind, sha256=job.sha256, exclude=job.pk)
         if other:
@@ -99,16 +145,14 @@ def import_job_task(job_id: int) -> str:
 def import_job_run(*, job_id: int) -> str:
     """Import a queued job's file for real and record the outcome on the job. A job that is
     not queued (run already, or taken by another worker) is left alone."""
-    pg = connection.vendor == "postgresql"
-    if pg:
+    if connection.vendor == "postgresql" and connection.pg_version >= 140000:
         with connection.cursor() as cursor:
-            if connection.pg_version >= 140000:
-                # A server process whose worker was killed while it waited for a lock, or in a long
-                # statement, notices within a second and ends, releasing the job's lock with it.
-                cursor.execute("SET client_connection_check_interval = 1000")
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
-            if not cursor.fetchone()[0]:
-                return "taken by another worker"
+            # A server process whose worker was killed while it waited for a lock, or in a long
+            # statement, notices within a second and ends, releasing the job's lock with it.
+            cursor.execute("SET client_connection_check_interval = 1000")
+    held = _try_hold(job_id)
+    if held is None:
+        return "taken by another worker"
     try:
         claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
             status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
@@ -118,13 +162,16 @@ def import_job_run(*, job_id: int) -> str:
         job = ImportJob.objects.select_related("brigade", "user").get(pk=job_id)
         return _run(job)
     finally:
-        if pg:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job_id])
+        _release(held)
+        _forget(job_id)
 
 
 def _run(job: ImportJob) -> str:
     ledger = registry.get(job.kind)
+    if not file_present(job):
+        job.status, job.message, job.finished_at = ImportJob.Status.FAILED, MISSING_FILE, timezone.now()
+        job.save(update_fields=["status", "message", "finished_at"])
+        return job.status
     report = _Progress(job.pk)
     try:
         with job.file.open("rb") as fh:

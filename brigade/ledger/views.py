@@ -518,7 +518,7 @@ class ImportPreviewView(ImportJobMixin, generic.TemplateView):
     def get_context_data(self, **kwargs):
         job = self.job
         stopped = jobs.interrupted(job)
-        retry = stopped or (job.status == ImportJob.Status.FAILED and bool(job.file))
+        retry = jobs.can_retry(job)
         return super().get_context_data(job=job, result=job.result, interrupted=stopped, retry=retry, **kwargs)
 
 
