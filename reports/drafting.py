@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from brigade.figures import Figures, Period, evaluate
 from brigade.indicators import staffing
-from brigade.models import Regulation, Training
-from reports import phrasing
+from reports import phrasing, selectors
 
 LEVEL1, LEVEL2 = 1, 2
 
@@ -30,7 +29,7 @@ PLAN = [
     Part("1", LEVEL1, "{year}年推进法治政府建设的主要举措和成效"),
     Part("1.study", LEVEL2, "强化学法培训，提升队伍法治素养", "draft_study"),
     Part("1.enforce", LEVEL2, "严格规范执法，保持严管高压态势", "draft_enforcement"),
-    Part("1.lenient", LEVEL2, "推行柔性执法，优化法治化营商环境", "draft_lenient"),
+    Part("1.lenient", LEVEL2, "推行柔性执法，体现执法温度", "draft_lenient"),
     Part("1.supervision", LEVEL2, "强化执法监督，提升执法质量", "draft_supervision"),
     Part("1.publicity", LEVEL2, "深化普法宣传，营造良好法治氛围", "draft_publicity"),
     Part("1.mediation", LEVEL2, "化解矛盾纠纷，维护社会和谐稳定", "draft_mediation"),
@@ -91,11 +90,13 @@ def draft_study(facts: Facts) -> str:
     if not facts.value("training.sessions"):
         return ""
     extra = facts.listing([("举办法治讲座", "training.lectures"), ("组织执法资格考试", "training.exams")])
+    studied = selectors.laws_studied(brigade_ids=facts.brigade_ids, year=facts.year)
     return (
         f"坚持把学法培训作为提升队伍法治素养的基础性工作，采取集中培训、专题学法、岗位练兵等形式，"
         f"{facts.year}年共组织各类学法培训{facts.q('training.sessions')}{facts.versus('training.sessions')}，"
         f"参训{facts.q('training.attendees')}"
         + (f"，其中{extra}" if extra else "")
+        + (f"，系统学习{_studied(studied)}" if studied else "")
         + "，队伍法治素养不断提升。"
     )
 
@@ -126,13 +127,15 @@ def draft_enforcement(facts: Facts) -> str:
             + "。"
         )
     if facts.value("campaigns.count"):
-        joint = (
-            f"，其中联合相关部门开展联合执法{facts.q('campaigns.joint')}"
-            if facts.value("campaigns.joint")
-            else ""
-        )
+        names = selectors.main_campaigns(brigade_ids=facts.brigade_ids, year=facts.year)
+        named = "".join(f"“{n}”" for n in names) + "等" if names else "各类"
+        joint = ""
+        if facts.value("campaigns.joint"):
+            partners = selectors.partner_departments(brigade_ids=facts.brigade_ids, year=facts.year)
+            who = f"联合{'、'.join(partners)}等部门" if partners else "联合相关部门"
+            joint = f"，其中{who}开展联合执法{facts.q('campaigns.joint')}"
         paragraphs.append(
-            f"组织开展各类专项整治行动{facts.q('campaigns.count')}、{facts.q('campaigns.batches')}，"
+            f"组织开展{named}专项整治行动{facts.q('campaigns.count')}、{facts.q('campaigns.batches')}，"
             f"出动警力{facts.q('campaigns.officers')}{joint}，有力净化了道路通行环境。"
         )
     return "\n".join(paragraphs)
@@ -199,6 +202,9 @@ def draft_publicity(facts: Facts) -> str:
             f"，全年开展交通安全宣传活动{facts.q('events.total')}{facts.versus('events.total')}，其中{listed}，"
             f"受教育群众{facts.q('events.attendees')}"
         )
+        reached = selectors.audiences(brigade_ids=facts.brigade_ids, year=facts.year)
+        if reached:
+            text += f"，覆盖{'、'.join(reached)}等群体"
         if facts.value("events.materials"):
             text += f"，发放宣传资料{facts.q('events.materials')}"
     if facts.value("media.total"):
@@ -266,13 +272,7 @@ def draft_leadership(facts: Facts) -> str:
 
 
 def draft_regulations(facts: Facts) -> str:
-    rows = list(
-        Regulation.objects.filter(
-            brigade_id__in=facts.brigade_ids, date__year=facts.year, status__in=["新建", "修订"]
-        )
-        .order_by("date", "name")
-        .values_list("name", "status")
-    )
+    rows = selectors.rules_made(brigade_ids=facts.brigade_ids, year=facts.year)
     if not rows:
         return ""
     made = [name for name, status in rows if status == "新建"]
@@ -292,22 +292,25 @@ def _titles(names) -> str:
     return f"{phrasing.join_titles(names[:5])}等{len(names)}项制度"
 
 
-TITLE_RE = re.compile(r"《[^》]+》")
-
-
 def draft_leaders_study(facts: Facts) -> str:
     if not facts.value("training.leaders"):
         return ""
-    texts = Training.objects.filter(
-        brigade_id__in=facts.brigade_ids, date__year=facts.year, kind="领导班子集中学法"
-    ).values_list("name", "content")
-    titles = list(dict.fromkeys(t for pair in texts for text in pair for t in TITLE_RE.findall(text or "")))
-    studied = f"，重点学习了{phrasing.join_titles(titles[:5])}等法律法规" if titles else ""
+    studied = selectors.laws_studied(brigade_ids=facts.brigade_ids, year=facts.year, kind="领导班子集中学法")
+    studied = f"，重点学习了{_studied(studied)}" if studied else ""
     return (
         "坚持领导干部带头尊法学法守法用法，"
         f"全年组织领导班子集中学法{facts.q('training.leaders')}{facts.versus('training.leaders')}{studied}，"
         "以“关键少数”示范带动全警法治素养提升。"
     )
+
+
+def _studied(found: list[str]) -> str:
+    """习近平法治思想和《A》《B》等法律法规, 《A》等法律法规, or 习近平法治思想 alone."""
+    thought = [f for f in found if not f.startswith("《")]
+    laws = [f for f in found if f.startswith("《")]
+    if thought and laws:
+        return f"{thought[0]}和{phrasing.join_titles(laws)}等法律法规"
+    return thought[0] if thought else f"{phrasing.join_titles(laws)}等法律法规"
 
 
 # ── 三 and 四: what got worse, why, and what the next year does about it ─────────────────────

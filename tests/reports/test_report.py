@@ -557,3 +557,24 @@ def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(repor
         assert login(other_leader).post(url, {"to": "final"}).status_code in (403, 404)
     report.refresh_from_db()
     assert report.status == "review" and not report.signer
+
+
+def test_the_draft_names_what_the_records_name(brigade, legal):
+    from enforcement.models import Campaign
+    from publicity.models import PublicityEvent
+
+    Campaign.objects.create(brigade=brigade, name="夏季治超百日行动", start_date=datetime.date(YEAR, 6, 1), kind="治超",
+                            partners="交通运输局、应急管理局", officers=300, batches=20)  # fmt: skip
+    Campaign.objects.create(brigade=brigade, name="酒驾醉驾整治", start_date=datetime.date(YEAR, 3, 1), kind="酒醉驾",
+                            partners="", officers=120, batches=10)  # fmt: skip
+    for audience, people in (("中小学生", 800), ("老年人", 300)):
+        PublicityEvent.objects.create(brigade=brigade, date=datetime.date(YEAR, 5, 1), name="交通安全进校园",
+                                      kind="进校园", audience=audience, attendees=people)  # fmt: skip
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 4, 1), name="学习习近平法治思想", kind="专题学法",
+                            mode="线下", attendees=40, content="学习《中华人民共和国行政复议法》")  # fmt: skip
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    text = {s.key: s.body for s in report.sections.all()}
+    assert "组织开展“夏季治超百日行动”“酒驾醉驾整治”等专项整治行动2次" in text["1.enforce"]
+    assert "联合交通运输局、应急管理局等部门开展联合执法1次" in text["1.enforce"]
+    assert "覆盖中小学生、老年人等群体" in text["1.publicity"]
+    assert "系统学习习近平法治思想和《中华人民共和国行政复议法》等法律法规" in text["1.study"]
