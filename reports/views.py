@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from brigade import access
 from brigade.figures import Period, evaluate
-from reports import docx, drafting, services
-from reports.dashboard import dashboard
+from reports import docx, drafting, phrasing, services
+from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
 from reports.models import AnnualReport, ReportTemplate
@@ -169,6 +169,7 @@ def report_detail(request, pk):
         figures=figures, brigade_ids=[report.brigade_id], on=drafting.roster_date(report.year)
     )  # the same roster date as the drafted text
     lock = report.brigade.year_locks.filter(year=report.year).first()
+    traced = _traced_figures(figures, sections, report)
     return render(request, "reports/detail.html", {
         "report": report,
         "sections": sections,
@@ -177,6 +178,7 @@ def report_detail(request, pk):
         "can_manage": can_manage,
         "material": material,
         "lock": lock,
+        "traced": traced,
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
@@ -184,6 +186,23 @@ def report_detail(request, pk):
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
         "pdf_available": docx.pdf_available(),
     })  # fmt: skip
+
+
+def _traced_figures(figures, sections, report) -> list[dict]:
+    """The figures the report's text states, each with the list of the records it counts (the
+    dashboard's drill-down), so that an officer or a leader can check any number before signing."""
+    text = "\n".join(s.body for s in sections)
+    period = Period.year(report.year)
+    found = []
+    for figure in figures.values():
+        if not figure.current:
+            continue
+        is_rate = hasattr(figure.item, "numerator")
+        shown = phrasing.percent(figure.current) if is_rate else phrasing.count(int(figure.current)) + figure.unit
+        if shown in text:
+            found.append({"label": figure.item.label, "shown": shown,
+                          "url": ledger_url(figure, period, report.brigade_id)})  # fmt: skip
+    return found
 
 
 def _normalise(text: str) -> str:

@@ -19,7 +19,7 @@ from brigade.models import Brigade, Meeting, Regulation, Training
 from enforcement.models import SupervisionCheck, Violation
 from mediation.models import PoliceCall
 from publicity.models import MediaWork
-from reports import drafting, services
+from reports import drafting, phrasing, services
 from reports.models import AnnualReport
 from tests.conftest import login, make_xlsx
 from tests.reports.test_indicators import at, violation
@@ -578,3 +578,17 @@ def test_the_draft_names_what_the_records_name(brigade, legal):
     assert "联合交通运输局、应急管理局等部门开展联合执法1次" in text["1.enforce"]
     assert "覆盖中小学生、老年人等群体" in text["1.publicity"]
     assert "系统学习习近平法治思想和《中华人民共和国行政复议法》等法律法规" in text["1.study"]
+
+
+def test_every_number_of_the_report_page_links_to_the_records_it_counts(report, as_legal, as_leader):
+    page = as_leader.get(reverse("reports:detail", args=[report.pk]))
+    traced = page.context["traced"]
+    assert traced and "报告中的数字" in page.content.decode()
+    text = "\n".join(s.body for s in report.sections.all())
+    for entry in traced:
+        assert entry["shown"] in text
+        listed = as_leader.get(entry["url"])
+        assert listed.status_code == 200, entry
+        shown = listed.context["indicator"]
+        if not entry["shown"].endswith("%"):
+            assert entry["shown"].startswith(phrasing.count(int(shown["value"]))), (entry, shown["value"])
