@@ -48,6 +48,7 @@ register(
         better=True,
     ),  # fmt: skip
     count("meetings.cases", "案件会商会", Meeting, Q(kind="案件会商会"), unit="次"),
+    count("meetings.retreat", "法治建设务虚会", Meeting, Q(kind="务虚会"), unit="次"),
     count(
         "regulations.new",
         "新建制度",

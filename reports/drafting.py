@@ -104,12 +104,16 @@ def draft_study(facts: Facts) -> str:
 def draft_enforcement(facts: Facts) -> str:
     paragraphs = []
     if facts.value("violations.total"):
-        groups = facts.listing([
-            ("酒醉驾", "violations.drunk"), ("超载超员", "violations.overload"),
-            ("疲劳驾驶", "violations.fatigue"), ("超速", "violations.speeding"),
-            ("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
-            ("涉牌涉证", "violations.plates"),
-        ])  # fmt: skip
+        three = facts.listing([("超速", "violations.speeding"), ("超载超员", "violations.overload"),
+                               ("疲劳驾驶", "violations.fatigue")])  # fmt: skip
+        total = sum(facts.value(k) for k in ("violations.speeding", "violations.overload", "violations.fatigue"))
+        unit = facts.f["violations.speeding"].unit
+        groups = "、".join(part for part in [
+            facts.listing([("酒醉驾", "violations.drunk")]),
+            f"“三超一疲劳”{phrasing.count(total)}{unit}（{three}）" if total else "",
+            facts.listing([("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
+                           ("涉牌涉证", "violations.plates")]),
+        ] if part)  # fmt: skip
         severe = (
             f"（其中醉驾{facts.q('violations.drunk_severe')}）"
             if facts.value("violations.drunk_severe")
@@ -261,6 +265,7 @@ def draft_leadership(facts: Facts) -> str:
     meetings = facts.listing([
         ("党委会", "meetings.party"), ("法治建设专题会议", "meetings.rule_of_law"),
         ("执法监督委员会会议", "meetings.supervision"), ("案件会商会", "meetings.cases"),
+        ("法治建设务虚会", "meetings.retreat"),
     ])  # fmt: skip
     if not meetings:
         return ""
@@ -395,9 +400,12 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
     if roster["total"]:
         by = roster["by_category"]
         age = f"，民警平均年龄{roster['police_average_age']}岁" if roster["police_average_age"] is not None else ""
+        levels = roster["qualifications"]
+        held = "、".join(f"{level}执法资格{levels[level]}人" for level in ("高级", "中级", "基本级") if levels[level])
         points.append((STAFFING, (
             f"{STAFFING.shortcoming}。目前在职民警{by['民警']}人、辅警{by['辅警']}人{age}，"
-            f"法制员仅{roster['legal_officers']}人。主要原因是{STAFFING.causes}。"
+            + (f"取得{held}，" if held else "")
+            + f"法制员仅{roster['legal_officers']}人。主要原因是{STAFFING.causes}。"
         )))  # fmt: skip
     return points
 

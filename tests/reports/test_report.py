@@ -572,8 +572,13 @@ def test_the_draft_names_what_the_records_name(brigade, legal):
                                       kind="进校园", audience=audience, attendees=people)  # fmt: skip
     Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 4, 1), name="学习习近平法治思想", kind="专题学法",
                             mode="线下", attendees=40, content="学习《中华人民共和国行政复议法》")  # fmt: skip
+    violation(brigade, 71, at(YEAR, 7, 1), "超速")
+    violation(brigade, 72, at(YEAR, 7, 2), "疲劳驾驶")
+    Meeting.objects.create(brigade=brigade, date=datetime.date(YEAR, 12, 20), name="年度法治建设务虚会", kind="务虚会")
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     text = {s.key: s.body for s in report.sections.all()}
+    assert "“三超一疲劳”2起（超速1起、疲劳驾驶1起）" in text["1.enforce"]
+    assert "法治建设务虚会1次" in text["2.lead"]
     assert "组织开展“夏季治超百日行动”“酒驾醉驾整治”等专项整治行动2次" in text["1.enforce"]
     assert "联合交通运输局、应急管理局等部门开展联合执法1次" in text["1.enforce"]
     assert "覆盖中小学生、老年人等群体" in text["1.publicity"]
