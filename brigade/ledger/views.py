@@ -157,13 +157,16 @@ class LedgerListView(LedgerMixin, generic.ListView):
         return self.filterset.qs  # an invalid filter value is shown on the form and ignored
 
     def _query(self):
-        """The filters as asked, with a range given end first put the right way round (and said so)."""
-        query = self.request.GET.copy()
-        after, before = query.get("period_after", ""), query.get("period_before", "")
-        if after and before and after > before:
-            query["period_after"], query["period_before"] = before, after
-            messages.info(self.request, f"日期范围的起止颠倒了，已按 {before} 至 {after} 筛选")
-        return query
+        """The filters as asked, with a range given end first put the right way round (and said
+        so, once)."""
+        if not hasattr(self, "_fixed_query"):
+            query = self.request.GET.copy()
+            after, before = query.get("period_after", ""), query.get("period_before", "")
+            if after and before and after > before:
+                query["period_after"], query["period_before"] = before, after
+                messages.info(self.request, f"日期范围的起止颠倒了，已按 {before} 至 {after} 筛选")
+            self._fixed_query = query
+        return self._fixed_query.copy()
 
     def paginate_queryset(self, queryset, page_size):
         """A page past the end (a bookmark, a list that has shrunk) shows the last page, not a 404."""
