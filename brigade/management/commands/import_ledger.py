@@ -7,11 +7,11 @@ from brigade.management.arguments import brigade_or_error, ledger_or_error, oper
 
 
 class Command(BaseCommand):
-    help = "从 .xlsx 导入一个台账。任何一行有错都不写入，并列出每个错误的行和列。"
+    help = "从表格文件（.xlsx、.xls、.ods、.csv）导入一个台账。任何一行有错都不写入，并列出每个错误的行和列。"
 
     def add_arguments(self, parser):
         parser.add_argument("kind", nargs="?", help="台账名称，见 --list")
-        parser.add_argument("file", nargs="?", help=".xlsx 文件")
+        parser.add_argument("file", nargs="?", help="表格文件（.xlsx、.xls、.ods、.csv）")
         parser.add_argument("--brigade", help="大队代码")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument("--list", action="store_true", help="列出所有台账及其列")
