@@ -187,6 +187,7 @@ class LedgerListView(LedgerMixin, generic.ListView):
         query = self._query()
         query.pop("page", None)
         context["querystring"] = query.urlencode()
+        context["headers"] = self._sortable_headers(query)
         self.request.session[f"list:{self.ledger.kind}"] = context["querystring"]  # for 返回列表
         context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
@@ -196,6 +197,19 @@ class LedgerListView(LedgerMixin, generic.ListView):
             for obj in context["object_list"]
         ]  # (record, cells, in a finalised year)
         return context
+
+    def _sortable_headers(self, query) -> list[tuple[str, str, str]]:
+        """(header, the list sorted by it, "↑"/"↓"/"") for each column: a click sorts by the
+        column, a second click the other way round; the other filters stay."""
+        current = query.get("o", "")
+        headers = []
+        for column in self.ledger.display_columns:
+            ascending = current == column.name
+            sorted_query = query.copy()
+            sorted_query["o"] = f"-{column.name}" if ascending else column.name
+            mark = "↑" if ascending else "↓" if current == f"-{column.name}" else ""
+            headers.append((column.header, "?" + sorted_query.urlencode(), mark))
+        return headers
 
     def _indicator_total(self):
         """The figure of the indicator the list is filtered by, summed over the listed records

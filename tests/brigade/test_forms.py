@@ -146,3 +146,21 @@ def test_a_record_of_a_finalised_year_offers_no_edit_and_says_why(as_clerk, brig
     assert opened.redirect_chain and "已定稿" in opened.content.decode()
     listed = as_clerk.get(reverse("ledger:list", args=["training"])).content.decode()
     assert "已锁定" in listed
+
+
+def test_column_headers_sort_the_list_and_keep_the_filters(as_clerk, brigade):
+    from brigade.models import Training
+
+    for n, people in enumerate([30, 10, 20]):
+        Training.objects.create(brigade=brigade, date=datetime.date(2025, 5, 1 + n), name=f"培训{n}", kind="专题学法",
+                                mode="线下", attendees=people)  # fmt: skip
+    url = reverse("ledger:list", args=["training"])
+    page = as_clerk.get(url, {"year": "2025"})
+    header = next(h for h in page.context["headers"] if h[0] == "参加人数")
+    assert "year=2025" in header[1] and "o=attendees" in header[1]
+    ascending = as_clerk.get(url + header[1])
+    assert [o.attendees for o in ascending.context["object_list"]] == [10, 20, 30]
+    again = next(h for h in ascending.context["headers"] if h[0] == "参加人数")
+    assert again[2] == "↑" and "o=-attendees" in again[1]
+    descending = as_clerk.get(url + again[1])
+    assert [o.attendees for o in descending.context["object_list"]] == [30, 20, 10]
