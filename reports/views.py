@@ -74,12 +74,16 @@ def home(request):
     else:
         selected = brigades
         chosen = brigades[0] if brigades else None
+    # A detachment compares its brigades; its own unit (whose records are its brigades') is the
+    # title, not a row of zeros.
+    heads = [b for b in brigades if any(o.parent_id == b.pk for o in brigades)]
+    compared = [b.pk for b in brigades if b not in heads]
     data = dashboard(
         brigade_ids=[b.pk for b in selected],
         year=year,
         today=today,
         link_brigade=chosen.pk if chosen and len(brigades) > 1 else None,
-        compare_ids=[b.pk for b in brigades] if len(brigades) > 1 and not chosen else None,
+        compare_ids=compared if len(compared) > 1 and not chosen else None,
     )
     names = {b.pk: str(b) for b in brigades}
     if data["comparison"]:
@@ -95,7 +99,7 @@ def home(request):
         "years": list(range(today.year, FIRST_YEAR - 1, -1)),
         "brigades": brigades,
         "chosen": chosen,
-        "scope_name": str(chosen) if chosen else ("、".join(names.values()) or "（无）"),
+        "scope_name": str(chosen) if chosen else (str(heads[0]) if heads else "、".join(names.values()) or "（无）"),
         "chart_data": {"trends": data["trends"]},
         "report": report,
     })  # fmt: skip

@@ -86,10 +86,14 @@ def test_the_year_selector_shows_a_past_year_whole(as_leader, records, brigade):
 
 
 def test_detachment_user_sees_each_brigade_side_by_side(detachment_user, records, brigade):
+    from brigade.services import brigade_upsert
+
+    brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")
     client = login(detachment_user)
     response = client.get(reverse("home"))
     names = [name for name, _ in response.context["comparison"]["rows"]]
-    assert names == ["甲县大队", "测试支队"]  # 乙县 is not under this detachment
+    assert names == ["甲县大队", "丙县大队"]  # 乙县 is not under this detachment; the 支队 is no row
+    assert response.context["scope_name"] == "测试支队"
     one = client.get(reverse("home"), {"brigade": brigade.pk})
     assert cards(one)["violations.drunk"].value == "1起"
     assert f"brigade={brigade.pk}" in cards(one)["violations.drunk"].url
