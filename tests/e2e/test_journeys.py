@@ -203,3 +203,21 @@ def test_leader_reads_the_dashboard_and_may_not_write(open_ui, leader):
     assert "无权" in text
     ui.shot("forbidden")
     assert "页面不存在" in ui.goto("/ledgers/no-such-ledger/", status=404)
+
+
+def test_pages_fit_a_phone_screen(open_ui, clerk, leader):
+    """At 390 px nothing scrolls sideways: the navigation sits above the page, wide tables scroll
+    within themselves."""
+    year = last_year()
+    Training.objects.create(brigade=clerk.brigade, date=datetime.date(year, 3, 1), name="手机端检查用培训",
+                            kind="专题学法", mode="线下", attendees=12)  # fmt: skip
+    for user, paths in ((clerk, ["/", "/ledgers/training/", "/ledgers/violations/", "/ledgers/training/new/"]),
+                        (leader, ["/", "/reports/"])):  # fmt: skip
+        ui = open_ui(f"phone-{user.username}")
+        ui.page.set_viewport_size({"width": 390, "height": 844})
+        ui.login(user.username)
+        for path in paths:
+            ui.goto(path)
+            width = ui.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+            ui.shot(path.strip("/").replace("/", "-") or "home")
