@@ -9,14 +9,14 @@
     var datasets = [];
     trend.series.forEach(function (s, i) {
       var colour = colours[i % colours.length];
-      datasets.push({ label: s.label + "（" + trend.year + "年）", data: s.current, borderColor: colour, backgroundColor: colour, tension: 0.2 });
-      datasets.push({ label: s.label + "（上年）", data: s.previous, borderColor: colour, backgroundColor: colour, borderDash: [5, 4], pointRadius: 0, tension: 0.2 });
+      datasets.push({ label: s.label + "（" + trend.year + "年）", data: s.current, borderColor: colour, backgroundColor: colour, tension: 0 });
+      datasets.push({ label: s.label + "（上年）", data: s.previous, borderColor: colour, backgroundColor: "#fff", borderDash: [5, 4], pointRadius: 0, tension: 0 });
     });
     new Chart(canvas, {
       type: "line",
       data: { labels: trend.months, datasets: datasets },
-      options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
-                 scales: { y: { beginAtZero: true } } }
+      options: { responsive: true, maintainAspectRatio: false, plugins: { legend: { position: "bottom", labels: { boxWidth: 24, boxHeight: 2, useBorderRadius: false } } },
+                 scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
     });
   });
 })();
