@@ -75,3 +75,12 @@ def test_the_production_settings_start_before_collectstatic(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     checked = subprocess.run([sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, timeout=120)
     assert checked.returncode == 0, checked.stderr.decode()[-2000:]
+
+
+def test_a_mistyped_address_shows_the_chinese_page_in_development_too(as_clerk, settings):
+    settings.DEBUG = True
+    for address in ("/ledgers/no-such-ledger/", "/no/such/page/"):
+        response = as_clerk.get(address)
+        page = response.content.decode()
+        assert response.status_code == 404 and "Page not found" not in page and "Using the URLconf" not in page
+        assert "页面不存在" in page, address
