@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from brigade import access
 from brigade.figures import Period, evaluate
-from reports import docx, drafting, phrasing, services
+from reports import docx, drafting, phrasing, quality, services
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
@@ -183,6 +183,7 @@ def report_detail(request, pk):
         "material": material,
         "lock": lock,
         "traced": traced,
+        "warnings": quality.data_warnings(brigade_ids=[report.brigade_id], year=report.year),
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],

@@ -597,3 +597,24 @@ def test_every_number_of_the_report_page_links_to_the_records_it_counts(report, 
         shown = listed.context["indicator"]
         if not entry["shown"].endswith("%"):
             assert entry["shown"].startswith(phrasing.count(int(shown["value"]))), (entry, shown["value"])
+
+
+def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade, legal, as_legal):
+    from reports.quality import data_warnings
+
+    for month in range(1, 13):
+        if month in (4, 5):
+            continue  # nothing recorded in April and May
+        for n in range(30 if month == 9 else 2):  # September: fifteen times the usual
+            Training.objects.create(brigade=brigade, date=datetime.date(YEAR, month, 1 + n % 28), name=f"培训{month}-{n}",
+                                    kind="专题学法", mode="线下", attendees=5)  # fmt: skip
+    warnings = data_warnings(brigade_ids=[brigade.pk], year=YEAR)
+    texts = [w["text"] for w in warnings if w["ledger"].kind == "training"]
+    assert any("4月、5月没有记录" in t for t in texts), texts
+    assert any("9月30条" in t and "15.0倍" in t for t in texts), texts
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    page = as_legal.get(reverse("reports:detail", args=[report.pk]))
+    html = page.content.decode()
+    assert "数据检查" in html and "4月、5月没有记录" in html
+    link = next(url for w in page.context["warnings"] if "9月" in w["text"] for _, url in w["links"])
+    assert as_legal.get(link).context["paginator"].count == 30
