@@ -360,6 +360,8 @@ AREAS = [
 ]  # fmt: skip
 STAFFING = Area((), "执法队伍建设需要进一步加强", "队伍整体法律素质不均衡，法制员力量薄弱，执法能力与规范化执法要求仍有差距",
                 "加强执法队伍建设。配齐配强法制员，分层分类开展执法资格培训，提升队伍整体执法能力")  # fmt: skip
+RECORDS = Area((), "台账录入的规范性仍需加强", "部分台账未做到随办随录，录入后缺少核对，数据质量检查还不够经常",
+               "提升台账数据质量。落实随办随录和月度核对制度，每月查看数据检查提示，及时补录、更正")  # fmt: skip
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -396,6 +398,12 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
     for area, figures in _worse_by_area(facts)[:3]:
         stated = "；".join(_worse_fact(f) for f in figures[:3])
         points.append((area, f"{area.shortcoming}。{facts.year}年{stated}。主要原因是{area.causes}。"))
+    from reports.quality import data_warnings
+
+    found = data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
+    if found and len(points) < 3:
+        stated = "；".join(dict.fromkeys(w["summary"] for w in found[:3]))
+        points.append((RECORDS, f"{RECORDS.shortcoming}。{facts.year}年{stated}。主要原因是{RECORDS.causes}。"))
     roster = staffing(brigade_ids=facts.brigade_ids, on=roster_date(facts.year))
     if roster["total"]:
         by = roster["by_category"]

@@ -36,7 +36,8 @@ def _list_url(ledger, brigade_id, month: datetime.date) -> str:
 
 
 def data_warnings(*, brigade_ids, year: int, link_brigade: int | None = None) -> list[dict]:
-    """[{"ledger", "text", "links": [(month label, url)]}] for the year's records."""
+    """[{"ledger", "text", "summary", "links": [(month label, url)]}] for the year's records: `text`
+    for the officer, `summary` for the report's 三."""
     months = _months_so_far(year)
     if len(months) < 3:
         return []
@@ -58,6 +59,7 @@ def data_warnings(*, brigade_ids, year: int, link_brigade: int | None = None) ->
             names = "、".join(f"{m.month}月" for m in empty)
             warnings.append({
                 "ledger": ledger, "text": f"「{ledger.title}」{year}年{names}没有记录（全年其他月份共{total}条），请核对是否漏录",
+                "summary": f"{ledger.title}台账有{len(empty)}个月没有记录",
                 "links": [(f"{m.month}月", _list_url(ledger, link_brigade, m)) for m in empty],
             })  # fmt: skip
         for month, n in counts.items():
@@ -68,6 +70,7 @@ def data_warnings(*, brigade_ids, year: int, link_brigade: int | None = None) ->
                     "ledger": ledger,
                     "text": f"「{ledger.title}」{year}年{month.month}月{n}条，是其他月份中位数（{middle:g}条）的"
                             f"{n / middle:.1f}倍，请核对是否重复录入或导入",
+                    "summary": f"{ledger.title}台账{month.month}月的记录数明显偏离其他月份",
                     "links": [(f"{month.month}月", _list_url(ledger, link_brigade, month))],
                 })  # fmt: skip
     return warnings

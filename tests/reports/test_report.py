@@ -613,6 +613,9 @@ def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade
     assert any("4月、5月没有记录" in t for t in texts), texts
     assert any("9月30条" in t and "15.0倍" in t for t in texts), texts
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    shortcomings = report.sections.get(key="3").body
+    assert "台账录入的规范性仍需加强" in shortcomings and "学法培训台账有2个月没有记录" in shortcomings  # 三 takes it up
+    assert drafting.RECORDS.plan in report.sections.get(key="4").body  # and 四 answers it
     page = as_legal.get(reverse("reports:detail", args=[report.pk]))
     html = page.content.decode()
     assert "数据检查" in html and "4月、5月没有记录" in html
