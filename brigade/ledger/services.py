@@ -17,6 +17,7 @@ def _date(ledger, record):
 
 def record_delete(*, ledger, record) -> None:
     """Delete `record` (kept in its history, from where a legal officer can restore it)."""
+    record._change_reason = "在网页上删除"
     try:
         with transaction.atomic():
             locks.check_open(brigade_id=record.brigade_id, ledger=ledger, values=[_date(ledger, record)])

@@ -317,6 +317,10 @@ class LedgerFormMixin(LedgerMixin):
             if refused:
                 form.add_error(None, refused)
                 return self.form_invalid(form)
+            changed = "、".join(str(form.fields[n].label) for n in form.changed_data if n != "version")
+            form.instance._change_reason = (
+                f"在网页上修改：{changed}" if form.instance.pk is not None else "在网页上新增"
+            )  # attributed by the history middleware, reasoned here
             response = super().form_valid(form)
         messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
         return response

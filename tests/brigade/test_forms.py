@@ -58,6 +58,8 @@ def test_edit_keeps_the_brigade_and_records_the_change(as_clerk, clerk, brigade)
     assert record.attendees == 50 and record.brigade == brigade
     latest = record.history.first()
     assert latest.history_type == "~" and latest.history_user == clerk
+    assert latest.history_change_reason == "在网页上修改：参加人数"
+    assert record.history.last().history_change_reason == "在网页上新增"
     page = as_clerk.get(reverse("ledger:history", args=["training", record.pk])).content.decode()
     assert "参加人数：35 → 50" in page
 
