@@ -458,9 +458,16 @@ def _store(missing, present):
     if not (missing or present):
         return
     pg = connection.vendor == "postgresql"
+    own_transaction = not connection.in_atomic_block
     accounted = []  # (bucket key, the marks read on it) of what was stored
     try:
         with transaction.atomic(), connection.cursor() as cursor, _brief_waits(cursor):
+            if pg and own_transaction:
+                # Derived data: a commit lost in a crash loses the stored values and the deletion
+                # of their marks together, so they are simply counted again. Not waiting for the
+                # disk keeps a dashboard view after a save from queueing behind the WAL's fsync.
+                # (Inside another transaction, a finalise's, its durability is left alone.)
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             for start in range(0, len(missing), 500):
                 accounted += _insert(cursor, missing[start : start + 500])
             if present:
