@@ -18,6 +18,8 @@ import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from brigade.ledger.xlsxreader import column_name
+
 ROWS_PER_FLUSH = 500  # rows of XML handed to the zip at a time
 
 _EPOCH = datetime.datetime(1899, 12, 30)
@@ -68,15 +70,6 @@ _SHEET_HEAD = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>
 <cols>{cols}</cols><sheetData>"""
 _SHEET_TAIL = "</sheetData></worksheet>"
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _text(value: str) -> str:
@@ -135,7 +128,7 @@ def stream_workbook(title: str, headers: list[str], rows, widths=None, styles=No
     gives a column's style for numbers (DECIMAL); `progress(rows)` is told every few hundred rows."""
     widths = widths or [12] * len(headers)
     styles = styles or [0] * len(headers)
-    letters = [_letters(i) for i in range(len(headers))]
+    letters = [column_name(i) for i in range(len(headers))]
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)

@@ -379,7 +379,7 @@ class _Cells:
             try:
                 value = self.general(kind, other) if other else self.value(kind, v)
             except _BadCell as e:
-                raise FileRefused(f"单元格 {col or _column_name(len(row))}{number} {e}")
+                raise FileRefused(f"单元格 {col or column_name(len(row))}{number} {e}")
             _put(row, col, value)
         return row
 
@@ -587,7 +587,7 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _column_name(index: int) -> str:
+def column_name(index: int) -> str:
     """0 → "A", 26 → "AA": the letters of a column index."""
     name = ""
     index += 1

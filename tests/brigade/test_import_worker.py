@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from brigade.ledger import jobs, registry
@@ -24,26 +24,10 @@ from enforcement.models import Violation, ViolationType
 from tests.brigade.test_import_export import TRAINING_HEADER, training_rows
 from tests.conftest import login, make_xlsx
 from tests.enforcement.test_import import VIOLATION_HEADER, violation
+from tests.threads import in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's locks")
-
-
-def in_thread(target):
-    """Run `target` on a thread with its own database connection; returns (thread, outcome)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = target()
-        except Exception as error:  # noqa: BLE001 — handed to the test
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 def hold_import_lock(brigade, kind):

@@ -23,6 +23,7 @@ from reports import drafting, phrasing, services
 from reports.models import AnnualReport
 from tests.conftest import login, make_xlsx
 from tests.reports.test_indicators import at, violation
+from tests.threads import in_thread
 
 YEAR = 2025
 
@@ -434,26 +435,6 @@ def test_two_editors_merge_by_section_and_a_section_both_changed_is_refused(repo
     assert one.body.endswith("另一位法制员补充的一句。")
 
 
-def _in_thread(target):
-    import threading
-
-    from django.db import connections
-
-    outcome = {}
-
-    def run():
-        try:
-            outcome["value"] = target()
-        except Exception as error:  # noqa: BLE001 — handed to the test
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
-
-
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
 
 
@@ -476,9 +457,9 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
             written.set()
             commit.wait(30)
 
-    saver, saved = _in_thread(save)
+    saver, saved = in_thread(save)
     assert written.wait(10), saved
-    finaliser, finalised = _in_thread(lambda: services.report_transition(report=report, to="final", user=leader))
+    finaliser, finalised = in_thread(lambda: services.report_transition(report=report, to="final", user=leader))
     saver.join(1)
     assert finaliser.is_alive()  # waiting for the save
     commit.set()
@@ -510,11 +491,11 @@ def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, leg
             go_on.wait(30)
             services.report_transition(report=report, to="final", user=leader)
 
-    finaliser, finalised = _in_thread(finalise)
+    finaliser, finalised = in_thread(finalise)
     assert holding.wait(10)
     client = login(clerk)
     data = {"date": f"{YEAR}-06-01", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"}
-    saver, saved = _in_thread(lambda: client.post(reverse("ledger:create", args=["training"]), data))
+    saver, saved = in_thread(lambda: client.post(reverse("ledger:create", args=["training"]), data))
     finaliser.join(1)
     assert saver.is_alive()  # waiting for the finalise
     go_on.set()
