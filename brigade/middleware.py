@@ -1,4 +1,4 @@
-"""The project's own Chinese 404 and 403 pages, with DEBUG on too: `make run` is what a brigade
+"""The project's own Chinese 404, 403 and 405 pages, with DEBUG on too: `make run` is what a brigade
 tries first, and Django's technical pages (English, for developers) would be its first sight of
 a mistyped address. Server errors keep Django's handling (the traceback helps in development)."""
 
@@ -19,7 +19,14 @@ class ChineseErrorPagesMiddleware:
                 resolve(request.path_info)
             except Resolver404:
                 return render(request, "404.html", status=404)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+            # Django's 405 is an empty page: a bookmarked or reloaded action URL says what to do.
+            allow = response.get("Allow")
+            response = render(request, "405.html", status=405)
+            if allow:
+                response["Allow"] = allow
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, Http404):
