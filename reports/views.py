@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from brigade import access
+from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period, evaluate
 from reports import docx, drafting, phrasing, quality, services
 from reports.dashboard import dashboard, ledger_url
@@ -175,6 +177,7 @@ def report_detail(request, pk):
     lock = report.brigade.year_locks.filter(year=report.year).first()
     traced = _traced_figures(figures, sections, report)
     return render(request, "reports/detail.html", {
+        "breadcrumbs": report_trail(report),
         "report": report,
         "sections": sections,
         "form": form,
@@ -228,8 +231,11 @@ def report_redraft(request, pk):
             messages.success(request, f"已采用{taken}个章节的最新数据，其余章节保持原文")
         return redirect("reports:detail", pk=report.pk)
     return render(
-        request, "reports/redraft.html", {"report": report, "changes": services.redraft_preview(report)}
-    )
+        request, "reports/redraft.html", {
+            "report": report, "changes": services.redraft_preview(report),
+            "breadcrumbs": report_trail(report, ("用最新台账数据更新", None)),
+        },
+    )  # fmt: skip
 
 
 @require_POST
@@ -344,6 +350,7 @@ def template_list(request):
                 return redirect("reports:templates")
     templates = access.scope(ReportTemplate.objects.all(), request.user).defer("content")
     return render(request, "reports/templates.html", {
+        "breadcrumbs": trail(("年度报告", reverse("reports:list")), ("报告Word模板", None)),
         "templates": templates, "form": form, "problems": problems, "can_manage": can_manage,
         "variables": {name: VARIABLE_MEANINGS.get(name, "") for name in docx.CONTEXT_VARIABLES},
     })  # fmt: skip

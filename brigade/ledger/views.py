@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.views import generic
 
 from brigade import access, figures, locks, rollup
+from brigade.breadcrumbs import trail
 from brigade.ledger import jobs, registry, version_of
 from brigade.ledger.exporter import ledger_export_stream
 from brigade.ledger.filters import filterset_for
@@ -76,9 +77,18 @@ class LedgerMixin:
         query = self.request.session.get(f"list:{self.ledger.kind}", "")
         return self.url("list") + (f"?{query}" if query else "")
 
+    def crumbs(self) -> list[tuple[str, str | None]]:
+        """This page's steps below the ledger's list, for the breadcrumbs (none: the list itself)."""
+        return []
+
+    def record_crumb(self) -> tuple[str, str]:
+        return str(self.object), self.url("detail", pk=self.object.pk)
+
     def get_context_data(self, **kwargs):
         user = self.request.user
+        steps = self.crumbs()
         return super().get_context_data(
+            breadcrumbs=trail((f"{self.ledger.title}台账", self.list_url()), *steps) if steps else None,
             ledger=self.ledger,
             can_add=access.can(user, access.ADD, self.model),
             can_change=access.can(user, access.CHANGE, self.model),
@@ -193,7 +203,11 @@ class LedgerListView(LedgerMixin, generic.ListView):
         columns = self.ledger.display_columns
         closed = locks.locked_years(self.request.user.brigade_id) if self.ledger.date_field else set()
         context["rows"] = [
-            (obj, [c.display(getattr(obj, c.name)) for c in columns], locks.year_of(self._date(obj)) in closed)
+            (
+                obj,
+                [c.display(getattr(obj, c.name)) for c in columns],
+                locks.year_of(self._date(obj)) in closed,
+            )
             for obj in context["object_list"]
         ]  # (record, cells, in a finalised year)
         return context
@@ -231,6 +245,9 @@ def _local_date(value) -> datetime.date:
 class LedgerDetailView(LedgerMixin, generic.DetailView):
     template_name = "ledger/detail.html"
 
+    def crumbs(self):
+        return [self.record_crumb()]
+
     def get_context_data(self, **kwargs):
         fields = [(c.header, c.display(getattr(self.object, c.name))) for c in self.ledger.columns]
         context = super().get_context_data(fields=fields, history=_history(self.object), **kwargs)
@@ -243,6 +260,9 @@ class LedgerDetailView(LedgerMixin, generic.DetailView):
 
 class LedgerHistoryView(LedgerDetailView):
     template_name = "ledger/history.html"
+
+    def crumbs(self):
+        return [self.record_crumb(), ("修改记录", None)]
 
 
 def _history(obj):
@@ -280,7 +300,9 @@ def _reference_names(columns, changes) -> dict:
     for change in changes:
         column = columns.get(change.field)
         if column is not None and column.field.is_relation:
-            wanted.setdefault(change.field, set()).update(v for v in (change.old, change.new) if v is not None)
+            wanted.setdefault(change.field, set()).update(
+                v for v in (change.old, change.new) if v is not None
+            )
     names = {}
     for field, ids in wanted.items():
         related = columns[field].field.related_model
@@ -345,7 +367,11 @@ def _changed_meanwhile(ledger, current, opened: str) -> str:
         after = getattr(current, column.attname)
         if was is not None and before != after:
             changes.append(f"「{column.header}」{_shown(column, before)} → {_shown(column, after)}")
-    who = f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%Y-%m-%d %H:%M}" if last else "其他用户"
+    who = (
+        f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%Y-%m-%d %H:%M}"
+        if last
+        else "其他用户"
+    )
     detail = "：" + "；".join(changes) if changes else ""
     return (
         f"您打开此记录之后，{who}修改了它{detail}。下面仍是您填写的内容；"
@@ -361,6 +387,9 @@ def _shown(column, value) -> str:
 
 class LedgerCreateView(LedgerFormMixin, generic.CreateView):
     action = access.ADD
+
+    def crumbs(self):
+        return [("新增记录", None)]
 
 
 class LockedRecordMixin:
@@ -378,10 +407,16 @@ class LockedRecordMixin:
 class LedgerUpdateView(LockedRecordMixin, LedgerFormMixin, generic.UpdateView):
     action = access.CHANGE
 
+    def crumbs(self):
+        return [self.record_crumb(), ("修改", None)]
+
 
 class LedgerDeleteView(LockedRecordMixin, LedgerMixin, generic.DeleteView):
     action = access.DELETE
     template_name = "ledger/confirm_delete.html"
+
+    def crumbs(self):
+        return [self.record_crumb(), ("删除", None)]
 
     def form_valid(self, form):
         label = str(self.object)
@@ -401,6 +436,9 @@ class DeletedListView(LedgerMixin, generic.ListView):
 
     template_name = "ledger/deleted.html"
     paginate_by = 50
+
+    def crumbs(self):
+        return [("已删除记录", None)]
 
     def get_queryset(self):
         history = self.model.history.model
@@ -449,7 +487,9 @@ class ExportView(LedgerListView):
         qs = self.get_queryset()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         # Streamed: the download starts with the first rows, whatever the number of records.
-        response = StreamingHttpResponse(ledger_export_stream(ledger=self.ledger, queryset=qs), content_type=XLSX)
+        response = StreamingHttpResponse(
+            ledger_export_stream(ledger=self.ledger, queryset=qs), content_type=XLSX
+        )
         response["Content-Disposition"] = _attachment(f"{self.ledger.title}-{stamp}.xlsx")
         return response
 
@@ -467,6 +507,9 @@ class ImportView(LedgerMixin, generic.TemplateView):
 
     action = access.ADD
     template_name = "ledger/import.html"
+
+    def crumbs(self):
+        return [("Excel导入", None)]
 
     def post(self, request, *args, **kwargs):
         upload = request.FILES.get("file")
@@ -536,11 +579,16 @@ class ImportJobMixin(LedgerMixin):
 class ImportPreviewView(ImportJobMixin, generic.TemplateView):
     template_name = "ledger/import_preview.html"
 
+    def crumbs(self):
+        return [("Excel导入", self.url("import")), (f"导入预览：{self.job.filename}", None)]
+
     def get_context_data(self, **kwargs):
         job = self.job
         stopped = jobs.interrupted(job)
         retry = jobs.can_retry(job)
-        return super().get_context_data(job=job, result=job.result, interrupted=stopped, retry=retry, **kwargs)
+        return super().get_context_data(
+            job=job, result=job.result, interrupted=stopped, retry=retry, **kwargs
+        )
 
 
 class ImportConfirmView(ImportJobMixin, generic.View):
