@@ -359,3 +359,30 @@ class RollupMark(models.Model):
 
     def __str__(self):
         return f"{self.ledger} {self.brigade_id} {self.month:%Y-%m}-{self.day:02d}"
+
+
+class ImportFingerprint(models.Model):
+    """A file that was imported, or previewed with every row unchanged, and the brigade's
+    records of that ledger as they were then (brigade.ledger.fingerprints): when the same file
+    comes again and the records and everything the import reads are still the same, its preview
+    is known without reading it. Derived data: kept in the database with the records it
+    describes, so that a restore restores both together."""
+
+    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("台账", max_length=20)
+    sha256 = models.CharField("文件 SHA-256", max_length=64)
+    signature = models.CharField("导入规则与名单的摘要", max_length=64)
+    digest = models.CharField("记录摘要", max_length=80)
+    rows = models.PositiveIntegerField("行数")
+    recorded_at = models.DateTimeField("记录时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已导入文件的指纹"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brigade", "kind", "sha256"], name="import_fingerprint_unique_file"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.sha256[:12]}"

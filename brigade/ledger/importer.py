@@ -6,6 +6,7 @@ and validated, matched against the records that already exist, and (when nothing
 far and this is not a dry run) written, all inside one transaction that is rolled back if any
 row anywhere is bad."""
 
+import contextlib
 import queue
 import re
 import threading
@@ -21,7 +22,7 @@ from psycopg import errors as psycopg_errors
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from brigade import locks, rules
-from brigade.ledger import CellError, Ledger
+from brigade.ledger import CellError, Ledger, fingerprints
 from brigade.ledger.xlsx import FileRefused, open_rows
 
 CHUNK_ROWS = 10_000
@@ -60,6 +61,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     samples: list[tuple[int, str, list]] = field(default_factory=list)  # (row, 新增/更新, cells)
     written: bool = False
+    recognised: bool = False  # the same file as one already imported, the records unchanged since
 
     @property
     def ok(self) -> bool:
@@ -81,6 +83,7 @@ class ImportResult:
             "errors": [[e.row, e.column, e.message] for e in self.errors],
             "samples": self.samples,
             "written": self.written,
+            "recognised": self.recognised,
         }
 
 
@@ -249,35 +252,66 @@ def ledger_import(
     Two imports into the same brigade's ledger never interleave: a real import takes the
     ledger's import lock first (`on_wait` is called if it has to wait for another one), and
     only then reads what already exists, so neither can miss the other's rows."""
-    rows = open_rows(source)
     columns = ledger.columns_for(brigade)
+    fingerprint = fingerprints.Fingerprint(ledger=ledger, brigade=brigade, columns=columns, source=source)
+    if dry_run:
+        return _preview(ledger, brigade, columns, source, fingerprint)
+    rows = open_rows(source)
     header, header_row = _find_header(rows, columns)
     mapping = _map_headers(header, columns)
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
 
-    # An example row left in a template of an earlier version is not a record.
+    numbered = _numbered(rows, header_row, mapping)
+    try:
+        with transaction.atomic():
+            _serialise(ledger, brigade, on_wait)
+            _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, False, progress)
+            result.written = result.ok
+            if not result.written:
+                transaction.set_rollback(True)
+            elif connection.vendor != "postgresql" or result.updated == result.unchanged == 0:
+                # No one else can have changed a record of this file before the commit: SQLite's
+                # write lock is held, and records this import created are invisible to others.
+                fingerprint.remember(rows=result.rows, digest=fingerprint.digest())
+    except IntegrityError:
+        # Someone saved a record with one of these keys while the file was being written.
+        result.written = False
+        result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
+    return result
+
+
+def _numbered(rows, header_row, mapping):
+    """The data rows with their row numbers: empty rows and a template's example row left out
+    (an example row left in a template of an earlier version is not a record)."""
     placeholders = [(index, col.placeholder) for index, col in mapping]
-    numbered = (
+    return (
         (n, r)
         for n, r in enumerate(rows, start=header_row + 1)
         if (any(r) or any(v not in (None, "") for v in r))
         and not any(index < len(r) and r[index] == text for index, text in placeholders)
     )
-    if dry_run:  # writes nothing: no transaction, so no write lock on SQLite either
-        _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
-        return result
-    try:
-        with transaction.atomic():
-            _serialise(ledger, brigade, on_wait)
-            _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
-            result.written = result.ok
-            if not result.written:
-                transaction.set_rollback(True)
-    except IntegrityError:
-        # Someone saved a record with one of these keys while the file was being written.
-        result.written = False
-        result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
+
+
+def _preview(ledger, brigade, columns, source, fingerprint) -> ImportResult:
+    """A dry run: writes no record, so it opens no write transaction (no write lock on SQLite).
+    A file seen before, with the records and rules as they were then, is answered at once."""
+    result = ImportResult(kind=ledger.kind)
+    snapshot = fingerprints.may_snapshot()
+    with fingerprints.snapshot() if snapshot else contextlib.nullcontext():
+        known = fingerprint.known_rows()
+        if known is not None:
+            result.rows = result.unchanged = known
+            result.recognised = True
+            return result
+        rows = open_rows(source)
+        header, header_row = _find_header(rows, columns)
+        mapping = _map_headers(header, columns)
+        numbered = _numbered(rows, header_row, mapping)
+        _import_rows(ledger, brigade, columns, mapping, numbered, result, None, "", True, None)
+        digest = fingerprint.digest() if snapshot and result.ok and result.unchanged == result.rows else None
+    if digest:  # every row matched a record, read in the same snapshot as the digest
+        fingerprint.remember(rows=result.rows, digest=digest)
     return result
 
 
