@@ -22,6 +22,8 @@ class BrigadeConfig(AppConfig):
         register_ledger_admins()
         # …and its indicators in indicators.py (machinery: brigade/figures.py).
         autodiscover_modules("indicators")
+        from brigade import indicator_checks  # noqa: F401 — registers the indicators' system checks
+
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
         # The figures' rollups are kept current by triggers derived from the ledger declarations.
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="brigade.rollup_triggers")
