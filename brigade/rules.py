@@ -9,6 +9,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 EARLIEST = datetime.date(1900, 1, 1)
@@ -53,6 +57,19 @@ def _as_date(value):
     return value
 
 
+def _day(model, name):
+    """A field as a day in the database (a date-time's local date), to compare with a date."""
+    field = model._meta.get_field(name)
+    return TruncDate(name) if isinstance(field, models.DateTimeField) else F(name)
+
+
+def _filled(model, name) -> Q:
+    """The record's `name` holds something: not NULL, and for text not empty, for a number not 0."""
+    field = model._meta.get_field(name)
+    empty = "" if isinstance(field, models.CharField | models.TextField) else 0
+    return Q(**{f"{name}__isnull": False}) & ~Q(**{name: empty})
+
+
 @dataclass(frozen=True)
 class NotBefore:
     """`field` (a later date) must not lie before `other` (the earlier one)."""
@@ -66,6 +83,12 @@ class NotBefore:
         if a is not None and b is not None and _as_date(a) < _as_date(b):
             return self.field, self.message
         return None
+
+    def where(self, model) -> Q:
+        """The records of `model` that break the rule, as a database condition."""
+        return Q(**{f"{self.field}__isnull": False, f"{self.other}__isnull": False}) & Q(
+            **{f"{self.field}__lt": _day(model, self.other)}
+        )
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,9 @@ class NotMore:
             return self.field, self.message
         return None
 
+    def where(self, model) -> Q:
+        return Q(**{f"{self.field}__gt": F(self.other)})
+
 
 @dataclass(frozen=True)
 class PositiveWhen:
@@ -96,6 +122,11 @@ class PositiveWhen:
         if row.get(self.when) in self.values and not (row.get(self.field) or 0) > 0:
             return self.field, self.message
         return None
+
+    def where(self, model) -> Q:
+        return Q(**{f"{self.when}__in": self.values}) & (
+            Q(**{f"{self.field}__isnull": True}) | Q(**{f"{self.field}__lte": 0})
+        )
 
 
 @dataclass(frozen=True)
@@ -112,6 +143,9 @@ class EmptyWhen:
             return self.field, self.message
         return None
 
+    def where(self, model) -> Q:
+        return Q(**{f"{self.when}__in": self.values}) & _filled(model, self.field)
+
 
 def check_row(row_rules, row) -> dict[str, list[str]]:
     """Run a model's row rules over a mapping of field → value; return field → messages."""
@@ -121,3 +155,49 @@ def check_row(row_rules, row) -> dict[str, list[str]]:
         if hit:
             errors.setdefault(hit[0], []).append(hit[1])
     return errors
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One rule a stored record can be checked against in the database: `key` names it for good
+    (a list filter, a dismissed warning), `where` selects the records that break it."""
+
+    key: str
+    field: str
+    message: str
+    where: Q
+
+
+def record_checks(model, fields) -> list[RecordCheck]:
+    """The rules of `model` as database conditions: its row rules (each one's `where`), and the
+    bounds its `fields` declare (MinValue/MaxValue validators, `positive`, `not_in_future`).
+    Records saved before a rule existed, or written around the forms and the importer, are
+    found by these without loading a row."""
+    found = []
+    for rule in model.row_rules:
+        if hasattr(rule, "where"):
+            other = getattr(rule, "other", None) or getattr(rule, "when", "")
+            found.append(RecordCheck(f"{type(rule).__name__}.{rule.field}.{other}", rule.field, rule.message,
+                                     rule.where(model)))  # fmt: skip
+    for name in fields:
+        field = model._meta.get_field(name)
+        label = str(field.verbose_name)
+        for v in field._validators:  # those declared, not the database's integer range
+            limit = getattr(v, "limit_value", None)
+            if isinstance(v, MinValueValidator) and not callable(limit):
+                found.append(RecordCheck(f"min.{name}", name, f"{label}不能小于{limit}",
+                                         Q(**{f"{name}__lt": limit})))  # fmt: skip
+            elif isinstance(v, MaxValueValidator) and not callable(limit):
+                found.append(RecordCheck(f"max.{name}", name, f"{label}不能大于{limit}",
+                                         Q(**{f"{name}__gt": limit})))  # fmt: skip
+            elif v is positive:
+                found.append(
+                    RecordCheck(f"positive.{name}", name, f"{label}必须大于0", Q(**{f"{name}__lte": 0}))
+                )
+            elif v is not_in_future:
+                if isinstance(field, models.DateTimeField):
+                    late = Q(**{f"{name}__gt": timezone.now()})
+                else:
+                    late = Q(**{f"{name}__gt": timezone.localdate()})
+                found.append(RecordCheck(f"future.{name}", name, f"{label}不能晚于今天", late))
+    return found

@@ -39,3 +39,23 @@ class TemplateUploadForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("模板文件不能超过 10 MB")
         return upload
+
+
+class WarningDismissForm(forms.Form):
+    """Dismissing a data-check warning: which one, as the page showed it, and why."""
+
+    warning = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    reason = forms.CharField(
+        label="忽略理由",
+        max_length=500,
+        error_messages={"required": "请填写忽略理由", "max_length": "忽略理由不能超过500个字"},
+    )
+
+    def clean_reason(self):
+        from brigade import rules
+
+        try:
+            return rules.reason_text(self.cleaned_data["reason"], what="忽略理由")
+        except forms.ValidationError as e:
+            raise forms.ValidationError(e.messages[0])

@@ -136,3 +136,34 @@ class FinalVersion(models.Model):
 
     def __str__(self):
         return f"{self.report} 第{self.number}版"
+
+
+class WarningDismissal(models.Model):
+    """A data-check warning (reports/quality.py) the brigade's legal officer dismissed, with the
+    reason. It is tied to the warning's identity (kind, ledger, month or key or rule) and to
+    what the warning found then (`fingerprint`): when that changes, the warning shows again.
+    Restoring deletes it; the history keeps both acts and who did them."""
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="大队", on_delete=models.CASCADE, related_name="warning_dismissals"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    warning_id = models.CharField("提示标识", max_length=255)
+    fingerprint = models.CharField("忽略时的情况", max_length=100)
+    text = models.TextField("提示内容")
+    reason = models.CharField("忽略理由", max_length=500)
+    dismissed_by = models.ForeignKey(
+        User, verbose_name="忽略人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField("忽略时间")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已忽略的数据检查提示"
+        ordering = ["-dismissed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["brigade", "year", "warning_id"], name="warningdismissal_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.brigade} {self.year}年：{self.text[:30]}"

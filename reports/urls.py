@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import review_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -15,4 +15,10 @@ urlpatterns = [
     path("reports/<int:pk>/download/", views.report_download, name="download"),
     path("reports/<int:pk>/versions/<int:number>/", views.report_version_download, name="version"),
     path("reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),
+    path("reports/<int:pk>/warnings/dismiss/", review_views.warning_dismiss, name="warning_dismiss"),
+    path(
+        "reports/<int:pk>/warnings/<int:dismissal>/restore/",
+        review_views.warning_restore,
+        name="warning_restore",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period, evaluate
-from reports import docx, drafting, phrasing, quality, services
+from reports import dismissals, docx, drafting, phrasing, quality, services
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
@@ -176,6 +176,7 @@ def report_detail(request, pk):
     )  # the same roster date as the drafted text
     lock = report.brigade.year_locks.filter(year=report.year).first()
     traced = _traced_figures(figures, sections, report)
+    checks = quality.checked(brigade_ids=[report.brigade_id], year=report.year)
     return render(request, "reports/detail.html", {
         "breadcrumbs": report_trail(report),
         "report": report,
@@ -186,7 +187,9 @@ def report_detail(request, pk):
         "material": material,
         "lock": lock,
         "traced": traced,
-        "warnings": quality.data_warnings(brigade_ids=[report.brigade_id], year=report.year),
+        "warnings": checks["active"],
+        "dismissed": checks["dismissed"],
+        "may_dismiss": dismissals.may_dismiss(request.user, report),
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],

@@ -117,6 +117,39 @@ def _final(brigade, actor, *, unlocked=False):
     )
 
 
+def _dismissable(brigade, actor):
+    """A report whose data check names a key typed two ways (reports/quality.py)."""
+    from decimal import Decimal
+
+    from enforcement.models import Violation, ViolationType
+    from reports import quality
+    from reports.models import WarningDismissal
+
+    for number in ("公交决字2025001", "公交决字 2025 001"):
+        Violation.objects.create(brigade=brigade, decision_no=number, occurred_at=datetime.datetime(YEAR, 3, 5, 10, tzinfo=datetime.UTC),
+                                 violation_type=ViolationType.objects.get(name="超速"), method="现场", outcome="罚款",
+                                 fine=Decimal(200))  # fmt: skip
+    report = report_services.report_create(brigade=brigade, year=YEAR, user=actor)
+    found = quality.data_warnings(brigade_ids=[brigade.pk], year=YEAR)
+    warning = next(w for w in found if w["kind"] == "samekey")
+    data = {"warning": warning["id"], "fingerprint": warning["fingerprint"], "reason": "经核对为同一决定书"}
+    return report, data, lambda: WarningDismissal.objects.filter(brigade=brigade).count()
+
+
+def _warning(brigade, actor):
+    report, data, state = _dismissable(brigade, actor)
+    return Target([report.pk], data, state)
+
+
+def _dismissed_warning(brigade, actor):
+    from reports import dismissals
+
+    report, data, state = _dismissable(brigade, actor)
+    dismissal = dismissals.warning_dismiss(report=report, warning_id=data["warning"], fingerprint=data["fingerprint"],
+                                           reason=data["reason"], user=actor)  # fmt: skip
+    return Target([report.pk, dismissal.pk], {}, state)
+
+
 @dataclass
 class Case:
     role: str  # the role that may do it
@@ -131,6 +164,8 @@ CASES = {
     "reports:transition": Case("legal", _draft),
     "reports:unlock": Case("legal", _final),
     "reports:relock": Case("legal", lambda b, a: _final(b, a, unlocked=True)),
+    "reports:warning_dismiss": Case("legal", _warning),
+    "reports:warning_restore": Case("legal", _dismissed_warning),
 }
 
 
