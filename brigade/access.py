@@ -61,6 +61,14 @@ def has_role_perm(user, codename) -> bool:
     return user.is_authenticated and not user.is_detachment and user.has_perm(f"brigade.{codename}")
 
 
+def has_unit_perm(user, codename) -> bool:
+    """A permission over the work of the user's own unit, its annual report and its year's lock:
+    a detachment-level user holds it for the 支队's own report (they write no brigade's records,
+    `has_role_perm`), a brigade's user for their brigade's. Callers check that the report is the
+    user's unit's."""
+    return user.is_authenticated and user.brigade_id is not None and user.has_perm(f"brigade.{codename}")
+
+
 def has_view_perm(user, codename) -> bool:
     """A read-only brigade-wide permission (the dashboard, the reports): detachment users too."""
     return user.is_authenticated and user.has_perm(f"brigade.{codename}")

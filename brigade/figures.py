@@ -256,6 +256,13 @@ def evaluate_each(*, brigade_ids, period: Period, keys=None) -> dict[int, Figure
     return {b: result[b] for b in brigade_ids}
 
 
+def evaluate_with_each(*, brigade_ids, period: Period, keys=None) -> tuple[Figures, dict[int, Figures]]:
+    """Both at once, from one read: the figures summed over `brigade_ids` (rates from the summed
+    parts) and each brigade's own (a detachment's report and its per-brigade table)."""
+    result = _evaluate(brigade_ids, period, keys, split=True)
+    return result[None], {b: result[b] for b in brigade_ids}
+
+
 def _evaluate(brigade_ids, period, keys, split=False):
     from brigade import rollup  # rollup reads the ledger registry, loaded after this module
 

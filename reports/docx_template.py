@@ -165,6 +165,9 @@ STYLES = [
         outline_level=1,
     ),
     _paragraph_style("Addressee", "主送机关", next_style="ReportBody", jc="left"),
+    # GB/T 9704 §7.3.4: 附件说明 one line below the body, two characters in (a detachment's table).
+    _paragraph_style("AnnexNote", "附件说明", next_style="Issuer", ind=FIRST_LINE_2, before=LINE,
+                     extra_ppr="<w:keepNext/>"),  # fmt: skip
     _paragraph_style(
         "Issuer",
         "落款",
@@ -354,6 +357,9 @@ def _write_body(document) -> None:
     para("{%p endfor %}")
     para("{%p if closing %}")
     para("{{ closing }}", "结束语")
+    para("{%p endif %}")
+    para("{%p if annex %}")
+    para("附件：{{ annex.title }}", "附件说明")
     para("{%p endif %}")
 
     para("{{ issuer }}", "落款")

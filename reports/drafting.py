@@ -7,12 +7,14 @@ left out of the document rather than printing zeros."""
 import datetime
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
-from brigade.figures import Figures, Period, evaluate
+from brigade.figures import Figure, Figures, Period, Rate, evaluate_with_each
 from brigade.indicators import staffing
 from reports import phrasing, selectors
+from reports.coverage import Coverage
 
 LEVEL1, LEVEL2 = 1, 2
 
@@ -46,11 +48,40 @@ DRAFTED = [p for p in PLAN if p.drafter]
 
 class Facts:
     """The figures of one year, phrased: `value` the number, `count` it phrased, `versus` its
-    change since last year."""
+    change since last year. For a detachment's report the figures are summed over its brigades
+    and `each` holds every brigade's own, so that the text can name the one that stands out."""
 
-    def __init__(self, figures: Figures, brigade_ids, year: int):
-        self.f, self.brigade_ids, self.year = figures, brigade_ids, year
+    def __init__(self, figures: Figures, coverage: Coverage, year: int, each: dict[int, Figures] | None = None):
+        self.f, self.coverage, self.year = figures, coverage, year
+        self.brigade_ids = coverage.ids
+        self.each = {b: each[b] for b in (x.pk for x in coverage.brigades)} if coverage.is_detachment and each else {}
+        self.names = coverage.names()
         self._leads = 0  # which of phrasing.LEADS the next comparison uses
+
+    @property
+    def chief(self) -> str:
+        """Who the principal leader is: 支队长 of a detachment, 大队长 of a brigade."""
+        return "支队长" if self.coverage.is_detachment else "大队长"
+
+    @property
+    def whole(self) -> str:
+        """`全支队` before a detachment's summed figure ("" for a brigade's own)."""
+        return "全支队" if self.coverage.is_detachment else ""
+
+    def foremost(self, key, doing: str) -> str:
+        """In a detachment's report, a sentence naming the brigade contributing most to `key`
+        (`甲县大队查处酒醉驾2起，居各大队首位。`); "" for a brigade's report or a zero figure."""
+        if not self.each or not self.value(key):
+            return ""
+        values = {b: int(figures.value(key)) for b, figures in self.each.items()}
+        top = max(values.values())
+        first = [self.names[b] for b, v in values.items() if v == top]
+        amount = f"{phrasing.count(top)}{self.f[key].unit}"
+        if top == self.value(key):
+            return f"{first[0]}{doing}{amount}，其余大队均为0。"
+        if len(first) > 1:
+            return f"{'、'.join(first)}{doing}各{amount}，并列各大队首位。"
+        return f"{first[0]}{doing}{amount}，居各大队首位。"
 
     def value(self, key) -> int:
         return int(self.f.value(key))
@@ -98,6 +129,7 @@ def draft_study(facts: Facts) -> str:
         + (f"，其中{extra}" if extra else "")
         + (f"，系统学习{_studied(studied)}" if studied else "")
         + "，队伍法治素养不断提升。"
+        + facts.foremost("training.sessions", "组织学法培训")
     )
 
 
@@ -129,6 +161,7 @@ def draft_enforcement(facts: Facts) -> str:
             + (f"，其中{split}" if split else "")
             + (f"；查处{groups}" if groups else "")
             + "。"
+            + (facts.foremost("violations.drunk", "查处酒醉驾") or facts.foremost("violations.total", "查纠交通违法行为"))
         )
     if facts.value("campaigns.count"):
         names = selectors.main_campaigns(brigade_ids=facts.brigade_ids, year=facts.year)
@@ -176,7 +209,7 @@ def draft_supervision(facts: Facts) -> str:
         text += f"，评查案卷{facts.q('supervision.files_checked')}"
     if facts.value("supervision.notices"):
         text += f"，下发执法通报{facts.q('supervision.notices')}"
-    text += "。"
+    text += "。" + facts.foremost("supervision.total", "开展执法监督")
     if facts.value("supervision.recorder_checked"):
         text += f"抽查执法记录仪视频{facts.q('supervision.recorder_checked')}"
         compared = facts.rate_change("supervision.recorder_rate", "执法记录仪相符率")
@@ -223,7 +256,7 @@ def draft_publicity(facts: Facts) -> str:
             text += f"{'，' if works else '；'}推送安全提示信息{facts.q('media.safety_tip')}"
         if facts.value("media.views"):
             text += f"，播放阅读量{facts.q('media.views')}"
-    return text + "，全民交通安全意识和法治意识不断增强。"
+    return text + "，全民交通安全意识和法治意识不断增强。" + facts.foremost("events.total", "开展宣传活动")
 
 
 def draft_mediation(facts: Facts) -> str:
@@ -249,7 +282,7 @@ def draft_mediation(facts: Facts) -> str:
                 text += f"，其中事故现场成功调解{facts.q('accidents.mediated_onsite')}"
             rate = facts.rate("accidents.mediation_rate")
             text += f"，调解成功率{rate}" if rate else ""
-        paragraphs.append(text + "，及时化解了矛盾纠纷。")
+        paragraphs.append(text + "，及时化解了矛盾纠纷。" + facts.foremost("accidents.mediated", "成功调解交通事故"))
     if facts.value("complaints.received"):
         text = f"畅通群众诉求渠道，全年受理群众投诉举报{facts.q('complaints.received')}{facts.versus('complaints.received')}"
         text += f"，办结{facts.q('complaints.closed')}"
@@ -270,8 +303,8 @@ def draft_leadership(facts: Facts) -> str:
     if not meetings:
         return ""
     return (
-        "大队长切实履行推进法治建设第一责任人职责，对法治建设重要工作亲自部署、重大问题亲自过问、"
-        f"重点环节亲自协调。全年召开{meetings}，专题研究部署法治政府建设和执法规范化建设工作，"
+        f"{facts.chief}切实履行推进法治建设第一责任人职责，对法治建设重要工作亲自部署、重大问题亲自过问、"
+        f"重点环节亲自协调。{facts.whole}全年召开{meetings}，专题研究部署法治政府建设和执法规范化建设工作，"
         "及时研究解决疑难复杂案件和规范执法中遇到的问题。"
     )
 
@@ -431,7 +464,7 @@ def draft_plan(facts: Facts) -> str:
 
     answered = [area for area, _ in _shortcoming_points(facts)]
     points = [area.plan for area in answered]
-    previous = AnnualReport.objects.filter(brigade_id__in=facts.brigade_ids, year=facts.year - 1).first()
+    previous = AnnualReport.objects.filter(brigade=facts.coverage.unit, year=facts.year - 1).first()
     plan = previous.sections.filter(key="4").first() if previous else None
     for line in (plan.body.splitlines() if plan else []):
         text = re.sub(r"^（[一二三四五六七八九十]+）", "", line.strip())
@@ -447,11 +480,64 @@ def draft_plan(facts: Facts) -> str:
     return "\n".join(f"（{NUMERALS[n]}）{p}。" for n, p in enumerate(points[:5]))
 
 
-def draft_all(*, brigade_ids, year: int) -> tuple[dict[str, str], Figures]:
-    """Every drafted section's text for `year`, and the figures it was drafted from."""
-    figures = evaluate(brigade_ids=brigade_ids, period=Period.year(year))
-    facts = Facts(figures, brigade_ids, year)
+def draft_all(*, coverage: Coverage, year: int) -> tuple[dict[str, str], Figures]:
+    """Every drafted section's text for `year`, and the figures it was drafted from (summed over
+    the coverage's brigades: a detachment's report is the same drafting over more brigades)."""
+    figures, each = evaluate_with_each(brigade_ids=coverage.ids, period=Period.year(year))
+    facts = Facts(figures, coverage, year, each)
     return {part.key: globals()[part.drafter](facts) for part in DRAFTED}, figures
+
+
+# ── a detachment's table of its brigades' key figures (the report's 附件, and its page) ────────
+
+UNIT_TABLE = [
+    ("violations.total", "查纠违法"), ("violations.drunk", "酒醉驾"), ("accidents.total", "交通事故"),
+    ("accidents.mediation_rate", "调解成功率"), ("events.total", "宣传活动"), ("training.sessions", "学法培训"),
+]  # fmt: skip
+UNIT_TABLE_NOTE = (
+    "注：同比为与上年同期相比的增减，比率（%）的增减以百分点计；“—”表示该台账上年同期没有记录，不作比较；"
+    "合计行由各单位数字相加，比率由相加后的分子、分母重新计算。"
+)
+
+
+def _cell(figure: Figure) -> dict:
+    """One cell of the table: the value and its change, in the table's short form."""
+    if isinstance(figure.item, Rate):
+        value = "无数据" if figure.current is None else phrasing.percent(figure.current).removesuffix("%")
+        if figure.current is None or figure.previous is None or not figure.has_previous:
+            return {"value": value, "change": "—"}
+        if figure.trend == "flat":
+            return {"value": value, "change": "持平"}
+        points = phrasing.percent(abs(figure.current - figure.previous)).removesuffix("%")  # in points
+        return {"value": value, "change": ("+" if figure.trend == "up" else "-") + points}
+    current, previous = int(figure.current or 0), int(figure.previous or 0)
+    value = phrasing.count(current)
+    if not figure.has_previous:
+        return {"value": value, "change": "—"}
+    if figure.trend == "flat":
+        return {"value": value, "change": "持平"}
+    if not previous:
+        return {"value": value, "change": "上年为0"}
+    percent = phrasing.percent(abs(Decimal(current - previous)) * 100 / previous)
+    return {"value": value, "change": ("+" if current > previous else "-") + percent}
+
+
+def unit_table(*, coverage: Coverage, year: int, figures: Figures, each: dict[int, Figures]) -> dict | None:
+    """A detachment's key figures brigade by brigade with each one's change, and their total:
+    {"title", "headers", "rows": [{"name", "cells": [{"value", "change"}]}], "note"}. None for a
+    brigade's report. The 支队's own row appears only when it holds any of these figures itself."""
+    if not coverage.is_detachment:
+        return None
+    keys = [key for key, _ in UNIT_TABLE]
+    names = coverage.names()
+    units = [coverage.unit.pk] if any(each[coverage.unit.pk][k].current or each[coverage.unit.pk][k].previous
+                                      for k in keys) else []  # fmt: skip
+    rows = [{"name": names[b] if b != coverage.unit.pk else "支队本级", "brigade_id": b,
+             "cells": [_cell(each[b][k]) for k in keys]} for b in [*(x.pk for x in coverage.brigades), *units]]  # fmt: skip
+    rows.append({"name": "合计", "brigade_id": None, "cells": [_cell(figures[k]) for k in keys]})
+    headers = [f"{label}（{figures[key].unit}）" for key, label in UNIT_TABLE]
+    return {"title": f"{year}年各大队法治政府建设主要指标情况表", "headers": headers, "rows": rows,
+            "note": UNIT_TABLE_NOTE}  # fmt: skip
 
 
 def shortcomings_material(*, figures: Figures, brigade_ids, on) -> dict:

@@ -11,10 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from brigade import access, locks, rules
-from brigade.figures import Figures, Period, evaluate
+from brigade.figures import Figures, Period, evaluate_with_each
 from brigade.models import Role
 from reports import docx, merge, phrasing
-from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all
+from reports.coverage import Coverage, coverage_of
+from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, unit_table
 from reports.models import AnnualReport, FinalVersion, ReportSection
 
 OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
@@ -24,30 +25,37 @@ def _title(brigade, year) -> str:
     return f"{brigade.name}关于{year}年法治政府建设情况的报告"
 
 
-def _opening(brigade, year, addressee) -> str:
+def _opening(coverage: Coverage, year, addressee) -> str:
     leaders = addressee.rstrip("：:") or "上级党委政府"
+    brigade = coverage.unit
+    scope = ""
+    if coverage.is_detachment:  # whose figures the report sums (docs/report.md, 支队报告)
+        names = "、".join(str(b) for b in coverage.brigades)
+        scope = f"全支队（含{names}，共{len(coverage.brigades)}个大队）"
     return (
         f"{year}年，{brigade.name}在{leaders}和上级公安机关的正确领导下，坚持以习近平法治思想为指导，"
         "紧紧围绕道路交通安全管理中心工作，全面推进严格规范公正文明执法，法治政府建设各项工作取得新成效。"
-        f"现将{year}年法治政府建设情况报告如下："
+        f"现将{year}年{scope}法治政府建设情况报告如下："
     )
 
 
 @transaction.atomic
 def report_create(*, brigade, year: int, user=None) -> AnnualReport:
-    """The year's report with its head prefilled from the brigade and every section drafted."""
+    """The year's report with its head prefilled from the brigade (or 支队) and every section
+    drafted; a detachment's figures are summed over its brigades (reports/coverage.py)."""
     existing = AnnualReport.objects.filter(brigade=brigade, year=year).first()
     if existing:
         return existing
+    coverage = coverage_of(brigade)
     today = timezone.localdate()
     report = AnnualReport.objects.create(
         brigade=brigade, year=year, title=_title(brigade, year),  # 签发人: whoever signs it
         addressee=brigade.superior or "", issuer=brigade.name,
         date=today if today.year > year else datetime.date(year + 1, 1, 10),
         doc_number=f"{brigade.doc_prefix}〔{year + 1}〕号" if brigade.doc_prefix else "",
-        opening=_opening(brigade, year, brigade.superior or ""),
+        opening=_opening(coverage, year, brigade.superior or ""),
     )  # fmt: skip
-    texts, figures = draft_all(brigade_ids=[brigade.pk], year=year)
+    texts, figures = draft_all(coverage=coverage, year=year)
     for order, part in enumerate(PLAN):
         body = texts.get(part.key, "")
         ReportSection.objects.create(
@@ -70,7 +78,7 @@ def redraft_preview(report: AnnualReport) -> list[dict]:
     """What fresh figures would change, section by section (reports/merge.py): the new figures
     carried into the officer's own text, with the sentences where both changed the same words
     listed for the officer to decide. A section with such a conflict is not taken unless chosen."""
-    texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
+    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
     changes = []
     for section in report.sections.filter(drafted=True):
         fresh = texts.get(section.key, "")
@@ -91,7 +99,7 @@ def redraft_apply(*, report: AnnualReport, keys: list[str], user=None) -> int:
     preview showed; a conflicting sentence takes the fresh one); the others keep their text.
     The fresh draft becomes the base the next redraft merges from."""
     _require_editable(report)
-    texts, _ = draft_all(brigade_ids=[report.brigade_id], year=report.year)
+    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
     taken = 0
     for section in report.sections.select_for_update().filter(drafted=True, key__in=keys):
         fresh = texts.get(section.key, "")
@@ -117,13 +125,15 @@ DOC_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
 
 
 def _may(user, permission: str, report: AnnualReport) -> bool:
-    """Whether `user` holds `permission` for this report: a user of the report's own brigade,
-    and for signing its leader (role 领导) only — not a superuser, not the deployment's admin."""
+    """Whether `user` holds `permission` for this report: a user of the report's own unit, and
+    for signing its leader (role 领导) only — not a superuser, not the deployment's admin. A
+    detachment's report is its 支队's users' (its 法制员 drafts, its 领导 signs), detachment-level
+    (支队级) users included: they write no brigade's records, but their own unit's report."""
     if not user.is_authenticated or user.brigade_id != report.brigade_id:
         return False
     if permission == "sign_report":
-        return user.role == Role.LEADER and access.has_role_perm(user, permission)
-    return access.has_role_perm(user, permission)
+        return user.role == Role.LEADER and access.has_unit_perm(user, permission)
+    return access.has_unit_perm(user, permission)
 
 
 def moves_for(report: AnnualReport, user) -> list[tuple[str, str]]:
@@ -272,12 +282,16 @@ def report_sign(*, report: AnnualReport, user) -> AnnualReport:
 def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualReport:
     """Store the exact .docx and the figures it states; from now on the year's records are locked.
     The year is held exclusively first: writes of its records in flight commit before the
-    figures are counted, and later ones find it locked (locks.hold_years)."""
+    figures are counted, and later ones find it locked (locks.hold_years).
+
+    A detachment's report locks the 支队's own year only (its own records, counted in its sums),
+    not its brigades': each brigade's year is locked by its own report, on its own schedule. The
+    detachment's document and figures (each brigade's too) are stored, and never change."""
     locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
     content, figures = report_render(report)
     report.final_docx = content
     report.final_sha256 = hashlib.sha256(content).hexdigest()
-    report.final_figures = _figures_json(figures)
+    report.final_figures = figures
     report.finalised_at, report.finalised_by = timezone.now(), user
     report.status, report.status_reason = AnnualReport.Status.FINAL, reason.strip()
     report._change_reason = "签发定稿" + (f"：{reason.strip()}" if reason.strip() else "")
@@ -308,18 +322,25 @@ def report_unlock(*, report: AnnualReport, user, reason: str):
     return locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=reason)
 
 
-def _figures_json(figures: Figures) -> dict:
+def _figures_json(figures: Figures, each: dict[int, Figures], coverage: Coverage) -> dict:
+    """key → label, current, previous; for a detachment also "brigades": code → [current, previous]."""
+
     def plain(v):
         return None if v is None else (int(v) if v == int(v) else float(round(v, 4)))
 
-    return {k: {"label": f.item.label, "current": plain(f.current), "previous": plain(f.previous)}
-            for k, f in figures.items()}  # fmt: skip
+    stored = {k: {"label": f.item.label, "current": plain(f.current), "previous": plain(f.previous)}
+              for k, f in figures.items()}  # fmt: skip
+    if coverage.is_detachment:
+        units = (coverage.unit, *coverage.brigades)
+        for key, entry in stored.items():
+            entry["brigades"] = {b.code: [plain(each[b.pk][key].current), plain(each[b.pk][key].previous)] for b in units}
+    return stored
 
 
-def report_context(report: AnnualReport) -> dict:
+def report_context(report: AnnualReport, *, annex: dict | None = None) -> dict:
     """The documented variables of a report template (reports/docx.py). Parts 一 to 四 always
     appear; 五 only when it says something; a sub-section without text is left out and the
-    numbering closes up."""
+    numbering closes up. `annex`: a detachment's per-brigade table (drafting.unit_table), or None."""
     parts = []
     for section in report.sections.all():
         if section.level == LEVEL1:
@@ -350,14 +371,24 @@ def report_context(report: AnnualReport) -> dict:
         "date": phrasing.cn_date(report.date),
         "year": report.year,
         "brigade": {"name": report.brigade.name, "short_name": report.brigade.short_name},
+        "annex": annex,
     }
 
 
-def report_render(report: AnnualReport) -> tuple[bytes, Figures]:
-    """The document as it reads now, and the figures of its year."""
-    figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
+def report_figures(report: AnnualReport) -> tuple[Coverage, Figures, dict[int, Figures]]:
+    """The figures of the report's year over what it covers (one read): summed, and by brigade."""
+    coverage = coverage_of(report.brigade)
+    figures, each = evaluate_with_each(brigade_ids=coverage.ids, period=Period.year(report.year))
+    return coverage, figures, each
+
+
+def report_render(report: AnnualReport) -> tuple[bytes, dict]:
+    """The document as it reads now, and the figures of its year as stored at finalising."""
+    coverage, figures, each = report_figures(report)
+    annex = unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
     template = bytes(report.template.content) if report.template_id else None
-    return docx.render_report(report_context(report), template), figures
+    content = docx.render_report(report_context(report, annex=annex), template)
+    return content, _figures_json(figures, each, coverage)
 
 
 def report_document(report: AnnualReport) -> bytes:

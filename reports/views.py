@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from brigade import access
 from brigade.breadcrumbs import report_trail, trail
-from brigade.figures import Period, evaluate
+from brigade.figures import Period
 from reports import dismissals, docx, drafting, phrasing, quality, services
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
@@ -31,6 +31,8 @@ VARIABLE_MEANINGS = {
     "date": "成文日期，如：2026年1月12日",
     "year": "报告年度",
     "brigade": "大队：brigade.name 全称、brigade.short_name 简称",
+    "annex": "支队报告的附件（各大队主要指标情况表）：annex.title 附件名称，用于正文后的“附件：……”一行；"
+    "表格本身由系统另页附在文件末尾。大队的报告为空",
 }
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -49,15 +51,15 @@ def _require_view(user, codename):
 
 
 def _require_manage(user, report=None):
-    """The brigade's legal officer (of the report's own brigade when there is one)."""
-    if not access.has_role_perm(user, "manage_report") or user.brigade_id is None:
+    """The unit's legal officer (of the report's own brigade or 支队 when there is one)."""
+    if not access.has_unit_perm(user, "manage_report"):
         raise PermissionDenied("只有大队的法制员可以起草、修改和提交年度报告")
     if report is not None and report.brigade_id != user.brigade_id:
         raise PermissionDenied("只有本大队的法制员可以修改本大队的年度报告")
 
 
 def _require_unlock(user, report):
-    if not access.has_role_perm(user, "unlock_year") or user.brigade_id != report.brigade_id:
+    if not access.has_unit_perm(user, "unlock_year") or user.brigade_id != report.brigade_id:
         raise PermissionDenied("只有本大队的法制员可以解锁或锁定年度台账")
 
 
@@ -115,7 +117,7 @@ def report_list(request):
     today = timezone.localdate()
     return render(request, "reports/list.html", {
         "reports": reports,
-        "can_manage": access.has_role_perm(request.user, "manage_report"),
+        "can_manage": access.has_unit_perm(request.user, "manage_report"),
         "years": list(range(today.year, FIRST_YEAR - 1, -1)),
         "default_year": today.year - 1 if today.month <= 6 else today.year,
     })  # fmt: skip
@@ -136,15 +138,17 @@ def report_new(request):
 
 
 def _report(request, pk) -> AnnualReport:
+    """A report of the user's own unit (a detachment user: also its brigades'); another unit's
+    is a 404 whatever the role, so that not even its existence shows (a 支队's to its brigades)."""
+    if request.user.is_authenticated:
+        found = access.get_scoped_or_404(AnnualReport.objects.select_related("brigade", "template"), request.user, pk=pk)
     _require_view(request.user, "view_report")
-    return access.get_scoped_or_404(
-        AnnualReport.objects.select_related("brigade", "template"), request.user, pk=pk
-    )
+    return found
 
 
 def report_detail(request, pk):
     report = _report(request, pk)
-    can_manage = access.has_role_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
+    can_manage = access.has_unit_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
     editable = services.may_edit(report, request.user)
     sections = list(report.sections.all())
     form = ReportHeadForm(instance=report) if editable else None
@@ -170,13 +174,22 @@ def report_detail(request, pk):
             messages.success(request, f"已保存（修改了{changed}处）")
             return redirect("reports:detail", pk=report.pk)
         messages.error(request, "报告头部有错误，请检查下方标出的栏目")
-    figures = evaluate(brigade_ids=[report.brigade_id], period=Period.year(report.year))
+    coverage, figures, each = services.report_figures(report)
     material = shortcomings_material(
-        figures=figures, brigade_ids=[report.brigade_id], on=drafting.roster_date(report.year)
+        figures=figures, brigade_ids=coverage.ids, on=drafting.roster_date(report.year)
     )  # the same roster date as the drafted text
     lock = report.brigade.year_locks.filter(year=report.year).first()
-    traced = _traced_figures(figures, sections, report)
-    checks = quality.checked(brigade_ids=[report.brigade_id], year=report.year)
+    link = None if coverage.is_detachment else report.brigade_id  # a detachment's: all its brigades
+    traced = _traced_figures(figures, sections, report, link)
+    annex = drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
+    if annex:  # on the page, each value links to the records it counts
+        period = Period.year(report.year)
+        keys = [key for key, _ in drafting.UNIT_TABLE]
+        for row in annex["rows"]:
+            source = figures if row["brigade_id"] is None else each[row["brigade_id"]]
+            for key, cell in zip(keys, row["cells"], strict=True):
+                cell["url"] = ledger_url(source[key], period, row["brigade_id"])
+    checks = quality.checked(brigade_ids=coverage.ids, year=report.year)
     return render(request, "reports/detail.html", {
         "breadcrumbs": report_trail(report),
         "report": report,
@@ -187,6 +200,7 @@ def report_detail(request, pk):
         "material": material,
         "lock": lock,
         "traced": traced,
+        "annex": annex,
         "warnings": checks["active"],
         "dismissed": checks["dismissed"],
         "may_dismiss": dismissals.may_dismiss(request.user, report),
@@ -199,7 +213,7 @@ def report_detail(request, pk):
     })  # fmt: skip
 
 
-def _traced_figures(figures, sections, report) -> list[dict]:
+def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:
     """The figures the report's text states, each with the list of the records it counts (the
     dashboard's drill-down), so that an officer or a leader can check any number before signing."""
     text = "\n".join(s.body for s in sections)
@@ -212,7 +226,7 @@ def _traced_figures(figures, sections, report) -> list[dict]:
         shown = phrasing.percent(figure.current) if is_rate else phrasing.count(int(figure.current)) + figure.unit
         if shown in text:
             found.append({"label": figure.item.label, "shown": shown,
-                          "url": ledger_url(figure, period, report.brigade_id)})  # fmt: skip
+                          "url": ledger_url(figure, period, link_brigade)})  # fmt: skip
     return found
 
 
@@ -334,7 +348,7 @@ def report_pdf(request, pk):
 
 def template_list(request):
     _require_view(request.user, "view_report")
-    can_manage = access.has_role_perm(request.user, "manage_report")
+    can_manage = access.has_unit_perm(request.user, "manage_report")
     form = TemplateUploadForm()
     problems = []
     if request.method == "POST":
