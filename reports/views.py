@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period
+from brigade.years import record_years
 from reports import dismissals, docx, drafting, phrasing, quality, services
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
 from reports.models import AnnualReport, ReportTemplate
 
-FIRST_YEAR = 2015
 VARIABLE_MEANINGS = {
     "title": "标题，如：××大队关于2025年法治政府建设情况的报告",
     "doc_number": "发文字号，如：双公交〔2026〕3号（可为空）",
@@ -37,12 +37,13 @@ VARIABLE_MEANINGS = {
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _year(request, today) -> int:
+def _year(request, years) -> int:
+    """The year asked for when it is one of `years` (brigade/years.py), else this year (the first)."""
     try:
-        year = int(request.GET.get("year", today.year))
+        year = int(request.GET.get("year", years[0]))
     except ValueError:
-        return today.year
-    return year if FIRST_YEAR <= year <= today.year else today.year
+        return years[0]
+    return year if year in years else years[0]
 
 
 def _require_view(user, codename):
@@ -68,8 +69,9 @@ def home(request):
     user = request.user
     _require_view(user, "view_dashboard")
     today = timezone.localdate()
-    year = _year(request, today)
     brigades = list(access.visible_brigades(user).order_by("code"))
+    years = record_years([b.pk for b in brigades], today=today)
+    year = _year(request, years)
     chosen = None
     if len(brigades) > 1:
         wanted = request.GET.get("brigade", "")
@@ -100,7 +102,7 @@ def home(request):
     return render(request, "reports/dashboard.html", {
         **data,
         "year": year,
-        "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+        "years": years,
         "brigades": brigades,
         "chosen": chosen,
         "scope_name": str(chosen) if chosen else (str(heads[0]) if heads else "、".join(names.values()) or "（无）"),
@@ -115,11 +117,13 @@ def report_list(request):
         "-year", "brigade"
     )
     today = timezone.localdate()
+    years = record_years(access.visible_brigades(request.user).values_list("pk", flat=True), today=today)
+    due = today.year - 1 if today.month <= 6 else today.year  # the year whose report is being written
     return render(request, "reports/list.html", {
         "reports": reports,
         "can_manage": access.has_unit_perm(request.user, "manage_report"),
-        "years": list(range(today.year, FIRST_YEAR - 1, -1)),
-        "default_year": today.year - 1 if today.month <= 6 else today.year,
+        "years": years,
+        "default_year": due if due in years else years[0],
     })  # fmt: skip
 
 
@@ -130,7 +134,7 @@ def report_new(request):
         year = int(request.POST.get("year", ""))
     except ValueError:
         year = 0
-    if not FIRST_YEAR <= year <= timezone.localdate().year:
+    if year not in record_years(access.visible_brigades(request.user).values_list("pk", flat=True)):
         messages.error(request, "请选择有效的年度")
         return redirect("reports:list")
     report = services.report_create(brigade=request.user.brigade, year=year, user=request.user)

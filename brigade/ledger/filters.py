@@ -8,11 +8,11 @@ from operator import or_
 import django_filters
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from brigade import figures, rules
 from brigade.access import scope, visible_brigades
 from brigade.ledger import keys
+from brigade.years import record_years
 
 
 def _visible_brigades(request):
@@ -42,9 +42,17 @@ def _options_for(model):
     return queryset
 
 
-def _year_choices():
-    this_year = timezone.localdate().year
-    return [(str(y), f"{y}年") for y in range(this_year, this_year - 10, -1)]
+def _year_choices(ledger, request):
+    """This year back to the ledger's earliest record of the user's brigades (brigade/years.py)."""
+    brigade_ids = visible_brigades(request.user).values_list("pk", flat=True) if request else []
+    return [(str(y), f"{y}年") for y in record_years(brigade_ids, ledgers=[ledger])]
+
+
+class LedgerFilterSet(django_filters.FilterSet):
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if "year" in self.filters:  # the years this user's records are in, asked once per list
+            self.filters["year"].extra["choices"] = _year_choices(self.ledger, request)
 
 
 @cache
@@ -53,7 +61,8 @@ def filterset_for(ledger):
     attrs = {}
     if ledger.date_field:
         attrs["year"] = django_filters.ChoiceFilter(
-            field_name=f"{ledger.date_field}__year", label="年度", choices=_year_choices,
+            field_name=f"{ledger.date_field}__year", label="年度", choices=[],  # set per user
+            error_messages={"invalid_choice": "年度 %(value)s 不在可选范围内（本台账有记录的年度），未按年度筛选"},
             empty_label="全部年度",  # what the box shows is what is applied
         )  # fmt: skip
         attrs["period"] = django_filters.DateFromToRangeFilter(
@@ -127,4 +136,4 @@ def filterset_for(ledger):
         label="排序",
     )
     meta = type("Meta", (), {"model": model, "fields": []})
-    return type(f"{model.__name__}FilterSet", (django_filters.FilterSet,), {**attrs, "Meta": meta})
+    return type(f"{model.__name__}FilterSet", (LedgerFilterSet,), {**attrs, "Meta": meta, "ledger": ledger})
