@@ -6,10 +6,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django_tasks_db.models import DBTaskResult
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from brigade.ledger import registry as ledgers
 from brigade.models import Brigade, ImportJob, Unit, User, YearLock
+from brigade.resources import UnitResource, UserResource
 from brigade.roles import assign_role
 
 admin.site.site_header = admin.site.site_title = "法治政府建设管理系统 · 系统管理"
@@ -80,6 +84,18 @@ def register_ledger_admins(site=admin.site):
         site.register(ledger.model, type(f"{ledger.model.__name__}Admin", (LedgerRecordAdmin,), attrs))
 
 
+class ImportExportFormats:
+    """The files a brigade's admin has: Excel (.xlsx) and .csv, for the reference lists'
+    导入/导出 (brigade/resources.py). Before ImportExportMixin in the bases."""
+
+    formats = [XLSX, CSV]
+    import_formats = export_formats = formats
+    # Every column, in the import's order: the selectable form labels them in English
+    # ("First Name (姓名)").
+    export_form_class = ExportForm
+    import_template_name = "admin/reference_import.html"
+
+
 class UnitInline(admin.TabularInline):
     model = Unit
     extra = 1
@@ -93,8 +109,23 @@ class BrigadeAdmin(HistoryAdmin):
     inlines = [UnitInline]
 
 
+@admin.register(Unit)
+class UnitAdmin(ImportExportFormats, ImportExportMixin, HistoryAdmin):
+    """中队 of every brigade, also edited on their brigade's page; imported from a file here."""
+
+    resource_classes = [UnitResource]
+    list_display = ["name", "brigade"]
+    list_filter = ["brigade"]
+    search_fields = ["name", "brigade__name"]
+    list_select_related = ["brigade"]
+
+
 @admin.register(User)
-class UserAdmin(HistoryAdmin, BaseUserAdmin):
+class UserAdmin(ImportExportFormats, ImportExportMixin, HistoryAdmin, BaseUserAdmin):
+    """Users, by hand or from a file of 用户名, 姓名, 大队代码, 角色 — never with passwords
+    (brigade/resources.py: an imported user has none until the admin sets one)."""
+
+    resource_classes = [UserResource]
     list_display = ["username", "first_name", "brigade", "role", "is_detachment", "is_active", "last_login"]
     list_filter = ["role", "brigade", "is_detachment", "is_active"]
     fieldsets = [

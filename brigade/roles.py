@@ -52,12 +52,18 @@ def ensure_roles(**kwargs):
         group.permissions.set(perms)
 
 
-def assign_role(user, role):
-    """Put `user` in exactly the group of `role` (and make admins staff)."""
+def role_flags(user) -> None:
+    """Make `user` staff and superuser exactly when their role is 管理员 (not saved)."""
+    user.is_staff = user.is_superuser = user.role == Role.ADMIN
+
+
+def assign_role(user, role, *, save=True):
+    """Put `user` in exactly the group of `role` (and make admins staff). `save=False` when the
+    caller has just saved the user with `role_flags` applied (the admin's import)."""
     user.role = role
-    user.is_staff = role == Role.ADMIN
-    user.is_superuser = role == Role.ADMIN
-    user.save()
+    role_flags(user)
+    if save:
+        user.save()
     groups = Group.objects.filter(name__in=ROLE_GROUPS.values())
     user.groups.remove(*groups)
     user.groups.add(Group.objects.get(name=ROLE_GROUPS[Role(role)]))

@@ -1,0 +1,179 @@
+"""The admin's import and export of reference lists (中队, users; 违法行为目录 in enforcement/), with
+django-import-export's preview before anything is written (docs/imports.md, “参照名单”).
+
+Ledgers do not use this: their own importer (brigade/ledger/importer.py) validates 100,000 rows in
+seconds through the ledger's form. These lists are short, edited by the deployment's admin, and
+the library's preview, confirm and admin log are what they need. Every column has a Chinese
+header, every refused cell a Chinese message naming the column, and every write a history row
+(simple-history) attributed to the admin who confirmed, with the file's name as its reason."""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from brigade.models import Brigade, Role, Unit, User
+from brigade.roles import assign_role, role_flags
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice column by its Chinese label (or its stored value); exported by the label."""
+
+    def __init__(self, choices, *, blank=False):
+        super().__init__()
+        self.choices = [(str(v), str(label)) for v, label in choices]
+        self.blank = blank
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        if not text and self.blank:
+            return ""
+        for stored, label in self.choices:
+            if text in (stored, label):
+                return stored
+        raise ValueError(f"「{text}」不是可选值，可选：{'、'.join(label for _, label in self.choices)}")
+
+    def render(self, value, obj=None, **kwargs):
+        return dict(self.choices).get(str(value or ""), value or "")
+
+
+class YesNoWidget(widgets.Widget):
+    """是/否 (blank is the default given)."""
+
+    def __init__(self, *, default=False):
+        super().__init__()
+        self.default = default
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return self.default
+        if text in ("是", "1", "TRUE", "True", "true"):
+            return True
+        if text in ("否", "0", "FALSE", "False", "false"):
+            return False
+        raise ValueError(f"「{text}」应填“是”或“否”")
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else "否"
+
+
+class BrigadeCodeWidget(widgets.ForeignKeyWidget):
+    """A brigade by its code (the code the command line uses, e.g. shuangpai)."""
+
+    def __init__(self):
+        super().__init__(Brigade, "code")
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        if not text:
+            raise ValueError("必须填写大队代码")
+        try:
+            return Brigade.objects.get(code=text)
+        except Brigade.DoesNotExist:
+            raise ValueError(f"没有代码为「{text}」的单位（见“单位（大队/支队）”中的代码）")
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"「{value}」应为整数")
+
+
+class FileRefused(ValueError):
+    """The whole file is refused (shown as one sentence above the form, nothing imported)."""
+
+
+class AuditedResource(resources.ModelResource):
+    """One transaction per file (all or nothing; the preview is rolled back), and a reason on
+    each history row: who imported is the request's user (the history middleware)."""
+
+    def before_import(self, dataset, **kwargs):
+        headers = {str(h).strip() for h in dataset.headers or [] if h}
+        keys = [self.fields[name].column_name for name in self._meta.import_id_fields]
+        missing = [k for k in keys if k not in headers]
+        if missing:
+            expected = "、".join(f.column_name for f in self.get_import_fields())
+            raise FileRefused(
+                f"文件缺少「{'、'.join(missing)}」列，没有导入任何记录。第一行应为表头：{expected}"
+            )
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The errors of a row under their Chinese column headers (the preview lists them so)."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as e:
+            headers = {f.attribute: f.column_name for f in self.get_import_fields()}
+            raise ValidationError({headers.get(k, k): v for k, v in e.error_dict.items()})
+
+    def before_save_instance(self, instance, row, **kwargs):
+        name = kwargs.get("file_name") or ""
+        instance._change_reason = f"系统管理导入：{name}" if name else "系统管理导入"
+
+    class Meta:
+        abstract = True
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class UnitResource(AuditedResource):
+    brigade = fields.Field("brigade", "大队代码", widget=BrigadeCodeWidget())
+    name = fields.Field("name", "名称", widget=widgets.CharWidget())
+
+    class Meta(AuditedResource.Meta):
+        model = Unit
+        fields = ["brigade", "name"]
+        import_id_fields = ["brigade", "name"]
+        name = "中队"
+
+    def get_export_queryset(self, request=None):
+        return Unit.objects.select_related("brigade")
+
+
+PASSWORD_HEADERS = ("密码", "password", "口令")
+
+
+class UserResource(AuditedResource):
+    """Users by 用户名 with their 大队 (by code) and 角色 (by its Chinese name). A file never
+    carries a password: a column that looks like one refuses the file. A new user has no usable
+    password until the admin sets one (用户 → 修改密码) and tells them in person; an existing
+    user's password is left as it is."""
+
+    username = fields.Field("username", "用户名", widget=widgets.CharWidget())
+    first_name = fields.Field("first_name", "姓名", widget=widgets.CharWidget())
+    brigade = fields.Field("brigade", "大队代码", widget=BrigadeCodeWidget())
+    role = fields.Field("role", "角色", widget=ChoiceWidget(Role.choices))
+    is_detachment = fields.Field("is_detachment", "支队级用户", widget=YesNoWidget())
+    is_active = fields.Field("is_active", "启用", widget=YesNoWidget(default=True))
+
+    class Meta(AuditedResource.Meta):
+        model = User
+        fields = ["username", "first_name", "brigade", "role", "is_detachment", "is_active"]
+        import_id_fields = ["username"]
+        name = "用户"
+
+    def get_export_queryset(self, request=None):
+        return User.objects.select_related("brigade").order_by("username")
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        found = [h for h in dataset.headers or [] if h and any(p in str(h).lower() for p in PASSWORD_HEADERS)]
+        if found:
+            raise FileRefused(
+                f"文件中有密码列「{'、'.join(map(str, found))}」，没有导入任何用户。导入文件不能含密码："
+                "请删去这一列后重新上传；新用户的密码由管理员在“修改密码”中设置后当面告知本人。"
+            )
+
+    def import_instance(self, instance, row, **kwargs):
+        if instance.pk is None:
+            instance.set_unusable_password()  # cannot log in until the admin sets a password
+        super().import_instance(instance, row, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        role_flags(instance)  # saved with the row: one history entry per user imported
+
+    def after_save_instance(self, instance, row, **kwargs):
+        assign_role(instance, instance.role, save=False)  # the role's group carries the permissions
