@@ -83,6 +83,27 @@ class Facts:
             return f"{'、'.join(first)}{doing}各{amount}，并列各大队首位。"
         return f"{first[0]}{doing}{amount}，居各大队首位。"
 
+    def worst(self, figure: Figure) -> str:
+        """In a detachment's report, after a figure that got worse (三), the brigade where it got
+        worse most (`，其中丙县大队由1起增至4起，增加最多`); "" for a brigade's report or when no
+        brigade of its own got worse."""
+        if not self.each:
+            return ""
+        key, is_rate = figure.key, isinstance(figure.item, Rate)
+        found = []
+        for b, figures in self.each.items():
+            own = figures[key]
+            if own.worse:
+                found.append((abs(own.current - own.previous), -b, b, own))
+        if not found:
+            return ""
+        *_, b, own = max(found)
+        shown = (lambda v: phrasing.percent(v)) if is_rate else (lambda v: phrasing.count(int(v)) + figure.unit)
+        up = own.current > own.previous
+        verb = ("升至", "上升最多") if up and is_rate else ("降至", "下降最多") if is_rate else (
+            ("增至", "增加最多") if up else ("减至", "减少最多"))  # fmt: skip
+        return f"，其中{self.names[b]}由{shown(own.previous)}{verb[0]}{shown(own.current)}，{verb[1]}"
+
     def value(self, key) -> int:
         return int(self.f.value(key))
 
@@ -429,7 +450,7 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
     """(area, its paragraph) for 三: up to three areas that got worse, then the staffing."""
     points = []
     for area, figures in _worse_by_area(facts)[:3]:
-        stated = "；".join(_worse_fact(f) for f in figures[:3])
+        stated = "；".join(_worse_fact(f) + facts.worst(f) for f in figures[:3])
         points.append((area, f"{area.shortcoming}。{facts.year}年{stated}。主要原因是{area.causes}。"))
     from reports.quality import data_warnings
 

@@ -117,6 +117,32 @@ def test_its_rates_are_the_rate_of_the_sums_never_the_average_of_rates(report, r
     assert each[brigades["c"]]["accidents.mediation_rate"].current == 25
 
 
+def test_what_got_worse_names_the_brigade_where_it_got_worse_most(report):
+    text = body(report)["3"]
+    assert "交通事故5起，较上年上升150%（上年为2起），其中丙县大队由1起增至4起，增加最多" in text
+    # the rate fell (50% → 40%) though neither brigade's own did: no brigade is blamed for it
+    assert "调解成功率由去年的50%下降到40%" in text and "调解成功率由去年的50%下降到40%，其中" not in text
+
+
+def test_the_detachments_own_records_count_and_have_a_row_of_their_own(rolled_up, brigade, third):
+    from brigade.models import Training
+
+    Training.objects.create(brigade=rolled_up, date=f"{YEAR}-04-01", name="支队全警培训", kind="全警培训", mode="线下",
+                            attendees=50)  # fmt: skip
+    Training.objects.create(brigade=brigade, date=f"{YEAR}-04-02", name="大队培训", kind="全警培训", mode="线下",
+                            attendees=20)  # fmt: skip
+    report = services.report_create(brigade=rolled_up, year=YEAR)
+    assert "共组织各类学法培训2期" in body(report)["1.study"] and "参训70人次" in body(report)["1.study"]
+    rows = docx_table(services.report_document(report))
+    column = rows[0].index("学法培训（期）")
+    assert [(row[0], row[column][:1]) for row in rows[1:]] == [
+        ("甲县大队", "1"),
+        ("丙县大队", "0"),
+        ("支队本级", "1"),
+        ("合计", "2"),
+    ]
+
+
 def test_the_document_carries_the_table_of_its_brigades_with_each_ones_change(report, zd_legal):
     content = login(zd_legal).get(reverse("reports:download", args=[report.pk])).content
     lines = docx_lines(content)

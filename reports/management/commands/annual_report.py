@@ -8,10 +8,13 @@ from reports.models import AnnualReport
 
 
 class Command(BaseCommand):
-    help = "写出某大队某年度的法治政府建设情况报告（.docx）。已定稿的报告写出定稿时保存的文件，逐字节相同。"
+    help = (
+        "写出某大队或支队某年度的法治政府建设情况报告（.docx）；支队的报告汇总所辖各大队的数字，附各大队主要指标情况表。"
+        "已定稿的报告写出定稿时保存的文件，逐字节相同。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--brigade", required=True)
+        parser.add_argument("--brigade", required=True, help="大队或支队的代码")
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--output", required=True, help="输出文件，如 report.docx")
 
