@@ -43,8 +43,8 @@ BREAKDOWNS = [
     ("投诉举报来源渠道", [f"complaints.{channel.name.lower()}" for channel in Complaint.Channel]),
 ]
 
-COMPARE = ["violations.total", "violations.drunk", "accidents.total", "accidents.mediation_rate",
-           "complaints.close_rate", "events.total", "training.sessions"]  # fmt: skip
+# A detachment compares its brigades on the same key figures its leaders see as cards.
+COMPARE = KEY_FIGURES
 
 
 @dataclass
@@ -57,8 +57,50 @@ class Card:
 
     @property
     def tone(self) -> str:
-        """good or bad by the indicator's own sense of better (more accidents is bad), else neutral."""
-        return "good" if self.figure.better else "bad" if self.figure.worse else "neutral"
+        return tone(self.figure)
+
+
+def tone(figure: Figure) -> str:
+    """good or bad by the indicator's own sense of better (more accidents is bad), else neutral."""
+    return "good" if figure.better else "bad" if figure.worse else "neutral"
+
+
+def ranks(values: dict, higher_is_better: bool | None) -> dict:
+    """brigade → rank, 1 the best by the indicator's own sense of better (brigade/figures.py: the
+    fewest accidents, the highest rate); equal values share a rank (1, 1, 3). None for every
+    brigade when the indicator has no better direction, and for a brigade without a value (a
+    rate over no records)."""
+    if higher_is_better is None:
+        return dict.fromkeys(values)
+    known = [v for v in values.values() if v is not None]
+    better = (lambda a, b: a > b) if higher_is_better else (lambda a, b: a < b)
+    return {b: None if v is None else 1 + sum(better(o, v) for o in known) for b, v in values.items()}
+
+
+def compare(*, brigade_ids, period: Period) -> dict:
+    """The detachment's brigades side by side: for each key figure, each brigade's value, its
+    change since last year (as the cards phrase it) and its rank. One evaluation for all of
+    them (one rollup read, whatever the number of brigades)."""
+    each = evaluate_each(brigade_ids=brigade_ids, period=period, keys=COMPARE)
+    rows = []
+    for key in COMPARE:
+        item = registry.get(key)
+        order = ranks({b: each[b][key].current for b in brigade_ids}, item.higher_is_better)
+        shared = [r for r in order.values() if r is not None]
+        cells = []
+        for b in brigade_ids:
+            figure = each[b][key]
+            change, direction = phrase_change(figure)
+            rank = order[b]
+            cells.append({
+                "value": phrase_value(figure), "change": change, "direction": direction, "tone": tone(figure),
+                "rank": rank, "tied": rank is not None and shared.count(rank) > 1,
+                "url": ledger_url(figure, period, b),
+            })  # fmt: skip
+        sense = {True: "越高越好", False: "越低越好", None: "不分好坏，不排名"}[item.higher_is_better]
+        rows.append({"label": item.label, "sense": sense, "ranked": item.higher_is_better is not None,
+                     "cells": cells})  # fmt: skip
+    return {"brigade_ids": list(brigade_ids), "rows": rows}
 
 
 def phrase_value(figure: Figure) -> str:
@@ -147,13 +189,9 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
         ]  # fmt: skip
         breakdowns.append({"title": title, "rows": rows})
 
-    comparison = None
-    if compare_ids and len(compare_ids) > 1:
-        each = evaluate_each(brigade_ids=compare_ids, period=period, keys=COMPARE)
-        comparison = {
-            "headers": [registry.get(k).label for k in COMPARE],
-            "rows": [(b, [phrase_value(each[b][k]) for k in COMPARE]) for b in compare_ids],
-        }
+    comparison = (
+        compare(brigade_ids=compare_ids, period=period) if compare_ids and len(compare_ids) > 1 else None
+    )
     return {
         "period": period,
         "cards": cards,

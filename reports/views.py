@@ -93,7 +93,7 @@ def home(request):
     )
     names = {b.pk: str(b) for b in brigades}
     if data["comparison"]:
-        data["comparison"]["rows"] = [(names[b], cells) for b, cells in data["comparison"]["rows"]]
+        data["comparison"]["brigades"] = [names[b] for b in data["comparison"]["brigade_ids"]]
     report = (
         AnnualReport.objects.filter(brigade__in=selected, year=year).only("pk", "status").first()
         if len(selected) == 1

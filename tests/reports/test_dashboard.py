@@ -91,7 +91,7 @@ def test_detachment_user_sees_each_brigade_side_by_side(detachment_user, records
     brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")
     client = login(detachment_user)
     response = client.get(reverse("home"))
-    names = [name for name, _ in response.context["comparison"]["rows"]]
+    names = response.context["comparison"]["brigades"]
     assert names == ["甲县大队", "丙县大队"]  # 乙县 is not under this detachment; the 支队 is no row
     assert response.context["scope_name"] == "测试支队"
     one = client.get(reverse("home"), {"brigade": brigade.pk})
@@ -111,3 +111,62 @@ def test_a_mistyped_indicator_key_fails_the_system_check(monkeypatch):
     monkeypatch.setattr(dashboard, "KEY_FIGURES", [*dashboard.KEY_FIGURES, "violations.overlod"])
     errors = checks.check_indicator_keys()
     assert [e.id for e in errors] == ["reports.E001"] and "violations.overlod" in errors[0].msg
+
+
+def _accident(brigade, n, when):
+    from mediation.models import AccidentCase
+
+    return AccidentCase.objects.create(brigade=brigade, case_no=f"A{brigade.pk}-{n}", occurred_at=when,
+                                       severity="轻微事故", procedure="快处快赔", mediation_method="现场调解",
+                                       mediation_result="调解成功")  # fmt: skip
+
+
+def test_the_detachment_view_opens_with_its_brigades_ranked_by_each_figure(detachment_user, brigade):
+    """Per key figure: each brigade's value, change and rank, 1 the best by the indicator's own
+    direction (the fewest accidents); equal values share a rank; no rank where neither is better."""
+    from brigade.services import brigade_upsert
+
+    c = brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")[0]
+    d = brigade_upsert(code="d", name="丁县公安局交通警察大队", short_name="丁县大队", parent_code="zd")[0]
+    year = TODAY.year - 1
+    for unit, now, before in ((brigade, 3, 2), (c, 1, 4), (d, 3, 0)):
+        for n in range(now):
+            _accident(unit, n, at(year, 3, 1 + n))
+        for n in range(before):
+            _accident(unit, 100 + n, at(year - 1, 3, 1 + n))
+    violation(brigade, 1, at(year, 2, 1), "醉酒驾驶")
+    client = login(detachment_user)
+    response = client.get(reverse("home"), {"year": year})
+    comparison = response.context["comparison"]
+    assert comparison["brigades"] == ["甲县大队", "丙县大队", "丁县大队"]
+    rows = {row["label"]: row for row in comparison["rows"]}
+    accidents = rows["交通事故"]["cells"]
+    assert [cell["value"] for cell in accidents] == ["3起", "1起", "3起"]
+    assert [cell["rank"] for cell in accidents] == [2, 1, 2] and accidents[0]["tied"]
+    assert accidents[0]["change"] == "较去年同期上升50%" and accidents[0]["tone"] == "bad"
+    assert accidents[1]["change"] == "较去年同期下降75%" and accidents[1]["tone"] == "good"
+    assert f"brigade={c.pk}" in accidents[1]["url"]
+    assert [cell["rank"] for cell in rows["酒醉驾"]["cells"]] == [None, None, None]  # neither direction
+    page = response.content.decode()
+    assert "测试支队所辖各大队对比" in page and "并列第2名" in page and "不分好坏，不排名" in page
+    assert page.index('id="compare"') < page.index('class="kpis"')  # the page opens with it
+
+
+def test_the_comparison_costs_the_same_queries_for_more_brigades(detachment_user, brigade):
+    from brigade.services import brigade_upsert
+
+    brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")
+    client = login(detachment_user)
+
+    def queries():
+        client.get(reverse("home"))  # counts and stores the months
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).context["comparison"]
+        return len(captured)
+
+    two = queries()
+    for code in "efgh":
+        unit = brigade_upsert(code=code, name=f"{code}县公安局交通警察大队", short_name=f"{code}县大队",
+                              parent_code="zd")[0]  # fmt: skip
+        violation(unit, 1, at(TODAY.year, 1, 1))
+    assert queries() == two
