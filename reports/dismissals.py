@@ -15,8 +15,9 @@ GONE = "该提示已不存在（记录可能已更正），请刷新页面"
 
 
 def may_dismiss(user, report: AnnualReport) -> bool:
-    """The legal officer of the report's own brigade (the role that drafts the report)."""
-    return access.has_role_perm(user, "manage_report") and user.brigade_id == report.brigade_id
+    """The legal officer of the report's own unit (the role that drafts the report): a 支队's
+    detachment-level 法制员 for the 支队's own report too (access.has_unit_perm)."""
+    return access.has_unit_perm(user, "manage_report") and user.brigade_id == report.brigade_id
 
 
 def _require(user, report):
