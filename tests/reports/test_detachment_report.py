@@ -249,3 +249,22 @@ def test_the_detachments_legal_officer_may_dismiss_a_data_warning_of_its_report(
     assert (
         "忽略此提示" not in login(zd_leader).get(reverse("reports:detail", args=[report.pk])).content.decode()
     )
+
+
+def test_the_report_page_costs_the_same_queries_whatever_the_number_of_brigades(report, zd_leader, rolled_up):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, url = login(zd_leader), reverse("reports:detail", args=[report.pk])
+
+    def queries():
+        client.get(url)  # the first view stores the rollups it counted
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    two = queries()
+    for code in ("d", "e", "f"):
+        more = brigade_upsert(code=code, name=f"{code}县公安局交通警察大队", parent_code="zd")[0]
+        violation(more, 1, at(YEAR, 6, 1), "醉酒驾驶")
+    assert queries() == two
