@@ -59,3 +59,24 @@ class WarningDismissForm(forms.Form):
             return rules.reason_text(self.cleaned_data["reason"], what="忽略理由")
         except forms.ValidationError as e:
             raise forms.ValidationError(e.messages[0])
+
+
+class PublicEditionForm(forms.Form):
+    """The 保密审查 checklist of the public edition: every item confirmed, and whether the
+    internal head (发文字号, 签发人) stays in it."""
+
+    keep_doc_number = forms.BooleanField(label="保留发文字号", required=False)
+    keep_signer = forms.BooleanField(label="保留签发人", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from reports.public import CHECKLIST
+
+        super().__init__(*args, **kwargs)
+        for key, label in CHECKLIST:
+            self.fields[f"check_{key}"] = forms.BooleanField(
+                label=label, required=True, error_messages={"required": f"请核对并勾选：{label}"}
+            )
+
+    def checks(self) -> list[str]:
+        return [name.removeprefix("check_") for name, value in self.cleaned_data.items()
+                if name.startswith("check_") and value]  # fmt: skip

@@ -167,3 +167,33 @@ class WarningDismissal(models.Model):
 
     def __str__(self):
         return f"{self.brigade} {self.year}年：{self.text[:30]}"
+
+
+class PublicEdition(models.Model):
+    """The 保密审查 of a finalised report's public edition (公开版): who confirmed the checklist
+    and when, for which finalised document (its SHA-256: finalising again needs a new review),
+    and whether the 发文字号 and 签发人 stay in it. Only a confirmed edition is downloaded."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.CASCADE, related_name="public_editions"
+    )
+    final_sha256 = models.CharField("所审定稿文件SHA-256", max_length=64)
+    keep_doc_number = models.BooleanField("保留发文字号", default=False)
+    keep_signer = models.BooleanField("保留签发人", default=False)
+    checklist = models.JSONField("确认的审查项", default=list)
+    flags = models.JSONField("自动检查发现的内容", default=list, blank=True)
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="确认人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("确认时间")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公开版保密审查"
+        ordering = ["-confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "final_sha256"], name="publicedition_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.report}（公开版）"

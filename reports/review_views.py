@@ -1,15 +1,19 @@
 """The report page's checks before drafting and before publishing: dismissing and restoring a
 data-check warning (reports/dismissals.py), and the public edition (reports/public.py)."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reports import dismissals
-from reports.forms import WarningDismissForm
-from reports.views import _report
+from brigade.breadcrumbs import report_trail
+from reports import dismissals, docx, public
+from reports.forms import PublicEditionForm, WarningDismissForm
+from reports.views import DOCX, _report
 
 
 def _back_to_checks(report):
@@ -62,3 +66,100 @@ def warning_restore(request, pk, dismissal):
     else:
         messages.success(request, "已恢复显示该提示")
     return _back_to_checks(report)
+
+
+# ── The public edition (公开版) ────────────────────────────────────────────────────────────────
+
+
+def _final_report(request, pk):
+    report = _report(request, pk)
+    if not public.may_view(request.user, report):
+        raise Http404("记录不存在或不属于本单位")
+    return report
+
+
+def public_edition(request, pk, form=None):
+    """The public edition as a web page, its automatic check, and the 保密审查 checklist."""
+    report = _final_report(request, pk)
+    if not report.is_final:
+        messages.error(request, public.NOT_FINAL)
+        return redirect("reports:detail", pk=report.pk)
+    edition = public.public_edition_current(report)
+    if form is not None:
+        keep = {
+            "keep_doc_number": form.data.get("keep_doc_number") == "on",
+            "keep_signer": form.data.get("keep_signer") == "on",
+        }
+    elif edition is not None:
+        keep = {"keep_doc_number": edition.keep_doc_number, "keep_signer": edition.keep_signer}
+    else:
+        keep = {
+            "keep_doc_number": request.GET.get("keep_doc_number") == "on",
+            "keep_signer": request.GET.get("keep_signer") == "on",
+        }
+    context = public.public_context(report, **keep)
+    may_confirm = public.may_confirm(request.user, report)
+    if form is None and may_confirm:
+        form = PublicEditionForm(initial=keep)
+    return render(request, "reports/public.html", {
+        "breadcrumbs": report_trail(report, ("公开版", None)),
+        "report": report,
+        "doc": context,
+        "flags": public.public_flags(report, context),
+        "edition": edition,
+        "form": form,
+        "may_confirm": may_confirm,
+        "keep": keep,
+        "pdf_available": docx.pdf_available(),
+    })  # fmt: skip
+
+
+@require_POST
+def public_edition_confirm(request, pk):
+    report = _final_report(request, pk)
+    if not public.may_confirm(request.user, report):
+        raise PermissionDenied(public.NOT_ALLOWED)
+    form = PublicEditionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "保密审查尚未完成：" + "；".join(e for errors in form.errors.values() for e in errors)
+        )
+        return public_edition(request, pk, form=form)
+    try:
+        public.public_edition_confirm(
+            report=report, user=request.user, checks=form.checks(),
+            keep_doc_number=form.cleaned_data["keep_doc_number"], keep_signer=form.cleaned_data["keep_signer"],
+        )  # fmt: skip
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(request, "已确认公开版保密审查，现在可以下载公开版")
+    return redirect("reports:public", pk=report.pk)
+
+
+def _public_download(request, pk, *, pdf: bool):
+    report = _final_report(request, pk)
+    edition = public.public_edition_current(report) if report.is_final else None
+    if edition is None:
+        messages.error(request, public.NOT_CONFIRMED if report.is_final else public.NOT_FINAL)
+        return redirect("reports:public" if report.is_final else "reports:detail", pk=report.pk)
+    try:
+        content = public.public_edition_document(report=report, edition=edition, pdf=pdf)
+    except RuntimeError:
+        messages.error(request, "转换为 PDF 失败，请下载公开版的 Word 文件")
+        return redirect("reports:public", pk=report.pk)
+    if content is None:
+        messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载公开版的 Word 文件")
+        return redirect("reports:public", pk=report.pk)
+    name = f"{report.title}（公开版）.{'pdf' if pdf else 'docx'}"
+    response = HttpResponse(content, content_type="application/pdf" if pdf else DOCX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def public_edition_pdf(request, pk):
+    return _public_download(request, pk, pdf=True)
+
+
+def public_edition_docx(request, pk):
+    return _public_download(request, pk, pdf=False)

@@ -21,4 +21,8 @@ urlpatterns = [
         review_views.warning_restore,
         name="warning_restore",
     ),
+    path("reports/<int:pk>/public/", review_views.public_edition, name="public"),
+    path("reports/<int:pk>/public/confirm/", review_views.public_edition_confirm, name="public_confirm"),
+    path("reports/<int:pk>/public/pdf/", review_views.public_edition_pdf, name="public_pdf"),
+    path("reports/<int:pk>/public/docx/", review_views.public_edition_docx, name="public_docx"),
 ]

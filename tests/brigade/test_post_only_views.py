@@ -150,11 +150,22 @@ def _dismissed_warning(brigade, actor):
     return Target([report.pk, dismissal.pk], {}, state)
 
 
+def _public_edition(brigade, actor):
+    """A finalised report whose public edition awaits its 保密审查 (a leader may confirm it too)."""
+    from reports.models import PublicEdition
+    from reports.public import CHECKLIST
+
+    target = _final(brigade, actor)
+    data = {f"check_{key}": "on" for key, _ in CHECKLIST}
+    return Target(target.args, data, lambda: PublicEdition.objects.filter(report_id=target.args[0]).count())
+
+
 @dataclass
 class Case:
     role: str  # the role that may do it
     make: Any  # (brigade, actor) → Target
     scoped: bool = True  # acts on a record of the user's brigade (else: creates one of its own)
+    refused: str = "leader"  # a role of the same brigade that may not
 
 
 CASES = {
@@ -166,6 +177,7 @@ CASES = {
     "reports:relock": Case("legal", lambda b, a: _final(b, a, unlocked=True)),
     "reports:warning_dismiss": Case("legal", _warning),
     "reports:warning_restore": Case("legal", _dismissed_warning),
+    "reports:public_confirm": Case("legal", _public_edition, refused="clerk"),  # 法制员 or 领导
 }
 
 
@@ -205,7 +217,7 @@ def test_the_same_role_of_another_brigade_gets_404_and_changes_nothing(name, bri
 def test_the_read_only_role_gets_403_and_changes_nothing(name, brigade, other_brigade):
     _, target = _target(name, brigade)
     before = target.state()
-    response = login(_user(brigade, "leader")).post(reverse(name, args=target.args), target.data)
+    response = login(_user(brigade, CASES[name].refused)).post(reverse(name, args=target.args), target.data)
     assert response.status_code == 403
     assert target.state() == before
 

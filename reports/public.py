@@ -1,0 +1,186 @@
+"""The public edition (公开版) of a finalised report, published by 4月1日 of the next year: the
+same text without the internal head (签发人 and 发文字号, unless the officer keeps them), released
+after a 保密审查 checklist that the brigade's legal officer or leader confirms.
+
+The checklist's automatic part reads the public text sentence by sentence and flags what must not
+be published: names from the brigade's roster of people who are not its leaders, plate numbers,
+case and document numbers, and marks of internal content. It only points; the officer decides."""
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from brigade import access
+from brigade.ledger.keys import FULL_WIDTH, HALF_WIDTH
+from brigade.models import Officer, Role, User
+from reports import docx, services
+from reports.models import AnnualReport, PublicEdition
+
+CHECKLIST = [
+    ("names", "除领导外，不含其他人员的姓名"),
+    ("case_numbers", "不含案件编号、决定书编号等文书编号"),
+    ("plates", "不含号牌号码"),
+    ("internal", "不含标注为内部、涉密或不宜公开的内容"),
+]
+NOT_FINAL = "报告定稿（签发）后才能生成公开版"
+NOT_ALLOWED = "只有本大队的法制员或领导可以确认公开版的保密审查"
+NOT_CONFIRMED = "公开版尚未通过保密审查：请先逐项核对并确认保密审查清单，再下载"
+
+_WIDTH = str.maketrans(FULL_WIDTH, HALF_WIDTH)  # one character for one: positions stay
+# 甲A12345, 京A·12345, 湘M 8C123: one province character, a letter, 5–6 letters or digits (one a digit).
+PLATE = re.compile(r"[\u4e00-\u9fff][A-Z][·•・.\s]?(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{5,6}(?![A-Za-z0-9])")
+# 公交决字〔2026〕第001号, 淄公交川政〔2023〕12号, 公交决字[2026]1号: 代字, year in brackets, serial.
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d{1,8}\s*号")
+# A long serial (事故编号, 警情编号, a 决定书编号 typed as digits): eight digits or more.
+SERIAL = re.compile(r"(?<![A-Za-z0-9])[A-Z]{0,4}\d{8,}(?![A-Za-z0-9])")
+LEAD_IN = r"作出|下发|印发|出具|编号为|编号|文号|为|是|的|了|以|经|按|据"
+INTERNAL = re.compile(r"内部资料|仅供内部|内部|秘密|机密|绝密|涉密|不宜公开|不予公开|敏感")
+SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+KINDS = {"name": "人员姓名", "case_number": "案件或文书编号", "plate": "号牌号码", "internal": "内部内容"}
+
+
+def may_view(user, report: AnnualReport) -> bool:
+    """The public edition is shown to the users of the report's own brigade who see its reports."""
+    return user.brigade_id == report.brigade_id
+
+
+def may_confirm(user, report: AnnualReport) -> bool:
+    """The legal officer (法制员) or a leader (领导) of the report's own brigade."""
+    if user.brigade_id != report.brigade_id:
+        return False
+    return access.has_role_perm(user, "manage_report") or (
+        user.role == Role.LEADER and access.has_role_perm(user, "sign_report")
+    )
+
+
+def public_context(report: AnnualReport, *, keep_doc_number=False, keep_signer=False) -> dict:
+    """The report template's variables for the public edition: the finalised text, the internal
+    head left out unless kept."""
+    context = services.report_context(report)
+    if not keep_doc_number:
+        context["doc_number"] = ""
+    if not keep_signer:
+        context["signer"] = ""
+    return context
+
+
+def _passages(context: dict) -> list[tuple[str, str]]:
+    """(where, text) of every line the public edition prints, in order."""
+    found = [("标题", context["title"])]
+    if context.get("doc_number"):
+        found.append(("发文字号", context["doc_number"]))
+    if context.get("signer"):
+        found.append(("签发人", f"签发人：{context['signer']}"))
+    found += [("主送机关", context["addressee"]), ("开头段", context["opening"])]
+    for section in context["sections"]:
+        found.append((section["heading"], section["heading"]))
+        found += [(section["heading"], p) for p in section["paragraphs"]]
+        for sub in section["subsections"]:
+            found.append((sub["heading"], sub["heading"]))
+            found += [(sub["heading"], p) for p in sub["paragraphs"]]
+    found += [("结束语", context["closing"]), ("落款", context["issuer"]), ("成文日期", context["date"])]
+    return [(where, text) for where, text in found if text]
+
+
+def _roster_names(report: AnnualReport) -> list[str]:
+    """The roster's names of people who are not the brigade's leaders (longest first)."""
+    leaders = {report.signer} if report.signer else set()
+    for first, last in User.objects.filter(brigade_id=report.brigade_id, role=Role.LEADER).values_list(
+        "first_name", "last_name"
+    ):
+        leaders |= {f"{last}{first}".replace(" ", ""), f"{first}{last}".replace(" ", "")}
+    names = Officer.objects.filter(brigade_id=report.brigade_id).values_list("name", flat=True).distinct()
+    return sorted({n.strip() for n in names if n.strip() and n.strip() not in leaders}, key=len, reverse=True)
+
+
+def _doc_number(found: str) -> str:
+    """A matched 文书编号 without the words before its 代字 (依法作出公交决字〔2026〕1号 → 公交决字〔2026〕1号)."""
+    head, bracket, rest = re.split(r"([〔\[［【(（])", found, maxsplit=1)
+    head = re.split(LEAD_IN, head)[-1]
+    return head + bracket + rest
+
+
+def public_flags(report: AnnualReport, context: dict) -> list[dict]:
+    """What the automatic check finds in the public text: [{"kind", "label", "found", "sentence",
+    "where"}], each with the sentence it is in."""
+    names = _roster_names(report)
+    by_name = re.compile("|".join(re.escape(n) for n in names)) if names else None
+    flags = []
+    for where, text in _passages(context):
+        for match in SENTENCE.finditer(text):
+            sentence = match.group().strip()
+            if not sentence:
+                continue
+            wide = sentence.translate(_WIDTH)
+            hits = []
+            if by_name:
+                hits += [("name", m.group()) for m in by_name.finditer(sentence)]
+            hits += [("plate", m.group()) for m in PLATE.finditer(wide)]
+            for m in DOC_NUMBER.finditer(wide):
+                if not re.search(r"》\s*[（(]?\s*$", wide[: m.start()]):  # a cited regulation's number
+                    hits.append(("case_number", _doc_number(m.group())))
+            hits += [("case_number", m.group()) for m in SERIAL.finditer(wide)]
+            hits += [("internal", m.group()) for m in INTERNAL.finditer(sentence)]
+            for kind, found in dict.fromkeys(hits):
+                flags.append({"kind": kind, "label": KINDS[kind], "found": found, "sentence": sentence,
+                              "where": where})  # fmt: skip
+    return flags
+
+
+def public_edition_current(report: AnnualReport) -> PublicEdition | None:
+    """The confirmed review of the report's current finalised document, if there is one."""
+    if not report.is_final or not report.final_sha256:
+        return None
+    return (
+        report.public_editions.select_related("confirmed_by").filter(final_sha256=report.final_sha256).first()
+    )
+
+
+@transaction.atomic
+def public_edition_confirm(
+    *, report: AnnualReport, user, checks, keep_doc_number: bool = False, keep_signer: bool = False
+) -> PublicEdition:
+    """Record that `user` went through the 保密审查 checklist (every item of CHECKLIST in
+    `checks`) for the report's current finalised document, with the head kept as chosen."""
+    report = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_final:
+        raise ValidationError(NOT_FINAL)
+    if not may_confirm(user, report):
+        raise PermissionDenied(NOT_ALLOWED)
+    missing = [label for key, label in CHECKLIST if key not in set(checks)]
+    if missing:
+        raise ValidationError("请逐项确认保密审查清单：" + "；".join(missing))
+    context = public_context(report, keep_doc_number=keep_doc_number, keep_signer=keep_signer)
+    flags = [{k: f[k] for k in ("kind", "found", "sentence")} for f in public_flags(report, context)]
+    edition = report.public_editions.filter(final_sha256=report.final_sha256).first() or PublicEdition(
+        report=report, final_sha256=report.final_sha256
+    )
+    again = edition.pk is not None
+    edition.keep_doc_number, edition.keep_signer = keep_doc_number, keep_signer
+    edition.checklist = [key for key, _ in CHECKLIST]
+    edition.flags = flags
+    edition.confirmed_by, edition.confirmed_at = user, timezone.now()
+    kept = "、".join(n for n, keep in (("发文字号", keep_doc_number), ("签发人", keep_signer)) if keep)
+    edition._history_user = user
+    edition._change_reason = (
+        f"{'重新' if again else ''}确认公开版保密审查（自动检查提示{len(flags)}处"
+        + (f"；保留{kept}" if kept else "")
+        + "）"
+    )
+    edition.save()
+    return edition
+
+
+def public_edition_document(
+    *, report: AnnualReport, edition: PublicEdition | None, pdf: bool = True
+) -> bytes:
+    """The public edition as PDF (or Word), in the system's GB/T 9704 template (a brigade's own
+    template may carry an internal letterhead). Refused until the checklist is confirmed for
+    the current finalised document. PDF: None when LibreOffice is absent."""
+    if edition is None or edition.final_sha256 != report.final_sha256 or not report.is_final:
+        raise PermissionDenied(NOT_CONFIRMED)
+    context = public_context(report, keep_doc_number=edition.keep_doc_number, keep_signer=edition.keep_signer)
+    content = docx.render_report(context, None)
+    return docx.docx_to_pdf(content) if pdf else content

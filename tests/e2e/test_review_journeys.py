@@ -1,0 +1,92 @@
+"""Browser journey of the checks around the annual report: the legal officer dismisses a data-check
+warning with a reason before drafting, and after the report is signed downloads its public edition
+(公开版) once the 保密审查 checklist is confirmed. Screenshots go to test-output/e2e/<journey>/."""
+
+import datetime
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from docx import Document
+
+from enforcement.models import Violation, ViolationType
+from reports import docx, services
+from reports.models import AnnualReport, PublicEdition, WarningDismissal
+from tests.e2e.test_journeys import last_year
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_legal_officer_dismisses_a_warning_and_downloads_the_public_edition(open_ui, legal, leader):
+    year = last_year()
+    speeding, _ = ViolationType.objects.get_or_create(name="超速")  # a flushed database has no list
+    for n, number in enumerate(["公交决字2025001", "公交决字 2025 001", "公交决字2025002"]):
+        Violation.objects.create(
+            brigade=legal.brigade, decision_no=number, violation_type=speeding, method="现场", outcome="罚款",
+            fine=Decimal(200), plate=f"甲A1234{n}", occurred_at=timezone.make_aware(datetime.datetime(year, 3, 10 + n, 9)),
+        )  # fmt: skip
+    report = services.report_create(brigade=legal.brigade, year=year, user=legal)
+    ui = open_ui("review")
+    page = ui.page
+    ui.login(legal.username)
+    ui.goto(f"/reports/{report.pk}/")
+    warning = page.locator("#data-checks li.data-warning", has_text="只差空格或全角、半角")
+    assert warning.count() == 1
+    ui.shot("warning")
+
+    # An empty reason is refused by the browser; a written one dismisses it.
+    warning.locator("summary", has_text="忽略此提示").click()
+    warning.locator("input[name=reason]").fill("经核对为同一决定书，已由录入员合并")
+    text = ui.submit(warning.get_by_role("button", name="确认忽略"))
+    assert "已忽略该提示" in text
+    assert page.locator("#data-checks li.data-warning", has_text="只差空格或全角、半角").count() == 0
+    dismissed = page.locator("#data-checks details.dismissed")
+    assert "已忽略的提示（1）" in dismissed.inner_text()
+    dismissed.locator("summary").click()
+    assert "经核对为同一决定书，已由录入员合并" in dismissed.inner_text()
+    ui.shot("dismissed")
+    assert WarningDismissal.objects.get().dismissed_by == legal
+
+    # Signed (the signing journey is tests/e2e/test_journeys.py), then the public edition.
+    services.report_transition(report=report, to="review", user=legal)
+    services.report_transition(report=report, to="final", user=leader)
+    ui.goto(f"/reports/{report.pk}/")
+    text = ui.submit(page.get_by_role("link", name="公开版", exact=True))
+    assert "尚未进行保密审查" in text and page.get_by_role("link", name="下载公开版Word").count() == 0
+    ui.goto(f"/reports/{report.pk}/public/docx/")  # asked for anyway: refused, back to the checklist
+    assert "尚未通过保密审查" in page.inner_text("body")
+
+    # Confirming with an item left unticked names it; all ticked, the download appears.
+    for box in page.locator(".public-checklist input[type=checkbox][name^=check_]").all():
+        box.check()
+    page.locator("input[name=check_plates]").uncheck()
+    page.locator("input[name=check_plates]").evaluate("box => box.removeAttribute('required')")
+    text = ui.submit(page.get_by_role("button", name="确认保密审查"))
+    assert "请核对并勾选：不含号牌号码" in text
+    for box in page.locator(".public-checklist input[type=checkbox][name^=check_]").all():
+        box.check()
+    ui.shot("checklist")
+    text = ui.submit(page.get_by_role("button", name="确认保密审查"))
+    assert "已通过保密审查" in text
+    ui.shot("confirmed")
+    edition = PublicEdition.objects.get()
+    assert edition.confirmed_by == legal
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载公开版Word").click()
+    assert download.value.suggested_filename.endswith("（公开版）.docx")
+    words = "\n".join(
+        p.text for p in Document(io.BytesIO(Path(download.value.path()).read_bytes())).paragraphs
+    )
+    final = AnnualReport.objects.get(pk=report.pk)
+    assert (
+        "特此报告。" in words
+        and "签发人" not in words
+        and final.title.replace("\n", "") in words.replace("\n", "")
+    )
+    if docx.pdf_available():
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("link", name="下载公开版PDF").click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -1,0 +1,171 @@
+"""The public edition (公开版) of a finalised report: the text without the internal head, the
+保密审查 checklist with its automatic part, and no download before the checklist is confirmed."""
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from docx import Document
+
+from brigade.models import Officer, Role
+from brigade.services import user_upsert
+from reports import docx, public, services
+from reports.models import PublicEdition
+from tests.conftest import PASSWORD, login
+
+YEAR = 2025
+OTHER = (
+    "民警张三在巡逻中查处甲A12345号小型汽车，依法作出公交决字〔2026〕第001号处罚决定。"
+    "大队长李建国带队开展执法检查，事故编号4311232025000123已结案。本段内容为内部资料。"
+    "依据《法治政府建设与责任落实督察工作规定》（厅字〔2019〕28号）按时报告。"
+)
+
+
+@pytest.fixture
+def chief(brigade):
+    return user_upsert(username="chief_a", brigade_code=brigade.code, role=Role.LEADER, password=PASSWORD,
+                       full_name="李建国")[0]  # fmt: skip
+
+
+@pytest.fixture
+def final(brigade, other_brigade, legal, chief):
+    for badge, name in (("001", "张三"), ("002", "李建国"), ("003", "王五")):
+        Officer.objects.create(brigade=brigade, badge_no=badge, name=name, category="民警", status="在职")
+    Officer.objects.create(brigade=other_brigade, badge_no="009", name="赵六", category="民警", status="在职")
+    report = services.report_create(brigade=brigade, year=YEAR, user=legal)
+    report.doc_number = "甲公交〔2026〕3号"
+    report.save()
+    section = report.sections.get(key="5")
+    section.body = OTHER + "\n赵六同志的事迹另行报告。"
+    section.save()
+    services.report_transition(report=report, to="review", user=legal)
+    services.report_transition(report=report, to="final", user=chief)
+    report.refresh_from_db()
+    assert report.is_final and report.signer == "李建国"
+    return report
+
+
+def all_checks(**extra):
+    return {f"check_{key}": "on" for key, _ in public.CHECKLIST} | extra
+
+
+def test_the_public_edition_has_the_text_without_the_internal_head(final, as_legal):
+    page = as_legal.get(reverse("reports:public", args=[final.pk]))
+    assert page.status_code == 200
+    doc = page.context["doc"]
+    assert doc["title"] == final.title and doc["doc_number"] == "" and doc["signer"] == ""
+    html = page.content.decode()
+    assert "签发人：" not in html.split("public-edition")[1].split("</article>")[0]
+    assert "甲公交〔2026〕3号" not in html.split("public-edition")[1].split("</article>")[0]
+    assert "特此报告。" in html and OTHER[:20] in html
+
+
+def test_the_automatic_check_flags_roster_names_plates_case_numbers_and_internal_marks(final, as_legal):
+    flags = as_legal.get(reverse("reports:public", args=[final.pk])).context["flags"]
+    found = {(f["kind"], f["found"]) for f in flags}
+    assert ("name", "张三") in found
+    assert ("plate", "甲A12345") in found
+    assert ("case_number", "公交决字〔2026〕第001号") in found
+    assert ("case_number", "4311232025000123") in found
+    assert ("internal", "内部资料") in found
+    assert not any(f["found"] == "李建国" for f in flags)  # the leader who signed may be named
+    assert not any(f["found"] == "赵六" for f in flags)  # another brigade's roster is not this one's
+    assert not any("厅字〔2019〕28号" in f["found"] for f in flags)  # a cited regulation's number
+    plate = next(f for f in flags if f["kind"] == "plate")
+    assert (
+        plate["sentence"]
+        == "民警张三在巡逻中查处甲A12345号小型汽车，依法作出公交决字〔2026〕第001号处罚决定。"
+    )
+    assert "Ａ" not in public.PLATE.pattern
+    assert public.PLATE.search("京A·12345") and public.PLATE.search("湘M8C123")
+    assert not public.PLATE.search("查处酒醉驾1169起") and not public.PLATE.search("GB/T 9704")
+
+
+def test_nothing_is_downloaded_before_the_checklist_is_confirmed(final, as_legal, as_leader):
+    for client in (as_legal, as_leader):
+        for name in ("reports:public_pdf", "reports:public_docx"):
+            response = client.get(reverse(name, args=[final.pk]))
+            assert response.status_code == 302 and response["Location"] == reverse(
+                "reports:public", args=[final.pk]
+            )
+            assert "尚未通过保密审查" in client.get(response["Location"]).content.decode()
+    with pytest.raises(PermissionDenied):
+        public.public_edition_document(report=final, edition=None)
+
+
+def test_an_incomplete_checklist_is_refused_naming_the_items(final, as_legal):
+    data = all_checks()
+    del data["check_plates"]
+    response = as_legal.post(reverse("reports:public_confirm", args=[final.pk]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "请核对并勾选：不含号牌号码" in html and "保密审查尚未完成" in html
+    assert not PublicEdition.objects.exists()
+
+
+def test_the_confirmed_checklist_is_recorded_and_the_public_edition_downloads(final, legal, as_legal):
+    response = as_legal.post(
+        reverse("reports:public_confirm", args=[final.pk]), all_checks(keep_doc_number="on")
+    )
+    assert response.status_code == 302
+    edition = PublicEdition.objects.get()
+    assert edition.confirmed_by == legal and edition.final_sha256 == final.final_sha256
+    assert edition.keep_doc_number and not edition.keep_signer
+    assert {f["kind"] for f in edition.flags} >= {"name", "plate", "case_number", "internal"}
+    record = edition.history.latest()
+    assert record.history_user == legal and record.history_change_reason.startswith("确认公开版保密审查")
+    page = as_legal.get(reverse("reports:public", args=[final.pk])).content.decode()
+    assert "已通过保密审查" in page and legal.username in page
+
+    word = as_legal.get(reverse("reports:public_docx", args=[final.pk]))
+    assert word.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert "甲公交〔2026〕3号" in text  # kept, as chosen
+    assert "签发人" not in text and "李建国" in text  # the signer line is gone; the text names the leader
+    assert "特此报告。" in text
+    assert bytes(final.final_docx) == bytes(
+        type(final).objects.get(pk=final.pk).final_docx
+    )  # the final is untouched
+
+
+@pytest.mark.skipif(not docx.pdf_available(), reason="LibreOffice 未安装")
+def test_the_public_edition_pdf_after_the_checklist(final, as_leader, leader):
+    as_leader.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
+    assert PublicEdition.objects.get().confirmed_by == leader  # a leader may confirm too
+    response = as_leader.get(reverse("reports:public_pdf", args=[final.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_finalising_again_needs_a_new_review(final, legal, chief, as_legal):
+    as_legal.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
+    services.report_transition(report=final, to="draft", user=legal, reason="更正一处文字")
+    final.refresh_from_db()
+    assert (
+        as_legal.get(reverse("reports:public", args=[final.pk])).status_code == 302
+    )  # not final: no edition
+    section = final.sections.get(key="5")
+    section.body = "无。"
+    section.save()
+    services.report_transition(report=final, to="review", user=legal)
+    services.report_transition(report=final, to="final", user=chief)
+    response = as_legal.get(reverse("reports:public_docx", args=[final.pk]))
+    assert response.status_code == 302  # the new finalised document is not reviewed yet
+
+
+def test_who_may_see_and_confirm_the_public_edition(final, clerk, other_brigade, detachment_user):
+    confirm = reverse("reports:public_confirm", args=[final.pk])
+    assert login(clerk).get(reverse("reports:public", args=[final.pk])).status_code == 403  # no reports
+    assert login(clerk).post(confirm, all_checks()).status_code == 403
+    stranger = user_upsert(
+        username="legal_b", brigade_code=other_brigade.code, role=Role.LEGAL, password=PASSWORD
+    )[0]
+    assert login(stranger).get(reverse("reports:public", args=[final.pk])).status_code == 404
+    assert login(stranger).post(confirm, all_checks()).status_code == 404
+    assert login(stranger).get(reverse("reports:public_docx", args=[final.pk])).status_code == 404
+    assert (
+        login(detachment_user).post(confirm, all_checks()).status_code == 404
+    )  # the brigade's own users only
+    assert login(stranger).get(confirm).status_code == 405
+    assert not PublicEdition.objects.exists()
