@@ -97,6 +97,9 @@ def _import_job(brigade, actor):
 
 
 def _new_report(brigade, actor):
+    # A report's year is one the brigade's records reach back to (brigade/years.py).
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 5), name="宪法专题学法",
+                            kind="专题学法", mode="线下", attendees=30)  # fmt: skip
     return Target([], {"year": YEAR}, lambda: AnnualReport.objects.filter(brigade=brigade).count())
 
 
