@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from brigade import access, rules
 from reports import quality
+from reports.coverage import coverage_of
 from reports.models import AnnualReport, WarningDismissal
 
 NOT_ALLOWED = "只有本大队的法制员可以忽略或恢复数据检查提示"
@@ -33,7 +34,7 @@ def warning_dismiss(
     it is checked again now, and refused when it is gone or has changed since the page showed it."""
     _require(user, report)
     reason = rules.reason_text(reason, what="忽略理由")
-    found = quality.checked(brigade_ids=[report.brigade_id], year=report.year)
+    found = quality.checked(brigade_ids=coverage_of(report.brigade).ids, year=report.year)  # as the page
     warning = next((w for w in found["active"] if w["id"] == warning_id), None)
     if warning is None:
         if any(w["id"] == warning_id for w, _ in found["dismissed"]):

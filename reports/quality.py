@@ -66,12 +66,10 @@ def checked(*, brigade_ids, year: int, link_brigade: int | None = None) -> dict:
     found = _month_warnings(brigade_ids, year, link_brigade)
     found += _key_warnings(brigade_ids, year, link_brigade)
     found += _rule_warnings(brigade_ids, year, link_brigade)
-    dismissals = {
-        d.warning_id: d
-        for d in WarningDismissal.objects.filter(brigade_id__in=brigade_ids, year=year).select_related(
-            "dismissed_by"
-        )
-    }
+    # The dismissals of the unit whose report it is (the first id: a 支队's report lists itself
+    # first, reports/coverage.py), not those its brigades made on their own reports.
+    dismissed_here = WarningDismissal.objects.filter(brigade_id=brigade_ids[0], year=year)
+    dismissals = {d.warning_id: d for d in dismissed_here.select_related("dismissed_by")}
     active, dismissed = [], []
     for w in found:
         d = dismissals.get(w["id"])

@@ -280,3 +280,23 @@ def test_only_the_brigades_legal_officer_may_dismiss_or_restore(
     with pytest.raises(PermissionDenied):
         dismissals.warning_dismiss(report=report, warning_id=warning["id"], fingerprint=warning["fingerprint"],
                                    reason="理由充分", user=leader)  # fmt: skip
+
+
+def test_a_detachment_report_keeps_its_own_dismissals_apart_from_its_brigades(
+    report, detachment, legal, as_legal
+):
+    """The 支队's report checks its brigades' records too; a brigade dismissing a warning on its
+    own report does not dismiss it on the 支队's, and the 支队's legal officer may dismiss it there."""
+    zd_legal = _user(detachment, Role.LEGAL, name="fazhi_zd", detachment=True)
+    zd_report = services.report_create(brigade=detachment, year=YEAR, user=zd_legal)
+    post_dismiss(as_legal, report, the_duplicate(report))
+    assert WarningDismissal.objects.get().brigade == report.brigade
+    zd_client = login(zd_legal)
+    page = zd_client.get(reverse("reports:detail", args=[zd_report.pk]))
+    shown = next(w for w in page.context["warnings"] if w["kind"] == "samekey")
+    assert not page.context["dismissed"]
+    response = post_dismiss(zd_client, zd_report, shown, reason="支队已核对该重复记录")
+    assert response.status_code == 302
+    page = zd_client.get(reverse("reports:detail", args=[zd_report.pk]))
+    assert [d.reason for _, d in page.context["dismissed"]] == ["支队已核对该重复记录"]
+    assert shown["id"] not in [w["id"] for w in page.context["warnings"]]
