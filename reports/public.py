@@ -47,11 +47,12 @@ def may_view(user, report: AnnualReport) -> bool:
 
 
 def may_confirm(user, report: AnnualReport) -> bool:
-    """The legal officer (法制员) or a leader (领导) of the report's own brigade."""
+    """The legal officer (法制员) or a leader (领导) of the report's own unit: a 支队's
+    detachment-level users for the 支队's own report too (access.has_unit_perm)."""
     if user.brigade_id != report.brigade_id:
         return False
-    return access.has_role_perm(user, "manage_report") or (
-        user.role == Role.LEADER and access.has_role_perm(user, "sign_report")
+    return access.has_unit_perm(user, "manage_report") or (
+        user.role == Role.LEADER and access.has_unit_perm(user, "sign_report")
     )
 
 

@@ -340,7 +340,10 @@ def _figures_json(figures: Figures, each: dict[int, Figures], coverage: Coverage
 def report_context(report: AnnualReport, *, annex: dict | None = None) -> dict:
     """The documented variables of a report template (reports/docx.py). Parts 一 to 四 always
     appear; 五 only when it says something; a sub-section without text is left out and the
-    numbering closes up. `annex`: a detachment's per-brigade table (drafting.unit_table), or None."""
+    numbering closes up. `annex`: a detachment's per-brigade table (drafting.unit_table); by
+    default `report_annex`."""
+    if annex is None:
+        annex = report_annex(report)
     parts = []
     for section in report.sections.all():
         if section.level == LEVEL1:
@@ -382,13 +385,27 @@ def report_figures(report: AnnualReport) -> tuple[Coverage, Figures, dict[int, F
     return coverage, figures, each
 
 
+def report_annex(report: AnnualReport) -> dict | None:
+    """A detachment's table of its brigades' key figures: once final, the one it was finalised
+    with (kept in final_figures["annex"], so the public edition prints what was sent); before,
+    from the figures now. None for a brigade's report."""
+    if report.is_final:
+        return report.final_figures.get("annex")
+    coverage, figures, each = report_figures(report)
+    return unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
+
+
 def report_render(report: AnnualReport) -> tuple[bytes, dict]:
-    """The document as it reads now, and the figures of its year as stored at finalising."""
+    """The document as it reads now, and the figures of its year as stored at finalising (a
+    detachment's: with each brigade's, and its table under "annex")."""
     coverage, figures, each = report_figures(report)
     annex = unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
     template = bytes(report.template.content) if report.template_id else None
     content = docx.render_report(report_context(report, annex=annex), template)
-    return content, _figures_json(figures, each, coverage)
+    stored = _figures_json(figures, each, coverage)
+    if annex:
+        stored["annex"] = annex
+    return content, stored
 
 
 def report_document(report: AnnualReport) -> bytes:

@@ -185,8 +185,10 @@ def report_detail(request, pk):
     lock = report.brigade.year_locks.filter(year=report.year).first()
     link = None if coverage.is_detachment else report.brigade_id  # a detachment's: all its brigades
     traced = _traced_figures(figures, sections, report, link)
-    annex = drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
-    if annex:  # on the page, each value links to the records it counts
+    # once final, the table as it was signed; before, from the figures now
+    annex = report.final_figures.get("annex") if report.is_final else (
+        drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each))  # fmt: skip
+    if annex and not report.is_final:  # on the page, each value links to the records it counts
         period = Period.year(report.year)
         keys = [key for key, _ in drafting.UNIT_TABLE]
         for row in annex["rows"]:

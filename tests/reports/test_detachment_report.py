@@ -216,7 +216,14 @@ def test_the_detachments_legal_officer_submits_and_its_leader_signs(
     added = login(clerk).post(reverse("ledger:create", args=["training"]), {
         "date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
     assert added.status_code == 302
-    # …and the signed document does not move with them
+    # …and what was signed does not move with them: the table on its page and in its context
+    # (the public edition's) is the one it was signed with
+    page = login(zd_leader).get(reverse("reports:detail", args=[report.pk]))
+    assert page.context["annex"]["rows"][0]["name"] == "甲县大队"
+    assert (
+        page.context["annex"]["rows"][0]["cells"][-1]["value"] == "0"
+    )  # 学法培训: the training added since is not in it
+    assert services.report_context(report)["annex"] == stored["annex"] == page.context["annex"]
     assert login(zd_leader).get(reverse("reports:download", args=[report.pk])).content == bytes(
         report.final_docx
     )
@@ -268,3 +275,21 @@ def test_the_report_page_costs_the_same_queries_whatever_the_number_of_brigades(
         more = brigade_upsert(code=code, name=f"{code}县公安局交通警察大队", parent_code="zd")[0]
         violation(more, 1, at(YEAR, 6, 1), "醉酒驾驶")
     assert queries() == two
+
+
+def test_the_public_edition_of_the_detachment_report_carries_the_table_it_was_signed_with(
+    report, zd_legal, zd_leader
+):
+    from reports import public
+
+    report.doc_number = ""
+    report.save()
+    services.report_transition(report=report, to="review", user=zd_legal)
+    services.report_transition(report=report, to="final", user=zd_leader)
+    report.refresh_from_db()
+    edition = public.public_edition_confirm(
+        report=report, user=zd_legal, checks=[k for k, _ in public.CHECKLIST]
+    )
+    content = public.public_edition_document(report=report, edition=edition, pdf=False)
+    assert docx_table(content) == docx_table(bytes(report.final_docx))
+    assert "签发人" not in "".join(docx_lines(content))
