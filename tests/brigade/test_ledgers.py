@@ -98,6 +98,8 @@ BAD = [
     ("training", "date", "future", "不能晚于今天"),
     ("training", "hours", "0", "必须大于0"),
     ("training", "kind", "喝茶", "选择一个有效的选项"),
+    ("training", "name", "", "这个字段是必填项。"),
+    ("training", "attendees", "0", "确保该值大于或等于1。"),
     ("meetings", "name", "", "这个字段是必填项。"),
     ("regulations", "status", "作废", "选择一个有效的选项"),
     ("officers", "badge_no", "", "这个字段是必填项。"),
@@ -183,6 +185,28 @@ def test_a_bad_value_is_refused_with_the_fields_chinese_error(as_clerk, kind, fi
     errors = response.context["form"].errors
     assert any(message in e for e in errors.get(field, [])), errors
     assert not records_of(kind).exists()
+
+
+KEY_HEADERS = {
+    "regulations": "制度名称", "officers": "警号", "violations": "决定书编号", "campaigns": "行动名称+开始日期",
+    "accidents": "事故编号", "calls": "警情编号", "complaints": "编号",
+}  # fmt: skip
+
+
+def test_the_ledgers_with_a_key_are_those_of_the_brief():
+    assert sorted(KEY_HEADERS) == sorted(k for k in KINDS if registry.get(k).key)
+
+
+@pytest.mark.parametrize("kind", sorted(KEY_HEADERS))
+def test_a_key_is_unique_within_the_brigade_only(as_clerk, brigade, other_brigade, kind):
+    make(kind, other_brigade)  # the same key in another brigade is no clash
+    url = reverse("ledger:create", args=[kind])
+    assert as_clerk.post(url, good(kind)).status_code == 302
+    response = as_clerk.post(url, good(kind))
+    assert response.status_code == 200
+    errors = [e for messages in response.context["form"].errors.values() for e in messages]
+    assert f"本大队已有{KEY_HEADERS[kind]}相同的记录" in "".join(errors), errors
+    assert records_of(kind).filter(brigade=brigade).count() == 1
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -62,14 +62,6 @@ def test_violation_cannot_point_at_another_brigades_campaign(as_clerk, other_bri
     assert not Violation.objects.exists()
 
 
-def test_decision_number_is_unique_within_the_brigade(as_clerk, brigade, other_brigade):
-    make("violations", other_brigade)
-    assert as_clerk.post(reverse("ledger:create", args=["violations"]), good("violations")).status_code == 302
-    response = as_clerk.post(reverse("ledger:create", args=["violations"]), good("violations"))
-    assert "本大队已有决定书编号相同的记录" in response.context["form"].errors["decision_no"][0]
-    assert Violation.objects.filter(brigade=brigade).count() == 1
-
-
 @pytest.mark.parametrize(
     "outcome, fine, message",
     [
