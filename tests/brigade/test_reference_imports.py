@@ -6,6 +6,8 @@ import datetime
 import io
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -61,6 +63,7 @@ def test_violation_types_preview_then_confirm_adds_and_regroups(as_admin, admin_
     assert regrouped.group == "超载超员"
     last = regrouped.history.first()
     assert last.history_user == admin_user and last.history_change_reason == "系统管理导入：名单.xlsx"
+    assert LogEntry.objects.filter(user=admin_user).count() == 2  # and the admin's own log, row by row
 
 
 def test_a_bad_group_is_named_in_chinese_and_nothing_is_imported(as_admin):
@@ -110,6 +113,15 @@ def test_violation_types_export_with_the_import_headers(as_admin):
     assert rows[0] == ["名称", "统计分组", "排序"]
     assert ["醉酒驾驶", "酒醉驾"] in [r[:2] for r in rows]
     assert len(rows) == 1 + ViolationType.objects.count()
+
+
+def test_a_file_that_is_not_what_its_format_says_is_refused_in_chinese(as_admin):
+    upload = SimpleUploadedFile("目录.xlsx", "名称,统计分组\n超速,\n".encode("gb18030"))
+    response = as_admin.post(
+        _url(ViolationType, "import"), {"import_file": upload, "format": "0", "resource": "0"}
+    )
+    assert response.status_code == 200
+    assert "无法读取文件" in page(response) and "请确认所选格式与文件一致" in page(response)
 
 
 # ── 中队 ──────────────────────────────────────────────────────────────────────────────────────
