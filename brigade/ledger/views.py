@@ -27,7 +27,7 @@ from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.services import record_delete, record_restore
 from brigade.ledger.xlsx import FileRefused, template_workbook
-from brigade.models import ImportJob
+from brigade.models import ImportJob, YearLock
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -201,12 +201,18 @@ class LedgerListView(LedgerMixin, generic.ListView):
         self.request.session[f"list:{self.ledger.kind}"] = context["querystring"]  # for 返回列表
         context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
-        closed = locks.locked_years(self.request.user.brigade_id) if self.ledger.date_field else set()
+        # (brigade, year) finalised, of the brigades listed: a detachment's list has several.
+        brigades = {obj.brigade_id for obj in context["object_list"]}
+        closed = set(
+            YearLock.objects.filter(brigade_id__in=brigades, locked=True).values_list("brigade_id", "year")
+            if self.ledger.date_field and brigades
+            else ()
+        )
         context["rows"] = [
             (
                 obj,
                 [c.display(getattr(obj, c.name)) for c in columns],
-                locks.year_of(self._date(obj)) in closed,
+                (obj.brigade_id, locks.year_of(self._date(obj))) in closed,
             )
             for obj in context["object_list"]
         ]  # (record, cells, in a finalised year)
