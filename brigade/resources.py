@@ -9,9 +9,33 @@ header, every refused cell a Chinese message naming the column, and every write 
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV
 
 from brigade.models import Brigade, Role, Unit, User
 from brigade.roles import assign_role, role_flags
+
+
+class ChineseCSV(CSV):
+    """.csv as Excel and WPS save it: UTF-8 (with or without a BOM) or GB18030, read as bytes and
+    decoded here (the library reads one fixed encoding); written as UTF-8 with a BOM, which
+    Excel opens without garbling the Chinese."""
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                in_stream = in_stream.decode("gb18030")
+        return super().create_dataset(in_stream, **kwargs)
+
+    def export_data(self, dataset, **kwargs):
+        return ("\ufeff" + super().export_data(dataset, **kwargs)).encode("utf-8")
 
 
 class ChoiceWidget(widgets.Widget):

@@ -124,6 +124,28 @@ def test_a_file_that_is_not_what_its_format_says_is_refused_in_chinese(as_admin)
     assert "无法读取文件" in page(response) and "请确认所选格式与文件一致" in page(response)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
+def test_a_csv_from_excel_or_wps_imports_in_any_of_their_encodings(as_admin, encoding):
+    content = "名称,统计分组,排序\n驾驶拼装车,,200\n".encode(encoding)
+    upload = SimpleUploadedFile("目录.csv", content)
+    response = as_admin.post(
+        _url(ViolationType, "import"), {"import_file": upload, "format": "1", "resource": "0"}
+    )
+    assert "驾驶拼装车" in page(response)
+    assert confirm(as_admin, ViolationType, response).status_code == 302
+    assert ViolationType.objects.filter(name="驾驶拼装车", ordering=200).exists()
+
+
+def test_a_csv_export_opens_in_excel_and_reimports(as_admin):
+    response = as_admin.post(_url(ViolationType, "export"), {"format": "1", "resource": "0"})
+    assert response.content.startswith("\ufeff名称,统计分组,排序".encode())
+    upload = SimpleUploadedFile("目录.csv", response.content)
+    again = as_admin.post(
+        _url(ViolationType, "import"), {"import_file": upload, "format": "1", "resource": "0"}
+    )
+    assert again.context["result"].totals["skip"] == ViolationType.objects.count()
+
+
 # ── 中队 ──────────────────────────────────────────────────────────────────────────────────────
 
 
