@@ -20,6 +20,10 @@ class BrigadeConfig(AppConfig):
         from brigade.ledger import checks  # noqa: F401 — registers the declarations' system checks
 
         register_ledger_admins()
+        # Files the worker makes (brigade/outputs.py): each app declares its producers in outputs.py.
+        from brigade.ledger import exporter  # noqa: F401 — the ledger export's producer
+
+        autodiscover_modules("outputs")
         # …and its indicators in indicators.py (machinery: brigade/figures.py).
         autodiscover_modules("indicators")
         from brigade import indicator_checks  # noqa: F401 — registers the indicators' system checks

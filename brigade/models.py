@@ -386,3 +386,39 @@ class ImportFingerprint(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.sha256[:12]}"
+
+
+class OutputJob(models.Model):
+    """A file made for one user by the worker (brigade.outputs): a large ledger export, a PDF.
+    Kept as the record of who asked for what; the file is removed a day after it was made."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队等待"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "生成失败"
+
+    brigade = models.ForeignKey(
+        Brigade, verbose_name="所属单位", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(User, verbose_name="申请人", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveIntegerField("已完成", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    heartbeat_at = models.DateTimeField("最后报告时间", null=True, blank=True)
+    file = models.FileField("文件", upload_to="outputs/%Y/%m/", blank=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    content_type = models.CharField("文件类型", max_length=100, blank=True)
+    message = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "生成的文件"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title}（{self.get_status_display()}）"

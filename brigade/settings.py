@@ -143,6 +143,8 @@ STORAGES = {
 
 # Uploads: ledger files up to IMPORT_MAX_MB are accepted; Django keeps large ones on disk.
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
+# An export of more records than this is made by the worker (brigade.outputs) instead of the request.
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=10_000)
 # What reading one uploaded file may cost, whatever its format (brigade/ledger/xlsx.py): a file
 # over any of these is refused with a message naming the limit, in bounded memory and time.
 IMPORT_LIMITS = {

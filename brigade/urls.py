@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from brigade import views
+from brigade import output_views, views
 from reports import views as report_views
 
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("ledgers/", include("brigade.ledger.urls")),
+    path("files/<int:pk>/", output_views.output_detail, name="output_detail"),
+    path("files/<int:pk>/status", output_views.output_status, name="output_status"),
+    path("files/<int:pk>/download", output_views.output_download, name="output_download"),
     path("admin/", admin.site.urls),
     path("", report_views.home, name="home"),
     path("", include("reports.urls")),

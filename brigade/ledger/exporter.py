@@ -2,8 +2,17 @@
 an exported file re-imports unchanged. Streamed: the browser's download starts with the first
 rows (brigade.ledger.sheetwriter)."""
 
-from brigade.ledger import DecimalColumn, Ledger
+from types import SimpleNamespace
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from brigade import access, outputs
+from brigade.ledger import DecimalColumn, Ledger, registry
+from brigade.ledger.filters import filterset_for
 from brigade.ledger.sheetwriter import DECIMAL, stream_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def ledger_export_stream(*, ledger: Ledger, queryset, progress=None):
@@ -29,3 +38,30 @@ def ledger_export_stream(*, ledger: Ledger, queryset, progress=None):
 def ledger_export(*, ledger: Ledger, queryset) -> bytes:
     """The whole .xlsx (the command line, tests)."""
     return b"".join(ledger_export_stream(ledger=ledger, queryset=queryset))
+
+
+def filtered_records(*, ledger: Ledger, user, query: QueryDict):
+    """The records `user` sees in the ledger's list with these filters (the list, its export and
+    the worker's export alike). An invalid filter value is ignored, as on the list."""
+    queryset = access.scope(ledger.queryset(), user)
+    return filterset_for(ledger)(query, queryset=queryset, request=SimpleNamespace(user=user)).qs
+
+
+def export_filename(ledger: Ledger) -> str:
+    return f"{ledger.title}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+
+
+@outputs.producer("ledger_export")
+def ledger_export_job(job, progress) -> outputs.Made:
+    """A large export, made by the worker for the user who asked for it, with the list's filters
+    as they were asked (the user's permissions are checked again: they may have changed)."""
+    ledger = registry.get(job.params["kind"])
+    if not access.can(job.user, access.READ, ledger.model):
+        raise outputs.Refused(f"您已没有查看{ledger.title}的权限")
+    queryset = filtered_records(ledger=ledger, user=job.user, query=QueryDict(job.params.get("query", "")))
+    total = queryset.count()
+    progress(0, total)
+    chunks = ledger_export_stream(
+        ledger=ledger, queryset=queryset, progress=lambda rows: progress(rows, total)
+    )
+    return outputs.Made(export_filename(ledger), XLSX, chunks)

@@ -19,17 +19,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import generic
 
-from brigade import access, figures, locks, rollup
+from brigade import access, figures, locks, outputs, rollup
 from brigade.breadcrumbs import trail
 from brigade.ledger import jobs, registry, version_of
-from brigade.ledger.exporter import ledger_export_stream
+from brigade.ledger.exporter import XLSX, export_filename, ledger_export_stream
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.services import record_delete, record_restore
 from brigade.ledger.xlsx import FileRefused, template_workbook
 from brigade.models import ImportJob, YearLock
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _attachment(filename: str) -> str:
@@ -491,12 +489,19 @@ class ExportView(LedgerListView):
 
     def get(self, request, *args, **kwargs):
         qs = self.get_queryset()
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        # Streamed: the download starts with the first rows, whatever the number of records.
+        if qs[: settings.EXPORT_INLINE_ROWS + 1].count() > settings.EXPORT_INLINE_ROWS:
+            # Made by the worker, with a progress bar: a web worker is not held for the whole file.
+            params = {"kind": self.ledger.kind, "query": self._query().urlencode(), "again": request.get_full_path()}
+            job = outputs.output_job_start(
+                user=request.user, brigade=request.user.brigade, kind="ledger_export",
+                title=f"导出{self.ledger.title}", params=params,
+            )  # fmt: skip
+            return redirect("output_detail", pk=job.pk)
+        # Streamed: the download starts with the first rows.
         response = StreamingHttpResponse(
             ledger_export_stream(ledger=self.ledger, queryset=qs), content_type=XLSX
         )
-        response["Content-Disposition"] = _attachment(f"{self.ledger.title}-{stamp}.xlsx")
+        response["Content-Disposition"] = _attachment(export_filename(self.ledger))
         return response
 
 

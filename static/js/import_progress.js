@@ -1,4 +1,4 @@
-// The import preview page follows its job while it is queued or being written, then reloads.
+// The import preview page, and the page of a file being made, follow their job while it is queued or being written, then reloads.
 (function () {
   "use strict";
   var box = document.querySelector(".progress[data-url]");
@@ -7,6 +7,8 @@
     fetch(box.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
       document.getElementById("job-progress").value = d.done;
       document.getElementById("job-count").textContent = d.done;
+      var total = document.getElementById("job-total");
+      if (total && d.total) { total.textContent = d.total; document.getElementById("job-progress").max = d.total; }
       document.getElementById("job-status").textContent = d.status_display;
       if (d.message) { document.getElementById("job-message").textContent = d.message; }
       if (d.status === "running" || d.status === "queued") { setTimeout(poll, 1000); } else { location.reload(); }

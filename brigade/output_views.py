@@ -1,0 +1,51 @@
+"""The pages of a file made by the worker (brigade.outputs): its progress, then its download.
+A job is its requester's alone: anyone else gets a 404."""
+
+from urllib.parse import quote
+
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from brigade import outputs
+from brigade.models import OutputJob
+
+
+def _job(request, pk) -> OutputJob:
+    return get_object_or_404(OutputJob, pk=pk, user=request.user)
+
+
+def _state(job: OutputJob) -> dict:
+    stopped = outputs.interrupted(job)
+    return {
+        "status": "interrupted" if stopped else job.status,
+        "status_display": "已中断" if stopped else job.get_status_display(),
+        "message": job.message,
+        "done": job.progress,
+        "total": job.total,
+    }
+
+
+@require_GET
+def output_detail(request, pk):
+    job = _job(request, pk)
+    return render(
+        request,
+        "outputs/detail.html",
+        {"job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again")},
+    )
+
+
+@require_GET
+def output_status(request, pk):
+    return JsonResponse(_state(_job(request, pk)))
+
+
+@require_GET
+def output_download(request, pk):
+    job = _job(request, pk)
+    if job.status != OutputJob.Status.DONE or not job.file:
+        return redirect("output_detail", pk=job.pk)
+    response = FileResponse(job.file.open("rb"), content_type=job.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename)}"
+    return response

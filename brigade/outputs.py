@@ -1,0 +1,138 @@
+"""Files made by the worker for one user: large ledger exports, PDF conversions.
+
+    QUEUED ──worker──▶ RUNNING ──▶ DONE | FAILED
+
+A web request that writes 100,000 rows, or waits for LibreOffice, holds a web worker for as long
+as it takes and is cut off by gunicorn's timeout or a deploy. So the request only queues a job
+(django-tasks, in the database like the imports, brigade/ledger/jobs.py) and the user follows it
+on the job's page, which shows its progress and then the download. The job is the user's alone:
+another user, even of the same brigade, gets a 404 for it.
+
+What a job makes is declared once per kind by a producer:
+
+    @outputs.producer("ledger_export")
+    def ledger_export(job, progress) -> Made: ...
+
+The producer gets the job (its `params` say what to make, for whom: `job.user`) and a
+`progress(done, total)` to call as it goes; it returns the file's name, type and content as
+byte chunks, or raises `Refused` with a message in Chinese. An app registers its producers when
+it is ready (apps.py), so that `brigade` never imports the apps that build on it.
+
+Unlike an import, a job writes nothing but its file, so a job whose worker died is simply asked
+for again: a RUNNING job that has not reported for STALE_AFTER, or a failed one, links back to
+where it was asked for (`params["again"]`, e.g. the export with the same filters)."""
+
+import datetime
+import logging
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from brigade.models import OutputJob
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = datetime.timedelta(minutes=3)  # longer than any producer goes without reporting
+KEPT_FOR = datetime.timedelta(days=1)
+REPORT_EVERY = datetime.timedelta(seconds=0.5)
+FAILED = "生成文件时发生意外错误；可以重试，仍不成功请联系管理员"
+
+
+@dataclass
+class Made:
+    filename: str
+    content_type: str
+    chunks: Iterable[bytes]
+
+
+class Refused(Exception):
+    """A producer cannot make the file; its message (Chinese) is shown to the user."""
+
+
+Producer = Callable[[OutputJob, Callable[[int, int], None]], Made]
+PRODUCERS: dict[str, Producer] = {}
+
+
+def producer(kind: str):
+    def register(fn: Producer) -> Producer:
+        PRODUCERS[kind] = fn
+        return fn
+
+    return register
+
+
+def interrupted(job: OutputJob) -> bool:
+    """A RUNNING job whose worker stopped reporting (killed, restarted, the machine went down)."""
+    if job.status != OutputJob.Status.RUNNING:
+        return False
+    return job.heartbeat_at is None or timezone.now() - job.heartbeat_at > STALE_AFTER
+
+
+def can_retry(job: OutputJob) -> bool:
+    """Whether the job ended without its file (the user may ask for it again)."""
+    return job.status == OutputJob.Status.FAILED or interrupted(job)
+
+
+def output_job_start(*, user, brigade, kind: str, title: str, params: dict) -> OutputJob:
+    """Queue a file for `user`. With the immediate backend (tests) it is made when this returns."""
+    if kind not in PRODUCERS:
+        raise KeyError(kind)
+    _clean_up(user)
+    job = OutputJob.objects.create(user=user, brigade=brigade, kind=kind, title=title[:200], params=params)
+    transaction.on_commit(lambda: output_job_task.enqueue(job.pk))
+    return job
+
+
+@task()
+def output_job_task(job_id: int) -> str:
+    return output_job_run(job_id=job_id)
+
+
+def output_job_run(*, job_id: int) -> str:
+    """Make a queued job's file. A job taken by another worker meanwhile is left alone."""
+    claimed = OutputJob.objects.filter(pk=job_id, status=OutputJob.Status.QUEUED).update(
+        status=OutputJob.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        return "not queued"
+    job = OutputJob.objects.select_related("user", "brigade").get(pk=job_id)
+    reported = [timezone.now()]
+
+    def progress(done: int, total: int) -> None:
+        job.progress, job.total = done, total
+        now = timezone.now()
+        if now - reported[0] >= REPORT_EVERY:
+            reported[0] = now
+            OutputJob.objects.filter(pk=job_id).update(progress=done, total=total, heartbeat_at=now)
+
+    try:
+        made = PRODUCERS[job.kind](job, progress)
+        with tempfile.TemporaryFile() as fh:
+            for chunk in made.chunks:
+                fh.write(chunk)
+            fh.seek(0)
+            job.file.save(made.filename, File(fh), save=False)
+        job.filename, job.content_type, job.status = made.filename, made.content_type, OutputJob.Status.DONE
+    except Refused as e:
+        job.status, job.message = OutputJob.Status.FAILED, str(e)
+    except Exception:
+        logger.exception("output job %s failed", job_id)
+        job.status, job.message = OutputJob.Status.FAILED, FAILED
+    job.finished_at = timezone.now()
+    if job.status == OutputJob.Status.DONE:
+        job.progress = job.total
+    job.save()
+    return job.status
+
+
+def _clean_up(user) -> None:
+    """Files made for this user more than a day ago are removed (the job stays, as the record)."""
+    old = OutputJob.objects.filter(user=user, finished_at__lt=timezone.now() - KEPT_FOR).exclude(file="")
+    for job in old:
+        job.file.delete(save=False)
+        OutputJob.objects.filter(pk=job.pk).update(file="")

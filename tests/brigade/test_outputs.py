@@ -1,0 +1,129 @@
+"""Files made by the worker (brigade.outputs): a large export is queued, followed on its page and
+downloaded by the user who asked for it, with the list's filters; nobody else can fetch it."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from brigade import outputs
+from brigade.models import OutputJob, Training
+from tests.conftest import login
+
+
+@pytest.fixture
+def trainings(brigade, other_brigade):
+    for n in range(5):
+        Training.objects.create(brigade=brigade, date=datetime.date(2025, 3, 1 + n), name=f"学法{n}",
+                                kind="专题学法", mode="线下", attendees=10 + n)  # fmt: skip
+    Training.objects.create(brigade=brigade, date=datetime.date(2024, 3, 1), name="去年的学法",
+                            kind="专题学法", mode="线下", attendees=9)  # fmt: skip
+    Training.objects.create(brigade=other_brigade, date=datetime.date(2025, 3, 1), name="乙县学法",
+                            kind="专题学法", mode="线下", attendees=9)  # fmt: skip
+
+
+@pytest.fixture
+def small_inline(settings):
+    settings.EXPORT_INLINE_ROWS = 2
+
+
+def _names(content: bytes) -> list[str]:
+    sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("名称")
+    return sorted(r[column] for r in rows[1:])
+
+
+def test_a_large_export_is_made_by_the_worker_with_the_lists_filters(
+    clerk, trainings, small_inline, django_capture_on_commit_callbacks
+):
+    client = login(clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("ledger:export", args=["training"]), {"year": 2025})
+    job = OutputJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("output_detail", args=[job.pk])
+    assert (job.status, job.user, job.progress, job.total) == (OutputJob.Status.DONE, clerk, 5, 5)
+
+    page = client.get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert "文件已生成（5条记录）" in page and reverse("output_download", args=[job.pk]) in page
+
+    download = client.get(reverse("output_download", args=[job.pk]))
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert _names(b"".join(download.streaming_content)) == [f"学法{n}" for n in range(5)]
+
+
+def test_a_small_export_is_still_downloaded_at_once(clerk, trainings):
+    response = login(clerk).get(reverse("ledger:export", args=["training"]), {"year": 2025})
+    assert response.status_code == 200
+    assert _names(b"".join(response.streaming_content)) == [f"学法{n}" for n in range(5)]
+    assert not OutputJob.objects.exists()
+
+
+def test_another_user_cannot_see_or_fetch_the_file(
+    clerk, legal, outsider, trainings, small_inline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        login(clerk).get(reverse("ledger:export", args=["training"]))
+    job = OutputJob.objects.get()
+    for user in (legal, outsider):  # a colleague of the same brigade, and another brigade's user
+        client = login(user)
+        for name in ("output_detail", "output_status", "output_download"):
+            assert client.get(reverse(name, args=[job.pk])).status_code == 404
+
+
+def test_progress_is_visible_while_the_file_is_made(clerk, monkeypatch):
+    monkeypatch.setattr(outputs, "REPORT_EVERY", datetime.timedelta(0))
+    seen = []
+
+    def chunks(job, progress):
+        for done in range(1, 4):
+            progress(done, 3)
+            row = OutputJob.objects.get(pk=job.pk)
+            seen.append((row.status, row.progress, row.total))
+            yield b"x"
+
+    monkeypatch.setitem(
+        outputs.PRODUCERS,
+        "test",
+        lambda job, progress: outputs.Made("a.txt", "text/plain", chunks(job, progress)),
+    )
+    job = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件")
+    assert outputs.output_job_run(job_id=job.pk) == OutputJob.Status.DONE
+    assert seen == [("running", 1, 3), ("running", 2, 3), ("running", 3, 3)]
+    status = login(clerk).get(reverse("output_status", args=[job.pk])).json()
+    assert (status["status"], status["done"], status["total"]) == ("done", 3, 3)
+
+
+def test_a_refusal_is_shown_in_chinese_and_a_job_left_by_a_dead_worker_can_be_asked_again(clerk, monkeypatch):
+    def refuse(job, progress):
+        raise outputs.Refused("您已没有查看培训台账的权限")
+
+    monkeypatch.setitem(outputs.PRODUCERS, "test", refuse)
+    again = reverse("ledger:export", args=["training"])
+    failed = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
+                                      params={"again": again})  # fmt: skip
+    outputs.output_job_run(job_id=failed.pk)
+    page = login(clerk).get(reverse("output_detail", args=[failed.pk])).content.decode()
+    assert "您已没有查看培训台账的权限" in page and f'href="{again}"' in page
+
+    stale = timezone.now() - outputs.STALE_AFTER - datetime.timedelta(seconds=1)
+    left = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
+                                    status="running", heartbeat_at=stale, params={"again": again})  # fmt: skip
+    page = login(clerk).get(reverse("output_detail", args=[left.pk])).content.decode()
+    assert "已停止" in page and f'href="{again}"' in page
+    assert outputs.output_job_run(job_id=left.pk) == "not queued"  # a second worker leaves it alone
+
+
+def test_an_unexpected_error_is_not_shown_as_python(clerk, monkeypatch):
+    def broken(job, progress):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(outputs.PRODUCERS, "test", broken)
+    job = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件")
+    outputs.output_job_run(job_id=job.pk)
+    page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert outputs.FAILED in page and "ZeroDivision" not in page and "division" not in page
