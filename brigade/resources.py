@@ -113,6 +113,9 @@ class AuditedResource(resources.ModelResource):
     each history row: who imported is the request's user (the history middleware)."""
 
     def before_import(self, dataset, **kwargs):
+        # An empty cell is empty, also where the preview shows a refused row (not "None").
+        for i, row in enumerate(list(dataset)):
+            dataset[i] = tuple("" if v is None else v for v in row)
         headers = {str(h).strip() for h in dataset.headers or [] if h}
         keys = [self.fields[name].column_name for name in self._meta.import_id_fields]
         missing = [k for k in keys if k not in headers]

@@ -217,6 +217,7 @@ def test_a_bad_role_and_a_bad_brigade_are_named(as_admin, brigade):
     ]
     text = page(preview(as_admin, User, rows))
     assert "「科员」不是可选值，可选：录入员、法制员、领导、管理员" in text
+    assert ">None<" not in text  # an empty cell of a refused row shows empty
     assert "没有代码为「nope」的单位" in text
     assert not User.objects.filter(username__in=["zhang3", "li4"]).exists()
 
