@@ -38,6 +38,13 @@ class ChineseCSV(CSV):
         return ("\ufeff" + super().export_data(dataset, **kwargs)).encode("utf-8")
 
 
+class TextWidget(widgets.CharWidget):
+    """Text as typed, without the spaces around it (" 超速" is 超速, not a new type)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return str(super().clean(value, row, **kwargs) or "").strip()
+
+
 class ChoiceWidget(widgets.Widget):
     """A choice column by its Chinese label (or its stored value); exported by the label."""
 
@@ -147,7 +154,7 @@ class AuditedResource(resources.ModelResource):
 
 class UnitResource(AuditedResource):
     brigade = fields.Field("brigade", "大队代码", widget=BrigadeCodeWidget())
-    name = fields.Field("name", "名称", widget=widgets.CharWidget())
+    name = fields.Field("name", "名称", widget=TextWidget())
 
     class Meta(AuditedResource.Meta):
         model = Unit
@@ -168,8 +175,8 @@ class UserResource(AuditedResource):
     password until the admin sets one (用户 → 修改密码) and tells them in person; an existing
     user's password is left as it is."""
 
-    username = fields.Field("username", "用户名", widget=widgets.CharWidget())
-    first_name = fields.Field("first_name", "姓名", widget=widgets.CharWidget())
+    username = fields.Field("username", "用户名", widget=TextWidget())
+    first_name = fields.Field("first_name", "姓名", widget=TextWidget())
     brigade = fields.Field("brigade", "大队代码", widget=BrigadeCodeWidget())
     role = fields.Field("role", "角色", widget=ChoiceWidget(Role.choices))
     is_detachment = fields.Field("is_detachment", "支队级用户", widget=YesNoWidget())

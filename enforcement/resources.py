@@ -3,15 +3,15 @@ A type used by records of a finalised year keeps its group: a file that changes 
 by row, with the years named (enforcement/reference.py)."""
 
 from django.core.exceptions import ValidationError
-from import_export import fields, widgets
+from import_export import fields
 
-from brigade.resources import AuditedResource, ChoiceWidget, WholeNumberWidget
+from brigade.resources import AuditedResource, ChoiceWidget, TextWidget, WholeNumberWidget
 from enforcement.models import ViolationType
 from enforcement.reference import locked_years_using
 
 
 class ViolationTypeResource(AuditedResource):
-    name = fields.Field("name", "名称", widget=widgets.CharWidget())
+    name = fields.Field("name", "名称", widget=TextWidget())
     group = fields.Field("group", "统计分组", widget=ChoiceWidget(ViolationType.Group.choices, blank=True))
     ordering = fields.Field("ordering", "排序", widget=WholeNumberWidget(), default=100)
 
