@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from brigade import access
+from brigade import access, outputs
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period
 from brigade.years import record_years
@@ -335,21 +335,16 @@ def report_version_download(request, pk, number):
 
 
 def report_pdf(request, pk):
+    """The PDF is made by the worker (reports/outputs.py); this page follows it, then downloads."""
     report = _report(request, pk)
-    try:
-        pdf = docx.docx_to_pdf(services.report_document(report)) if docx.pdf_available() else None
-    except docx.TemplateRefused as e:
-        messages.error(request, f"所选Word模板无法生成文件：{e}")
-        return redirect("reports:detail", pk=report.pk)
-    except RuntimeError:
-        messages.error(request, "转换为 PDF 失败，请下载 Word 文件")
-        return redirect("reports:detail", pk=report.pk)
-    if pdf is None:
+    if not docx.pdf_available():
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.title + '.pdf')}"
-    return response
+    job = outputs.output_job_start(
+        user=request.user, brigade=report.brigade, kind="report_pdf", title=f"{report.title}（PDF）",
+        params={"report": report.pk, "again": reverse("reports:pdf", args=[report.pk])},
+    )  # fmt: skip
+    return redirect("output_detail", pk=job.pk)
 
 
 def template_list(request):
