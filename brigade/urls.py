@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
 from brigade import output_views, views
 from reports import views as report_views
+
+# The password pages sit below the dashboard (brigade/breadcrumbs.py; lazy: the URLs load here).
+PASSWORD_TRAIL = [("驾驶舱", reverse_lazy("home")), ("修改密码", None)]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -11,8 +14,16 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(extra_context={"breadcrumbs": PASSWORD_TRAIL}),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(extra_context={"breadcrumbs": PASSWORD_TRAIL}),
+        name="password_change_done",
+    ),
     path("ledgers/", include("brigade.ledger.urls")),
     path("files/<int:pk>/", output_views.output_detail, name="output_detail"),
     path("files/<int:pk>/status", output_views.output_status, name="output_status"),

@@ -47,3 +47,7 @@ def test_a_report_and_its_redraft_lead_back_to_the_report_list(as_legal, legal):
         *top, ("甲县大队 2025年度报告", detail), ("用最新台账数据更新", None)
     ]  # fmt: skip
     assert crumbs(as_legal.get(reverse("reports:templates")))[-1] == ("报告Word模板", None)
+
+
+def test_the_password_page_leads_back_to_the_dashboard(as_clerk):
+    assert crumbs(as_clerk.get(reverse("password_change"))) == [("驾驶舱", "/"), ("修改密码", None)]
