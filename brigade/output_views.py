@@ -5,9 +5,12 @@ from urllib.parse import quote
 
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from brigade import outputs
+from brigade.breadcrumbs import report_trail, trail
+from brigade.ledger import registry
 from brigade.models import OutputJob
 
 
@@ -26,14 +29,30 @@ def _state(job: OutputJob) -> dict:
     }
 
 
+def _breadcrumbs(job: OutputJob) -> list:
+    """Back to where the file was asked for: the ledger's list as filtered, or the report."""
+    params = job.params or {}
+    if job.kind == "ledger_export" and params.get("kind") in {lg.kind for lg in registry.all()}:
+        ledger = registry.get(params["kind"])
+        query = params.get("query", "")
+        listed = reverse("ledger:list", args=[ledger.kind]) + (f"?{query}" if query else "")
+        return trail((f"{ledger.title}台账", listed), (job.title, None))
+    if job.kind == "report_pdf" and params.get("report"):
+        from reports.models import AnnualReport  # the reports app builds on this one
+
+        report = AnnualReport.objects.select_related("brigade").filter(pk=params["report"]).first()
+        if report is not None:
+            return report_trail(report, ("PDF", None))
+    return trail((job.title, None))
+
+
 @require_GET
 def output_detail(request, pk):
     job = _job(request, pk)
-    return render(
-        request,
-        "outputs/detail.html",
-        {"job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again")},
-    )
+    return render(request, "outputs/detail.html", {
+        "job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again"),
+        "breadcrumbs": _breadcrumbs(job),
+    })  # fmt: skip
 
 
 @require_GET

@@ -51,3 +51,16 @@ def test_a_report_and_its_redraft_lead_back_to_the_report_list(as_legal, legal):
 
 def test_the_password_page_leads_back_to_the_dashboard(as_clerk):
     assert crumbs(as_clerk.get(reverse("password_change"))) == [("驾驶舱", "/"), ("修改密码", None)]
+
+
+def test_a_file_made_by_the_worker_leads_back_to_the_list_it_was_asked_from(as_clerk, clerk, settings):
+    settings.EXPORT_INLINE_ROWS = 1
+    for n in range(3):
+        Training.objects.create(brigade=clerk.brigade, date=datetime.date(2025, 3, 1 + n), name=f"学法{n}",
+                                kind="专题学法", mode="线下", attendees=9)  # fmt: skip
+    response = as_clerk.get(reverse("ledger:export", args=["training"]), {"year": "2025"})
+    assert response.status_code == 302
+    lst = reverse("ledger:list", args=["training"])
+    assert crumbs(as_clerk.get(response["Location"]))[1:] == [
+        ("学法培训台账", lst + "?year=2025"), ("导出学法培训", None)
+    ]  # fmt: skip
