@@ -1,33 +1,55 @@
-"""The report's PDF, made by the worker (brigade/outputs.py): LibreOffice takes seconds to tens of
+"""The report's PDFs (the report, its public edition), made by the worker (brigade/outputs.py): LibreOffice takes seconds to tens of
 seconds, which a web request should not wait for."""
 
+from django.core.exceptions import PermissionDenied
+
 from brigade import access, outputs
-from reports import docx, services
+from reports import docx, public, services
 from reports.models import AnnualReport
 
 PDF = "application/pdf"
 
 
-@outputs.producer("report_pdf")
-def report_pdf(job, progress) -> outputs.Made:
-    """The report as it reads now (a finalised report: its stored document) as PDF, for a user
-    who may still see it."""
+def _report(job) -> AnnualReport:
+    """The job's report, if its user may still see it."""
     user = job.user
-    report = (
-        access.scope(AnnualReport.objects.select_related("brigade", "template"), user)
-        .filter(pk=job.params["report"])
-        .first()
-    )
+    qs = access.scope(AnnualReport.objects.select_related("brigade", "template"), user)
+    report = qs.filter(pk=job.params["report"]).first()
     if report is None or not access.has_view_perm(user, "view_report"):
         raise outputs.Refused("您已无权查看这份报告")
     if not docx.pdf_available():
         raise outputs.Refused("服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
+    return report
+
+
+def _pdf(make, progress) -> bytes:
     progress(0, 1)
     try:
-        pdf = docx.docx_to_pdf(services.report_document(report))
+        pdf = docx.docx_to_pdf(make())
     except docx.TemplateRefused as e:
         raise outputs.Refused(f"所选Word模板无法生成文件：{e}") from e
     except RuntimeError as e:
         raise outputs.Refused("转换为 PDF 失败，请下载 Word 文件") from e
     progress(1, 1)
-    return outputs.Made(f"{report.title}.pdf", PDF, [pdf])
+    return pdf
+
+
+@outputs.producer("report_pdf")
+def report_pdf(job, progress) -> outputs.Made:
+    """The report as it reads now (a finalised report: its stored document)."""
+    report = _report(job)
+    return outputs.Made(
+        f"{report.title}.pdf", PDF, [_pdf(lambda: services.report_document(report), progress)]
+    )
+
+
+@outputs.producer("public_pdf")
+def public_pdf(job, progress) -> outputs.Made:
+    """The public edition, while its 保密审查 is confirmed for the current finalised document."""
+    report = _report(job)
+    edition = public.public_edition_current(report) if report.is_final else None
+    try:
+        content = public.public_edition_document(report=report, edition=edition, pdf=False)
+    except PermissionDenied as e:
+        raise outputs.Refused(str(e)) from e
+    return outputs.Made(f"{report.title}（公开版）.pdf", PDF, [_pdf(lambda: content, progress)])

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from brigade import outputs
 from brigade.breadcrumbs import report_trail
 from reports import dismissals, docx, public
 from reports.forms import PublicEditionForm, WarningDismissForm
@@ -143,16 +144,18 @@ def _public_download(request, pk, *, pdf: bool):
     if edition is None:
         messages.error(request, public.NOT_CONFIRMED if report.is_final else public.NOT_FINAL)
         return redirect("reports:public" if report.is_final else "reports:detail", pk=report.pk)
-    try:
-        content = public.public_edition_document(report=report, edition=edition, pdf=pdf)
-    except RuntimeError:
-        messages.error(request, "转换为 PDF 失败，请下载公开版的 Word 文件")
-        return redirect("reports:public", pk=report.pk)
-    if content is None:
+    if pdf and not docx.pdf_available():
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载公开版的 Word 文件")
         return redirect("reports:public", pk=report.pk)
-    name = f"{report.title}（公开版）.{'pdf' if pdf else 'docx'}"
-    response = HttpResponse(content, content_type="application/pdf" if pdf else DOCX)
+    if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
+        job = outputs.output_job_start(
+            user=request.user, brigade=report.brigade, kind="public_pdf", title=f"{report.title}（公开版PDF）",
+            params={"report": report.pk, "again": reverse("reports:public_pdf", args=[report.pk])},
+        )  # fmt: skip
+        return redirect("output_detail", pk=job.pk)
+    content = public.public_edition_document(report=report, edition=edition, pdf=False)
+    name = f"{report.title}（公开版）.docx"
+    response = HttpResponse(content, content_type=DOCX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

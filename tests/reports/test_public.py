@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from docx import Document
 
-from brigade.models import Officer, Role
+from brigade.models import Officer, OutputJob, Role
 from brigade.services import user_upsert
 from reports import docx, public, services
 from reports.models import PublicEdition
@@ -130,12 +130,21 @@ def test_the_confirmed_checklist_is_recorded_and_the_public_edition_downloads(fi
 
 
 @pytest.mark.skipif(not docx.pdf_available(), reason="LibreOffice 未安装")
-def test_the_public_edition_pdf_after_the_checklist(final, as_leader, leader):
+def test_the_public_edition_pdf_after_the_checklist(
+    final, as_leader, leader, django_capture_on_commit_callbacks
+):
     as_leader.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
     assert PublicEdition.objects.get().confirmed_by == leader  # a leader may confirm too
-    response = as_leader.get(reverse("reports:public_pdf", args=[final.pk]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_leader.get(reverse("reports:public_pdf", args=[final.pk]))
+    job = OutputJob.objects.get(kind="public_pdf")  # made by the worker (brigade/outputs.py)
+    assert response["Location"] == reverse("output_detail", args=[job.pk])
+    assert job.status == OutputJob.Status.DONE, job.message
+    page = as_leader.get(response["Location"]).content.decode()
+    assert reverse("output_download", args=[job.pk]) in page
+    download = as_leader.get(reverse("output_download", args=[job.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
 
 
 def test_finalising_again_needs_a_new_review(final, legal, chief, as_legal):
