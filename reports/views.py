@@ -54,14 +54,14 @@ def _require_view(user, codename):
 def _require_manage(user, report=None):
     """The unit's legal officer (of the report's own brigade or 支队 when there is one)."""
     if not access.has_unit_perm(user, "manage_report"):
-        raise PermissionDenied("只有大队的法制员可以起草、修改和提交年度报告")
+        raise PermissionDenied("只有本单位（大队或支队）的法制员可以起草、修改和提交年度报告")
     if report is not None and report.brigade_id != user.brigade_id:
-        raise PermissionDenied("只有本大队的法制员可以修改本大队的年度报告")
+        raise PermissionDenied("只有本单位的法制员可以修改本单位的年度报告")
 
 
 def _require_unlock(user, report):
     if not access.has_unit_perm(user, "unlock_year") or user.brigade_id != report.brigade_id:
-        raise PermissionDenied("只有本大队的法制员可以解锁或锁定年度台账")
+        raise PermissionDenied("只有本单位的法制员可以解锁或锁定年度台账")
 
 
 def home(request):
@@ -354,7 +354,7 @@ def template_list(request):
     problems = []
     if request.method == "POST":
         if not can_manage or request.user.brigade_id is None:
-            raise PermissionDenied("只有大队的法制员可以上传报告模板")
+            raise PermissionDenied("只有本单位（大队或支队）的法制员可以上传报告模板")
         form = TemplateUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()

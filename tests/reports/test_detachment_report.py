@@ -293,3 +293,28 @@ def test_the_public_edition_of_the_detachment_report_carries_the_table_it_was_si
     content = public.public_edition_document(report=report, edition=edition, pdf=False)
     assert docx_table(content) == docx_table(bytes(report.final_docx))
     assert "签发人" not in "".join(docx_lines(content))
+
+
+def test_a_template_of_the_detachments_own_also_carries_the_table(report, zd_legal):
+    import hashlib
+
+    from reports.models import ReportTemplate
+
+    document = Document()
+    for text in ("{{ title }}", "{%p for section in sections %}", "{{ section.heading }}", "{%p endfor %}",
+                 "{%p if annex %}", "附件：{{ annex.title }}", "{%p endif %}", "{{ issuer }}"):  # fmt: skip
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    data = out.getvalue()
+    report.template = ReportTemplate.objects.create(
+        brigade=report.brigade,
+        name="支队红头",
+        content=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=zd_legal,
+    )
+    report.save()
+    content = services.report_document(report)
+    assert "附件：2025年各大队法治政府建设主要指标情况表" in docx_lines(content)
+    assert [row[0] for row in docx_table(content)] == ["单位", "甲县大队", "丙县大队", "合计"]
