@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/<int:pk>/download/", views.report_download, name="download"),
     path("reports/<int:pk>/versions/<int:number>/", views.report_version_download, name="version"),
     path("reports/<int:pk>/pdf/", views.report_pdf, name="pdf"),
+    path("reports/<int:pk>/checks/", views.report_checks, name="checks"),
     path("reports/<int:pk>/warnings/dismiss/", review_views.warning_dismiss, name="warning_dismiss"),
     path(
         "reports/<int:pk>/warnings/<int:dismissal>/restore/",

@@ -7,13 +7,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from brigade import access, outputs
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period
 from brigade.years import record_years
 from reports import dismissals, docx, drafting, phrasing, quality, services
+from reports.coverage import coverage_of
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
 from reports.forms import ReportHeadForm, TemplateUploadForm
@@ -195,7 +196,6 @@ def report_detail(request, pk):
             source = figures if row["brigade_id"] is None else each[row["brigade_id"]]
             for key, cell in zip(keys, row["cells"], strict=True):
                 cell["url"] = ledger_url(source[key], period, row["brigade_id"])
-    checks = quality.checked(brigade_ids=coverage.ids, year=report.year)
     return render(request, "reports/detail.html", {
         "breadcrumbs": report_trail(report),
         "report": report,
@@ -207,9 +207,6 @@ def report_detail(request, pk):
         "lock": lock,
         "traced": traced,
         "annex": annex,
-        "warnings": checks["active"],
-        "dismissed": checks["dismissed"],
-        "may_dismiss": dismissals.may_dismiss(request.user, report),
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
@@ -217,6 +214,26 @@ def report_detail(request, pk):
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
         "pdf_available": docx.pdf_available(),
     })  # fmt: skip
+
+
+@require_GET
+def report_checks(request, pk):
+    """The data check of the report's year (reports/quality.py). It reads the year's records, not
+    only the rollups (keys typed two ways, rules broken), which takes a moment on a large ledger:
+    the report page shows at once and fetches this part after it (static/js/app.js); opened on
+    its own, it is a page of its own."""
+    report = _report(request, pk)
+    checks = quality.checked(brigade_ids=coverage_of(report.brigade).ids, year=report.year)
+    context = {
+        "report": report,
+        "warnings": checks["active"],
+        "dismissed": checks["dismissed"],
+        "may_dismiss": dismissals.may_dismiss(request.user, report),
+    }
+    if request.headers.get("X-Fragment"):
+        return render(request, "reports/_checks.html", context)
+    trail_to = report_trail(report, ("数据检查", None))
+    return render(request, "reports/checks.html", {**context, "breadcrumbs": trail_to})
 
 
 def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:

@@ -33,6 +33,8 @@ def test_legal_officer_dismisses_a_warning_and_downloads_the_public_edition(open
     page = ui.page
     ui.login(legal.username)
     ui.goto(f"/reports/{report.pk}/")
+    loaded = "#data-checks:not([data-fragment])"  # the check is fetched after the page shows
+    page.wait_for_selector(loaded)
     warning = page.locator("#data-checks li.data-warning", has_text="只差空格或全角、半角")
     assert warning.count() == 1
     ui.shot("warning")
@@ -42,6 +44,7 @@ def test_legal_officer_dismisses_a_warning_and_downloads_the_public_edition(open
     warning.locator("input[name=reason]").fill("经核对为同一决定书，已由录入员合并")
     text = ui.submit(warning.get_by_role("button", name="确认忽略"))
     assert "已忽略该提示" in text
+    page.wait_for_selector(loaded)
     assert page.locator("#data-checks li.data-warning", has_text="只差空格或全角、半角").count() == 0
     dismissed = page.locator("#data-checks details.dismissed")
     assert "已忽略的提示（1）" in dismissed.inner_text()

@@ -597,8 +597,9 @@ def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade
     shortcomings = report.sections.get(key="3").body
     assert "台账录入的规范性仍需加强" in shortcomings and "学法培训台账有2个月没有记录" in shortcomings  # 三 takes it up
     assert drafting.RECORDS.plan in report.sections.get(key="4").body  # and 四 answers it
-    page = as_legal.get(reverse("reports:detail", args=[report.pk]))
+    assert 'data-fragment="/reports/' in as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    page = as_legal.get(reverse("reports:checks", args=[report.pk]))  # fetched by the report page
     html = page.content.decode()
-    assert "数据检查" in html and "4月、5月没有记录" in html
+    assert "数据检查" in html and "4月、5月没有记录" in html and "返回报告" in html
     link = next(url for w in page.context["warnings"] if "9月" in w["text"] for _, url in w["links"])
     assert as_legal.get(link).context["paginator"].count == 30
