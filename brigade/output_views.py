@@ -5,12 +5,10 @@ from urllib.parse import quote
 
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from brigade import outputs
-from brigade.breadcrumbs import report_trail, trail
-from brigade.ledger import registry
+from brigade.breadcrumbs import trail
 from brigade.models import OutputJob
 
 
@@ -30,20 +28,10 @@ def _state(job: OutputJob) -> dict:
 
 
 def _breadcrumbs(job: OutputJob) -> list:
-    """Back to where the file was asked for: the ledger's list as filtered, or the report."""
-    params = job.params or {}
-    if job.kind == "ledger_export" and params.get("kind") in {lg.kind for lg in registry.all()}:
-        ledger = registry.get(params["kind"])
-        query = params.get("query", "")
-        listed = reverse("ledger:list", args=[ledger.kind]) + (f"?{query}" if query else "")
-        return trail((f"{ledger.title}台账", listed), (job.title, None))
-    if job.kind == "report_pdf" and params.get("report"):
-        from reports.models import AnnualReport  # the reports app builds on this one
-
-        report = AnnualReport.objects.select_related("brigade").filter(pk=params["report"]).first()
-        if report is not None:
-            return report_trail(report, ("PDF", None))
-    return trail((job.title, None))
+    """Back to where the file was asked for (`params["back"]`, set by the view that asked: the
+    ledger's list as filtered, the report), then the file itself."""
+    back = [tuple(step) for step in (job.params or {}).get("back", [])]
+    return trail(*back, (job.title, None))
 
 
 @require_GET

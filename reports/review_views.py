@@ -150,7 +150,8 @@ def _public_download(request, pk, *, pdf: bool):
     if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
         job = outputs.output_job_start(
             user=request.user, brigade=report.brigade, kind="public_pdf", title=f"{report.title}（公开版PDF）",
-            params={"report": report.pk, "again": reverse("reports:public_pdf", args=[report.pk])},
+            params={"report": report.pk, "again": reverse("reports:public_pdf", args=[report.pk]),
+                    "back": report_trail(report, ("", None))[1:-1]},
         )  # fmt: skip
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)

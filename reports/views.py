@@ -359,7 +359,8 @@ def report_pdf(request, pk):
         return redirect("reports:detail", pk=report.pk)
     job = outputs.output_job_start(
         user=request.user, brigade=report.brigade, kind="report_pdf", title=f"{report.title}（PDF）",
-        params={"report": report.pk, "again": reverse("reports:pdf", args=[report.pk])},
+        params={"report": report.pk, "again": reverse("reports:pdf", args=[report.pk]),
+                "back": report_trail(report, ("", None))[1:-1]},
     )  # fmt: skip
     return redirect("output_detail", pk=job.pk)
 

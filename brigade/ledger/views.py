@@ -491,7 +491,10 @@ class ExportView(LedgerListView):
         qs = self.get_queryset()
         if qs[: settings.EXPORT_INLINE_ROWS + 1].count() > settings.EXPORT_INLINE_ROWS:
             # Made by the worker, with a progress bar: a web worker is not held for the whole file.
-            params = {"kind": self.ledger.kind, "query": self._query().urlencode(), "again": request.get_full_path()}
+            query = self._query().urlencode()
+            listed = self.url("list") + (f"?{query}" if query else "")
+            params = {"kind": self.ledger.kind, "query": query, "again": request.get_full_path(),
+                      "back": [(f"{self.ledger.title}台账", listed)]}  # fmt: skip
             job = outputs.output_job_start(
                 user=request.user, brigade=request.user.brigade, kind="ledger_export",
                 title=f"导出{self.ledger.title}", params=params,
