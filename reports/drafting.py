@@ -49,12 +49,13 @@ DRAFTED = [p for p in PLAN if p.drafter]
 class Facts:
     """The figures of one year, phrased: `value` the number, `count` it phrased, `versus` its
     change since last year. For a detachment's report the figures are summed over its brigades
-    and `each` holds every brigade's own, so that the text can name the one that stands out."""
+    and `each` holds every brigade's own, so that the text can name the one that stands out
+    (only among two or more: a 支队 of one brigade has no one to single out)."""
 
     def __init__(self, figures: Figures, coverage: Coverage, year: int, each: dict[int, Figures] | None = None):
         self.f, self.coverage, self.year = figures, coverage, year
         self.brigade_ids = coverage.ids
-        self.each = {b: each[b] for b in (x.pk for x in coverage.brigades)} if coverage.is_detachment and each else {}
+        self.each = {b.pk: each[b.pk] for b in coverage.brigades} if len(coverage.brigades) > 1 and each else {}
         self.names = coverage.names()
         self._leads = 0  # which of phrasing.LEADS the next comparison uses
 
@@ -450,7 +451,12 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
     """(area, its paragraph) for 三: up to three areas that got worse, then the staffing."""
     points = []
     for area, figures in _worse_by_area(facts)[:3]:
-        stated = "；".join(_worse_fact(f) + facts.worst(f) for f in figures[:3])
+        stated, named = [], False
+        for figure in figures[:3]:  # the brigade that got worse most, named once a point
+            blamed = "" if named else facts.worst(figure)
+            stated.append(_worse_fact(figure) + blamed)
+            named = named or bool(blamed)
+        stated = "；".join(stated)
         points.append((area, f"{area.shortcoming}。{facts.year}年{stated}。主要原因是{area.causes}。"))
     from reports.quality import data_warnings
 

@@ -318,3 +318,17 @@ def test_a_template_of_the_detachments_own_also_carries_the_table(report, zd_leg
     content = services.report_document(report)
     assert "附件：2025年各大队法治政府建设主要指标情况表" in docx_lines(content)
     assert [row[0] for row in docx_table(content)] == ["单位", "甲县大队", "丙县大队", "合计"]
+
+
+def test_a_detachment_of_one_brigade_singles_none_out(detachment, brigade):
+    violation(brigade, 1, at(YEAR, 3, 1), "醉酒驾驶")
+    violation(brigade, 2, at(YEAR - 1, 3, 1), "醉酒驾驶")
+    for n in range(3):
+        accident(brigade, n, "调解成功")
+    accident(brigade, 9, "调解成功", year=YEAR - 1)
+    report = services.report_create(brigade=detachment, year=YEAR)
+    text = "\n".join(body(report).values())
+    assert "查处酒醉驾1起（其中醉驾1起）。" in text  # no sentence naming the one brigade after it
+    assert "交通事故3起，较上年上升200%（上年为1起）。" in body(report)["3"]  # worse, and nobody blamed
+    assert "居各大队首位" not in text and "其余大队均为0" not in text and "其中甲县大队" not in text
+    assert [row[0] for row in docx_table(services.report_document(report))] == ["单位", "甲县大队", "合计"]

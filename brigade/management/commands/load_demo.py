@@ -30,8 +30,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, **options):
         detachment, _ = brigade_upsert(
-            code="yongzhou", name="永州市公安局交通警察支队", short_name="永州支队"
-        )
+            code="yongzhou", name="永州市公安局交通警察支队", short_name="永州支队", superior="中共永州市委",
+            doc_prefix="永公交",
+        )  # fmt: skip
         brigade, _ = brigade_upsert(
             code="demo", name="双牌县公安局交通警察大队", short_name="双牌大队", superior="中共双牌县委",
             doc_prefix="双公交", signer="张建国", parent_code="yongzhou",
@@ -44,6 +45,11 @@ class Command(BaseCommand):
             username="zhidui", brigade_code="yongzhou", role="leader", detachment=True,
             password=DEMO_PASSWORD, full_name="支队 法制科",
         )  # fmt: skip
+        # The 支队's legal officer: drafts the 支队's own report, summed over its brigades.
+        user_upsert(
+            username="zhidui_legal", brigade_code="yongzhou", role="legal", detachment=True,
+            password=DEMO_PASSWORD, full_name="支队法制员",
+        )  # fmt: skip
 
         if Training.objects.filter(brigade=brigade).exists():
             self.stdout.write("演示数据已存在，未重复载入。")
@@ -53,7 +59,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, _, name in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {name}（{role}）")
-        self.stdout.write("  zhidui   支队级用户，可查看所辖各大队（只读）")
+        self.stdout.write("  zhidui   支队级用户（领导），可查看所辖各大队（只读），签发支队的报告")
+        self.stdout.write("  zhidui_legal 支队法制员，起草支队的报告（汇总所辖各大队）")
 
     @transaction.atomic
     def _populate(self, brigade, seed):
