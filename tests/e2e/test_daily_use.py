@@ -232,5 +232,11 @@ def test_detachment_user(open_ui, detachment_user, brigade, office):
         ui.shot("list-filtered")
 
         text = ui.goto(f"/ledgers/training/{record.pk}/")
-        assert LOCKED_REASON in text
+        assert LOCKED_REASON in text and shown(record.created_at) in text  # 录入时间, Beijing time
         fits(ui, ["驾驶舱", "学法培训台账", str(record)])
+
+        # Its brigades' reports, with when each was finalised in Beijing time.
+        text = ui.goto("/reports/")
+        assert office["report"].title in text and shown(office["report"].finalised_at) in text
+        assert "+00:00" not in text and "UTC" not in text and "p.m." not in text
+        fits(ui)
