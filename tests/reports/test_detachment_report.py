@@ -251,10 +251,10 @@ def test_a_brigades_report_is_unchanged_no_table_no_ranking(rolled_up, brigade, 
 
 def test_the_detachments_legal_officer_may_dismiss_a_data_warning_of_its_report(report, zd_legal, zd_leader):
     # the brigades' fines were left out of the violations above: the data check says so
-    officer = login(zd_legal).get(reverse("reports:detail", args=[report.pk])).content.decode()
+    officer = login(zd_legal).get(reverse("reports:checks", args=[report.pk])).content.decode()
     assert "不符合" in officer and "忽略此提示" in officer
     assert (
-        "忽略此提示" not in login(zd_leader).get(reverse("reports:detail", args=[report.pk])).content.decode()
+        "忽略此提示" not in login(zd_leader).get(reverse("reports:checks", args=[report.pk])).content.decode()
     )
 
 
