@@ -332,3 +332,15 @@ def test_a_detachment_of_one_brigade_singles_none_out(detachment, brigade):
     assert "交通事故3起，较上年上升200%（上年为1起）。" in body(report)["3"]  # worse, and nobody blamed
     assert "居各大队首位" not in text and "其余大队均为0" not in text and "其中甲县大队" not in text
     assert [row[0] for row in docx_table(services.report_document(report))] == ["单位", "甲县大队", "合计"]
+
+
+def test_fresh_records_of_a_brigade_reach_the_detachment_report_by_the_redraft(report, zd_legal, third):
+    violation(third, 7, at(YEAR, 9, 1), "醉酒驾驶")
+    client = login(zd_legal)
+    changes = {
+        c["section"].key: c
+        for c in client.get(reverse("reports:redraft", args=[report.pk])).context["changes"]
+    }
+    assert "查处酒醉驾5起" in changes["1.enforce"]["new"]
+    client.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.enforce"]})
+    assert "查处酒醉驾5起" in body(report)["1.enforce"]
