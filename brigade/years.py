@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from brigade.ledger import registry
 
+MAX_BRANCHES = 400  # SQLite allows 500 SELECTs in one compound statement
 
-def _earliest(model, date_field, brigade_ids):
+
+def _earliest(model, date_field, brigades: dict):
     """The local year of the model's earliest record of the brigades, as a query (not yet run)."""
     return (
-        model._default_manager.filter(brigade_id__in=brigade_ids)
-        .annotate(_all=Value(1))  # one group: the aggregate over every row, an index lookup
+        model._default_manager.filter(**brigades)
+        .annotate(_all=Value(1))  # one group: the aggregate over every row
         .values("_all")
         .annotate(first=ExtractYear(Min(date_field)))
         .values_list("first", flat=True)
@@ -29,7 +31,11 @@ def record_years(brigade_ids, *, ledgers=None, today=None) -> list[int]:
     dated = [lg for lg in (ledgers if ledgers is not None else registry.all()) if lg.date_field]
     first = this_year
     if brigade_ids and dated:
-        queries = [_earliest(lg.model, lg.date_field, brigade_ids) for lg in dated]
+        # A brigade at a time: each MIN is one probe of the (brigade, date) index, where a MIN
+        # over several brigades at once reads all their index entries.
+        each = len(brigade_ids) * len(dated) <= MAX_BRANCHES
+        scopes = [{"brigade_id": b} for b in brigade_ids] if each else [{"brigade_id__in": brigade_ids}]
+        queries = [_earliest(lg.model, lg.date_field, scope) for lg in dated for scope in scopes]
         union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
         found = [y for y in union if y is not None]
         first = min([this_year, *found])
