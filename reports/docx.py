@@ -196,6 +196,8 @@ def _paragraph(container, text: str, east_asia: str, size_pt: float, *, align: s
     ppr = p._p.get_or_add_pPr()
     if page_break:
         ppr.append(etree.fromstring(f'<w:pageBreakBefore xmlns:w="{_W}"/>'))
+    if not line:  # the table's own spacing, not the body's line grid (each line would take 28.95 pt)
+        ppr.append(etree.fromstring(f'<w:snapToGrid xmlns:w="{_W}" w:val="0"/>'))
     rule = f'w:line="{line}" w:lineRule="exact"' if line else 'w:line="240" w:lineRule="auto"'
     ppr.append(etree.fromstring(f'<w:spacing xmlns:w="{_W}" w:before="{before}" w:after="{after}" {rule}/>'))
     ppr.append(etree.fromstring(f'<w:ind xmlns:w="{_W}" w:firstLine="0" w:firstLineChars="0" w:left="0" w:right="0"/>'))
@@ -245,11 +247,13 @@ def _append_annex(document, annex: dict) -> None:
         label, _, unit = text.partition("（")
         fill(cell, [(label, _TABLE_PT)] + ([("（" + unit, _TABLE_PT)] if unit else []), "黑体", cell_width=width)
     for tr, row in zip(table.rows[1:], rows, strict=True):
-        tr._tr.get_or_add_trPr().append(etree.fromstring(f'<w:cantSplit xmlns:w="{_W}"/>'))
+        trpr = tr._tr.get_or_add_trPr()
+        trpr.append(etree.fromstring(f'<w:cantSplit xmlns:w="{_W}"/>'))
+        trpr.append(etree.fromstring(f'<w:trHeight xmlns:w="{_W}" w:val="567" w:hRule="atLeast"/>'))  # 1 cm
         total = row.get("brigade_id") is None
         fill(tr.cells[0], [(row["name"], _TABLE_PT)], "黑体" if total else "仿宋_GB2312", cell_width=_NAME_WIDTH)
         for cell, value in zip(tr.cells[1:], row["cells"], strict=True):
-            fill(cell, [(value["value"], _TABLE_PT), (f"同比{value['change']}", 9)], "仿宋_GB2312", cell_width=width)
+            fill(cell, [(value["value"], _TABLE_PT), (value["change"], 9)], "仿宋_GB2312", cell_width=width)
     if annex.get("note"):
         _paragraph(document, annex["note"], "仿宋_GB2312", _TABLE_PT, align="both", before=120)
 

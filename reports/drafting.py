@@ -522,31 +522,36 @@ UNIT_TABLE = [
     ("accidents.mediation_rate", "调解成功率"), ("events.total", "宣传活动"), ("training.sessions", "学法培训"),
 ]  # fmt: skip
 UNIT_TABLE_NOTE = (
-    "注：同比为与上年同期相比的增减，比率（%）的增减以百分点计；“—”表示该台账上年同期没有记录，不作比较；"
+    "注：同比为与上年同期相比的增减，比率（%）的增减以百分点计；“上年无记录”指该台账上年同期没有记录，不作比较；"
     "合计行由各单位数字相加，比率由相加后的分子、分母重新计算。"
 )
 
 
 def _cell(figure: Figure) -> dict:
-    """One cell of the table: the value and its change, in the table's short form."""
+    """One cell of the table: the value, and its change in the table's short form (`同比+12.5%`,
+    `同比持平`, `上年为0`, `上年无记录`; a rate's in points, `同比-10`)."""
     if isinstance(figure.item, Rate):
-        value = "无数据" if figure.current is None else phrasing.percent(figure.current).removesuffix("%")
-        if figure.current is None or figure.previous is None or not figure.has_previous:
-            return {"value": value, "change": "—"}
+        if figure.current is None:
+            return {"value": "无数据", "change": ""}
+        value = phrasing.percent(figure.current).removesuffix("%")
+        if not figure.has_previous:
+            return {"value": value, "change": "上年无记录"}
+        if figure.previous is None:
+            return {"value": value, "change": "上年无数据"}
         if figure.trend == "flat":
-            return {"value": value, "change": "持平"}
+            return {"value": value, "change": "同比持平"}
         points = phrasing.percent(abs(figure.current - figure.previous)).removesuffix("%")  # in points
-        return {"value": value, "change": ("+" if figure.trend == "up" else "-") + points}
+        return {"value": value, "change": ("同比+" if figure.trend == "up" else "同比-") + points}
     current, previous = int(figure.current or 0), int(figure.previous or 0)
     value = phrasing.count(current)
     if not figure.has_previous:
-        return {"value": value, "change": "—"}
+        return {"value": value, "change": "上年无记录"}
     if figure.trend == "flat":
-        return {"value": value, "change": "持平"}
+        return {"value": value, "change": "同比持平"}
     if not previous:
         return {"value": value, "change": "上年为0"}
     percent = phrasing.percent(abs(Decimal(current - previous)) * 100 / previous)
-    return {"value": value, "change": ("+" if current > previous else "-") + percent}
+    return {"value": value, "change": ("同比+" if current > previous else "同比-") + percent}
 
 
 def unit_table(*, coverage: Coverage, year: int, figures: Figures, each: dict[int, Figures]) -> dict | None:

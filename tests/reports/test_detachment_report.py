@@ -157,7 +157,7 @@ def test_the_document_carries_the_table_of_its_brigades_with_each_ones_change(re
     assert list(by_name) == ["甲县大队", "丙县大队", "合计"]
     rate = rows[0].index("调解成功率（%）") - 1
     assert by_name["甲县大队"][0] == "3同比+200%"  # 3 this year against 1 last year
-    assert by_name["丙县大队"][0] == "2同比—"  # its violations were not recorded last year: no comparison
+    assert by_name["丙县大队"][0] == "2上年无记录"  # its violations were not recorded last year: no comparison
     assert by_name["合计"][1] == "4同比+300%"
     assert [by_name[n][rate] for n in by_name] == ["100同比持平", "25同比+25", "40同比-10"]  # 50% last year
 
