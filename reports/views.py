@@ -95,10 +95,10 @@ def home(request):
     names = {b.pk: str(b) for b in brigades}
     if data["comparison"]:
         data["comparison"]["brigades"] = [names[b] for b in data["comparison"]["brigade_ids"]]
+    # The report of the unit the page is about: one brigade's, or the 支队's own over its brigades.
+    unit = selected[0] if len(selected) == 1 else heads[0] if heads and not chosen else None
     report = (
-        AnnualReport.objects.filter(brigade__in=selected, year=year).only("pk", "status").first()
-        if len(selected) == 1
-        else None
+        AnnualReport.objects.filter(brigade=unit, year=year).only("pk", "status").first() if unit else None
     )
     return render(request, "reports/dashboard.html", {
         **data,

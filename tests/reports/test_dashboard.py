@@ -170,3 +170,19 @@ def test_the_comparison_costs_the_same_queries_for_more_brigades(detachment_user
                               parent_code="zd")[0]  # fmt: skip
         violation(unit, 1, at(TODAY.year, 1, 1))
     assert queries() == two
+
+
+def test_the_detachment_view_states_the_detachments_own_report(detachment_user, detachment, brigade, legal):
+    from brigade.services import brigade_upsert
+    from reports import services
+
+    brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")
+    year = TODAY.year - 1
+    violation(brigade, 1, at(year, 5, 1))  # the year has records, so it can be chosen
+    services.report_create(brigade=brigade, year=year, user=legal)  # a brigade's: not the 支队's
+    client = login(detachment_user)
+    assert client.get(reverse("home"), {"year": year}).context["report"] is None  # 尚未起草
+    own = services.report_create(brigade=detachment, year=year)
+    response = client.get(reverse("home"), {"year": year})
+    assert response.context["report"].pk == own.pk
+    assert reverse("reports:detail", args=[own.pk]) in response.content.decode()
