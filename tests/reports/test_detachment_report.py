@@ -157,7 +157,9 @@ def test_the_document_carries_the_table_of_its_brigades_with_each_ones_change(re
     assert list(by_name) == ["甲县大队", "丙县大队", "合计"]
     rate = rows[0].index("调解成功率（%）") - 1
     assert by_name["甲县大队"][0] == "3同比+200%"  # 3 this year against 1 last year
-    assert by_name["丙县大队"][0] == "2上年无记录"  # its violations were not recorded last year: no comparison
+    assert (
+        by_name["丙县大队"][0] == "2上年无记录"
+    )  # its violations were not recorded last year: no comparison
     assert by_name["合计"][1] == "4同比+300%"
     assert [by_name[n][rate] for n in by_name] == ["100同比持平", "25同比+25", "40同比-10"]  # 50% last year
 
@@ -344,3 +346,14 @@ def test_fresh_records_of_a_brigade_reach_the_detachment_report_by_the_redraft(r
     assert "查处酒醉驾5起" in changes["1.enforce"]["new"]
     client.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.enforce"]})
     assert "查处酒醉驾5起" in body(report)["1.enforce"]
+
+
+def test_the_indicators_command_of_a_detachment_states_its_reports_figures(rolled_up):
+    import json
+
+    out = io.StringIO()
+    call_command("indicators", "--brigade", "zd", "--year", str(YEAR), "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert (
+        figures["violations.drunk"]["current"] == 4 and figures["accidents.mediation_rate"]["current"] == 40
+    )

@@ -4,11 +4,12 @@ from django.core.management.base import BaseCommand
 
 from brigade.figures import Period, Rate, evaluate
 from brigade.management.arguments import brigade_or_error
+from reports.coverage import coverage_of
 from reports.dashboard import phrase_change, phrase_value
 
 
 class Command(BaseCommand):
-    help = "打印一个大队某年度的全部指标及与上年的比较"
+    help = "打印一个大队某年度的全部指标及与上年的比较；支队为所辖各大队的合计（与支队的年度报告相同）"
 
     def add_arguments(self, parser):
         parser.add_argument("--brigade", required=True)
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, brigade, year, json: bool, **options):
         target = brigade_or_error(brigade)
-        figures = evaluate(brigade_ids=[target.pk], period=Period.year(year))
+        figures = evaluate(brigade_ids=coverage_of(target).ids, period=Period.year(year))
         if json:
             self.stdout.write(_json.dumps({
                 key: {"label": f.item.label, "unit": f.item.unit, "current": _plain(f.current),
