@@ -6,15 +6,14 @@ declares its counts once. `evaluate()` computes any set of them for a brigade an
 together with the same period a year earlier, by month, in one aggregate query per model —
 the database does the counting; Python only adds up the monthly buckets."""
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
-from django.utils import timezone
 
 from brigade.ledger import registry as ledgers
+from brigade.periods import Period, month_split  # re-exported: the apps read Period from here
 from brigade.trend import trend
 
 
@@ -97,69 +96,6 @@ def total(key, label, model, field_name, where=None, *, unit="次", better=None)
 
 
 # ── periods ───────────────────────────────────────────────────────────────────────────────────
-
-
-def _year_earlier(day: datetime.date) -> datetime.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
-@dataclass(frozen=True)
-class Period:
-    """[start, end) in local dates, and the same days a year earlier."""
-
-    start: datetime.date
-    end: datetime.date
-    label: str = ""
-
-    @classmethod
-    def year(cls, year: int) -> "Period":
-        return cls(datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1), f"{year}年")
-
-    @classmethod
-    def year_to_date(cls, year: int, today: datetime.date | None = None) -> "Period":
-        """The year so far: a past year whole, this year up to and including today."""
-        today = today or timezone.localdate()
-        if year < today.year:
-            return cls.year(year)
-        end = today + datetime.timedelta(days=1)
-        return cls(datetime.date(year, 1, 1), end, f"{year}年1月1日至{today.month}月{today.day}日")
-
-    @classmethod
-    def months(cls, year: int, first: int, last: int) -> "Period":
-        end = datetime.date(year + 1, 1, 1) if last == 12 else datetime.date(year, last + 1, 1)
-        return cls(datetime.date(year, first, 1), end, f"{year}年{first}—{last}月")
-
-    @property
-    def previous(self) -> "Period":
-        """The same days a year earlier: 29 February counts as 28 February, at either end (a
-        period up to and including 28 February 2024 compares with one up to 28 February 2023)."""
-        last = _year_earlier(self.end - datetime.timedelta(days=1))
-        return Period(_year_earlier(self.start), last + datetime.timedelta(days=1), "去年同期")
-
-    @property
-    def is_whole_year(self) -> bool:
-        return self.start.month == self.start.day == 1 and self.end == self.start.replace(
-            year=self.start.year + 1
-        )
-
-
-def month_split(start: datetime.date, end: datetime.date):
-    """[start, end) as the whole months it covers and the pieces of months at its edges:
-    (whole months, {month: range of days})."""
-    whole, parts = [], {}
-    month = start.replace(day=1)
-    while month < end:
-        following = (month + datetime.timedelta(days=32)).replace(day=1)
-        first, last = max(start, month), min(end, following)
-        if first == month and last == following:
-            whole.append(month)
-        elif first < last:
-            parts[month] = range(first.day, (last - datetime.timedelta(days=1)).day + 1)
-        month = following
-    return whole, parts
 
 
 # ── evaluation ────────────────────────────────────────────────────────────────────────────────

@@ -366,7 +366,8 @@ def _json(value):
 
 def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.date) -> int:
     """How many records of `model` the brigades hold dated in [start, end), from the rollups."""
-    from brigade.figures import indicators_of, month_split
+    from brigade.figures import indicators_of
+    from brigade.periods import month_split
 
     whole, parts = month_split(start, end)
     buckets = read(
