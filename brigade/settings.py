@@ -81,6 +81,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "brigade.urls"
 WSGI_APPLICATION = "brigade.wsgi.application"
 
+# Django's form rendering, with <select> written in Python (brigade/renderer.py).
+FORM_RENDERER = "brigade.renderer.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

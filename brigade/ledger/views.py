@@ -113,6 +113,9 @@ class RollupCountPaginator(Paginator):
         return rollup.count_records(model=model, brigade_ids=brigade_ids, start=start, end=end)
 
 
+_PK = 9876543210  # a stand-in id, replaced by each row's own in the reversed URL
+
+
 class LedgerListView(LedgerMixin, generic.ListView):
     template_name = "ledger/list.html"
     paginate_by = 50
@@ -196,7 +199,9 @@ class LedgerListView(LedgerMixin, generic.ListView):
         query.pop("page", None)
         context["querystring"] = query.urlencode()
         context["headers"] = self._sortable_headers(query)
-        self.request.session[f"list:{self.ledger.kind}"] = context["querystring"]  # for 返回列表
+        remembered = f"list:{self.ledger.kind}"  # for 返回列表; saved (a write) only when it changes
+        if self.request.session.get(remembered) != context["querystring"]:
+            self.request.session[remembered] = context["querystring"]
         context["indicator"] = self._indicator_total()
         columns = self.ledger.display_columns
         # (brigade, year) finalised, of the brigades listed: a detachment's list has several.
@@ -206,14 +211,19 @@ class LedgerListView(LedgerMixin, generic.ListView):
             if self.ledger.date_field and brigades
             else ()
         )
+        # A record's links by substituting its id into one reversed URL (reversing two URLs for each
+        # of 50 rows was a fifth of the page's time).
+        detail, update = (reverse(f"ledger:{name}", args=[self.ledger.kind, _PK]) for name in ("detail", "update"))
         context["rows"] = [
             (
                 obj,
                 [c.display(getattr(obj, c.name)) for c in columns],
                 (obj.brigade_id, locks.year_of(self._date(obj))) in closed,
+                detail.replace(str(_PK), str(obj.pk)),
+                update.replace(str(_PK), str(obj.pk)),
             )
             for obj in context["object_list"]
-        ]  # (record, cells, in a finalised year)
+        ]  # (record, cells, in a finalised year, its page, its form)
         return context
 
     def _sortable_headers(self, query) -> list[tuple[str, str, str]]:
