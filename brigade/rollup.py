@@ -364,8 +364,9 @@ def _json(value):
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.date) -> int:
-    """How many records of `model` the brigades hold dated in [start, end), from the rollups."""
+def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.date, key: str = RECORDS) -> int:
+    """How many records of `model` the brigades hold dated in [start, end), from the rollups: all
+    of them, or those a count indicator (`key`) counts."""
     from brigade.figures import indicators_of
     from brigade.periods import month_split
 
@@ -374,7 +375,7 @@ def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.dat
         indicators_by_model={model: indicators_of(model)}, brigade_ids=brigade_ids,
         months=whole + list(parts), daily_months=list(parts),
     )[model]  # fmt: skip
-    return sum(bucket.value(RECORDS, parts.get(bucket.month)) for bucket in buckets)
+    return sum(bucket.value(key, parts.get(bucket.month)) for bucket in buckets)
 
 
 def _decoders(model, indicators) -> dict:

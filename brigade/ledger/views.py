@@ -109,8 +109,8 @@ class RollupCountPaginator(Paginator):
     def count(self):
         if self.span is None:
             return super().count
-        model, brigade_ids, start, end = self.span
-        return rollup.count_records(model=model, brigade_ids=brigade_ids, start=start, end=end)
+        model, brigade_ids, start, end, key = self.span
+        return rollup.count_records(model=model, brigade_ids=brigade_ids, start=start, end=end, key=key)
 
 
 _PK = 9876543210  # a stand-in id, replaced by each row's own in the reversed URL
@@ -134,9 +134,8 @@ class LedgerListView(LedgerMixin, generic.ListView):
         if not ledger.date_field or not self.filterset.is_valid():
             return None
         data = self.filterset.form.cleaned_data
-        if any(
-            v not in (None, "", []) for k, v in data.items() if k not in ("year", "period", "brigade", "o")
-        ):
+        key = self._counted_key(data)
+        if key is None:
             return None
         start = end = None
         if data.get("year"):
@@ -160,7 +159,30 @@ class LedgerListView(LedgerMixin, generic.ListView):
             brigade_ids = [data["brigade"].pk]
         else:
             brigade_ids = list(access.visible_brigades(self.request.user).values_list("pk", flat=True))
-        return self.model, brigade_ids, start, end
+        return self.model, brigade_ids, start, end, key
+
+    def _counted_key(self, data) -> str | None:
+        """What the rollups count of the list as filtered: every record (no other filter), or a
+        count indicator's records when the other filters are exactly its condition — chosen as
+        统计口径 (a drill-down), or as the same choice in the field's own filter (执法方式 现场 is
+        violations.onsite). None: the list is counted directly."""
+        narrowing = {
+            k: v
+            for k, v in data.items()
+            if k not in ("year", "period", "brigade", "o") and v not in (None, "", [])
+        }
+        if not narrowing:
+            return rollup.RECORDS
+        counts = [i for i in figures.indicators_of(self.model) if i.aggregate == "count"]
+        if set(narrowing) == {"indicator"}:
+            return next((i.key for i in counts if i.key == narrowing["indicator"]), None)
+        fields = {}
+        for name, value in narrowing.items():
+            declared = self.filterset.filters.get(name)
+            if declared is None or declared.lookup_expr != "exact" or declared.method is not None:
+                return None
+            fields[declared.field_name] = value
+        return next((i.key for i in counts if i.where == Q(**fields)), None)
 
     def get_queryset(self):
         filterset_class = filterset_for(self.ledger)
@@ -213,7 +235,9 @@ class LedgerListView(LedgerMixin, generic.ListView):
         )
         # A record's links by substituting its id into one reversed URL (reversing two URLs for each
         # of 50 rows was a fifth of the page's time).
-        detail, update = (reverse(f"ledger:{name}", args=[self.ledger.kind, _PK]) for name in ("detail", "update"))
+        detail, update = (
+            reverse(f"ledger:{name}", args=[self.ledger.kind, _PK]) for name in ("detail", "update")
+        )
         context["rows"] = [
             (
                 obj,

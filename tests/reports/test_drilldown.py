@@ -71,6 +71,17 @@ def test_a_list_narrowed_by_period_counts_from_the_rollups_exactly(sampled_demo,
                 assert paginator.count == paginator.object_list.count(), (kind, query)
                 # from the rollups (an unbounded list with nothing in it is simply counted)
                 assert paginator.span is not None or paginator.count == 0, (kind, query)
+        # a filter that is exactly a count indicator's condition (执法方式 现场 is violations.onsite,
+        # or the indicator itself as 统计口径) is counted from that indicator's rollups, exactly
+        for query in ({"method": "现场"}, {"method": "非现场"}, {"indicator": "violations.onsite"},
+                      {"violation_type__group": "酒醉驾"},
+                      {"method": "现场", "period_after": f"{today.year - 1}-03-15"}):  # fmt: skip
+            response = client.get("/ledgers/violations/", {"year": today.year - 1, **query})
+            paginator = response.context["paginator"]
+            assert paginator.span is not None and paginator.span[-1].startswith("violations."), query
+            assert paginator.count == paginator.object_list.count() > 0, query
         # any other filter counts the records themselves
-        response = client.get("/ledgers/violations/", {"year": today.year, "method": "现场"})
-        assert response.context["paginator"].span is None
+        for query in ({"outcome": "罚款", "method": "现场"}, {"q": "湘"}, {"indicator": "violations.fines"}):
+            response = client.get("/ledgers/violations/", {"year": today.year, **query})
+            paginator = response.context["paginator"]
+            assert paginator.span is None and paginator.count == paginator.object_list.count(), query
