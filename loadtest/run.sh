@@ -26,7 +26,7 @@ report_id=$(DEBUG=0 ENV_FILE=$env_file .venv/bin/python manage.py prepare_loadte
 
 # Its own session, so that stopping it stops exactly its processes (make, gunicorn and workers)
 # and nothing else on a shared machine.
-setsid make serve ENV_FILE=$env_file HOST=127.0.0.1:$PORT > var/loadtest/serve.log 2>&1 &
+setsid make serve ENV_FILE=$env_file HOST=127.0.0.1:$PORT ${WORKERS:+WORKERS=$WORKERS} ${THREADS:+THREADS=$THREADS} > var/loadtest/serve.log 2>&1 &
 server=$!
 trap 'kill -TERM -- -$server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done

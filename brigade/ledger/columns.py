@@ -7,6 +7,7 @@ import decimal
 import math
 import re
 from collections import Counter
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -105,8 +106,12 @@ class Column:
         if isinstance(value, bool):
             return "是" if value else "否"
         if self.field.choices:
-            return str(dict(self.field.flatchoices).get(value, value))
+            return str(self._labels.get(value, value))
         return str(value)
+
+    @cached_property
+    def _labels(self) -> dict:
+        return dict(self.field.flatchoices)
 
     # ── cell → value ──────────────────────────────────────────────────────────────────────────
     def parse(self, raw):

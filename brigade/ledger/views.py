@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
 from django.views import generic
 
 from brigade import access, figures, locks, outputs, rollup
@@ -241,13 +242,13 @@ class LedgerListView(LedgerMixin, generic.ListView):
         context["rows"] = [
             (
                 obj,
-                [c.display(getattr(obj, c.name)) for c in columns],
+                format_html_join("", "<td>{}</td>", ((c.display(getattr(obj, c.name)),) for c in columns)),
                 (obj.brigade_id, locks.year_of(self._date(obj))) in closed,
                 detail.replace(str(_PK), str(obj.pk)),
                 update.replace(str(_PK), str(obj.pk)),
             )
             for obj in context["object_list"]
-        ]  # (record, cells, in a finalised year, its page, its form)
+        ]  # (record, its cells as <td>s, in a finalised year, its page, its form)
         return context
 
     def _sortable_headers(self, query) -> list[tuple[str, str, str]]:
