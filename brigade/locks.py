@@ -23,12 +23,15 @@ def locked_years(brigade_id) -> set[int]:
     return set(YearLock.objects.filter(brigade_id=brigade_id, locked=True).values_list("year", flat=True))
 
 
-def year_of(value) -> int | None:
-    """The local calendar year of a date or an aware date-time."""
+def year_of(value, tz=None) -> int | None:
+    """The local calendar year of a date or an aware date-time (`tz`: the current time zone,
+    passed by a caller asking for many values, as looking it up each time costs)."""
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).year if timezone.is_aware(value) else value.year
+        if not timezone.is_aware(value):
+            return value.year
+        return value.astimezone(tz or timezone.get_current_timezone()).year
     return value.year
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
 from brigade import locks, rules
@@ -169,11 +170,17 @@ def _numbered(rows, header_row, mapping):
     """The data rows with their row numbers: empty rows and a template's example row left out
     (an example row left in a template of an earlier version is not a record)."""
     placeholders = [(index, col.placeholder) for index, col in mapping]
+    texts = frozenset(text for _, text in placeholders)
+
+    def example(r) -> bool:
+        # `isdisjoint` looks at the whole row at C speed; only a row holding some example text
+        # at all is checked column by column.
+        return not texts.isdisjoint(r) and any(i < len(r) and r[i] == text for i, text in placeholders)
+
     return (
         (n, r)
         for n, r in enumerate(rows, start=header_row + 1)
-        if (any(r) or any(v not in (None, "") for v in r))
-        and not any(index < len(r) and r[index] == text for index, text in placeholders)
+        if (any(r) or any(v not in (None, "") for v in r)) and not example(r)
     )
 
 
@@ -229,6 +236,7 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
     closed = locks.locked_years(brigade.pk) if ledger.date_field else set()
     held: set[int] = set()
     date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
+    tz = timezone.get_current_timezone()
     writer = None if dry_run else Writer(model, brigade, attnames, user, reason)
     try:
         while chunk := list(islice(numbered, CHUNK_ROWS)):
@@ -237,8 +245,8 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
             keys = [existing.key_of(values) for _, values in good]
             existing.prefetch([k for k in keys if k is not None])
             if writer and date_index is not None:
-                years = {locks.year_of(values[date_index]) for _, values in good}
-                years |= {locks.year_of(existing.by_key[k][2]) for k in keys if k in existing.by_key}
+                years = {locks.year_of(values[date_index], tz) for _, values in good}
+                years |= {locks.year_of(existing.by_key[k][2], tz) for k in keys if k in existing.by_key}
                 if years - held:
                     closed |= locks.hold_years(brigade_id=brigade.pk, years=years - held)
                     held |= years
@@ -257,7 +265,7 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
                     elif found[1] == hash(tuple(values)):
                         result.unchanged += 1
                         continue
-                    elif closed and locks.year_of(found[2]) in closed:
+                    elif closed and locks.year_of(found[2], tz) in closed:
                         # the record as saved belongs to a finalised year: it may not be moved out of it
                         year = locks.year_of(found[2])
                         result.add_error(number, key_header, locks.locked_message(year))
@@ -271,7 +279,7 @@ def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reas
                         continue
                     existing.by_hash.add(fingerprint)
                     found, action = None, "新增"
-                if closed and locks.year_of(values[date_index]) in closed:
+                if closed and locks.year_of(values[date_index], tz) in closed:
                     # a new or changed record dated in a finalised year; unchanged ones pass above
                     result.add_error(
                         number,
