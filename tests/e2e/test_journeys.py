@@ -221,3 +221,11 @@ def test_pages_fit_a_phone_screen(open_ui, clerk, leader):
             width = ui.page.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, (path, width)
             ui.shot(path.strip("/").replace("/", "-") or "home")
+        # The navigation is folded behind 菜单, so the page starts at the top of the screen.
+        sidebar = ui.page.locator("nav.sidebar")
+        assert not sidebar.is_visible()
+        ui.page.get_by_text("菜单", exact=True).click()
+        assert sidebar.is_visible()
+        ui.shot("menu")
+        ui.submit(sidebar.get_by_role("link", name="驾驶舱"))
+        assert ui.page.evaluate("document.documentElement.scrollWidth") <= 390
