@@ -37,6 +37,12 @@ class LedgerForm(forms.ModelForm):
                 f.name == "brigade" for f in model_field.related_model._meta.fields
             ):
                 field.queryset = field.queryset.filter(brigade=brigade)
+            # A select's empty choice reads 请选择 (or 无 where it may stay empty), not Django's "---------".
+            empty = "无" if not field.required else "请选择"
+            if getattr(field, "empty_label", None) is not None:
+                field.empty_label = empty
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [(k, empty if k == "" else v) for k, v in field.choices]
 
     def clean(self):
         cleaned = super().clean()

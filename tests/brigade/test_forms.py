@@ -141,3 +141,13 @@ def test_column_headers_sort_the_list_and_keep_the_filters(as_clerk, brigade):
     assert again[2] == "↑" and "o=-attendees" in again[1]
     descending = as_clerk.get(url + again[1])
     assert [o.attendees for o in descending.context["object_list"]] == [30, 20, 10]
+
+
+def test_a_forms_empty_choice_reads_in_chinese(as_clerk):
+    """Django's "---------" is not a word: a select's empty choice reads 请选择, or 无 where the
+    field may stay empty (专项行动 of a violation)."""
+    for kind in ("violations", "training", "complaints"):
+        html = as_clerk.get(reverse("ledger:create", args=[kind])).content.decode()
+        assert "---------" not in html, kind
+    html = as_clerk.get(reverse("ledger:create", args=["violations"])).content.decode()
+    assert '<option value="" selected>请选择</option>' in html and '<option value="" selected>无</option>' in html
