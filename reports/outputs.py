@@ -4,10 +4,18 @@ seconds, which a web request should not wait for."""
 from django.core.exceptions import PermissionDenied
 
 from brigade import access, outputs
+from brigade.breadcrumbs import report_trail
 from reports import docx, public, services
 from reports.models import AnnualReport
 
 PDF = "application/pdf"
+
+
+def pdf_job_start(*, user, report: AnnualReport, kind: str, title: str, again: str):
+    """Queue one of the report's PDFs for `user`; its page shows the way back to the report."""
+    back = report_trail(report, ("", None))[1:-1]  # 年度报告 › the report
+    params = {"report": report.pk, "again": again, "back": back}
+    return outputs.output_job_start(user=user, brigade=report.brigade, kind=kind, title=title, params=params)
 
 
 def _report(job) -> AnnualReport:

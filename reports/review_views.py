@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from brigade import outputs
 from brigade.breadcrumbs import report_trail
 from reports import dismissals, docx, public
+from reports import outputs as report_outputs
 from reports.forms import PublicEditionForm, WarningDismissForm
 from reports.views import DOCX, _report
 
@@ -148,11 +148,9 @@ def _public_download(request, pk, *, pdf: bool):
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载公开版的 Word 文件")
         return redirect("reports:public", pk=report.pk)
     if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
-        job = outputs.output_job_start(
-            user=request.user, brigade=report.brigade, kind="public_pdf", title=f"{report.title}（公开版PDF）",
-            params={"report": report.pk, "again": reverse("reports:public_pdf", args=[report.pk]),
-                    "back": report_trail(report, ("", None))[1:-1]},
-        )  # fmt: skip
+        job = report_outputs.pdf_job_start(user=request.user, report=report, kind="public_pdf",
+                                           title=f"{report.title}（公开版PDF）",
+                                           again=reverse("reports:public_pdf", args=[report.pk]))  # fmt: skip
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)
     name = f"{report.title}（公开版）.docx"

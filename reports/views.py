@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from brigade import access, outputs
+from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period
 from brigade.years import record_years
 from reports import dismissals, docx, drafting, phrasing, quality, services
+from reports import outputs as report_outputs
 from reports.coverage import coverage_of
 from reports.dashboard import dashboard, ledger_url
 from reports.drafting import shortcomings_material
@@ -357,11 +358,8 @@ def report_pdf(request, pk):
     if not docx.pdf_available():
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
-    job = outputs.output_job_start(
-        user=request.user, brigade=report.brigade, kind="report_pdf", title=f"{report.title}（PDF）",
-        params={"report": report.pk, "again": reverse("reports:pdf", args=[report.pk]),
-                "back": report_trail(report, ("", None))[1:-1]},
-    )  # fmt: skip
+    job = report_outputs.pdf_job_start(user=request.user, report=report, kind="report_pdf",
+                                       title=f"{report.title}（PDF）", again=reverse("reports:pdf", args=[report.pk]))  # fmt: skip
     return redirect("output_detail", pk=job.pk)
 
 
