@@ -201,6 +201,10 @@ class Column:
         """The value as an export path reads it (a lookup column's id becomes its name)."""
         return value
 
+    def cell_writer(self):
+        """`to_cell` for many values at once (an export), with what it looks up done once."""
+        return self.to_cell
+
     def to_cell(self, value):
         if value is None:
             return None
@@ -378,6 +382,10 @@ class DateTimeColumn(Column):
 
     def to_cell(self, value):
         return None if value is None else timezone.localtime(value).replace(tzinfo=None)
+
+    def cell_writer(self):
+        tz = timezone.get_current_timezone()  # once per export, not once per record
+        return lambda value: None if value is None else value.astimezone(tz).replace(tzinfo=None)
 
     def example(self):
         return timezone.localtime().replace(day=1, hour=9, minute=30, second=0, microsecond=0, tzinfo=None)

@@ -19,8 +19,9 @@ def ledger_export_stream(*, ledger: Ledger, queryset, progress=None):
     """The .xlsx as a sequence of byte strings."""
     columns = ledger.columns
     paths = [c.export_path for c in columns]
+    writers = [c.cell_writer() for c in columns]
     rows = (
-        [c.to_cell(v) for c, v in zip(columns, values, strict=True)]
+        [write(v) for write, v in zip(writers, values, strict=True)]
         for values in queryset.order_by(*ledger.model._meta.ordering)
         .values_list(*paths)
         .iterator(chunk_size=5000)
