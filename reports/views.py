@@ -1,4 +1,6 @@
 import hashlib
+import re
+from collections import Counter
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -7,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from brigade import access
@@ -187,6 +191,7 @@ def report_detail(request, pk):
     lock = report.brigade.year_locks.filter(year=report.year).first()
     link = None if coverage.is_detachment else report.brigade_id  # a detachment's: all its brigades
     traced = _traced_figures(figures, sections, report, link)
+    _link_figures(sections, traced)
     # once final, the table as it was signed; before, from the figures now
     annex = report.final_figures.get("annex") if report.is_final else (
         drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each))  # fmt: skip
@@ -252,6 +257,34 @@ def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:
             found.append({"label": figure.item.label, "shown": shown,
                           "url": ledger_url(figure, period, link_brigade)})  # fmt: skip
     return found
+
+
+def _link_figures(sections, traced) -> None:
+    """Each section's paragraphs as the page shows them (`section.linked`): every figure the text
+    states that is traced to its records is a link to them. A figure phrased the same as another
+    (two indicators of 3起) is left unlinked rather than linked to the wrong records; a number is
+    only matched whole (3起 is not found inside 13起)."""
+    shown = Counter(t["shown"] for t in traced)
+    urls = {t["shown"]: (t["url"], t["label"]) for t in traced if shown[t["shown"]] == 1}
+    pattern = (
+        re.compile(r"(?<![\d.])(" + "|".join(re.escape(s) for s in sorted(urls, key=len, reverse=True)) + ")")
+        if urls
+        else None
+    )
+
+    def link(paragraph: str) -> str:
+        if pattern is None:
+            return escape(paragraph)
+        parts, last = [], 0
+        for match in pattern.finditer(paragraph):
+            url, label = urls[match.group(1)]
+            parts += [escape(paragraph[last : match.start()]),
+                      format_html('<a class="figure" href="{}" title="查看{}所统计的记录">{}</a>', url, label, match.group(1))]  # fmt: skip
+            last = match.end()
+        return mark_safe("".join(parts) + escape(paragraph[last:]))
+
+    for section in sections:
+        section.linked = [link(p) for p in section.paragraphs]
 
 
 def _normalise(text: str) -> str:

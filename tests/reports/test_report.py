@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from docx import Document
 
 from brigade import locks
@@ -578,6 +579,15 @@ def test_every_number_of_the_report_page_links_to_the_records_it_counts(report, 
         shown = listed.context["indicator"]
         if not entry["shown"].endswith("%"):
             assert entry["shown"].startswith(phrasing.count(int(shown["value"]))), (entry, shown["value"])
+    # …and in the text itself, each such number is a link to its records (phrased the same as
+    # another figure: left unlinked rather than linked to the wrong records)
+    html = page.content.decode()
+    unique = [e for e in traced if [t["shown"] for t in traced].count(e["shown"]) == 1]
+    assert unique
+    for entry in unique:
+        link = f'<a class="figure" href="{escape(entry["url"])}" title="查看{entry["label"]}所统计的记录">{entry["shown"]}</a>'
+        assert link in html, entry
+    assert "<script" not in "".join(str(p) for s in page.context["sections"] for p in s.linked)
 
 
 def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade, legal, as_legal):
