@@ -8,7 +8,8 @@ is still the same:
 
 - the file's bytes (SHA-256);
 - the signature: the code that reads and checks it (the ledger package, the rules, the model and
-  its declaration), the file limits, and the names the lookup columns resolve (违法行为, 中队, …);
+  its declaration), the file limits, the time zone, and every name the lookup columns resolve
+  with its record (违法行为, 中队, 专项行动 …, a name shared by two records included);
 - the digest of the brigade's records of that ledger: a hash of every record's importable values,
   computed in the database (one aggregate, about 0.2 s per 100,000 records).
 
@@ -72,11 +73,15 @@ def _code(kind: str, model_module: str, ledger_module: str) -> bytes:
 def signature(ledger, columns) -> str:
     """What the outcome of a file depends on besides its bytes and the records."""
     digest = hashlib.sha256(_code(ledger.kind, ledger.model.__module__, type(ledger).__module__))
-    digest.update(repr(sorted(settings.IMPORT_LIMITS.items())).encode())
+    # the limits, and the time zone a file's date-times without one are read in
+    digest.update(repr((sorted(settings.IMPORT_LIMITS.items()), settings.TIME_ZONE)).encode())
     for col in columns:
         digest.update(col.header.encode())
         if isinstance(col, LookupColumn):
-            digest.update(repr(sorted(col._ids.items())).encode())
+            # every (name, id), not only the name table: a second record of the same name leaves
+            # the table as it was but makes the name ambiguous, which the import refuses
+            digest.update(repr(sorted(col._names.items())).encode())
+            digest.update(repr(sorted(col._ambiguous)).encode())
     return digest.hexdigest()
 
 

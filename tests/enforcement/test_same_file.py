@@ -100,3 +100,37 @@ def test_a_preview_that_finds_a_change_is_not_remembered(brigade, violation_type
     for _ in range(2):
         result = preview(brigade, one_file())
         assert not result.recognised and result.updated == 1
+
+
+def test_a_second_campaign_of_the_same_name_is_noticed(brigade):
+    """The name table stays as it was (one name), but the name no longer says which campaign is
+    meant: the import refuses the row, so the preview must not answer 全部未变化."""
+    import datetime
+
+    from enforcement.models import Campaign
+
+    def campaign(day):
+        Campaign.objects.create(
+            brigade=brigade, name="夏季整治", start_date=day, kind="集中整治", officers=10
+        )
+
+    campaign(datetime.date(2024, 1, 1))
+    content = make_xlsx([VIOLATION_HEADER, violation("4311232400000001", 专项行动="夏季整治")]).getvalue()
+    assert ledger_import(
+        ledger=registry.get("violations"), brigade=brigade, source=io.BytesIO(content)
+    ).written
+    campaign(datetime.date(2024, 6, 1))
+    again = preview(brigade, io.BytesIO(content))
+    assert not again.recognised and again.error_count == 1 and "多条名为" in again.errors[0].message
+
+
+def test_a_changed_time_zone_is_noticed(brigade, one_file, settings):
+    """Date-times without a zone in the file are read in the deployment's: another zone, another
+    reading of the same cells."""
+    from django.utils import timezone
+
+    ledger_import(ledger=registry.get("violations"), brigade=brigade, source=one_file())
+    settings.TIME_ZONE = "Asia/Urumqi"
+    timezone.deactivate()
+    result = preview(brigade, one_file())
+    assert not result.recognised and result.updated == 2
