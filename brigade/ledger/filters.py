@@ -2,10 +2,12 @@
 each declared choice field, a search box over the declared text fields, sorting, and for
 detachment users the brigade."""
 
+import datetime
 from functools import cache, reduce
 from operator import or_
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -13,6 +15,27 @@ from brigade import figures, rules
 from brigade.access import scope, visible_brigades
 from brigade.ledger import keys
 from brigade.years import record_years
+
+LATEST = datetime.date(2100, 12, 31)  # a record's date is never later; beyond it, dates overflow
+
+
+class PeriodField(django_filters.fields.DateRangeField):
+    """A date range the records can lie in (1900–2100): 0001-01-01 or 9999-12-31 is refused on the
+    form, in Chinese, instead of overflowing a time-zone conversion or a day's arithmetic."""
+
+    def clean(self, value):
+        period = super().clean(value)
+        if period is not None:
+            for day in (period.start, period.stop):
+                if day is not None and not rules.EARLIEST <= day.date() <= LATEST:
+                    raise ValidationError(
+                        f"日期{day:%Y-%m-%d}超出范围：应在{rules.EARLIEST.year}年至{LATEST.year}年之间，未按日期范围筛选"
+                    )
+        return period
+
+
+class PeriodFilter(django_filters.DateFromToRangeFilter):
+    field_class = PeriodField
 
 
 def _visible_brigades(request):
@@ -65,7 +88,7 @@ def filterset_for(ledger):
             error_messages={"invalid_choice": "年度 %(value)s 不在可选范围内（本台账有记录的年度），未按年度筛选"},
             empty_label="全部年度",  # what the box shows is what is applied
         )  # fmt: skip
-        attrs["period"] = django_filters.DateFromToRangeFilter(
+        attrs["period"] = PeriodFilter(
             field_name=ledger.date_field,
             label=str(model._meta.get_field(ledger.date_field).verbose_name) + "范围",
             widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),

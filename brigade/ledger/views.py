@@ -5,6 +5,7 @@ import datetime
 import hashlib
 from urllib.parse import quote
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -196,9 +197,14 @@ class LedgerListView(LedgerMixin, generic.ListView):
         if not hasattr(self, "_fixed_query"):
             query = self.request.GET.copy()
             after, before = query.get("period_after", ""), query.get("period_before", "")
-            if after and before and after > before:
+            day = forms.DateField(required=False)  # as the filter reads them (2025-3-2 is 2025-03-02)
+            try:
+                first, last = day.clean(after), day.clean(before)
+            except ValidationError:
+                first = last = None  # the filter's own form says what is wrong
+            if first and last and first > last:
                 query["period_after"], query["period_before"] = before, after
-                messages.info(self.request, f"日期范围的起止颠倒了，已按 {before} 至 {after} 筛选")
+                messages.info(self.request, f"日期范围的起止颠倒了，已按 {last:%Y-%m-%d} 至 {first:%Y-%m-%d} 筛选")
             self._fixed_query = query
         return self._fixed_query.copy()
 
