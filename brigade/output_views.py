@@ -3,7 +3,7 @@ A job is its requester's alone: anyone else gets a 404."""
 
 from urllib.parse import quote
 
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
@@ -13,7 +13,12 @@ from brigade.models import OutputJob
 
 
 def _job(request, pk) -> OutputJob:
-    return get_object_or_404(OutputJob, pk=pk, user=request.user)
+    """The user's own job, while the user may still have what it holds (else a 404 as for
+    anyone else's)."""
+    job = get_object_or_404(OutputJob.objects.select_related("user"), pk=pk, user=request.user)
+    if not outputs.may_fetch(job):
+        raise Http404("文件不存在或已无权查看")
+    return job
 
 
 def _state(job: OutputJob) -> dict:
@@ -38,7 +43,7 @@ def _breadcrumbs(job: OutputJob) -> list:
 def output_detail(request, pk):
     job = _job(request, pk)
     return render(request, "outputs/detail.html", {
-        "job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again"),
+        "job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again"), "expired": outputs.expired(job),
         "breadcrumbs": _breadcrumbs(job),
     })  # fmt: skip
 
@@ -51,7 +56,7 @@ def output_status(request, pk):
 @require_GET
 def output_download(request, pk):
     job = _job(request, pk)
-    if job.status != OutputJob.Status.DONE or not job.file:
+    if job.status != OutputJob.Status.DONE or not job.file or outputs.expired(job):
         return redirect("output_detail", pk=job.pk)
     response = FileResponse(job.file.open("rb"), content_type=job.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename)}"

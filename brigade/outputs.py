@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
@@ -39,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = datetime.timedelta(minutes=3)  # longer than any producer goes without reporting
 KEPT_FOR = datetime.timedelta(days=1)
+QUEUED_TOO_LONG = datetime.timedelta(minutes=10)  # the worker also runs imports, one at a time
 REPORT_EVERY = datetime.timedelta(seconds=0.5)
 FAILED = "生成文件时发生意外错误；可以重试，仍不成功请联系管理员"
 
@@ -56,21 +59,40 @@ class Refused(Exception):
 
 Producer = Callable[[OutputJob, Callable[[int, int], None]], Made]
 PRODUCERS: dict[str, Producer] = {}
+MAY: dict[str, Callable[[OutputJob], bool]] = {}  # kind → may the job's user still have its file?
 
 
-def producer(kind: str):
+def producer(kind: str, *, may: Callable[[OutputJob], bool]):
+    """Declare what makes a kind of file, and who may still fetch one made (asked again at every
+    view and download: a user moved to another brigade, or whose role changed, may not)."""
+
     def register(fn: Producer) -> Producer:
-        PRODUCERS[kind] = fn
+        PRODUCERS[kind], MAY[kind] = fn, may
         return fn
 
     return register
 
 
+def may_fetch(job: OutputJob) -> bool:
+    """The job's user, still of the unit the file was made for, still allowed what it holds."""
+    user = job.user
+    return user.is_active and user.brigade_id == job.brigade_id and job.kind in MAY and MAY[job.kind](job)
+
+
+def expired(job: OutputJob) -> bool:
+    """A file kept its day (it is removed; the job stays, as the record of who asked for what)."""
+    return job.finished_at is not None and timezone.now() - job.finished_at > KEPT_FOR
+
+
 def interrupted(job: OutputJob) -> bool:
-    """A RUNNING job whose worker stopped reporting (killed, restarted, the machine went down)."""
+    """A RUNNING job whose worker stopped reporting (killed, restarted, the machine went down), or
+    a job still queued long after it was asked for (the worker is down, or was never started)."""
+    now = timezone.now()
+    if job.status == OutputJob.Status.QUEUED:
+        return now - job.created_at > QUEUED_TOO_LONG
     if job.status != OutputJob.Status.RUNNING:
         return False
-    return job.heartbeat_at is None or timezone.now() - job.heartbeat_at > STALE_AFTER
+    return job.heartbeat_at is None or now - job.heartbeat_at > STALE_AFTER
 
 
 def can_retry(job: OutputJob) -> bool:
@@ -82,7 +104,14 @@ def output_job_start(*, user, brigade, kind: str, title: str, params: dict) -> O
     """Queue a file for `user`. With the immediate backend (tests) it is made when this returns."""
     if kind not in PRODUCERS:
         raise KeyError(kind)
-    _clean_up(user)
+    clean_up()
+    # The same file asked for again while it is being made (a reload, a second click): that job.
+    pending = OutputJob.objects.filter(
+        user=user, kind=kind, params=params, status__in=[OutputJob.Status.QUEUED, OutputJob.Status.RUNNING]
+    )
+    same = next((job for job in pending if not interrupted(job)), None)
+    if same is not None:
+        return same
     job = OutputJob.objects.create(user=user, brigade=brigade, kind=kind, title=title[:200], params=params)
     transaction.on_commit(lambda: output_job_task.enqueue(job.pk))
     return job
@@ -130,9 +159,17 @@ def output_job_run(*, job_id: int) -> str:
     return job.status
 
 
-def _clean_up(user) -> None:
-    """Files made for this user more than a day ago are removed (the job stays, as the record)."""
-    old = OutputJob.objects.filter(user=user, finished_at__lt=timezone.now() - KEPT_FOR).exclude(file="")
+def clean_up() -> None:
+    """Files made more than a day ago, for anyone, are removed (the jobs stay, as the record).
+    Run whenever a file is asked for; a file past its day is never served meanwhile (`expired`)."""
+    old = OutputJob.objects.filter(finished_at__lt=timezone.now() - KEPT_FOR).exclude(file="")
     for job in old:
         job.file.delete(save=False)
         OutputJob.objects.filter(pk=job.pk).update(file="")
+
+
+@receiver(post_delete, sender=OutputJob)
+def _remove_file(sender, instance, **kwargs):
+    """A job deleted (its user or unit deleted with it) takes its file along."""
+    if instance.file:
+        instance.file.delete(save=False)

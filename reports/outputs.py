@@ -18,12 +18,21 @@ def pdf_job_start(*, user, report: AnnualReport, kind: str, title: str, again: s
     return outputs.output_job_start(user=user, brigade=report.brigade, kind=kind, title=title, params=params)
 
 
-def _report(job) -> AnnualReport:
+def _visible(job) -> AnnualReport | None:
     """The job's report, if its user may still see it."""
-    user = job.user
-    qs = access.scope(AnnualReport.objects.select_related("brigade", "template"), user)
+    qs = access.scope(AnnualReport.objects.select_related("brigade", "template"), job.user)
     report = qs.filter(pk=job.params["report"]).first()
-    if report is None or not access.has_view_perm(user, "view_report"):
+    return report if report is not None and access.has_view_perm(job.user, "view_report") else None
+
+
+def _may_public(job) -> bool:
+    report = _visible(job)
+    return report is not None and public.may_view(job.user, report)
+
+
+def _report(job) -> AnnualReport:
+    report = _visible(job)
+    if report is None or (job.kind == "public_pdf" and not public.may_view(job.user, report)):
         raise outputs.Refused("您已无权查看这份报告")
     if not docx.pdf_available():
         raise outputs.Refused("服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
@@ -42,7 +51,7 @@ def _pdf(make, progress) -> bytes:
     return pdf
 
 
-@outputs.producer("report_pdf")
+@outputs.producer("report_pdf", may=lambda job: _visible(job) is not None)
 def report_pdf(job, progress) -> outputs.Made:
     """The report as it reads now (a finalised report: its stored document)."""
     report = _report(job)
@@ -51,7 +60,7 @@ def report_pdf(job, progress) -> outputs.Made:
     )
 
 
-@outputs.producer("public_pdf")
+@outputs.producer("public_pdf", may=_may_public)
 def public_pdf(job, progress) -> outputs.Made:
     """The public edition, while its 保密审查 is confirmed for the current finalised document."""
     report = _report(job)

@@ -52,12 +52,16 @@ def export_filename(ledger: Ledger) -> str:
     return f"{ledger.title}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
 
-@outputs.producer("ledger_export")
+def _may_export(job) -> bool:
+    return access.can(job.user, access.READ, registry.get(job.params["kind"]).model)
+
+
+@outputs.producer("ledger_export", may=_may_export)
 def ledger_export_job(job, progress) -> outputs.Made:
     """A large export, made by the worker for the user who asked for it, with the list's filters
     as they were asked (the user's permissions are checked again: they may have changed)."""
     ledger = registry.get(job.params["kind"])
-    if not access.can(job.user, access.READ, ledger.model):
+    if not _may_export(job):
         raise outputs.Refused(f"您已没有查看{ledger.title}的权限")
     queryset = filtered_records(ledger=ledger, user=job.user, query=QueryDict(job.params.get("query", "")))
     total = queryset.count()

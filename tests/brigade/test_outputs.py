@@ -25,6 +25,12 @@ def trainings(brigade, other_brigade):
                             kind="专题学法", mode="线下", attendees=9)  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def test_kind(monkeypatch):
+    """The kind "test" the tests below make files of: anyone it was made for may fetch it."""
+    monkeypatch.setitem(outputs.MAY, "test", lambda job: True)
+
+
 @pytest.fixture
 def small_inline(settings):
     settings.EXPORT_INLINE_ROWS = 2
@@ -127,3 +133,71 @@ def test_an_unexpected_error_is_not_shown_as_python(clerk, monkeypatch):
     outputs.output_job_run(job_id=job.pk)
     page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
     assert outputs.FAILED in page and "ZeroDivision" not in page and "division" not in page
+
+
+def _exported(client, capture):
+    with capture(execute=True):
+        client.get(reverse("ledger:export", args=["training"]))
+    job = OutputJob.objects.get()
+    assert job.status == OutputJob.Status.DONE
+    return job
+
+
+def test_a_user_moved_to_another_brigade_no_longer_gets_the_file(
+    clerk, other_brigade, trainings, small_inline, django_capture_on_commit_callbacks
+):
+    client = login(clerk)
+    job = _exported(client, django_capture_on_commit_callbacks)
+    clerk.brigade = other_brigade
+    clerk.save()
+    for name in ("output_detail", "output_download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+
+
+def test_a_role_that_lost_the_ledger_no_longer_gets_the_file(
+    clerk, trainings, small_inline, django_capture_on_commit_callbacks, monkeypatch
+):
+    client = login(clerk)
+    job = _exported(client, django_capture_on_commit_callbacks)
+    from brigade import access
+
+    monkeypatch.setattr(access, "can", lambda user, action, model: False)
+    assert client.get(reverse("output_download", args=[job.pk])).status_code == 404
+
+
+def test_a_file_past_its_day_is_not_served_and_is_removed(
+    clerk, trainings, small_inline, django_capture_on_commit_callbacks
+):
+    client = login(clerk)
+    job = _exported(client, django_capture_on_commit_callbacks)
+    path = job.file.path
+    OutputJob.objects.filter(pk=job.pk).update(
+        finished_at=timezone.now() - outputs.KEPT_FOR - datetime.timedelta(minutes=1)
+    )
+    response = client.get(reverse("output_download", args=[job.pk]))
+    assert response.status_code == 302  # back to the file's page, which says it was removed
+    assert "已超过保存期限" in client.get(response["Location"]).content.decode()
+    outputs.clean_up()  # run whenever anyone asks for a file
+    import os
+
+    assert not os.path.exists(path)
+
+
+def test_a_job_never_taken_up_can_be_asked_again_and_a_reload_does_not_queue_twice(
+    clerk, trainings, small_inline
+):
+    client = login(clerk)
+    url = reverse("ledger:export", args=["training"])
+    client.get(url)  # the test's transaction never commits: never handed to the worker
+    client.get(url)  # a reload while it waits: the same job
+    job = OutputJob.objects.get()
+    assert job.status == OutputJob.Status.QUEUED and not outputs.can_retry(job)
+    OutputJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - outputs.QUEUED_TOO_LONG - datetime.timedelta(minutes=1)
+    )
+    job.refresh_from_db()
+    assert outputs.can_retry(job)
+    page = client.get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert "重新生成" in page and "已停止" in page
+    client.get(url)  # asked again: a new job
+    assert OutputJob.objects.count() == 2
