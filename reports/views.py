@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -237,9 +238,14 @@ def report_checks(request, pk):
         "may_dismiss": dismissals.may_dismiss(request.user, report),
     }
     if request.headers.get("X-Fragment"):
-        return render(request, "reports/_checks.html", context)
-    trail_to = report_trail(report, ("数据检查", None))
-    return render(request, "reports/checks.html", {**context, "breadcrumbs": trail_to})
+        response = render(request, "reports/_checks.html", context)
+        response["X-Fragment"] = "data-checks"  # the script inserts only what carries this (not a login page)
+    else:
+        trail_to = report_trail(report, ("数据检查", None))
+        response = render(request, "reports/checks.html", {**context, "breadcrumbs": trail_to})
+    patch_vary_headers(response, ["X-Fragment"])  # one URL, two bodies
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:

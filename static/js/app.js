@@ -14,7 +14,11 @@
   "use strict";
   document.querySelectorAll("[data-fragment]").forEach(function (box) {
     fetch(box.dataset.fragment, {credentials: "same-origin", headers: {"X-Fragment": "1"}})
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (r) {
+        // Only the fragment itself: a session that expired answers with the login page instead.
+        if (!r.ok || r.redirected || !r.headers.get("X-Fragment")) { throw new Error(r.status); }
+        return r.text();
+      })
       .then(function (html) { box.outerHTML = html; })
       .catch(function () {
         var note = box.querySelector("p");

@@ -304,3 +304,16 @@ def test_a_detachment_report_keeps_its_own_dismissals_apart_from_its_brigades(
     page = checks(zd_client, zd_report)
     assert [d.reason for _, d in page.context["dismissed"]] == ["支队已核对该重复记录"]
     assert shown["id"] not in [w["id"] for w in page.context["warnings"]]
+
+
+def test_the_checks_fragment_is_marked_and_varies_on_its_header(report, as_legal, client):
+    url = reverse("reports:checks", args=[report.pk])
+    fragment = as_legal.get(url, headers={"X-Fragment": "1"})
+    page = as_legal.get(url)
+    assert fragment["X-Fragment"] == "data-checks" and "X-Fragment" not in page
+    assert "<html" not in fragment.content.decode() and "<html" in page.content.decode()
+    for response in (fragment, page):
+        assert "X-Fragment" in response["Vary"] and "no-cache" in response["Cache-Control"]
+    # signed out: a redirect to the login page, which carries no mark (static/js/app.js inserts nothing)
+    signed_out = client.get(url, headers={"X-Fragment": "1"})
+    assert signed_out.status_code == 302 and "X-Fragment" not in signed_out
