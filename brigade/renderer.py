@@ -7,6 +7,7 @@ the very same HTML (tests/brigade/test_renderer.py compares the two) and hands e
 widget, and a select with a template of its own, to Django's templates."""
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -28,8 +29,8 @@ def _select(widget: dict) -> str | None:
         if group_name:
             parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
         for option in options:
-            if option["template_name"] != OPTION:
-                return None
+            if option["template_name"] != OPTION or not isinstance(option["label"], str | Promise):
+                return None  # the template's own rendering (it localises a date or a number label)
             parts.append(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
                 f"{conditional_escape(option['label'])}</option>\n"  # the option template's own newline

@@ -1,5 +1,6 @@
 """The form renderer writes a <select> in Python: the HTML is exactly Django's own."""
 
+import datetime
 import re
 
 import pytest
@@ -27,6 +28,7 @@ CHOICES = [
         (forms.SelectMultiple(choices=CHOICES), ["1", "2"]),
         (forms.NullBooleanSelect(), True),
         (forms.Select(choices=[]), None),
+        (forms.Select(choices=[(1, datetime.date(2024, 3, 5)), (2, 1234567)]), 1),  # labels Django localises
     ],
 )
 def test_a_select_is_written_as_djangos_templates_write_it(widget, value):
