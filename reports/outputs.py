@@ -15,7 +15,8 @@ def pdf_job_start(*, user, report: AnnualReport, kind: str, title: str, again: s
     """Queue one of the report's PDFs for `user`; its page shows the way back to the report."""
     back = report_trail(report, ("", None))[1:-1]  # 年度报告 › the report
     params = {"report": report.pk, "again": again, "back": back}
-    return outputs.output_job_start(user=user, brigade=report.brigade, kind=kind, title=title, params=params)
+    # the requester's own unit (a 支队 user's PDF of a brigade's report is the 支队 user's)
+    return outputs.output_job_start(user=user, brigade=user.brigade, kind=kind, title=title, params=params)
 
 
 def _visible(job) -> AnnualReport | None:

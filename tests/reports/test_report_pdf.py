@@ -42,3 +42,16 @@ def test_without_libreoffice_the_report_page_says_so(report, legal, monkeypatch)
 def test_another_brigades_user_cannot_ask_for_it(report, outsider):
     assert login(outsider).get(reverse("reports:pdf", args=[report.pk])).status_code == 404
     assert not OutputJob.objects.exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_a_detachment_user_gets_the_pdf_of_a_brigades_report(
+    report, detachment_user, django_capture_on_commit_callbacks
+):
+    client = login(detachment_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("reports:pdf", args=[report.pk]))
+    job = OutputJob.objects.get()
+    assert job.status == OutputJob.Status.DONE, job.message
+    assert client.get(response["Location"]).status_code == 200
+    assert client.get(reverse("output_download", args=[job.pk])).status_code == 200
