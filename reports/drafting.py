@@ -8,6 +8,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -58,6 +59,12 @@ class Facts:
         self.each = {b.pk: each[b.pk] for b in coverage.brigades} if len(coverage.brigades) > 1 and each else {}
         self.names = coverage.names()
         self._leads = 0  # which of phrasing.LEADS the next comparison uses
+
+    @cached_property
+    def shortcomings(self) -> list:
+        """三's points, counted once a draft: 四 answers the same points (and the data check
+        behind them reads the year's records)."""
+        return _shortcoming_points(self)
 
     @property
     def chief(self) -> str:
@@ -480,7 +487,7 @@ def _shortcoming_points(facts: Facts) -> list[tuple[Area, str]]:
 
 def draft_shortcomings(facts: Facts) -> str:
     """三: two to four points in the seeds' form, （一）heading。facts。reasons。"""
-    points = _shortcoming_points(facts)
+    points = facts.shortcomings
     return "\n".join(f"（{NUMERALS[n]}）{text}" for n, (_, text) in enumerate(points))
 
 
@@ -489,7 +496,7 @@ def draft_plan(facts: Facts) -> str:
     none of them (retitled for the new year), then the standing tasks, three to five in all."""
     from reports.models import AnnualReport
 
-    answered = [area for area, _ in _shortcoming_points(facts)]
+    answered = [area for area, _ in facts.shortcomings]
     points = [area.plan for area in answered]
     previous = AnnualReport.objects.filter(brigade=facts.coverage.unit, year=facts.year - 1).first()
     plan = previous.sections.filter(key="4").first() if previous else None

@@ -317,3 +317,14 @@ def test_the_checks_fragment_is_marked_and_varies_on_its_header(report, as_legal
     # signed out: a redirect to the login page, which carries no mark (static/js/app.js inserts nothing)
     signed_out = client.get(url, headers={"X-Fragment": "1"})
     assert signed_out.status_code == 302 and "X-Fragment" not in signed_out
+
+
+def test_a_draft_runs_the_data_check_once(brigade, legal, monkeypatch):
+    """三 and 四 answer the same points: the check that reads the year's records is run once."""
+    from reports import quality
+
+    calls = []
+    real = quality.data_warnings
+    monkeypatch.setattr(quality, "data_warnings", lambda **kw: calls.append(kw) or real(**kw))
+    services.report_create(brigade=brigade, year=YEAR, user=legal)
+    assert len(calls) == 1
