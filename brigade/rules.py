@@ -2,7 +2,8 @@
 
 Field rules are Django validators on the model field: ModelForm runs them for the browser and
 the importer runs the same callables for every cell. Row rules compare two fields of one record;
-`LedgerRecord.clean()` and the importer both run them through `check_row`."""
+`LedgerRecord.clean()` runs them on one record (`check_row`), the importer on a chunk of rows
+at once (`check_rows`); a rule's `failing` is the one place its logic is written."""
 
 import datetime
 import unicodedata
@@ -78,11 +79,13 @@ class NotBefore:
     other: str
     message: str
 
-    def __call__(self, row):
-        a, b = row.get(self.field), row.get(self.other)
-        if a is not None and b is not None and _as_date(a) < _as_date(b):
-            return self.field, self.message
-        return None
+    def failing(self, column) -> list[int]:
+        """The positions of the rows that break the rule, `column(name)` giving a field's values."""
+        return [
+            i
+            for i, (a, b) in enumerate(zip(column(self.field), column(self.other), strict=True))
+            if a is not None and b is not None and _as_date(a) < _as_date(b)
+        ]
 
     def where(self, model) -> Q:
         """The records of `model` that break the rule, as a database condition."""
@@ -99,11 +102,12 @@ class NotMore:
     other: str
     message: str
 
-    def __call__(self, row):
-        a, b = row.get(self.field), row.get(self.other)
-        if a is not None and b is not None and a > b:
-            return self.field, self.message
-        return None
+    def failing(self, column) -> list[int]:
+        return [
+            i
+            for i, (a, b) in enumerate(zip(column(self.field), column(self.other), strict=True))
+            if a is not None and b is not None and a > b
+        ]
 
     def where(self, model) -> Q:
         return Q(**{f"{self.field}__gt": F(self.other)})
@@ -118,10 +122,9 @@ class PositiveWhen:
     values: tuple
     message: str
 
-    def __call__(self, row):
-        if row.get(self.when) in self.values and not (row.get(self.field) or 0) > 0:
-            return self.field, self.message
-        return None
+    def failing(self, column) -> list[int]:
+        values, amounts = self.values, column(self.field)
+        return [i for i, when in enumerate(column(self.when)) if when in values and not (amounts[i] or 0) > 0]
 
     def where(self, model) -> Q:
         return Q(**{f"{self.when}__in": self.values}) & (
@@ -138,10 +141,9 @@ class EmptyWhen:
     values: tuple
     message: str
 
-    def __call__(self, row):
-        if row.get(self.when) in self.values and row.get(self.field):
-            return self.field, self.message
-        return None
+    def failing(self, column) -> list[int]:
+        values, amounts = self.values, column(self.field)
+        return [i for i, when in enumerate(column(self.when)) if when in values and amounts[i]]
 
     def where(self, model) -> Q:
         return Q(**{f"{self.when}__in": self.values}) & _filled(model, self.field)
@@ -149,11 +151,16 @@ class EmptyWhen:
 
 def check_row(row_rules, row) -> dict[str, list[str]]:
     """Run a model's row rules over a mapping of field → value; return field → messages."""
-    errors: dict[str, list[str]] = {}
+    return check_rows(row_rules, lambda name: (row.get(name),)).get(0, {})
+
+
+def check_rows(row_rules, column) -> dict[int, dict[str, list[str]]]:
+    """Run a model's row rules over many rows at once (an import's chunk), `column(name)` giving
+    a field's values in row order; return position → field → messages, for the rows that fail."""
+    errors: dict[int, dict[str, list[str]]] = {}
     for rule in row_rules:
-        hit = rule(row)
-        if hit:
-            errors.setdefault(hit[0], []).append(hit[1])
+        for position in rule.failing(column):
+            errors.setdefault(position, {}).setdefault(rule.field, []).append(rule.message)
     return errors
 
 
