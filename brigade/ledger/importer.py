@@ -26,7 +26,10 @@ from brigade.ledger.matching import Existing
 from brigade.ledger.writing import Writer
 from brigade.ledger.xlsx import open_rows
 
-CHUNK_ROWS = 10000
+CHUNK_ROWS = 10_000
+# The first chunk is small, so that the database starts storing rows while the rest is read:
+# on a large file the server's work, not Python's, is what the import waits for.
+FIRST_CHUNK_ROWS = 1_000
 MAX_ERRORS_KEPT = 200
 MAX_SAMPLES = 10
 
@@ -281,7 +284,9 @@ def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reaso
     tz = timezone.get_current_timezone()
     writer = None if dry_run else Writer(model, brigade, attnames, user, reason)
     try:
-        while chunk := list(islice(numbered, CHUNK_ROWS)):
+        size = FIRST_CHUNK_ROWS
+        while chunk := list(islice(numbered, size)):
+            size = CHUNK_ROWS
             result.rows += len(chunk)
             good = _parse_chunk(chunk, mapping, row_rules, result)
             keys = [existing.key_of(values) for _, values in good]
