@@ -60,13 +60,23 @@ _NUMBER_TYPES = frozenset({bool, int, float})
 
 def _distinct(cells) -> set | None:
     """The distinct cells of a column, or None where equal cells may differ as cells: 1, 1.0
-    and TRUE are equal in Python, but not to a column (TRUE is not a number)."""
-    if len(_NUMBER_TYPES.intersection(map(type, cells))) > 1:
+    and TRUE are equal in Python but not to a column (TRUE is not a number); so are -0.0 and
+    0.0 (an amount of -0.00), date-times of one instant in two offsets, and the two readings
+    of a wall time that daylight saving repeats (fold)."""
+    types = set(map(type, cells))
+    if len(_NUMBER_TYPES & types) > 1:
         return None
     try:
-        return set(cells)
+        distinct = set(cells)
     except TypeError:
         return None
+    if float in types and 0.0 in distinct and any(v == 0 and math.copysign(1, v) < 0 for v in cells):
+        return None  # the set keeps one zero of the two
+    if (datetime.datetime in types or datetime.time in types) and any(
+        v.__class__ in (datetime.datetime, datetime.time) and (v.tzinfo is not None or v.fold) for v in cells
+    ):
+        return None
+    return distinct
 
 
 def whole_seconds(value: datetime.datetime) -> datetime.datetime:
@@ -183,36 +193,37 @@ class Column:
 
         return fast_text
 
-    def parse_column(self, cells) -> tuple[list, list[int]]:
-        """`parse` over one column of an import's chunk: the values, and the positions of the
-        cells that failed (their values are None; the importer names each of them with `parse`).
+    def parse_column(self, cells) -> tuple[list, dict[int, str]]:
+        """`parse` over one column of an import's chunk: the values, and the message of each
+        cell that failed, by its position (its value is None).
 
         A column is judged whole where it can be, at C speed, by the same rules: a column of
         plain texts, or of date-times, by `fast_column`; a column of few distinct cells (a
         choice, a name, an amount) by parsing each distinct cell once. Anything else goes cell
-        by cell through `fast_parser`."""
+        by cell through `fast_parser`. A cell is parsed once only, and its own refusal is what
+        is reported: parsed again later, a time a moment in the future might pass."""
         values = self.fast_column(cells)
         if values is not None:
-            return values, []
+            return values, {}
         parse = self.fast_parser()
         distinct = _distinct(cells)
         if distinct is not None and len(distinct) * 4 <= len(cells):
-            memo, bad = {}, set()
+            memo, refused = {}, {}
             for raw in distinct:
                 try:
                     memo[raw] = parse(raw)
-                except CellError:
-                    bad.add(raw)
-            if not bad:
-                return list(map(memo.__getitem__, cells)), []
-            return [memo.get(raw) for raw in cells], [i for i, raw in enumerate(cells) if raw in bad]
-        values, failed = [], []
+                except CellError as e:
+                    refused[raw] = str(e)
+            if not refused:
+                return list(map(memo.__getitem__, cells)), {}
+            return [memo.get(raw) for raw in cells], {i: refused[raw] for i, raw in enumerate(cells) if raw in refused}
+        values, failed = [], {}
         for i, raw in enumerate(cells):
             try:
                 values.append(parse(raw))
-            except CellError:
+            except CellError as e:
                 values.append(None)
-                failed.append(i)
+                failed[i] = str(e)
         return values, failed
 
     def fast_column(self, cells) -> list | None:
@@ -364,7 +375,7 @@ class DecimalColumn(Column):
         def fast_decimal(raw):
             # bounds first: inf and nan fail them (and int() of them would raise)
             if (raw.__class__ is float or raw.__class__ is int) and lo <= raw <= hi and raw == int(raw):
-                return decimal.Decimal(int(raw)).quantize(exponent)
+                return decimal.Decimal(raw).quantize(exponent)  # exact for a whole float, -0.0 too
             return parse(raw)
 
         return fast_decimal
@@ -532,8 +543,11 @@ class LookupColumn(Column):
         ids, ambiguous, parse = self._ids, self._ambiguous, self._empty_shortcut()
 
         def fast_lookup(raw):
+            # only a name that `text` leaves as it is: no white space to trim, no export guard
             pk = ids.get(raw) if raw.__class__ is str else None
-            return pk if pk is not None and raw not in ambiguous else parse(raw)
+            if pk is None or raw in ambiguous or raw[:1] == "'" or raw[:1].isspace() or raw[-1:].isspace():
+                return parse(raw)
+            return pk
 
         return fast_lookup
 

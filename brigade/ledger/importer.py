@@ -20,7 +20,7 @@ from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
 from brigade import locks, rules
-from brigade.ledger import CellError, Ledger, fingerprints
+from brigade.ledger import Ledger, fingerprints
 from brigade.ledger.headers import find_header, map_headers
 from brigade.ledger.matching import Existing
 from brigade.ledger.writing import Writer
@@ -95,18 +95,19 @@ def _parse_chunk(chunk, mapping, row_rules, result):
     """Parse and validate rows; return [(row number, values)] of the good ones.
 
     The chunk is parsed a column at a time (`Column.parse_column`, which judges most columns
-    whole); a row where any cell fails is parsed again cell by cell so that every bad cell of
-    it is reported. Errors come in row order, each row's in column order."""
+    whole); every bad cell of a row is reported with the message its parse gave. Errors come
+    in row order, each row's in column order."""
     if not chunk:
         return []
     width = max(index for index, _ in mapping) + 1
     raws = [raw if len(raw) >= width else [*raw, *[""] * (width - len(raw))] for _, raw in chunk]
     sheet = list(zip(*raws, strict=False))  # the sheet's columns, the first `width` at least
-    parsed, failed = [], set()
+    parsed, failed = [], {}  # failed: position → [(header, message)], in column order
     for index, col in mapping:
-        values, bad = col.parse_column(sheet[index])
+        values, refused = col.parse_column(sheet[index])
         parsed.append(values)
-        failed.update(bad)
+        for position, message in refused.items():
+            failed.setdefault(position, []).append((col.header, message))
     by_name = {col.attname: values for (_, col), values in zip(mapping, parsed, strict=True)}
     missing = (None,) * len(chunk)  # a field the file has no column for
     broken = rules.check_rows(row_rules, lambda name: by_name.get(name, missing)) if row_rules else {}
@@ -115,12 +116,8 @@ def _parse_chunk(chunk, mapping, row_rules, result):
     for position, values in enumerate(zip(*parsed, strict=True)):
         number = chunk[position][0]
         if position in failed:
-            raw = raws[position]
-            for index, col in mapping:
-                try:
-                    col.parse(raw[index])
-                except CellError as e:
-                    result.add_error(number, col.header, str(e))
+            for header, message in failed[position]:
+                result.add_error(number, header, message)
         elif position in broken:
             for name, messages in broken[position].items():
                 for message in messages:
