@@ -242,8 +242,8 @@ def collector_paused():
     An import makes millions of short-lived lists and tuples that form no cycles, and every
     collection walks the live ones (half the time of checking 100,000 rows went to it).
     Memory stays bounded by the chunk, and what cycles there are wait for the collector to
-    resume. The pause is counted, so that two imports in threads of one process leave it
-    on only when both have ended."""
+    resume. The pause is counted, so that of two imports in threads of one process the one
+    that ends last turns the collector back on."""
     global _paused
     with _pause_lock:
         ours = _paused > 0 or gc.isenabled()  # else paused by someone else, theirs to resume
