@@ -9,6 +9,7 @@ class BrigadeConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
+        from brigade.ledger.writing import install_history_triggers
         from brigade.roles import ensure_roles
         from brigade.rollup import install_triggers
 
@@ -31,3 +32,5 @@ class BrigadeConfig(AppConfig):
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
         # The figures' rollups are kept current by triggers derived from the ledger declarations.
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="brigade.rollup_triggers")
+        # …and an import's history rows (PostgreSQL) by triggers derived from the same declarations.
+        post_migrate.connect(install_history_triggers, sender=self, dispatch_uid="brigade.history_triggers")
