@@ -28,6 +28,7 @@ from django_tasks import task
 
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import, readable
+from brigade.ledger.writing import ImportUnavailable
 from brigade.ledger.xlsx import FileRefused
 from brigade.models import ImportJob
 
@@ -179,7 +180,7 @@ def _run(job: ImportJob) -> str:
                 ledger=ledger, brigade=job.brigade, source=fh, user=job.user,
                 reason=f"Excel导入：{job.filename}", progress=report, on_wait=report.waiting,
             )  # fmt: skip
-    except FileRefused as e:
+    except (FileRefused, ImportUnavailable) as e:
         result, job.message = None, readable(str(e))
     except Exception:
         logger.exception("import job %s failed", job.pk)

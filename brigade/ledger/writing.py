@@ -113,9 +113,21 @@ IMPORTING, AT, REASON, USER = (f"brigade.import_{name}" for name in ("table", "a
 HISTORY_TRIGGER = "import_history"
 
 
+class ImportUnavailable(Exception):
+    """The database cannot take an import now (its history trigger is missing, as after a
+    restore of a backup from before it existed); the message, in Chinese, says what to do."""
+
+
+NO_HISTORY_TRIGGER = (
+    "数据库缺少导入记录修改历史所需的触发器（例如恢复了较早版本的备份），没有写入任何记录："
+    "请管理员运行 python manage.py migrate 后再导入"
+)
+
+
 def _history_columns(model) -> list[str]:
-    """The columns a record and its history row share: every concrete field's."""
-    return [f.column for f in model._meta.concrete_fields]
+    """The columns a record and its history row share (a history may leave fields out)."""
+    kept = {f.column for f in model.history.model._meta.concrete_fields}
+    return [f.column for f in model._meta.concrete_fields if f.column in kept]
 
 
 def _literal(text: str) -> str:
@@ -192,7 +204,7 @@ class Copier:
                 [quote(table), HISTORY_TRIGGER],
             )
             if cursor.fetchone() is None:  # records without history would be a hole in the audit
-                raise RuntimeError(f"{table} has no {HISTORY_TRIGGER} trigger: run manage.py migrate")
+                raise ImportUnavailable(NO_HISTORY_TRIGGER)
             cursor.execute(
                 "SELECT set_config(%s, %s, true), set_config(%s, %s, true), set_config(%s, %s, true)",
                 [AT, now.isoformat(), REASON, reason, USER, str(getattr(user, "pk", None) or "")],

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
+from brigade.ledger.writing import ImportUnavailable
 from brigade.ledger.xlsx import FileRefused
 from brigade.management.arguments import brigade_or_error, ledger_or_error, operator
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 ledger=ledger, brigade=target, source=file, dry_run=dry_run, user=user,
                 reason=f"命令行导入（{who}）：{file}",
             )  # fmt: skip
-        except FileRefused as e:
+        except (FileRefused, ImportUnavailable) as e:
             raise CommandError(str(e))
         except FileNotFoundError:
             raise CommandError(f"找不到文件 {file}")
