@@ -2,10 +2,12 @@
 
 Prints, for one generated file, in one run: a bare read with python-calamine (the baseline the
 targets are ratios of), a bare read with our streaming reader, our whole import (read, validate,
-de-duplicate, write) with the process's peak RSS, a re-import of the unchanged file (preview: recognised, then compared row by row),
-an export of the records, and django-import-export's default `import_data` on a plain
+de-duplicate, write with history, commit) in a worker-like process of its own with that
+process's peak RSS, a re-import of the unchanged file (preview: recognised, then compared row by
+row), an export of the records, and django-import-export's default `import_data` on a plain
 ModelResource of the same model, measured on a slice and scaled. Everything is written for a
-throw-away brigade inside a transaction that is rolled back, so the database is left as found."""
+throw-away brigade, removed at the end with all that was written for it (the baseline's slice
+is rolled back), so the database is left as found."""
 
 import datetime
 import multiprocessing
