@@ -108,12 +108,13 @@ def dependencies(model, indicators) -> set[type]:
 # ── the triggers ──────────────────────────────────────────────────────────────────────────────
 
 
-def _literal(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """A text as an SQL string literal, for trigger bodies (which take no parameters)."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
 def _inline(sql: str, params) -> str:
-    return sql % tuple(_literal(p) for p in params)
+    return sql % tuple(sql_literal(p) for p in params)
 
 
 def _utc_offsets_minutes() -> list[int]:
@@ -149,7 +150,7 @@ def _mark_sql(model, events) -> list[str]:
         for event in events:
             function = f"rollup_mark_{table}_{event}"[:63]
             body = (
-                f"{insert}SELECT DISTINCT t.brigade_id, {_literal(name)}, date_trunc('month', t.d)::date, "
+                f"{insert}SELECT DISTINCT t.brigade_id, {sql_literal(name)}, date_trunc('month', t.d)::date, "
                 f"extract(day FROM t.d)::int FROM (SELECT s.brigade_id, {day} AS d FROM "
                 f"({sources[event].format(c=column)}) AS s WHERE s.{column} IS NOT NULL) AS t"
             )
@@ -165,8 +166,8 @@ def _mark_sql(model, events) -> list[str]:
         function = f"rollup_mark_{table}_truncate"[:63]
         statements += [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"DELETE FROM {q(TABLE)} WHERE ledger = {_literal(name)}; "
-            f"DELETE FROM {q(MARKS)} WHERE ledger = {_literal(name)}; RETURN NULL; END $$",
+            f"DELETE FROM {q(TABLE)} WHERE ledger = {sql_literal(name)}; "
+            f"DELETE FROM {q(MARKS)} WHERE ledger = {sql_literal(name)}; RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS rollup_truncate ON {q(table)}",
             f"CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON {q(table)} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
@@ -186,7 +187,7 @@ def _mark_sql(model, events) -> list[str]:
             else:
                 days = f"SELECT {row}.{column} AS d"
             body += (
-                f"{insert}SELECT {row}.brigade_id, {_literal(name)}, substr(d, 1, 8) || '01', "
+                f"{insert}SELECT {row}.brigade_id, {sql_literal(name)}, substr(d, 1, 8) || '01', "
                 f"CAST(substr(d, 9, 2) AS INTEGER) FROM ({days}) WHERE d IS NOT NULL; "
             )
         statements += [

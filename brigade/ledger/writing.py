@@ -10,6 +10,8 @@ from django.utils import timezone
 from psycopg import errors as psycopg_errors
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from brigade.rollup import sql_literal
+
 
 class Writer:
     """Writes each chunk's new and changed records, with their history.
@@ -130,10 +132,6 @@ def _history_columns(model) -> list[str]:
     return [f.column for f in model._meta.concrete_fields if f.column in kept]
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def history_trigger_sql(model) -> list[str]:
     """Statements that (re)create the ledger's history trigger (PostgreSQL).
 
@@ -147,7 +145,7 @@ def history_trigger_sql(model) -> list[str]:
     columns = ", ".join(q(c) for c in _history_columns(model))
     function = f"import_history_{table}"[:63]
     body = (
-        f"IF current_setting('{IMPORTING}', true) = {_literal(table)} THEN "
+        f"IF current_setting('{IMPORTING}', true) = {sql_literal(table)} THEN "
         f"INSERT INTO {q(history)} ({columns}, history_date, history_change_reason, history_type, history_user_id) "
         f"SELECT {columns}, current_setting('{AT}')::timestamptz, current_setting('{REASON}'), '+', "
         f"nullif(current_setting('{USER}'), '')::bigint FROM new_rows; END IF; RETURN NULL;"

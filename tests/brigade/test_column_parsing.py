@@ -53,7 +53,7 @@ def _column_outcomes(col, cells):
     return [("refused", failed[i]) if i in failed else (type(v), repr(v)) for i, v in enumerate(values)]
 
 
-def _pools(col, brigade):
+def _pools(col):
     """Cells a column may meet: the general ones and its own (choices, names, its example)."""
     own = [col.placeholder, *(col.choices or [])]
     if getattr(col, "_ids", None) is not None:
@@ -77,7 +77,7 @@ def test_every_path_of_every_column_gives_what_parse_gives(brigade):
     rng = random.Random(20261201)
     checked = set()
     for name, col in _all_columns(brigade):
-        pool, good = _pools(col, brigade)
+        pool, good = _pools(col)
         trials = [
             [rng.choice(pool) for _ in range(60)],  # anything: cell by cell
             [rng.choice(good) for _ in range(60)],  # good cells, repeated: once per distinct cell
