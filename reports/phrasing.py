@@ -36,6 +36,8 @@ __all__ = [
     "cn_date",
     "count",
     "join_titles",
+    "quoted",
+    "target_count",
     "percent",
     "rate_change",
     "ratio_percent",
@@ -195,7 +197,9 @@ def amount_yuan(value: int | float | Decimal) -> str:
 # --------------------------------------------------------------------------- year over year
 
 
-def change(current: int | float | Decimal, previous: int | float | Decimal, *, lead: str = "较去年同期") -> str:
+def change(
+    current: int | float | Decimal, previous: int | float | Decimal, *, lead: str = "较去年同期"
+) -> str:
     """Year over year of a count, as a percentage of last year's figure.
 
     ``|current - previous| / previous × 100`` phrased by :func:`percent`.
@@ -318,12 +322,55 @@ def join_titles(names: Iterable[str], limit: int | None = None) -> str:
 
     >>> join_titles(["A", "B", "C"]), join_titles(["A", "B", "C"], limit=2), join_titles(["A", "B"], 2)
     ('《A》《B》《C》', '《A》《B》等', '《A》《B》')
-    >>> join_titles(["《民法典》", " 安全生产法 ", ""]), join_titles([])
-    ('《民法典》《安全生产法》', '')
+    >>> join_titles(["《民法典》", " 安全生产法 ", ""]), join_titles([]), join_titles(["A", "《A》"])
+    ('《民法典》《安全生产法》', '', '《A》')
     """
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit!r}")
     titles = [t for t in (name.strip().removeprefix("《").removesuffix("》").strip() for name in names) if t]
+    titles = list(dict.fromkeys(titles))  # two brigades' rules of one name are named once
     shown = titles if limit is None else titles[:limit]
     text = "".join(f"《{t}》" for t in shown)
     return text + "等" if len(shown) < len(titles) else text
+
+
+_INNER = str.maketrans({"“": "‘", "”": "’", '"': "’"})
+
+
+def quoted(names: Iterable[str]) -> str:
+    """Names in double quotes, run together (``“A”“B”``), each named once; quotes inside a
+    name become single quotes, as official prose nests them (and a straight ``"`` pair too).
+
+    >>> quoted(["2025年11月摩托车“炸街”专项整治", "春运", "春运"])
+    '“2025年11月摩托车‘炸街’专项整治”“春运”'
+    >>> quoted(['"炸街"整治'])
+    '“‘炸街’整治”'
+    """
+    shown = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        if not name:
+            continue
+        inner = name
+        if '"' in inner:  # straight quotes pair up: open, close, open…
+            parts = inner.split('"')
+            inner = "".join(p + ("‘" if i % 2 == 0 else "’") for i, p in enumerate(parts[:-1])) + parts[-1]
+        shown.append(f"“{inner.translate(_INNER)}”")
+    return "".join(shown)
+
+
+def target_count(n: int | float | Decimal) -> str:
+    """A count to reach, for a target (恢复到…以上): cut down to its two leading digits, so the
+    target is a round figure not above the value it comes from, and written in 万 from 10000 up
+    (a target is a round figure, not a reported one: ``6.8万``, not ``68000``).
+
+    >>> target_count(76516), target_count(34562), target_count(1416), target_count(9), target_count(120050)
+    ('7.6万', '3.4万', '1400', '9', '12万')
+    """
+    value = int(_non_negative(n, "n"))
+    digits = len(str(value))
+    if digits > 2:
+        step = 10 ** (digits - 2)
+        value = value // step * step
+    if value >= _WAN:
+        return _plain(Decimal(value) / _WAN) + "万"
+    return str(value)

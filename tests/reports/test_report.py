@@ -20,7 +20,8 @@ from brigade.models import Brigade, Meeting, Regulation, Training
 from enforcement.models import SupervisionCheck, Violation
 from mediation.models import PoliceCall
 from publicity.models import MediaWork
-from reports import drafting, phrasing, services
+from reports import phrasing, services
+from reports import shortcomings as shortcomings_module
 from reports.models import AnnualReport
 from tests.conftest import login, make_xlsx
 from tests.reports.test_indicators import at, violation
@@ -305,9 +306,9 @@ def test_next_years_plan_answers_the_shortcomings_and_keeps_last_years_open_item
     lines = body.splitlines()
     assert 3 <= len(lines) <= 5 and all(line.startswith(f"（{'一二三四五'[n]}）") for n, line in enumerate(lines))
     assert "2027年，大队将继续深化执法规范化建设" in body and "2026年" not in body  # last year's, retitled
-    for area in drafting.AREAS:  # each shortcoming of 三 is answered in 四
+    for area in shortcomings_module.AREAS:  # each shortcoming of 三 is answered in 四
         if area.shortcoming in shortcomings:
-            assert area.plan in body
+            assert f"{area.heading}。{area.measure}" in body
     assert following.sections.get(key="4").title == "2027年推进法治政府建设的主要安排"
     assert body != report.sections.get(key="4").body
 
@@ -563,8 +564,8 @@ def test_the_draft_names_what_the_records_name(brigade, legal):
     assert "法治建设务虚会1次" in text["2.lead"]
     assert "组织开展“夏季治超百日行动”“酒驾醉驾整治”等专项整治行动2次" in text["1.enforce"]
     assert "联合交通运输局、应急管理局等部门开展联合执法1次" in text["1.enforce"]
-    assert "覆盖中小学生、老年人等群体" in text["1.publicity"]
-    assert "系统学习习近平法治思想和《中华人民共和国行政复议法》等法律法规" in text["1.study"]
+    assert "重点面向中小学生、老年人等群体" in text["1.publicity"]
+    assert "系统学习了习近平法治思想和《中华人民共和国行政复议法》等法律法规" in text["1.study"]
 
 
 def test_every_number_of_the_report_page_links_to_the_records_it_counts(report, as_legal, as_leader):
@@ -606,7 +607,8 @@ def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     shortcomings = report.sections.get(key="3").body
     assert "台账录入的规范性仍需加强" in shortcomings and "学法培训台账有2个月没有记录" in shortcomings  # 三 takes it up
-    assert drafting.RECORDS.plan in report.sections.get(key="4").body  # and 四 answers it
+    plan = report.sections.get(key="4").body
+    assert shortcomings_module.RECORDS.measure in plan and "数据检查提示按月清零" in plan  # and 四 answers it
     assert 'data-fragment="/reports/' in as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
     page = as_legal.get(reverse("reports:checks", args=[report.pk]))  # fetched by the report page
     html = page.content.decode()
