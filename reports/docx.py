@@ -41,12 +41,17 @@ may do; the rendered document itself is checked for fields and outside links bef
 
 from __future__ import annotations
 
+import copy
+import datetime
 import io
 import re
 import zipfile
+from xml.sax.saxutils import escape
 
 from docx import Document
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
@@ -54,7 +59,7 @@ from lxml import etree
 
 from . import sandbox
 from .docx_annex import append_annex
-from .docx_template import DEFAULT_TEMPLATE_PATH
+from .docx_template import DEFAULT_TEMPLATE_PATH, INLINE_HEADING_STYLE, KAITI
 from .pdf import docx_to_pdf, pdf_available  # re-exported: callers use docx.docx_to_pdf
 
 __all__ = [
@@ -62,6 +67,7 @@ __all__ = [
     "TemplateRefused",
     "check_template",
     "docx_to_pdf",
+    "mark_draft",
     "pdf_available",
     "render_report",
     "sample_context",
@@ -149,6 +155,8 @@ def _render(context: dict, data: bytes) -> bytes:
     except Exception as exc:  # a user's template can fail in any filter or operator
         raise _refusal(exc) from exc
     document = tpl.docx
+    _set_inline_headings(document)
+    _fit_organ_mark(document)
     if context.get("annex"):
         append_annex(document, _clean(context["annex"]))
     document.core_properties.title = str(context.get("title", ""))
@@ -160,6 +168,255 @@ def _render(context: dict, data: bytes) -> bytes:
     if problem:
         raise TemplateRefused(problem)
     return rendered
+
+
+# --------------------------------------------------------------------------- after rendering, any template
+
+# A paragraph of 三 or 四 opens with its own heading: （一）执法队伍建设需要进一步加强。then the text.
+_INLINE_HEADING = re.compile(r"\s*（[一二三四五六七八九十]+）")
+# Without a 。 the whole paragraph is the heading only when it is as short as one (two lines at most).
+_HEADING_ALONE_CHARS = 40
+_R, _RPR, _T = qn("w:r"), qn("w:rPr"), qn("w:t")
+_ONE_CHARACTER = {
+    qn("w:tab"): "\t",
+    qn("w:ptab"): "\t",
+    qn("w:br"): "\n",
+    qn("w:cr"): "\n",
+    qn("w:noBreakHyphen"): "-",
+}
+# Paragraph content that holds runs of its own: text there is not where the direct runs say.
+_NESTED_RUNS = {
+    qn(f"w:{tag}") for tag in ("hyperlink", "ins", "moveTo", "smartTag", "sdt", "fldSimple", "customXml")
+}
+_HEADING2_STYLE = "Heading2CN"
+
+
+def _piece(child) -> str:
+    """The text one child of a run stands for (as python-docx reads it)."""
+    return (child.text or "") if child.tag == _T else _ONE_CHARACTER.get(child.tag, "")
+
+
+def _run_text(run) -> str:
+    return "".join(_piece(child) for child in run if child.tag != _RPR)
+
+
+def _keep(run, start: int, end: int | None) -> None:
+    """Cut a run down to its characters start…end, None its end (a w:t is cut inside, other pieces
+    go whole; what has no length goes with the character after it)."""
+    at = 0
+    for child in [c for c in run if c.tag != _RPR]:
+        length = len(_piece(child))
+        if child.tag == _T:
+            text = child.text or ""
+            kept = text[max(start - at, 0) :] if end is None else text[max(start - at, 0) : max(end - at, 0)]
+            if kept:
+                child.text = kept
+                child.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            else:
+                run.remove(child)
+        elif not (start <= at and (end is None or at < end)):
+            run.remove(child)
+        at += length
+
+
+def inline_heading_end(text: str) -> int:
+    """How many characters of a body paragraph are its inline heading: up to and including the
+    first 。 after an opening （一）…（十）; the whole of a short paragraph without one; else 0."""
+    if not _INLINE_HEADING.match(text):
+        return 0
+    stop = text.find("。")
+    if stop >= 0:
+        return stop + 1
+    return len(text) if len(text.strip()) <= _HEADING_ALONE_CHARS else 0
+
+
+def _set_inline_headings(document) -> None:
+    """GB/T 9704: a second-level heading is 楷体 also when the paragraph runs on after it. The
+    runs up to the heading's 。 get the template's character style 段内小标题 (楷体_GB2312 3号), or
+    in a template without it the 楷体_GB2312 East Asian font; the rest keeps the paragraph's."""
+    styles = document.styles.element
+    style = styles.get_by_id(INLINE_HEADING_STYLE)
+    has_style = style is not None and style.get(qn("w:type")) == "character"
+    for paragraph in document.paragraphs:
+        p = paragraph._p
+        if p.style == _HEADING2_STYLE or any(child.tag in _NESTED_RUNS for child in p):
+            continue
+        runs = [child for child in p if child.tag == _R]
+        end = inline_heading_end("".join(map(_run_text, runs)))
+        at = 0
+        for run in runs:
+            if at >= end:
+                break
+            length = len(_run_text(run))
+            if at + length > end:  # the heading ends inside this run: split it there
+                rest = copy.deepcopy(run)
+                _keep(run, 0, end - at)
+                _keep(rest, end - at, None)
+                run.addnext(rest)
+            _set_kaiti(run, has_style)
+            at += length
+
+
+def _set_kaiti(run, has_style: bool) -> None:
+    rpr = run.get_or_add_rPr()
+    fonts = rpr.rFonts
+    own_east_asia = fonts is not None and {qn("w:eastAsia"), qn("w:eastAsiaTheme")} & set(fonts.attrib)
+    if has_style and rpr.rStyle is None and not own_east_asia:
+        rpr.style = INLINE_HEADING_STYLE
+        return
+    fonts = rpr.get_or_add_rFonts()
+    fonts.attrib.pop(qn("w:eastAsiaTheme"), None)  # a theme font would win over the named one
+    fonts.set(qn("w:eastAsia"), KAITI)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+_ORGAN_MARK_STYLE = "IssuingOrgan"
+_ORGAN_MARK_PT = 36
+_TEXT_WIDTH_PT = 442.25  # 156 mm, should a template not say
+_NARROWEST = 50  # per cent of the characters' width; narrower still, the size comes down instead
+_AFTER_W = tuple(f"w:{tag}" for tag in (
+    "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+    "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+))  # fmt: skip
+
+
+def _fit_organ_mark(document) -> None:
+    """The 发文机关标志 on one line: a name plus 文件 wider than the text block (双牌县公安局交通警察大队文件,
+    14 characters of 36 pt, is 504 pt of 442) is narrowed (character width, as 红头 are set), down
+    to half width; a longer one also gets a smaller size."""
+    section = document.sections[0]
+    try:
+        width = Emu(section.page_width - section.left_margin - section.right_margin).pt - 2
+    except TypeError:  # a template without page size or margins
+        width = _TEXT_WIDTH_PT - 2
+    for paragraph in document.paragraphs:
+        if paragraph._p.style != _ORGAN_MARK_STYLE or not paragraph.text.strip():
+            continue
+        size = next((r.font.size.pt for r in paragraph.runs if r.font.size), None)
+        size = size or (paragraph.style.font.size.pt if paragraph.style.font.size else _ORGAN_MARK_PT)
+        units = sum(1 if ord(c) >= 0x2E80 else 0.5 for c in paragraph.text.strip())
+        if units * size <= width:
+            continue
+        scale = max(_NARROWEST, int(100 * width / (units * size)))
+        smaller = None if units * size * scale / 100 <= width else int(2 * width / (units * scale / 100)) / 2
+        for run in paragraph.runs:
+            rpr = run._r.get_or_add_rPr()
+            for old in rpr.findall(qn("w:w")):
+                rpr.remove(old)
+            w = rpr.makeelement(qn("w:w"), {qn("w:val"): str(scale)})
+            rpr.insert_element_before(w, *_AFTER_W)
+            if smaller:
+                run.font.size = Pt(smaller)
+
+
+# --------------------------------------------------------------------------- a draft's mark
+
+DRAFT_WATERMARK = "草稿"
+_VML = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:w10="urn:schemas-microsoft-com:office:word"'
+)
+# Word's own watermark (设计 › 水印): a WordArt shape in the header, behind the text, centred on
+# the page's text block; LibreOffice reads it as its watermark.
+_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    + "".join(
+        f'<v:f eqn="{eqn}"/>'
+        for eqn in (
+            "sum #0 0 10800",
+            "prod #0 2 1",
+            "sum 21600 0 @1",
+            "sum 0 0 @2",
+            "sum 21600 0 @3",
+            "if @0 @3 0",
+            "if @0 21600 @1",
+            "if @0 0 @2",
+            "if @0 @4 21600",
+            "mid @5 @6",
+            "mid @8 @5",
+            "mid @7 @8",
+            "mid @6 @7",
+            "sum @6 0 @5",
+        )
+    )  # fmt: skip
+    + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/>'
+    '</v:handles><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+)
+
+
+def _draft_paragraph(line: str, number: int) -> str:
+    """The header paragraph of a draft: its line (黑体 小四, centred) and the 草稿 watermark."""
+    return (
+        f"<w:p {_VML}><w:pPr>"
+        '<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+        '<w:ind w:left="0" w:right="0" w:firstLine="0" w:firstLineChars="0"/><w:jc w:val="center"/></w:pPr>'
+        '<w:r><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="黑体" '
+        'w:cs="Times New Roman" w:hint="eastAsia"/><w:b w:val="0"/><w:color w:val="000000"/>'
+        '<w:spacing w:val="0"/><w:sz w:val="24"/><w:szCs w:val="24"/></w:rPr>'
+        f'<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
+        "<w:r><w:rPr><w:noProof/></w:rPr><w:pict>"
+        + _SHAPETYPE
+        + f'<v:shape id="PowerPlusWaterMarkObject{number}" o:spid="_x0000_s{2048 + number}" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:400pt;height:200pt;rotation:315;'
+        "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+        'fillcolor="silver" stroked="f"><v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;黑体&quot;;font-size:1pt" string="{DRAFT_WATERMARK}"/>'
+        '<w10:wrap anchorx="margin" anchory="margin"/></v:shape></w:pict></w:r></w:p>'
+    )
+
+
+def draft_line(generated_at: datetime.datetime | None = None) -> str:
+    """草稿 · 未签发 · 生成于2026年1月12日 10:32 (local time)."""
+    if generated_at is None:
+        from django.utils import timezone
+
+        generated_at = timezone.localtime()
+    elif generated_at.tzinfo is not None:
+        from django.utils import timezone
+
+        generated_at = timezone.localtime(generated_at)
+    t = generated_at
+    return f"草稿 · 未签发 · 生成于{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) -> bytes:
+    """A rendered report marked as a draft on every page, whatever its template: a header line
+    ``草稿 · 未签发 · 生成于…`` and a large diagonal 草稿 watermark behind the text, so that a
+    printed draft cannot pass as the signed document. The file's 状态 (content status) says 草稿.
+
+    For a report that is not finalised only: a finalised report's document is the bytes stored
+    when it was signed, never passed through here (services.report_document)."""
+    document = Document(io.BytesIO(data))
+    line = draft_line(generated_at)
+    kinds = ("header", "even_page_header", "first_page_header")
+    in_use = {"header"} | (
+        {"even_page_header"} if document.settings.odd_and_even_pages_header_footer else set()
+    )
+    stamped, defined = set(), set()
+    for section in document.sections:
+        shown = in_use | ({"first_page_header"} if section.different_first_page_header_footer else set())
+        for kind in kinds:
+            header = getattr(section, kind)
+            if header.is_linked_to_previous:
+                if kind not in shown or kind in defined:
+                    continue  # not shown, or the previous section's (stamped) header carries on
+                header.is_linked_to_previous = False  # a new, empty header
+                for child in list(header._element):
+                    header._element.remove(child)
+            defined.add(kind)
+            if header.part.partname in stamped:
+                continue
+            stamped.add(header.part.partname)
+            header._element.insert(0, parse_xml(_draft_paragraph(line, len(stamped))))
+    document.core_properties.content_status = "草稿"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
 _ALLOWED_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES"}
@@ -176,7 +433,10 @@ def _rendered_problems(data: bytes) -> list[str]:
             problems.append(f"生成的报告链接了外部内容（{'、'.join(external[:3])}），已拒绝。")
         if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
             names = {(code.split() or [""])[0].upper() for code in _field_codes(part.blob)}
-            problems += [f"生成的报告含有 {name or '空白'} 域，已拒绝（只允许页码域）。" for name in sorted(names - _ALLOWED_FIELDS)]
+            problems += [
+                f"生成的报告含有 {name or '空白'} 域，已拒绝（只允许页码域）。"
+                for name in sorted(names - _ALLOWED_FIELDS)
+            ]
     return problems
 
 
@@ -198,7 +458,9 @@ def _refusal(exc: Exception) -> TemplateRefused:
         )
     if isinstance(exc, TemplateError):
         return TemplateRefused(f"模板无法渲染：{exc.message or exc}")
-    return TemplateRefused("模板无法渲染：模板中某个 {{ }} 表达式或过滤器运算出错，请检查模板中自行编写的运算")
+    return TemplateRefused(
+        "模板无法渲染：模板中某个 {{ }} 表达式或过滤器运算出错，请检查模板中自行编写的运算"
+    )
 
 
 def _undefined(message: str | None) -> str:
@@ -438,17 +700,21 @@ def sample_context() -> dict:
             },
             {
                 "heading": "三、推进法治政府建设存在的不足和原因",
+                # 三 and 四 in the seeds' form: each point a paragraph opening with its heading.
                 "paragraphs": [
-                    "一是执法规范化水平仍需提高，个别民警执法语言不规范、程序意识不强；"
-                    "二是警力与辖区道路里程、车辆保有量增长不相适应，基层执法力量不足。"
+                    "（一）执法规范化水平仍需提高。个别民警执法语言不规范、程序意识不强，"
+                    "主要原因是执法培训的针对性不强。",
+                    "（二）执法队伍建设需要进一步加强。警力与辖区道路里程、车辆保有量增长不相适应，"
+                    "基层执法力量不足。",
                 ],
                 "subsections": [],
             },
             {
                 "heading": "四、2026年推进法治政府建设的主要安排",
                 "paragraphs": [
-                    "一是深化学法用法，完善常态化学法机制；二是强化执法监督，落实案件审核和执法质量考评制度；"
-                    "三是创新普法宣传，推动交通安全宣传进农村、进学校、进企业。"
+                    "（一）深化学法用法。完善常态化学法机制，组织开展法律法规和执法实务培训。",
+                    "（二）强化执法监督。落实案件审核和执法质量考评制度，对发现的问题跟踪整改。",
+                    "（三）创新普法宣传。推动交通安全宣传进农村、进学校、进企业。",
                 ],
                 "subsections": [],
             },

@@ -10,12 +10,14 @@ Layout (GB/T 9704-2012):
 * A4; margins top 37 mm, bottom 35 mm, left (binding) 28 mm, right 26 mm: text block 156 × 225 mm,
   22 lines (fixed 28.95 pt) of 28 characters (3号 condensed by 0.25 pt; no document grid, which
   LibreOffice lays out differently from Word).
-* 版头 of an upward document (上行文), only when there is a 发文字号 or a 签发人: the brigade's name
-  in red 小标宋 (发文机关标志); 发文字号 left and ``签发人：`` right, each one character in; a red rule
-  the width of the text block below them; the title two lines further down.
+* 版头 of an upward document (上行文), always: ``{brigade}文件`` in red 小标宋 (发文机关标志, narrowed
+  by ``reports.docx`` to fit one line); 发文字号 left and ``签发人：`` right, each one character in,
+  when they have values; a red rule the width of the text block below them, always (the 发文字号
+  paragraph's bottom border, the paragraph left empty without either); the title two lines down.
 * Title 2号 方正小标宋简体, centred, broken before 关于 when the organ's name fits on one line.
 * 主送 flush left; body 3号 仿宋_GB2312, first-line indent 2 characters, justified; ``一、`` 黑体,
-  ``（一）`` 楷体_GB2312; 签发人's name in 楷体_GB2312.
+  ``（一）`` 楷体_GB2312, also where a body paragraph opens with its own ``（一）…。`` heading (the
+  character style 段内小标题, applied by ``reports.docx``); 签发人's name in 楷体_GB2312.
 * 落款 and 成文日期 right-aligned, one line below the body, date four characters in from the right.
 * Page numbers ``— 1 —`` in 4号 宋体: odd pages right, even pages left, one character in.
 
@@ -53,6 +55,7 @@ XIAOBIAOSONG = "方正小标宋简体"
 HEITI = "黑体"
 KAITI = "楷体_GB2312"
 SONGTI = "宋体"
+INLINE_HEADING_STYLE = "InlineHeadingCN"  # the character style reports.docx gives （一）…。 in body text
 
 
 # --------------------------------------------------------------------------- styles
@@ -113,11 +116,12 @@ def _paragraph_style(
     )
 
 
-def _character_style(style_id: str, name: str, east_asia: str) -> str:
+def _character_style(style_id: str, name: str, east_asia: str, size_pt: float | None = None) -> str:
+    size = f'<w:sz w:val="{round(size_pt * 2)}"/><w:szCs w:val="{round(size_pt * 2)}"/>' if size_pt else ""
     return (
         f'<w:style {nsdecls("w")} w:type="character" w:customStyle="1" w:styleId="{style_id}">'
         f'<w:name w:val="{name}"/><w:basedOn w:val="DefaultParagraphFont"/><w:qFormat/>'
-        f'<w:rPr><w:rFonts w:eastAsia="{east_asia}" w:hint="eastAsia"/></w:rPr></w:style>'
+        f'<w:rPr><w:rFonts w:eastAsia="{east_asia}" w:hint="eastAsia"/>{size}</w:rPr></w:style>'
     )
 
 
@@ -132,7 +136,9 @@ STYLES = [
     _paragraph_style("ReportBody", "报告正文", next_style="ReportBody", ind=FIRST_LINE_2),
     # The last lines of the body, 特此报告 and the signature stay on one page: never the issuer
     # and the date alone at the top of the last one.
-    _paragraph_style("ReportBodyEnd", "正文末段", next_style="Closing", ind=FIRST_LINE_2, extra_ppr="<w:keepNext/>"),
+    _paragraph_style(
+        "ReportBodyEnd", "正文末段", next_style="Closing", ind=FIRST_LINE_2, extra_ppr="<w:keepNext/>"
+    ),
     _paragraph_style("Closing", "结束语", next_style="Issuer", ind=FIRST_LINE_2, extra_ppr="<w:keepNext/>"),
     _paragraph_style(
         "ReportTitle",
@@ -166,8 +172,9 @@ STYLES = [
     ),
     _paragraph_style("Addressee", "主送机关", next_style="ReportBody", jc="left"),
     # GB/T 9704 §7.3.4: 附件说明 one line below the body, two characters in (a detachment's table).
-    _paragraph_style("AnnexNote", "附件说明", next_style="Issuer", ind=FIRST_LINE_2, before=LINE,
-                     extra_ppr="<w:keepNext/>"),  # fmt: skip
+    _paragraph_style(
+        "AnnexNote", "附件说明", next_style="Issuer", ind=FIRST_LINE_2, before=LINE, extra_ppr="<w:keepNext/>"
+    ),  # fmt: skip
     _paragraph_style(
         "Issuer",
         "落款",
@@ -233,6 +240,9 @@ STYLES = [
         extra_ppr=OFF_GRID,
     ),
     _character_style("SignerName", "签发人姓名", KAITI),
+    # The heading a paragraph of 三 or 四 opens with, up to its first 。: （一）执法队伍建设需要进一步加强。
+    # (GB/T 9704: the second level in 楷体 also when the text runs on in the same paragraph).
+    _character_style(INLINE_HEADING_STYLE, "段内小标题", KAITI, 16),
 ]
 
 
@@ -319,12 +329,13 @@ def _write_body(document) -> None:
     def para(text: str = "", style: str = "报告正文"):
         return document.add_paragraph(text, style=style)
 
-    para("{%p if doc_number or signer %}")
-    para("{{ brigade.name }}", "发文机关标志")
-    head = para("\t{{ doc_number }}\t{% if signer %}签发人：", "发文字号")
+    # The 版头 is always there: the organ's mark and the red rule (the 发文字号 paragraph's bottom
+    # border). The number and 签发人 are printed only when they have values; without either the
+    # paragraph stays, empty, so the rule keeps its place.
+    para("{{ brigade.name }}文件", "发文机关标志")
+    head = para("{% if doc_number or signer %}\t{{ doc_number }}\t{% if signer %}签发人：", "发文字号")
     head.add_run("{{ signer }}", style="签发人姓名")
-    head.add_run("{% endif %}")
-    para("{%p endif %}")
+    head.add_run("{% endif %}{% endif %}")
 
     # Broken before 关于 where the organ's name fits on a line (GB/T 9704: 回行时要做到词意完整).
     para("{{ title|title_break }}", "报告标题")
@@ -347,7 +358,9 @@ def _write_body(document) -> None:
     para("{%p for sub in section.subsections %}")
     para("{{ sub.heading }}", "二级标题")
     para("{%p for text in sub.paragraphs %}")
-    para("{%p if loop.last and section is sameas(sections|last) and sub is sameas(section.subsections|last) %}")
+    para(
+        "{%p if loop.last and section is sameas(sections|last) and sub is sameas(section.subsections|last) %}"
+    )
     para("{{ text }}", "正文末段")
     para("{%p else %}")
     para("{{ text }}")

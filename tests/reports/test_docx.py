@@ -98,7 +98,7 @@ def test_head_has_doc_number_left_and_signer_right_in_kaiti(report):
     assert _fonts(name_run.style)["eastAsia"] == "楷体_GB2312"
     assert _fonts(line.style)["eastAsia"] == "仿宋_GB2312"
     # The organ's mark above it; the red rule under it.
-    assert _paragraphs(report, "发文机关标志") == ["双牌县公安局交通警察大队"]
+    assert _paragraphs(report, "发文机关标志") == ["双牌县公安局交通警察大队文件"]
     border = line.style.element.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert border.get(qn("w:color")) == "FF0000"
 
@@ -109,11 +109,13 @@ def test_empty_doc_number_leaves_out_the_number_but_keeps_the_signer():
     assert not any("〔" in p.text for p in document.paragraphs)
 
 
-def test_no_doc_number_and_no_signer_leaves_out_the_whole_head():
+def test_no_doc_number_and_no_signer_still_has_the_head_with_its_red_rule():
+    """The 红头 is always there (tests/reports/test_layout.py looks at it in detail)."""
     document = _rendered(doc_number="", signer="")
-    assert _paragraphs(document, "发文字号") == []
-    assert _paragraphs(document, "发文机关标志") == []
-    assert document.paragraphs[0].style.name == "报告标题"
+    assert [p.style.name for p in document.paragraphs[:3]] == ["发文机关标志", "发文字号", "报告标题"]
+    assert _paragraphs(document, "发文机关标志") == ["双牌县公安局交通警察大队文件"]
+    assert _paragraphs(document, "发文字号") == [""]  # empty: only its red bottom border shows
+    assert not any("签发人" in p.text for p in document.paragraphs)
 
 
 def test_addressee_line_is_flush_left_with_a_colon(report):
@@ -490,8 +492,11 @@ COSTLY = [
     ("{{ '{:>999999999}'.format(1) }}", "格式宽度"),
     ("{{ title|center(999999999) }}", "过大"),
     ("{{ 'x'|indent(999999999) }}", "过大"),
-    ("{% for a in sections %}{% for b in sections %}{% for c in sections %}{% for d in sections %}"
-     "{% for e in sections %}.{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}", "循环嵌套"),
+    (
+        "{% for a in sections %}{% for b in sections %}{% for c in sections %}{% for d in sections %}"
+        "{% for e in sections %}.{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+        "循环嵌套",
+    ),
 ]
 
 
@@ -523,7 +528,9 @@ def test_no_template_can_turn_text_into_document_xml(expression):
 
 
 def test_text_that_looks_like_a_field_stays_text():
-    context = sample_context() | {"opening": '</w:t></w:r><w:r><w:instrText> DDEAUTO "c:\\\\cmd" </w:instrText></w:r>'}
+    context = sample_context() | {
+        "opening": '</w:t></w:r><w:r><w:instrText> DDEAUTO "c:\\\\cmd" </w:instrText></w:r>'
+    }
     document = _open(render_report(context))
     assert any("DDEAUTO" in p.text for p in document.paragraphs)  # shown as typed…
     xml = document.element.xml
@@ -537,7 +544,7 @@ def test_a_rendered_document_with_a_field_or_an_outside_link_is_refused(monkeypa
     bad = _template("{{ title }}{{ sections|length }}")
     document = Document(io.BytesIO(bad))
     run = document.paragraphs[0].add_run()
-    for kind, text in (("begin", None), (None, " INCLUDEPICTURE \"http://x.example/a.png\" "), ("end", None)):
+    for kind, text in (("begin", None), (None, ' INCLUDEPICTURE "http://x.example/a.png" '), ("end", None)):
         if kind:
             element = run._r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): kind})
         else:
