@@ -6,7 +6,8 @@ A brigade may upload its own template (.docx with Jinja tags, as docxtpl reads t
 Documented variables — the whole context a template may use::
 
     title        str   双牌县公安局交通警察大队关于2025年法治政府建设情况的报告
-    doc_number   str   发文字号, e.g. 双公交〔2026〕3号, or "" (then the line is left out)
+    doc_number   str   发文字号, e.g. 双公交〔2026〕3号, or "" (then the default template prints the
+                       版头 without it: the organ's mark and the red rule are always there)
     signer       str   签发人, e.g. 张建国, or ""
     addressee    str   主送机关, e.g. 中共双牌县委 (the template adds the colon: 中共双牌县委：)
     opening      str   the opening paragraph
@@ -37,6 +38,16 @@ sandbox; any template problem raises ``TemplateRefused`` with a message in Chine
 ``check_template`` runs the same checks when a template is uploaded. The sandbox
 (reports/sandbox.py) also keeps text from becoming document XML and bounds the work a template
 may do; the rendered document itself is checked for fields and outside links before it is used.
+
+What the software does to the rendered document, whatever the template (docs/page-format.md):
+
+- a body paragraph that opens with （一）…（十） has its heading, up to and including the first 。,
+  in 楷体_GB2312 (the character style 段内小标题 where the template has it);
+- the default template's 发文机关标志 (``{{ brigade.name }}文件``) is narrowed to one line;
+- a detachment's 附件 table is appended (``reports.docx_annex``).
+
+``render_report`` is what finalising stores. A report that is not finalised is handed out through
+``mark_draft``: 草稿 · 未签发 · 生成于… in every header and a 草稿 watermark on every page.
 """
 
 from __future__ import annotations
