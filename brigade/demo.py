@@ -11,10 +11,11 @@ SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华文斌波宇浩凯健俊帆鹏辉林峰"
+# Written the ways clerks write them: full titles, short names, 道交法 (reports/laws.py reads them all).
 LAWS = [
-    "《中华人民共和国道路交通安全法》", "《中华人民共和国行政处罚法》", "《中华人民共和国行政强制法》",
-    "《道路交通安全违法行为处理程序规定》", "《道路交通事故处理程序规定》", "《公安机关办理行政案件程序规定》",
-    "《中华人民共和国民法典》", "《法治政府建设实施纲要（2021-2025年）》", "《中华人民共和国个人信息保护法》",
+    "《中华人民共和国道路交通安全法》", "道路交通安全法", "道交法实施条例", "行政处罚法", "《中华人民共和国行政强制法》",
+    "《道路交通安全违法行为处理程序规定》", "道路交通事故处理程序规定", "《公安机关办理行政案件程序规定》",
+    "民法典", "《法治政府建设实施纲要（2021-2025年）》", "个人信息保护法", "习近平法治思想",
 ]  # fmt: skip
 REGULATIONS = [
     ("执法执勤规范", "执法规范"), ("执法记录仪使用管理规定", "执法规范"), ("案件审核审批制度", "执法规范"),
@@ -101,7 +102,7 @@ def populate(*, brigade, years, today, rng, save):
                         brigade=brigade, date=random_day(rng, year, today), name=f"{law}{kind}",
                         kind=kind, mode=rng.choice(["线下", "线下", "线上", "线上线下结合"]),
                         attendees=rng.randint(8, 15) if kind == "领导班子集中学法" else rng.randint(30, 120),
-                        hours=rng.choice([1, 1.5, 2, 3, 4]), content=f"学习{law}及相关配套规定",
+                        hours=rng.choice([1, 1.5, 2, 3, 4]), content=f"学习{law}" + ("" if law.endswith("思想") else "及相关配套规定"),
                     )
                 )  # fmt: skip
         for kind, count in [

@@ -43,6 +43,12 @@ class Area:
     heading: str
     measure: str
     open_shortcoming: str = ""  # the heading when only open items, not worse figures, put it in 三
+    # the heading when the figure that moved most is this one: a fall in attendance is not a
+    # lack of regular training in a year sessions rose
+    headings: tuple[tuple[str, str], ...] = ()
+
+    def heading_for(self, key: str) -> str:
+        return dict(self.headings).get(key, self.shortcoming)
 
 
 AREAS = [
@@ -60,15 +66,19 @@ AREAS = [
           Cause("发现问题后跟踪整改不到位", ("supervision.fix_rate",)),
           Cause("执法监督力量不足")),
          "强化执法监督", "落实网上巡查、案卷评查和执法记录仪检查制度，对发现的问题建立台账、跟踪整改",
-         "执法问题的整改还不到位"),
+         "执法问题的整改还不到位",
+         (("supervision.fix_rate", "执法问题的整改还不到位"),
+          ("supervision.recorder_rate", "执法记录仪使用的规范性仍需提升"))),
     Area(("events.", "media."), "普法宣传的覆盖面仍需扩大",
          (Cause("宣传阵地和形式较为单一", ("events.total",)),
           Cause("新媒体宣传力量不足", ("media.total", "media.views")),
           Cause("对农村地区和重点人群的宣传不够深入", ("events.villages",))),
-         "深化普法宣传", "落实“谁执法谁普法”责任制，深入开展“七进”宣传，用好新媒体平台"),
+         "深化普法宣传", "落实“谁执法谁普法”责任制，深入开展“七进”宣传，用好新媒体平台",
+         headings=(("media.views", "新媒体宣传的影响力仍需提升"),)),
     Area(("training.",), "学法培训的常态化仍需加强",
          (Cause("工学矛盾较为突出"), Cause("培训形式不够丰富"), Cause("部分民警学法的主动性不强", ("training.attendees",))),
-         "深化学法用法", "完善常态化学法机制，组织开展法律法规和执法实务培训，提升全警依法履职能力"),
+         "深化学法用法", "完善常态化学法机制，组织开展法律法规和执法实务培训，提升全警依法履职能力",
+         headings=(("training.attendees", "学法培训的参训面仍需扩大"),)),
     Area(("meetings.", "regulations."), "法治建设的组织推动仍需加强",
          (Cause("专题研究法治建设的频次不够", ("meetings.rule_of_law",)), Cause("部署多、督导少")),
          "加强组织领导", "定期召开法治建设专题会议，压实第一责任人职责，强化督导落实"),
@@ -183,6 +193,10 @@ def _cause(facts, area: Area) -> str:
     return "，".join(kept[:2])
 
 
+# How a target names what it counts where the figure's label is a verb (参训 2300人次).
+TARGET_LABELS = {"training.attendees": "参训民警辅警", "events.materials": "发放宣传资料"}
+
+
 def _target(figure: Figure) -> str:
     """The number 四 sets for a figure that got worse: back to last year's level (a round figure
     not above it), a rate of completion at 100%."""
@@ -193,10 +207,10 @@ def _target(figure: Figure) -> str:
         if item.higher_is_better:
             return f"{item.label}恢复到{phrasing.percent(figure.previous)}以上"
         return f"{item.label}降至{phrasing.percent(figure.previous)}以下"
-    previous = int(figure.previous or 0)
+    previous, label = int(figure.previous or 0), TARGET_LABELS.get(item.key, item.label)
     if item.higher_is_better:
-        return f"{item.label}恢复到{phrasing.target_count(previous)}{item.unit}以上"
-    return f"力争{item.label}控制在{phrasing.count(previous)}{item.unit}以内"
+        return f"{label}恢复到{phrasing.target_count(previous)}{item.unit}以上"
+    return f"力争{label}控制在{phrasing.count(previous)}{item.unit}以内"
 
 
 def _severity(figure: Figure) -> Decimal:
@@ -244,7 +258,7 @@ def _open_items(facts) -> dict:
     if complaints:
         n = sum(k for _, k in complaints)
         cunit = facts.f["complaints.received"].unit
-        by = "、".join(f"{cat}类{phrasing.count(k)}{cunit}" for cat, k in complaints[:3])
+        by = "、".join(f"{cat}类{phrasing.count(k)}{cunit}" for cat, k in complaints[:3] if cat != "其他")
         found[AREAS[1]] = (
             f"受理的投诉举报尚有{phrasing.count(n)}{cunit}未办结"
             + (f"，其中{by}" if len(complaints) > 1 else ""),
@@ -260,11 +274,10 @@ def _area_point(facts, area: Area, figures: list[Figure], opened) -> Point:
         sentences.append(_worse_fact(figure) + blamed)
         named = named or bool(blamed)
         targets.append(_target(figure))
-    text = (
-        f"{area.shortcoming}。{facts.when}{'；'.join(sentences)}。"
-        if figures
-        else f"{area.open_shortcoming}。"
-    )
+    if figures:
+        text = f"{area.heading_for(figures[0].key)}。{facts.when}{'；'.join(sentences)}。"
+    else:
+        text = f"{area.open_shortcoming}。"
     explained = _explained(facts, figures[0]) if figures else ""
     if explained:
         text += explained + "。"

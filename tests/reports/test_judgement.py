@@ -274,3 +274,25 @@ def test_a_detachment_names_a_tie_as_a_tie_and_each_name_once(detachment, brigad
 )
 def test_quoted(names, expected):
     assert phrasing.quoted(names) == expected
+
+
+def test_a_part_drafted_by_a_missing_function_fails_the_system_check(monkeypatch):
+    from reports.checks import check_report_plan
+
+    assert check_report_plan() == []
+    broken = drafting.Part("1.study", drafting.LEVEL2, "强化学法培训", "drafting:draft_studyy")
+    monkeypatch.setattr(drafting, "DRAFTED", [broken])
+    (error,) = check_report_plan()
+    assert error.id == "reports.E002" and "draft_studyy" in error.msg
+
+
+def test_the_heading_names_what_moved_not_a_shortfall_the_figures_deny(brigade):
+    # more sessions (1 → 2), fewer people at them (100 → 60): not 学法培训的常态化仍需加强
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 1), name="全警培训", kind="全警培训",
+                            mode="线下", attendees=100)  # fmt: skip
+    for day in (1, 2):
+        Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, day), name="全警培训", kind="全警培训",
+                                mode="线下", attendees=30)  # fmt: skip
+    text = draft(brigade)
+    assert "学法培训的参训面仍需扩大。2025年参训60人次，较上年下降40%（上年为100人次）" in text["3"]
+    assert "常态化" not in text["3"] and "参训民警辅警恢复到100人次以上" in text["4"]
