@@ -371,7 +371,7 @@ def _draft_paragraph(line: str, number: int) -> str:
         f'<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
         "<w:r><w:rPr><w:noProof/></w:rPr><w:pict>"
         + _SHAPETYPE
-        + f'<v:shape id="PowerPlusWaterMarkObject{number}" o:spid="_x0000_s{2048 + number}" type="#_x0000_t136" '
+        + f'<v:shape id="PowerPlusWaterMarkObject{number}" o:spid="_x0000_s{number}" type="#_x0000_t136" '
         'style="position:absolute;margin-left:0;margin-top:0;width:400pt;height:200pt;rotation:315;'
         "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
         'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
@@ -395,6 +395,16 @@ def draft_line(generated_at: datetime.datetime | None = None) -> str:
     return f"草稿 · 未签发 · 生成于{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
+def _last_shape_number(document) -> int:
+    """The highest VML shape number (``o:spid="_x0000_s2049"``) in the document's parts, at least
+    2048 (where Word starts its own)."""
+    numbers = [2048]
+    for part in document.part.package.iter_parts():
+        if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
+            numbers += [int(n) for n in re.findall(rb"_x0000_s(\d+)", part.blob)]
+    return max(numbers)
+
+
 def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) -> bytes:
     """A rendered report marked as a draft on every page, whatever its template: a header line
     ``草稿 · 未签发 · 生成于…`` and a large diagonal 草稿 watermark behind the text, so that a
@@ -409,6 +419,7 @@ def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) ->
         {"even_page_header"} if document.settings.odd_and_even_pages_header_footer else set()
     )
     stamped, defined = set(), set()
+    shapes = _last_shape_number(document)  # Word drops a shape whose id another one has
     for section in document.sections:
         shown = in_use | ({"first_page_header"} if section.different_first_page_header_footer else set())
         for kind in kinds:
@@ -423,7 +434,7 @@ def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) ->
             if header.part.partname in stamped:
                 continue
             stamped.add(header.part.partname)
-            header._element.insert(0, parse_xml(_draft_paragraph(line, len(stamped))))
+            header._element.insert(0, parse_xml(_draft_paragraph(line, shapes + len(stamped))))
     document.core_properties.content_status = "草稿"
     out = io.BytesIO()
     document.save(out)

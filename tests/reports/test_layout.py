@@ -4,6 +4,7 @@ every page while a finalised report's stored bytes stay as they were signed."""
 
 import datetime
 import io
+import re
 import shutil
 import subprocess
 
@@ -307,9 +308,19 @@ def test_a_draft_says_so_on_every_page_odd_and_even():
     # The body is the same document; nothing but the page numbers is a field.
     assert [p.text for p in document.paragraphs] == [p.text for p in _open(final).paragraphs]
     assert report_docx._rendered_problems(draft) == []
-    # Shape ids are unique across the headers (Word drops a shape whose id repeats).
-    ids = [part.blob.decode().split('v:shape id="')[1].split('"')[0] for part in _header_parts(document)]
-    assert len(ids) == len(set(ids)) == 2
+    # Shape ids are unique across the headers (Word drops a shape whose id repeats), also when the
+    # document had shapes already (here: marked twice).
+    assert len(_shape_ids(draft)) == len(set(_shape_ids(draft))) == 2
+    twice = _shape_ids(mark_draft(draft, generated_at=WHEN))
+    assert len(twice) == len(set(twice)) == 4
+
+
+def _shape_ids(data: bytes) -> list[str]:
+    return [
+        spid
+        for part in _header_parts(_open(data))
+        for spid in re.findall(r'o:spid="([^"]+)"', part.blob.decode())
+    ]
 
 
 def test_the_rendered_report_itself_carries_no_draft_mark():
