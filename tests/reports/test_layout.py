@@ -372,10 +372,6 @@ def test_a_finalised_report_is_its_stored_bytes_without_the_mark(finalised):
     assert bytes(finalised.final_docx) == stored
 
 
-@pytest.mark.xfail(
-    reason="reports/services.py report_document has yet to call docx.mark_draft for a report not finalised",
-    strict=False,
-)
 def test_a_drafts_download_is_marked(brigade, legal):
     report = services.report_create(brigade=brigade, year=2025, user=legal)
     assert _draft_marks(services.report_document(report))
