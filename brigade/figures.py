@@ -16,6 +16,16 @@ from brigade.ledger import registry as ledgers
 from brigade.periods import Period, month_split  # re-exported: the apps read Period from here
 from brigade.trend import trend
 
+# What a figure means decides how it may be judged (docs/figures.md, 指标的三类):
+# - a workload is driven by demand (violations found, calls received): neither more nor less is better;
+# - an outcome is a result with a direction (accidents, complaints), or effort the brigade plans
+#   itself where less is a shortfall (leaders' study, supervision);
+# - a rate is a share of two counts, compared in points.
+WORKLOAD = "workload"
+OUTCOME = "outcome"
+RATE = "rate"
+KINDS = (WORKLOAD, OUTCOME)  # what an Indicator may declare; a Rate is always RATE
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -27,7 +37,9 @@ class Indicator:
     model: type
     aggregate: str = "count"  # "count", or the name of a field to sum
     where: Q = field(default_factory=Q)  # also what the ledger list filters by (its 统计口径)
-    higher_is_better: bool | None = None  # None: neither direction is a shortcoming
+    higher_is_better: bool | None = None  # None: neither direction is a shortcoming (a workload)
+    kind: str = WORKLOAD  # WORKLOAD or OUTCOME: only an outcome may have a direction
+    why: str = ""  # one line of Chinese: why this direction (required with one), or why none
 
     @property
     def area(self) -> str:
@@ -44,9 +56,15 @@ class Indicator:
         return Sum(F(self.aggregate), filter=condition)
 
 
-@dataclass(frozen=True)
+_UNSET = object()
+
+
+@dataclass(frozen=True, init=False)
 class Rate:
-    """A percentage of two indicators (相符率 = 合格/检查). Compared in points, not in percent."""
+    """A percentage of two indicators (相符率 = 合格/检查). Compared in points, not in percent.
+
+    Higher is better unless declared otherwise (`better=False`, or `better=None` for a share
+    with no direction); a direction needs its reason (`why=`), as an outcome's does."""
 
     key: str
     label: str
@@ -54,6 +72,18 @@ class Rate:
     denominator: str
     higher_is_better: bool | None = True
     unit: str = "%"
+    why: str = ""
+
+    def __init__(self, key, label, numerator, denominator, higher_is_better=True, unit="%", *,
+                 better=_UNSET, why=""):  # fmt: skip
+        values = dict(key=key, label=label, numerator=numerator, denominator=denominator,
+                      higher_is_better=higher_is_better if better is _UNSET else better, unit=unit, why=why)  # fmt: skip
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def kind(self) -> str:
+        return RATE
 
     @property
     def area(self) -> str:
@@ -87,12 +117,17 @@ registry = IndicatorRegistry()
 register = registry.register
 
 
-def count(key, label, model, where=None, *, unit="起", better=None) -> Indicator:
-    return Indicator(key, label, unit, model, "count", where or Q(), better)
+def count(key, label, model, where=None, *, unit="起", kind=WORKLOAD, better=None, why="") -> Indicator:
+    """The number of `model`'s records meeting `where`. A direction (`better=`) only with
+    kind="outcome" and a reason (`why=`); `manage.py check` refuses anything else."""
+    return Indicator(key, label, unit, model, "count", where or Q(), better, kind, why)
 
 
-def total(key, label, model, field_name, where=None, *, unit="次", better=None) -> Indicator:
-    return Indicator(key, label, unit, model, field_name, where or Q(), better)
+def total(
+    key, label, model, field_name, where=None, *, unit="次", kind=WORKLOAD, better=None, why=""
+) -> Indicator:
+    """The sum of `field_name` over `model`'s records meeting `where` (参训人次); as `count`."""
+    return Indicator(key, label, unit, model, field_name, where or Q(), better, kind, why)
 
 
 # ── periods ───────────────────────────────────────────────────────────────────────────────────
@@ -141,10 +176,10 @@ class Figure:
 
     @property
     def judgement(self) -> str | None:
-        """"better" or "worse" by the indicator's own sense of better (more accidents is worse);
-        None when it has none, or nothing moved."""
+        """Whether the figure got "better" or "worse", by the indicator's own sense of better (more
+        accidents is worse); None when it has none (every workload), or nothing moved."""
         higher = self.item.higher_is_better
-        if higher is None or self.trend not in ("up", "down"):
+        if self.item.kind == WORKLOAD or higher is None or self.trend not in ("up", "down"):
             return None
         return "better" if (self.trend == "up") == higher else "worse"
 

@@ -4,6 +4,10 @@ sums a field it lacks, filters by a mistyped field or lookup or by a value its c
 not offer, or has no unit, fails at startup with the indicator's key and the attribute named —
 instead of a server error on the dashboard, or worse a silent 0 in the annual report.
 
+What a figure means is checked too (brigade.E119–E122): a workload has no direction, an outcome
+has one, and every direction carries its reason; so a count that merely follows another (回访
+follows 接警) can never be listed as a shortcoming.
+
 The names of reference data (a 违法行为 by name) live in the database: they are checked with
 `manage.py check --database` (brigade.E118), as Django checks what needs a connection."""
 
@@ -15,11 +19,13 @@ from django.db import DatabaseError, models
 from django.db.models import Q
 
 from brigade import figures
-from brigade.figures import Indicator, Rate
+from brigade.figures import KINDS, OUTCOME, RATE, WORKLOAD, Indicator, Rate
 from brigade.ledger import registry as ledgers
 
 KEY = re.compile(r"^[a-z_]+\.[a-z_]+$")  # area.name: the shape reports/checks.py looks for
 NUMBERS = (models.IntegerField, models.DecimalField, models.FloatField)
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+SENSE = {True: "越高越好", False: "越低越好"}
 
 
 def _error(item, attribute: str, message: str, number: int) -> checks.Error:
@@ -109,6 +115,7 @@ def check_indicator(item, declared: dict) -> list[checks.Error]:
         errors.append(_error(item, "label", "不能为空（报告和驾驶舱中显示的中文名称）", 115))
     if not str(getattr(item, "unit", "") or "").strip():
         errors.append(_error(item, "unit", "不能为空（如 起、次、人次、元）", 115))
+    errors += _check_sense(item)
     if isinstance(item, Rate):
         for attribute in ("numerator", "denominator"):
             part = declared.get(getattr(item, attribute))
@@ -143,6 +150,38 @@ def check_indicator(item, declared: dict) -> list[checks.Error]:
                 )
             )
     return errors + _check_where(item)
+
+
+def _check_sense(item) -> list[checks.Error]:
+    """What the figure means (docs/figures.md, 指标的三类): a workload has no direction, an
+    outcome has one, and a direction has its one-line Chinese reason."""
+    kind = getattr(item, "kind", None)
+    higher = getattr(item, "higher_is_better", None)
+    if kind not in (*KINDS, RATE) or (kind == RATE) != isinstance(item, Rate):
+        return [_error(item, "kind", f'{kind!r} 应为 "workload"（工作量）或 "outcome"（结果）', 122)]
+    if not (higher is True or higher is False or higher is None):
+        return [_error(item, "higher_is_better", f"{higher!r} 应为 True、False 或 None（better=）", 119)]
+    if kind == WORKLOAD and higher is not None:
+        return [_error(
+            item, "higher_is_better",
+            f"工作量（kind=\"workload\"）随需求多少而定，不分好坏，不能声明方向（better={higher}）；"
+            "跟随另一个数字的计数（如回访跟随接警）由比率评判，确有好坏的结果声明为 kind=\"outcome\"", 119,
+        )]  # fmt: skip
+    if kind == OUTCOME and higher is None:
+        return [_error(
+            item, "higher_is_better",
+            "结果（kind=\"outcome\"）必须声明方向（better=True 越高越好，或 better=False 越低越好）；"
+            "没有好坏方向的数字是工作量（kind=\"workload\"）", 120,
+        )]  # fmt: skip
+    why = getattr(item, "why", "")
+    if higher is not None:
+        if not isinstance(why, str) or not why.strip():
+            return [
+                _error(item, "why", f'声明了方向（{SENSE[higher]}），须用一句中文写明理由（why="……"）', 121)
+            ]
+        if "\n" in why.strip() or not CHINESE.search(why):
+            return [_error(item, "why", f"{why!r} 应为一行中文（为什么{SENSE[higher]}）", 121)]
+    return []
 
 
 @checks.register(checks.Tags.models)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from brigade.figures import count, register, total
+from brigade.figures import OUTCOME, count, register, total
 from publicity.models import MediaWork, PublicityEvent
 
 # How official prose counts each kind of work: 短视频3部, 新闻稿件12篇, 安全提示信息300条.
@@ -15,31 +15,37 @@ MEDIA_UNITS = {
     MediaWork.Kind.PICTURE_TEXT: "篇",
 }
 
+
+# How many events and works there are depends on how the work is packaged (one large event or
+# several small ones; 1,600 safety tips in one row): a workload. Whom they reach is the outcome.
 register(
-    count("events.total", "开展各类宣传活动", PublicityEvent, unit="场次", better=True),
+    count(
+        "events.total", "开展各类宣传活动", PublicityEvent, unit="场次",
+        why="场次取决于活动怎样组织（一场大型或几场小型），多少不分好坏；覆盖面看受教育群众人次",
+    ),
     *[
-        count(
-            f"events.{kind.name.lower()}",
-            kind.value,
-            PublicityEvent,
-            Q(kind=kind),
-            unit="场次",
-        )
+        count(f"events.{kind.name.lower()}", kind.value, PublicityEvent, Q(kind=kind), unit="场次")
         for kind in PublicityEvent.Kind
     ],
-    total("events.attendees", "受教育群众", PublicityEvent, "attendees", unit="人次", better=True),
-    total("events.materials", "发放宣传资料", PublicityEvent, "materials", unit="份", better=True),
-    total("media.total", "发布各类宣传作品", MediaWork, "quantity", unit="件", better=True),
+    total(
+        "events.attendees", "受教育群众", PublicityEvent, "attendees", unit="人次",
+        kind=OUTCOME, better=True, why="受教育群众人次是普法宣传覆盖的人群，是宣传的成效，越多越好",
+    ),
+    total(
+        "events.materials", "发放宣传资料", PublicityEvent, "materials", unit="份",
+        why="发放资料是投入而不是成效，线上宣传增多时纸质资料减少是正常的",
+    ),
+    total(
+        "media.total", "发布各类宣传作品", MediaWork, "quantity", unit="件",
+        why="件数以安全提示信息的条数为主，随推送方式而变，多少不分好坏",
+    ),
     *[
-        total(
-            f"media.{kind.name.lower()}",
-            kind.value,
-            MediaWork,
-            "quantity",
-            Q(kind=kind),
-            unit=MEDIA_UNITS[kind],
-        )  # fmt: skip
+        total(f"media.{kind.name.lower()}", kind.value, MediaWork, "quantity", Q(kind=kind),
+              unit=MEDIA_UNITS[kind])
         for kind in MediaWork.Kind
     ],
-    total("media.views", "播放阅读量", MediaWork, "views", unit="次", better=True),
-)
+    total(
+        "media.views", "播放阅读量", MediaWork, "views", unit="次",
+        kind=OUTCOME, better=True, why="播放阅读量是网络宣传触达群众的人次，是宣传的成效，越多越好",
+    ),
+)  # fmt: skip

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from brigade.figures import Figure, Period, Rate, evaluate, evaluate_each, registry
+from brigade.figures import WORKLOAD, Figure, Period, Rate, evaluate, evaluate_each, registry
 from mediation.models import Complaint
 from publicity.models import PublicityEvent
 from reports import phrasing
@@ -61,15 +61,21 @@ class Card:
 
 
 def tone(figure: Figure) -> str:
-    """good or bad by the indicator's own sense of better (more accidents is bad), else neutral."""
+    """good or bad by the indicator's own sense of better (more accidents is bad), else neutral:
+    a workload (violations found, calls received) is never coloured good or bad."""
     return "good" if figure.better else "bad" if figure.worse else "neutral"
+
+
+def ranked_by(item) -> bool | None:
+    """The direction an indicator is ranked by: its own (brigade/figures.py), none for a workload."""
+    return None if item.kind == WORKLOAD else item.higher_is_better
 
 
 def ranks(values: dict, higher_is_better: bool | None) -> dict:
     """brigade → rank, 1 the best by the indicator's own sense of better (brigade/figures.py: the
     fewest accidents, the highest rate); equal values share a rank (1, 1, 3). None for every
     brigade when the indicator has no better direction, and for a brigade without a value (a
-    rate over no records)."""
+    rate over no records). A workload has no direction (`ranked_by`), so it is never ranked."""
     if higher_is_better is None:
         return dict.fromkeys(values)
     known = [v for v in values.values() if v is not None]
@@ -85,7 +91,8 @@ def compare(*, brigade_ids, period: Period) -> dict:
     rows = []
     for key in COMPARE:
         item = registry.get(key)
-        order = ranks({b: each[b][key].current for b in brigade_ids}, item.higher_is_better)
+        higher = ranked_by(item)
+        order = ranks({b: each[b][key].current for b in brigade_ids}, higher)
         shared = [r for r in order.values() if r is not None]
         cells = []
         for b in brigade_ids:
@@ -97,9 +104,11 @@ def compare(*, brigade_ids, period: Period) -> dict:
                 "rank": rank, "tied": rank is not None and shared.count(rank) > 1,
                 "url": ledger_url(figure, period, b),
             })  # fmt: skip
-        sense = {True: "越高越好", False: "越低越好", None: "不分好坏，不排名"}[item.higher_is_better]
-        rows.append({"label": item.label, "sense": sense, "ranked": item.higher_is_better is not None,
-                     "cells": cells})  # fmt: skip
+        sense = {True: "越高越好", False: "越低越好", None: "不分好坏，不排名"}[higher]
+        if item.kind == WORKLOAD:
+            sense = "工作量，" + sense
+        rows.append({"label": item.label, "sense": sense, "ranked": higher is not None, "kind": item.kind,
+                     "why": item.why, "cells": cells})  # fmt: skip
     return {"brigade_ids": list(brigade_ids), "rows": rows}
 
 

@@ -8,10 +8,11 @@ from django.core.management.base import SystemCheckError
 from django.db.models import Q
 
 from brigade import figures
-from brigade.figures import Indicator, Rate, count, total
+from brigade.figures import OUTCOME, Indicator, Rate, count, total
 from brigade.indicator_checks import check_indicator, check_reference_values
 from brigade.models import Officer, Training, Unit
 from enforcement.models import Violation
+from mediation.models import AccidentCase, PoliceCall
 
 
 def _declared(*extra):
@@ -37,8 +38,26 @@ BAD = [
     (Indicator("bad.no_unit", "违法", "", Violation), "brigade.E115", "unit", "不能为空"),
     (Indicator("bad.no_label", " ", "起", Violation), "brigade.E115", "label", "不能为空"),
     (count("BadKey", "违法", Violation), "brigade.E117", "key", "应为“领域.名称”形式"),
-    (Rate("bad.rate", "满意率", "calls.satisfied", "calls.visted"), "brigade.E116", "denominator",
+    (Rate("bad.rate", "满意率", "calls.satisfied", "calls.visted", why="越高越好"), "brigade.E116", "denominator",
      "'calls.visted' 不是已声明的计数或合计指标"),
+    # what the figure means (docs/figures.md, 指标的三类)
+    (count("bad.followed", "回访", PoliceCall, ~Q(follow_up="未回访"), better=True, why="越多越好"),
+     "brigade.E119", "higher_is_better", "工作量（kind=\"workload\"）随需求多少而定，不分好坏，不能声明方向（better=True）"),
+    (count("bad.outcome", "交通事故", AccidentCase, kind=OUTCOME), "brigade.E120", "higher_is_better",
+     "结果（kind=\"outcome\"）必须声明方向"),
+    (count("bad.no_why", "交通事故", AccidentCase, kind=OUTCOME, better=False), "brigade.E121", "why",
+     "声明了方向（越低越好），须用一句中文写明理由"),
+    (count("bad.blank_why", "交通事故", AccidentCase, kind=OUTCOME, better=False, why="  "), "brigade.E121", "why",
+     "须用一句中文写明理由"),
+    (count("bad.english_why", "交通事故", AccidentCase, kind=OUTCOME, better=False, why="fewer is better"),
+     "brigade.E121", "why", "'fewer is better' 应为一行中文（为什么越低越好）"),
+    (count("bad.two_lines", "交通事故", AccidentCase, kind=OUTCOME, better=False, why="越少越好\n而且"),
+     "brigade.E121", "why", "应为一行中文"),
+    (Rate("bad.rate_why", "回访率", "calls.visited", "calls.total"), "brigade.E121", "why",
+     "声明了方向（越高越好），须用一句中文写明理由"),
+    (count("bad.kind", "交通事故", AccidentCase, kind="result", better=False, why="越少越好"), "brigade.E122", "kind",
+     "'result' 应为 \"workload\"（工作量）或 \"outcome\"（结果）"),
+    (count("bad.rate_kind", "回访率", PoliceCall, kind="rate"), "brigade.E122", "kind", "'rate' 应为"),
 ]  # fmt: skip
 
 
@@ -76,3 +95,81 @@ def test_a_violation_type_not_in_the_list_is_found_with_the_database_check(db):
     ]
     everything = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
     assert not [e for e in everything if e.id == "brigade.E118"]  # the declared ones name real types
+
+
+@pytest.mark.parametrize(
+    "item, code",
+    [
+        (count("calls.visited_again", "回访", PoliceCall, ~Q(follow_up="未回访"), better=True, why="越多越好"), "E119"),
+        (count("accidents.undirected", "交通事故", AccidentCase, kind=OUTCOME), "E120"),
+        (Rate("calls.visit_share", "回访率", "calls.visited", "calls.total", better=True), "E121"),
+    ],
+    ids=["direction-on-a-workload", "outcome-without-direction", "direction-without-reason"],
+)  # fmt: skip
+def test_manage_py_check_refuses_what_a_figure_cannot_mean(monkeypatch, item, code):
+    monkeypatch.setitem(figures.registry._items, item.key, item)
+    errors = [e for e in checks.run_checks() if e.id.startswith("brigade.")]
+    assert [(e.id, e.obj) for e in errors] == [(f"brigade.{code}", item.key)]
+    assert errors[0].msg.startswith(f"指标 {item.key!r}（{item.label}）的 ")
+
+
+def test_every_direction_is_declared_with_its_reason():
+    """The audit (docs/figures.md): which figures have a direction, and why. A workload has none;
+    a count that follows another (回访 follows 接警) is judged only by its rate."""
+    directed = {
+        item.key: (item.kind, item.higher_is_better)
+        for item in figures.registry.all()
+        if item.higher_is_better is not None
+    }
+    assert directed == {
+        "training.leaders": ("outcome", True),
+        "training.attendees": ("outcome", True),
+        "meetings.rule_of_law": ("outcome", True),
+        "meetings.supervision": ("outcome", True),
+        "supervision.total": ("outcome", True),
+        "supervision.recorder_rate": ("rate", True),
+        "supervision.fix_rate": ("rate", True),
+        "calls.unsatisfied": ("outcome", False),
+        "calls.satisfaction": ("rate", True),
+        "calls.visit_rate": ("rate", True),
+        "accidents.total": ("outcome", False),
+        "accidents.mediation_rate": ("rate", True),
+        "complaints.received": ("outcome", False),
+        "complaints.close_rate": ("rate", True),
+        "complaints.satisfaction": ("rate", True),
+        "events.attendees": ("outcome", True),
+        "media.views": ("outcome", True),
+    }
+    for item in figures.registry.all():
+        assert item.kind in ("workload", "outcome", "rate"), item.key
+        assert (item.kind == "rate") == isinstance(item, Rate), item.key
+        if item.key in directed:
+            assert item.why.strip(), item.key
+    visited, rate = figures.registry.get("calls.visited"), figures.registry.get("calls.visit_rate")
+    assert (visited.kind, visited.higher_is_better) == ("workload", None)
+    assert (rate.numerator, rate.denominator, rate.label) == ("calls.visited", "calls.total", "回访率")
+
+
+def test_the_keyword_api_keeps_working():
+    """count()/total()/Rate() as other code calls them; the direction stored as higher_is_better."""
+    item = count("x.a", "甲", Violation, Q(method="现场"), unit="起", kind=OUTCOME, better=False, why="越少越好")
+    assert (item.kind, item.higher_is_better, item.why) == ("outcome", False, "越少越好")
+    assert total("x.c", "丙", Training, "attendees").kind == "workload"
+    assert Rate("x.r", "率", "x.a", "x.b").higher_is_better is True  # a rate is higher-better unless said
+    assert Rate("x.r", "率", "x.a", "x.b", better=False, why="越低越好").higher_is_better is False
+    assert Rate("x.r", "率", "x.a", "x.b", higher_is_better=None).higher_is_better is None
+    assert Rate("x.r", "率", "x.a", "x.b", better=None).kind == "rate"
+
+
+def test_docs_list_every_directed_figure_with_its_kind():
+    """docs/figures.md states each figure with a direction, its kind and its reason."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    text = (Path(settings.BASE_DIR) / "docs" / "figures.md").read_text(encoding="utf-8")
+    for item in figures.registry.all():
+        if item.higher_is_better is not None:
+            line = next((ln for ln in text.splitlines() if f"`{item.key}`" in ln), "")
+            assert line, item.key
+            assert item.why in line, item.key

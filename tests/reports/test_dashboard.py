@@ -186,3 +186,42 @@ def test_the_detachment_view_states_the_detachments_own_report(detachment_user, 
     response = client.get(reverse("home"), {"year": year})
     assert response.context["report"].pk == own.pk
     assert reverse("reports:detail", args=[own.pk]) in response.content.decode()
+
+
+def test_a_workload_is_neither_coloured_nor_ranked(detachment_user, brigade):
+    """Events held and calls received are workloads: a card shows how they moved, never good or
+    bad, and the brigades are not ranked by them; the people the events reached (an outcome) are."""
+    from brigade.services import brigade_upsert
+    from mediation.models import PoliceCall
+    from publicity.models import PublicityEvent
+
+    c = brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")[0]
+    year = TODAY.year - 1
+    for unit, now, before in ((brigade, 1, 3), (c, 2, 1)):
+        for n in range(now):
+            PublicityEvent.objects.create(brigade=unit, date=datetime.date(year, 4, 1 + n), name=f"活动{n}",
+                                          kind="进校园", audience="中小学生", attendees=100)  # fmt: skip
+        for n in range(before):
+            PublicityEvent.objects.create(brigade=unit, date=datetime.date(year - 1, 4, 1 + n), name=f"旧活动{n}",
+                                          kind="进校园", audience="中小学生", attendees=100)  # fmt: skip
+        for n in range(now):
+            PoliceCall.objects.create(
+                brigade=unit, received_at=at(year, 5, 1 + n), category="其他", follow_up="满意"
+            )
+    client = login(detachment_user)
+    response = client.get(reverse("home"), {"year": year, "brigade": brigade.pk})
+    events = cards(response)["events.total"]
+    assert events.direction == "down" and events.tone == "neutral"
+    assert cards(response)["events.attendees"].tone == "bad"  # 300 → 100 people reached
+    rows = {
+        row["label"]: row for row in client.get(reverse("home"), {"year": year}).context["comparison"]["rows"]
+    }
+    for label in ("开展各类宣传活动", "接警", "组织学法培训", "查纠各类交通违法行为"):
+        row = rows[label]
+        assert (row["kind"], row["ranked"], row["sense"]) == ("workload", False, "工作量，不分好坏，不排名")
+        assert {cell["rank"] for cell in row["cells"]} == {None}
+        assert {cell["tone"] for cell in row["cells"]} == {"neutral"}
+    attendees = rows["受教育群众"]
+    assert attendees["ranked"] and attendees["sense"] == "越高越好" and attendees["why"]
+    assert [cell["rank"] for cell in attendees["cells"]] == [2, 1]
+    assert [cell["tone"] for cell in attendees["cells"]] == ["bad", "good"]

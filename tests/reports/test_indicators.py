@@ -13,7 +13,7 @@ from brigade.figures import Period, evaluate, evaluate_each, registry
 from brigade.indicators import staffing
 from brigade.models import Officer, Training
 from enforcement.models import SupervisionCheck, Violation, ViolationType
-from mediation.models import AccidentCase, Complaint
+from mediation.models import AccidentCase, Complaint, PoliceCall
 
 TZ = timezone.get_current_timezone()
 
@@ -175,3 +175,35 @@ def test_indicators_command_prints_json(counted):
     out = io.StringIO()
     call_command("indicators", "--brigade", counted.code, "--year", "2025", stdout=out)
     assert "酒醉驾" in out.getvalue() and "较去年同期上升100%" in out.getvalue()
+
+
+def _calls(brigade, year, n, unsatisfied, follow_up="满意"):
+    for i in range(n):
+        PoliceCall.objects.create(brigade=brigade, received_at=at(year, 1 + i % 12, 1 + i % 28), category="交通事故",
+                                  follow_up="不满意" if i < unsatisfied else follow_up)  # fmt: skip
+
+
+def test_fewer_follow_ups_because_of_fewer_calls_is_no_shortcoming(brigade):
+    """The reviewer's case: every call followed up in both years, calls fell, dissatisfied
+    follow-ups fell. Follow-ups (a workload) fell with the calls; the visit rate is flat; the
+    dissatisfied ones are better. Nothing about calls is worse."""
+    _calls(brigade, 2024, 40, unsatisfied=25)
+    _calls(brigade, 2025, 35, unsatisfied=5)
+    f = evaluate(brigade_ids=[brigade.pk], period=Period.year(2025))
+    visited = f["calls.visited"]
+    assert (visited.current, visited.previous, visited.trend) == (35, 40, "down")
+    assert visited.item.kind == "workload" and visited.judgement is None and not visited.worse
+    assert (f["calls.visit_rate"].current, f["calls.visit_rate"].previous) == (100, 100)
+    assert f["calls.visit_rate"].trend == "flat" and f["calls.visit_rate"].judgement is None
+    assert f["calls.unsatisfied"].better and f["calls.satisfaction"].better
+    assert [k for k, figure in f.items() if figure.worse and k.startswith("calls.")] == []
+
+
+def test_a_follow_up_left_undone_is_worse_through_the_visit_rate(brigade):
+    _calls(brigade, 2024, 10, unsatisfied=0)
+    _calls(brigade, 2025, 10, unsatisfied=0)
+    first = PoliceCall.objects.filter(brigade=brigade, received_at__year=2025).order_by("pk").first()
+    PoliceCall.objects.filter(pk=first.pk).update(follow_up="未回访")
+    f = evaluate(brigade_ids=[brigade.pk], period=Period.year(2025))
+    assert (f["calls.visit_rate"].current, f["calls.visit_rate"].previous) == (90, 100)
+    assert f["calls.visit_rate"].worse and not f["calls.visited"].worse
