@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractMonth
 
 from brigade.ledger import registry as ledgers
 from brigade.periods import Period, month_split  # re-exported: the apps read Period from here
@@ -40,6 +41,7 @@ class Indicator:
     higher_is_better: bool | None = None  # None: neither direction is a shortcoming (a workload)
     kind: str = WORKLOAD  # WORKLOAD or OUTCOME: only an outcome may have a direction
     why: str = ""  # one line of Chinese: why this direction (required with one), or why none
+    by: tuple[str, ...] = ()  # fields of `model` the figure is broken down by (`breakdown`)
 
     @property
     def area(self) -> str:
@@ -117,17 +119,22 @@ registry = IndicatorRegistry()
 register = registry.register
 
 
-def count(key, label, model, where=None, *, unit="起", kind=WORKLOAD, better=None, why="") -> Indicator:
+def _fields(by) -> tuple[str, ...]:
+    return (by,) if isinstance(by, str) else tuple(by)
+
+
+def count(
+    key, label, model, where=None, *, unit="起", kind=WORKLOAD, better=None, why="", by=()
+) -> Indicator:
     """The number of `model`'s records meeting `where`. A direction (`better=`) only with
     kind="outcome" and a reason (`why=`); `manage.py check` refuses anything else."""
-    return Indicator(key, label, unit, model, "count", where or Q(), better, kind, why)
+    return Indicator(key, label, unit, model, "count", where or Q(), better, kind, why, _fields(by))
 
 
-def total(
-    key, label, model, field_name, where=None, *, unit="次", kind=WORKLOAD, better=None, why=""
-) -> Indicator:
+def total(key, label, model, field_name, where=None, *, unit="次", kind=WORKLOAD, better=None, why="",
+          by=()) -> Indicator:  # fmt: skip
     """The sum of `field_name` over `model`'s records meeting `where` (参训人次); as `count`."""
-    return Indicator(key, label, unit, model, field_name, where or Q(), better, kind, why)
+    return Indicator(key, label, unit, model, field_name, where or Q(), better, kind, why, _fields(by))
 
 
 # ── periods ───────────────────────────────────────────────────────────────────────────────────
@@ -314,3 +321,77 @@ def _percent(numerator, denominator) -> Decimal | None:
     if not denominator:
         return None
     return Decimal(numerator or 0) * 100 / Decimal(denominator)
+
+
+# ── breakdowns ────────────────────────────────────────────────────────────────────────────────
+
+MONTH = "month"  # every indicator can be broken down by month; its declared `by` adds the rest
+BLANK = "未填写"  # the label of records that leave the field empty
+
+
+def breakdown(*, indicator_key, field, brigade_ids, period: Period) -> list[tuple[str, object, object]]:
+    """Where an indicator moved: (label, current, previous) for each value of `field` — one the
+    indicator declares in `by`, or "month" — over `period` and the same days a year earlier
+    (`Period.previous`, the [start, end) in local dates `evaluate` counts), summed over
+    `brigade_ids`. Labels as the ledger shows them (a choice's label, a foreign key's name,
+    `3月`); the largest change first. One aggregate query for both periods, on the records
+    themselves (the same condition as the figure, so the rows add up to it)."""
+    from brigade import rollup  # reads the ledger registry, loaded after this module
+
+    item = registry.get(indicator_key)
+    if not isinstance(item, Indicator):
+        raise ValueError(
+            f"指标 {indicator_key!r} 是比率，按它的分子、分母（{item.numerator}、{item.denominator}）分解"
+        )
+    if field != MONTH and field not in item.by:
+        offered = "、".join([*item.by, MONTH])
+        raise ValueError(f"指标 {indicator_key!r} 没有声明按 {field!r} 分解（可用：{offered}）")
+    model = item.model
+    current_q = rollup.range_q(model, period.start, period.end)
+    previous = period.previous
+    previous_q = rollup.range_q(model, previous.start, previous.end)
+
+    group, label_of = _grouping(model, field)
+    records = model._default_manager.filter(
+        item.where, current_q | previous_q, brigade_id__in=list(brigade_ids)
+    )
+    if field == MONTH:
+        records = records.annotate(month=ExtractMonth(rollup.date_field(model).name))
+    measure = (lambda q: Count("pk", filter=q)) if item.aggregate == "count" else (
+        lambda q: Sum(F(item.aggregate), filter=q))  # fmt: skip
+    rows = (
+        records.order_by().values(*group).annotate(current=measure(current_q), previous=measure(previous_q))
+    )
+
+    result = [(label_of(row), row["current"] or 0, row["previous"] or 0) for row in rows]
+    result.sort(key=lambda r: (-abs(r[1] - r[2]), -r[1], r[0]))
+    return result
+
+
+def _grouping(model, name):
+    """The columns to group `model`'s records by for a breakdown by `name`, and how a row of
+    them reads. A foreign key groups by the row it points to, with that row's own columns
+    fetched in the same query to make its name (`str()`)."""
+    if name == MONTH:
+        return [MONTH], lambda row: f"{row[MONTH]}月"
+    field = model._meta.get_field(name)
+    if field.is_relation:
+        target = field.related_model
+        columns = {f"{name}__{f.attname}": f.attname for f in target._meta.concrete_fields}
+        pk = f"{name}__{target._meta.pk.attname}"
+
+        def label_of(row):
+            if row[pk] is None:
+                return BLANK
+            return str(target(**{attname: row[column] for column, attname in columns.items()}))
+
+        return list(columns), label_of
+    labels = {str(value): str(text) for value, text in field.flatchoices}
+
+    def label_of(row):
+        value = row[name]
+        if value is None or value == "":
+            return BLANK
+        return labels.get(str(value), str(value))
+
+    return [name], label_of

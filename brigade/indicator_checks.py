@@ -6,7 +6,8 @@ instead of a server error on the dashboard, or worse a silent 0 in the annual re
 
 What a figure means is checked too (brigade.E119–E122): a workload has no direction, an outcome
 has one, and every direction carries its reason; so a count that merely follows another (回访
-follows 接警) can never be listed as a shortcoming.
+follows 接警) can never be listed as a shortcoming. The fields a figure is broken down by must be
+its model's own columns (E123).
 
 The names of reference data (a 违法行为 by name) live in the database: they are checked with
 `manage.py check --database` (brigade.E118), as Django checks what needs a connection."""
@@ -149,7 +150,7 @@ def check_indicator(item, declared: dict) -> list[checks.Error]:
                     111,
                 )
             )
-    return errors + _check_where(item)
+    return errors + _check_where(item) + _check_by(item)
 
 
 def _check_sense(item) -> list[checks.Error]:
@@ -182,6 +183,32 @@ def _check_sense(item) -> list[checks.Error]:
         if "\n" in why.strip() or not CHINESE.search(why):
             return [_error(item, "why", f"{why!r} 应为一行中文（为什么{SENSE[higher]}）", 121)]
     return []
+
+
+def _check_by(item: Indicator) -> list[checks.Error]:
+    """Each breakdown field is a column of the model's own: a value or a foreign key."""
+    by, model = getattr(item, "by", ()), item.model
+    if isinstance(by, str) or not isinstance(by, tuple | list):
+        return [_error(item, "by", f'{by!r} 应为字段名的元组（如 by=("kind",)）', 123)]
+    errors = []
+    for name in by:
+        if name == figures.MONTH:
+            errors.append(_error(item, "by", f"{name!r}：按月分解总是可用，不必声明", 123))
+            continue
+        try:
+            field = model._meta.get_field(name) if isinstance(name, str) else None
+        except FieldDoesNotExist:
+            field = None
+        if field is None:
+            errors.append(_error(item, "by", f"{name!r}：模型 {model.__name__} 没有字段 {name!r}", 123))
+        elif not field.concrete or (field.is_relation and not field.many_to_one):
+            errors.append(_error(
+                item, "by", f"{name!r}：“{getattr(field, 'verbose_name', name)}”不是模型 {model.__name__} "
+                "自己的一列（只能按普通字段或外键分解）", 123,
+            ))  # fmt: skip
+    if all(isinstance(name, str) for name in by) and len(set(by)) != len(by):
+        errors.append(_error(item, "by", f"{tuple(by)!r} 中有重复的字段", 123))
+    return errors
 
 
 @checks.register(checks.Tags.models)

@@ -10,6 +10,7 @@ from brigade.figures import OUTCOME, count, register, total
 from brigade.models import Meeting, Officer, Regulation, Training
 
 NOT_LEADERS = ~Q(kind="领导班子集中学法")
+TRAINING_BY = ("kind", "mode")
 
 register(
     count(
@@ -18,11 +19,11 @@ register(
         why="领导班子集中学法是主要负责人履行法治建设第一责任人职责的规定动作，由班子自己安排，少于上年即为不足",
     ),
     count(
-        "training.sessions", "组织学法培训", Training, NOT_LEADERS, unit="期",
+        "training.sessions", "组织学法培训", Training, NOT_LEADERS, unit="期", by=TRAINING_BY,
         why="期数取决于培训怎样编排（一期长班或几期短班），多少本身不分好坏；培训的覆盖看参训人次",
     ),
     total(
-        "training.attendees", "参训", Training, "attendees", NOT_LEADERS, unit="人次",
+        "training.attendees", "参训", Training, "attendees", NOT_LEADERS, unit="人次", by=TRAINING_BY,
         kind=OUTCOME, better=True,
         why="参训人次是学法培训覆盖队伍的程度，培训由大队自己组织，人次减少即覆盖不足",
     ),
@@ -30,7 +31,7 @@ register(
         "training.exams", "执法资格考试", Training, Q(kind="执法资格考试"), unit="次",
         why="执法资格考试由上级统一组织，次数不由大队决定",
     ),
-    count("training.lectures", "法治讲座", Training, Q(kind="法治讲座"), unit="次"),
+    count("training.lectures", "法治讲座", Training, Q(kind="法治讲座"), unit="次", by=("mode",)),
     count("meetings.party", "党委会", Meeting, Q(kind="党委会"), unit="次",
           why="党委会研究各项工作，次数不衡量法治建设"),
     count(
@@ -47,11 +48,11 @@ register(
           why="案件会商随疑难案件多少而开，不分好坏"),
     count("meetings.retreat", "法治建设务虚会", Meeting, Q(kind="务虚会"), unit="次"),
     count(
-        "regulations.new", "新建制度", Regulation, Q(status="新建"), unit="项",
+        "regulations.new", "新建制度", Regulation, Q(status="新建"), unit="项", by=("category",),
         why="制度按需要制定，制度体系健全以后新建减少是正常的，多少不分好坏",
     ),
-    count("regulations.revised", "修订制度", Regulation, Q(status="修订"), unit="项"),
-    count("regulations.repealed", "废止制度", Regulation, Q(status="废止"), unit="项"),
+    count("regulations.revised", "修订制度", Regulation, Q(status="修订"), unit="项", by=("category",)),
+    count("regulations.repealed", "废止制度", Regulation, Q(status="废止"), unit="项", by=("category",)),
 )  # fmt: skip
 
 SERVING = ["在职", "借调"]

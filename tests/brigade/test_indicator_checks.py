@@ -13,6 +13,7 @@ from brigade.indicator_checks import check_indicator, check_reference_values
 from brigade.models import Officer, Training, Unit
 from enforcement.models import Violation
 from mediation.models import AccidentCase, PoliceCall
+from publicity.models import PublicityEvent
 
 
 def _declared(*extra):
@@ -58,6 +59,14 @@ BAD = [
     (count("bad.kind", "交通事故", AccidentCase, kind="result", better=False, why="越少越好"), "brigade.E122", "kind",
      "'result' 应为 \"workload\"（工作量）或 \"outcome\"（结果）"),
     (count("bad.rate_kind", "回访率", PoliceCall, kind="rate"), "brigade.E122", "kind", "'rate' 应为"),
+    # the fields a figure is broken down by
+    (count("bad.by_missing", "宣传活动", PublicityEvent, by=("kind", "audiance")), "brigade.E123", "by",
+     "'audiance'：模型 PublicityEvent 没有字段 'audiance'"),
+    (count("bad.by_lookup", "违法", Violation, by=("violation_type__group",)), "brigade.E123", "by",
+     "模型 Violation 没有字段 'violation_type__group'"),
+    (count("bad.by_month", "违法", Violation, by=("month",)), "brigade.E123", "by", "按月分解总是可用，不必声明"),
+    (count("bad.by_twice", "违法", Violation, by=("method", "method")), "brigade.E123", "by", "中有重复的字段"),
+    (Indicator("bad.by_text", "违法", "起", Violation, by="method"), "brigade.E123", "by", "应为字段名的元组"),
 ]  # fmt: skip
 
 
@@ -97,14 +106,34 @@ def test_a_violation_type_not_in_the_list_is_found_with_the_database_check(db):
     assert not [e for e in everything if e.id == "brigade.E118"]  # the declared ones name real types
 
 
+def test_a_breakdown_is_by_the_models_own_columns(monkeypatch):
+    """A value or a foreign key (the row it points to) is a breakdown; a reverse relation (the
+    rows pointing here) is not. No ledger has one today, so one is lent to Violation here."""
+    from brigade.models import Brigade
+
+    fine = count("fine.by_fk", "违法", Violation, by=("violation_type", "campaign", "method"))
+    assert check_indicator(fine, _declared(fine)) == []
+    own = Violation._meta.get_field
+    monkeypatch.setattr(Violation._meta, "get_field",
+                        lambda name: Brigade._meta.get_field("units") if name == "units" else own(name))  # fmt: skip
+    bad = count("bad.by_reverse", "违法", Violation, by=("units",))
+    errors = check_indicator(bad, _declared(bad))
+    assert [e.id for e in errors] == ["brigade.E123"]
+    assert (
+        "'units'：" in errors[0].msg
+        and "不是模型 Violation 自己的一列（只能按普通字段或外键分解）" in errors[0].msg
+    )
+
+
 @pytest.mark.parametrize(
     "item, code",
     [
         (count("calls.visited_again", "回访", PoliceCall, ~Q(follow_up="未回访"), better=True, why="越多越好"), "E119"),
         (count("accidents.undirected", "交通事故", AccidentCase, kind=OUTCOME), "E120"),
         (Rate("calls.visit_share", "回访率", "calls.visited", "calls.total", better=True), "E121"),
+        (count("events.by_typo", "宣传活动", PublicityEvent, by=("audiance",)), "E123"),
     ],
-    ids=["direction-on-a-workload", "outcome-without-direction", "direction-without-reason"],
+    ids=["direction-on-a-workload", "outcome-without-direction", "direction-without-reason", "breakdown-field"],
 )  # fmt: skip
 def test_manage_py_check_refuses_what_a_figure_cannot_mean(monkeypatch, item, code):
     monkeypatch.setitem(figures.registry._items, item.key, item)
@@ -152,8 +181,15 @@ def test_every_direction_is_declared_with_its_reason():
 
 def test_the_keyword_api_keeps_working():
     """count()/total()/Rate() as other code calls them; the direction stored as higher_is_better."""
-    item = count("x.a", "甲", Violation, Q(method="现场"), unit="起", kind=OUTCOME, better=False, why="越少越好")
-    assert (item.kind, item.higher_is_better, item.why) == ("outcome", False, "越少越好")
+    item = count("x.a", "甲", Violation, Q(method="现场"), unit="起", kind=OUTCOME, better=False, why="越少越好",
+                 by=["method"])  # fmt: skip
+    assert (item.kind, item.higher_is_better, item.why, item.by) == (
+        "outcome",
+        False,
+        "越少越好",
+        ("method",),
+    )
+    assert count("x.b", "乙", Violation, by="method").by == ("method",)
     assert total("x.c", "丙", Training, "attendees").kind == "workload"
     assert Rate("x.r", "率", "x.a", "x.b").higher_is_better is True  # a rate is higher-better unless said
     assert Rate("x.r", "率", "x.a", "x.b", better=False, why="越低越好").higher_is_better is False
