@@ -152,6 +152,7 @@ class Figure:
     previous: Decimal | int | None
     monthly: dict[int, tuple] = field(default_factory=dict)  # month → (current, previous)
     has_previous: bool = True  # last year's ledger held records for the period
+    has_current: bool = True  # this period's ledger held records (a 0 from no records is no result)
 
     @property
     def key(self) -> str:
@@ -271,6 +272,7 @@ def _evaluate(brigade_ids, period, keys, split=False):
     # A ledger with no records at all in last year's period cannot be compared with (the
     # brigade began using the system this year): its figures say so rather than "去年同期为0".
     had_previous = defaultdict(set)  # brigade or None → models with records last year
+    had_current = defaultdict(set)  # … and in the period itself
     for model in models:
         keys_of_model = [i.key for i in needed.values() if i.model is model]
         for bucket in buckets[model]:
@@ -283,9 +285,10 @@ def _evaluate(brigade_ids, period, keys, split=False):
                     days = None
                 else:
                     continue
-                if slot == 1 and bucket.value(rollup.RECORDS, days):
-                    had_previous[None].add(model)
-                    had_previous[bucket.brigade_id].add(model)
+                if bucket.value(rollup.RECORDS, days):
+                    had = had_previous if slot == 1 else had_current
+                    had[None].add(model)
+                    had[bucket.brigade_id].add(model)
                 for key in keys_of_model:
                     value = bucket.value(key, days)
                     if not value:
@@ -301,7 +304,8 @@ def _evaluate(brigade_ids, period, keys, split=False):
         for key, (current, previous, monthly) in entries.items():
             months = {m: tuple(v) for m, v in sorted(monthly.items())}
             known = needed[key].model in had_previous[brigade]
-            figures[key] = Figure(needed[key], current, previous, months, has_previous=known)
+            recorded = needed[key].model in had_current[brigade]
+            figures[key] = Figure(needed[key], current, previous, months, has_previous=known, has_current=recorded)
         for rate in rates:
             num, den = figures[rate.numerator], figures[rate.denominator]
             figures[rate.key] = Figure(
@@ -309,6 +313,7 @@ def _evaluate(brigade_ids, period, keys, split=False):
                 _percent(num.current, den.current),
                 _percent(num.previous, den.previous),
                 has_previous=den.has_previous,
+                has_current=den.has_current,
             )
         if keys is not None:
             figures = Figures(period, {k: figures[k] for k in keys})

@@ -92,7 +92,9 @@ def compare(*, brigade_ids, period: Period) -> dict:
     for key in COMPARE:
         item = registry.get(key)
         higher = ranked_by(item)
-        order = ranks({b: each[b][key].current for b in brigade_ids}, higher)
+        # a brigade that recorded nothing in the ledger has no result to rank (its 0 accidents
+        # would otherwise come first)
+        order = ranks({b: each[b][key].current if each[b][key].has_current else None for b in brigade_ids}, higher)
         shared = [r for r in order.values() if r is not None]
         cells = []
         for b in brigade_ids:
@@ -100,7 +102,8 @@ def compare(*, brigade_ids, period: Period) -> dict:
             change, direction = phrase_change(figure)
             rank = order[b]
             cells.append({
-                "value": phrase_value(figure), "change": change, "direction": direction, "tone": tone(figure),
+                "value": phrase_value(figure) if figure.has_current else "本期无记录",
+                "change": change, "direction": direction, "tone": tone(figure),
                 "rank": rank, "tied": rank is not None and shared.count(rank) > 1,
                 "url": ledger_url(figure, period, b),
             })  # fmt: skip

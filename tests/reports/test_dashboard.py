@@ -152,6 +152,22 @@ def test_the_detachment_view_opens_with_its_brigades_ranked_by_each_figure(detac
     assert page.index('id="compare"') < page.index('class="kpis"')  # the page opens with it
 
 
+def test_a_brigade_that_recorded_nothing_is_not_ranked_first(detachment_user, brigade):
+    """丁县大队 has no accident records at all this year: its 0 is no result, not the best one."""
+    from brigade.services import brigade_upsert
+
+    c = brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")[0]
+    brigade_upsert(code="d", name="丁县公安局交通警察大队", short_name="丁县大队", parent_code="zd")
+    year = TODAY.year - 1
+    for unit, now in ((brigade, 3), (c, 1)):
+        for n in range(now):
+            _accident(unit, n, at(year, 3, 1 + n))
+    comparison = login(detachment_user).get(reverse("home"), {"year": year}).context["comparison"]
+    accidents = {row["label"]: row for row in comparison["rows"]}["交通事故"]["cells"]
+    assert [cell["rank"] for cell in accidents] == [2, 1, None]
+    assert accidents[2]["value"] == "本期无记录"
+
+
 def test_the_comparison_costs_the_same_queries_for_more_brigades(detachment_user, brigade):
     from brigade.services import brigade_upsert
 
