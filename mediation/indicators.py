@@ -17,15 +17,15 @@ register(
           why="接警多少随群众报警多少而定，不分好坏"),
     count("calls.accidents", "交通事故警情", PoliceCall, Q(category="交通事故"), by=("follow_up",)),
     count(
-        "calls.visited", "回访", PoliceCall, ~Q(follow_up="未回访"), unit="次", by=("category", "follow_up"),
+        "calls.visited", "回访", PoliceCall, ~Q(follow_up="未回访"), unit="人次", by=("category", "follow_up"),
         why="回访跟随接警：接警少了回访自然少，按回访率评判",
     ),
     count(
-        "calls.satisfied", "回访满意", PoliceCall, Q(follow_up__in=["满意", "基本满意"]), unit="次",
+        "calls.satisfied", "回访满意", PoliceCall, Q(follow_up__in=["满意", "基本满意"]), unit="人次",
         by=("category",), why="跟随回访，按回访满意率评判",
     ),
     count(
-        "calls.unsatisfied", "回访不满意", PoliceCall, Q(follow_up="不满意"), unit="次", by=("category",),
+        "calls.unsatisfied", "回访不满意", PoliceCall, Q(follow_up="不满意"), unit="人次", by=("category",),
         kind=OUTCOME, better=False, why="回访不满意是群众对处警的直接负面评价，越少越好",
     ),
     Rate(

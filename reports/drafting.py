@@ -91,8 +91,11 @@ class Facts:
         self.f, self.coverage, self.year = figures, coverage, year
         self.period = figures.period
         words = period_words(self.period)  # 全年, or 1月1日至12月7日
-        self.when = f"{year}年" if words == "全年" else f"{year}年{words}"  # opens a paragraph
-        self.span = "全年" if words == "全年" else self.when  # 全年共…, or 2026年1—11月共…
+        self.partial = words != "全年"
+        self._period_words = f"{year}年{words}"
+        self.said_period = False  # a part names its period in full once, then 今年以来
+        # how 三 names last year's side: the whole year (上年), or the same days (去年同期)
+        self.base = "去年同期" if self.partial else "上年"
         self.brigade_ids = coverage.ids
         self.all_each = each or {}
         self.each = (
@@ -100,6 +103,80 @@ class Facts:
         )
         self.names = coverage.names()
         self._leads = 0  # which of phrasing.LEADS the next comparison uses
+
+    @property
+    def when(self) -> str:
+        """How a paragraph opens on its period: 2025年; or, for a part of the year, 2026年1月1日至
+        12月7日 the first time in a part and 今年以来 after."""
+        if not self.partial:
+            return f"{self.year}年"
+        if self.said_period:
+            return "今年以来"
+        self.said_period = True
+        return self._period_words
+
+    @property
+    def span(self) -> str:
+        """全年 (全年共查纠…), or the part of the year as `when` names it."""
+        return self.when if self.partial else "全年"
+
+    @property
+    def leads(self) -> list[str]:
+        """The comparisons the text rotates through: a part of the year is compared with the same
+        days only (较去年同期, 同比), never with 上年 (last year's whole, in its own report)."""
+        return ["较去年同期", "同比"] if self.partial else list(phrasing.LEADS)
+
+    @cached_property
+    def new_units(self) -> dict[str, list[int]]:
+        """In a detachment's report, ledger key → the brigades that recorded it this period but not
+        in last year's: their records cannot be compared, so the sums are compared without them."""
+        found = {}
+        for key in self.f:
+            new = [b for b, figures in self.each.items() if figures[key].has_current and not figures[key].has_previous]
+            if new and len(new) < len(self.each):
+                found[key] = new
+        return found
+
+    @cached_property
+    def comparable(self) -> Figures:
+        """The figures to compare with last year: the sums, but in a detachment where a brigade began
+        recording a ledger this year, the sums over the other brigades only (rates recomputed)."""
+        if not self.new_units:
+            return self.f
+        from brigade.figures import _percent
+
+        result = Figures(self.f.period, dict(self.f))
+        for key, figure in self.f.items():
+            if isinstance(figure.item, Rate):
+                continue
+            new = set(self.new_units.get(key, ()))
+            if new:
+                kept = [figures[key] for b, figures in self.each.items() if b not in new]
+                result[key] = Figure(figure.item, sum(f.current or 0 for f in kept), sum(f.previous or 0 for f in kept),
+                                     has_previous=any(f.has_previous for f in kept))  # fmt: skip
+        for key, figure in self.f.items():
+            if isinstance(figure.item, Rate):
+                num, den = result[figure.item.numerator], result[figure.item.denominator]
+                result[key] = Figure(figure.item, _percent(num.current, den.current), _percent(num.previous, den.previous),
+                                     has_previous=den.has_previous)  # fmt: skip
+        return result
+
+    def not_compared(self, key) -> str:
+        """`（丙县大队今年起录入，不作比较）` after a detachment's comparison made without them."""
+        item = self.f[key].item
+        base = item.denominator if isinstance(item, Rate) else key
+        new = self.new_units.get(base)
+        if not new:
+            return ""
+        return f"（{'、'.join(self.names[b] for b in new)}今年起录入，不作比较）"
+
+    @cached_property
+    def last_full_year(self) -> Figures:
+        """Last year's whole figures (as `current`): the base of 四's targets when this report counts
+        only part of its year (a target for a year is set against a whole year)."""
+        from brigade.figures import evaluate
+
+        return evaluate(brigade_ids=self.brigade_ids, period=Period.year(self.year - 1))
 
     @cached_property
     def shortcomings(self) -> list:
@@ -129,7 +206,8 @@ class Facts:
         mine = self.all_each.get(unit)
         if mine is not None and any(mine.value(key) for key in keys):
             return [unit], mine, ""
-        return self.brigade_ids, self.f, "各大队"
+        brigades = self.coverage.brigades
+        return self.brigade_ids, self.f, "各大队" if len(brigades) > 1 else str(brigades[0])
 
     def foremost(self, key, doing: str) -> str:
         """In a detachment's report, a sentence naming the brigade contributing most to `key`
@@ -194,17 +272,27 @@ class Facts:
         """`，同比上升12.5%`, to follow the figure; "" when there is nothing honest to compare:
         last year's ledger held nothing (the brigade began recording this year), or the figure
         got worse, which 成效 does not boast of (三 takes it up)."""
-        figure = self.f[key]
+        figure = self.comparable[key]
         if not figure.has_previous or figure.worse:
             return ""
-        lead = list(phrasing.LEADS)[self._leads % len(phrasing.LEADS)]
+        lead = self.leads[self._leads % len(self.leads)]
         if figure.trend in ("up", "down") and figure.previous:
             self._leads += 1  # the next rise or fall is said another way
-        return "，" + phrasing.change(figure.current or 0, figure.previous or 0, lead=lead)
+        changed = phrasing.change(figure.current or 0, figure.previous or 0, lead=lead)
+        if self.new_units.get(key):
+            kept = "、".join(self.names[b] for b in self.each if b not in self.new_units[key])
+            return f"，{kept}{changed}{self.not_compared(key)}"
+        return "，" + changed
 
     def worse(self, *keys) -> bool:
         """Whether any of `keys` (those computed) got worse by its declared direction."""
-        return any(self.f[k].worse for k in keys if k in self.f)
+        return any(self.comparable[k].worse for k in keys if k in self.f)
+
+    def gained(self, *keys) -> bool:
+        """Whether the outcomes among `keys` show a gain and no loss: the condition for a closing
+        phrase such as 不断增强 (all flat is no gain)."""
+        present = [self.comparable[k] for k in keys if k in self.f]
+        return any(f.better for f in present) and not any(f.worse for f in present)
 
     def rate(self, key) -> str | None:
         value = self.f[key].current
@@ -212,7 +300,10 @@ class Facts:
 
     def rate_change(self, key, name) -> str | None:
         figure = self.f[key]
-        return phrasing.rate_change(name, figure.current, figure.previous)
+        if self.not_compared(key) or not figure.has_previous:  # nothing whole to compare with
+            return phrasing.rate_change(name, figure.current, None)
+        base = "去年同期" if self.partial else "去年"
+        return phrasing.rate_change(name, figure.current, figure.previous, base=base)
 
     def q(self, key) -> str:
         """The count with its unit as declared (`1169起`): units live in indicators.py only."""
@@ -227,17 +318,17 @@ def draft_study(facts: Facts) -> str:
     if not facts.value("training.sessions"):
         return ""
     sessions = facts.value("training.sessions")
-    kinds = [("举办法治讲座", "training.lectures"), ("组织执法资格考试", "training.exams")]
-    leaders = (
-        f"（领导班子集中学法{facts.q('training.leaders')}另计）" if facts.value("training.leaders") else ""
-    )
+    kinds = [("法治讲座", "training.lectures"), ("执法资格考试", "training.exams")]
+    inner = _among(sessions, [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
+                   all_words="均为" + "、".join(label for label, key in kinds if facts.value(key))).removeprefix("，")  # fmt: skip
+    leaders = f"领导班子集中学法{facts.q('training.leaders')}另计" if facts.value("training.leaders") else ""
+    noted = "；".join(part for part in (inner, leaders) if part)
     studied = selectors.laws_studied(brigade_ids=facts.brigade_ids, period=facts.period, leaders=False)
-    closing = "" if facts.worse("training.sessions", "training.attendees") else "，队伍法治素养不断提升"
+    closing = "，队伍法治素养不断提升" if facts.gained("training.attendees") else ""
     return (
         f"坚持把学法培训作为提升队伍法治素养的基础性工作，{facts.when}面向民警辅警组织学法培训"
-        f"{facts.q('training.sessions')}{leaders}{facts.versus('training.sessions')}，"
-        f"参训{facts.q('training.attendees')}"
-        + _among(sessions, [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds])
+        f"{facts.q('training.sessions')}" + (f"（{noted}）" if noted else "") + f"{facts.versus('training.sessions')}，"
+        f"参训{facts.q('training.attendees')}{facts.versus('training.attendees')}"
         + (f"，系统学习了{_studied(studied)}" if studied else "")
         + closing
         + "。"
@@ -256,7 +347,8 @@ def draft_enforcement(facts: Facts) -> str:
         unit = facts.f["violations.speeding"].unit
         groups = "、".join(part for part in [
             facts.listing([("酒醉驾", "violations.drunk")]),
-            f"“三超一疲劳”{phrasing.count(total)}{unit}（{three}）" if total else "",
+            f"“三超一疲劳”{phrasing.count(total)}{unit}（{three}）" if "、" in three else (
+                f"“三超一疲劳”{phrasing.count(total)}{unit}（均为{three.rstrip('0123456789.万余' + unit)}）" if total else ""),
             facts.listing([("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
                            ("涉牌涉证", "violations.plates")]),
         ] if part)  # fmt: skip
@@ -285,13 +377,12 @@ def draft_enforcement(facts: Facts) -> str:
         if facts.value("campaigns.joint"):
             partners = selectors.partner_departments(brigade_ids=facts.brigade_ids, period=facts.period)
             who = f"联合{'、'.join(partners)}等部门" if partners else "联合相关部门"
-            joint = _among(facts.value("campaigns.count"),
-                           [(f"{who}开展联合执法{facts.q('campaigns.joint')}", facts.value("campaigns.joint"))],
-                           all_words=f"均为{who}开展的联合执法")  # fmt: skip
+            joint = _among(facts.value("campaigns.count"), [(f"{who}开展{facts.q('campaigns.joint')}", facts.value("campaigns.joint"))],
+                           all_words=f"均为{who}开展").removeprefix("，")  # fmt: skip
         closing = "持续整治突出交通违法行为" if facts.worse("accidents.total") else "有力净化了道路通行环境"
         paragraphs.append(
-            f"组织开展{named}专项整治行动{facts.q('campaigns.count')}、{facts.q('campaigns.batches')}，"
-            f"出动警力{facts.q('campaigns.officers')}{joint}，{closing}。"
+            f"组织开展{named}专项行动{facts.q('campaigns.count')}" + (f"（{joint}）" if joint else "")
+            + f"、{facts.q('campaigns.batches')}，出动警力{facts.q('campaigns.officers')}，{closing}。"
         )
     return "\n".join(paragraphs)
 
@@ -303,7 +394,11 @@ def draft_lenient(facts: Facts) -> str:
         or facts.value("violations.mitigated")
     ):
         return ""
-    parts = facts.listing([("警告", "violations.warning"), ("不予处罚", "violations.no_penalty")])
+    kinds = [("警告", "violations.warning"), ("不予处罚", "violations.no_penalty")]
+    parts = facts.listing(kinds)
+    used = [label for label, key in kinds if facts.value(key)]
+    if len(used) == 1 and facts.value(dict(kinds)[used[0]]) == facts.value("violations.lenient"):
+        parts = f"均为{used[0]}"
     others = facts.listing([("从轻处罚", "violations.lighter"), ("减轻处罚", "violations.mitigated")])
     text = "落实“首违警告、轻微不罚”制度，对情节轻微、未造成危害后果的交通违法行为坚持教育与处罚相结合"
     if facts.value("violations.lenient"):
@@ -313,18 +408,24 @@ def draft_lenient(facts: Facts) -> str:
     return text + "，体现了执法温度。"
 
 
+SUPERVISION_KINDS = [
+    ("网上执法巡查", "supervision.online"), ("现场执法检查", "supervision.onsite"),
+    ("执法质量考评", "supervision.quality"), ("案卷评查", "supervision.files"),
+    ("执法记录仪检查", "supervision.recorder"), ("案件审核会商", "supervision.review"),
+    ("警情回访", "supervision.callback"),
+]  # fmt: skip
+
+
 def draft_supervision(facts: Facts) -> str:
     if not facts.value("supervision.total"):
         return ""
-    kinds = facts.listing([
-        ("网上执法巡查", "supervision.online"), ("现场执法检查", "supervision.onsite"),
-        ("执法质量考评", "supervision.quality"), ("案卷评查", "supervision.files"),
-        ("执法记录仪检查", "supervision.recorder"), ("案件审核会商", "supervision.review"),
-        ("警情回访", "supervision.callback"),
-    ])  # fmt: skip
+    kinds = [(label, key) for label, key in SUPERVISION_KINDS if facts.value(key)]
+    only = f"均为{kinds[0][0]}" if len(kinds) == 1 else ""
     text = (
         f"健全日常执法监督检查机制，{facts.span}开展执法监督{facts.q('supervision.total')}"
-        f"{facts.versus('supervision.total')}，其中{kinds}"
+        f"{facts.versus('supervision.total')}"
+        + _among(facts.value("supervision.total"), [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
+                 all_words=only)  # fmt: skip
     )
     if facts.value("supervision.files_checked"):
         text += f"，评查案卷{facts.q('supervision.files_checked')}"
@@ -399,10 +500,10 @@ def draft_publicity(facts: Facts) -> str:
         if facts.value("media.views"):
             text += f"，播放阅读量{facts.q('media.views')}"
     publicity = [k for k in facts.f if k.startswith(("events.", "media."))]
-    if not facts.worse(*publicity):
+    if facts.gained(*publicity):
         closing = "，全民交通安全意识和法治意识不断增强。"
     elif settings:  # where the work went, not a gain the figures deny
-        closing = f"，推动交通安全知识{'、'.join(settings[:3])}。"
+        closing = f"；通过宣传活动推动交通安全知识{'、'.join(settings[:3])}。"
     else:
         closing = "。"
     return text + closing + facts.foremost("events.total", "开展宣传活动")
@@ -495,10 +596,13 @@ def draft_leadership(facts: Facts) -> str:
         f"{label}{phrasing.count(int(figures.value(key)))}{figures[key].unit}" for label, key in held
     )
     total = sum(int(figures.value(key)) for _, key in held)
-    text = (
-        f"{facts.chief}切实履行推进法治建设第一责任人职责，对法治建设重要工作亲自部署、重大问题亲自过问、"
-        f"重点环节亲自协调。"
-    )
+    if whose:  # the brigades' meetings are not the 支队长's own work
+        text = f"{facts.chief}切实履行推进法治建设第一责任人职责，督促指导所属大队落实法治建设第一责任人职责。"
+    else:
+        text = (
+            f"{facts.chief}切实履行推进法治建设第一责任人职责，对法治建设重要工作亲自部署、重大问题亲自过问、"
+            f"重点环节亲自协调。"
+        )
     if whose:
         text += f"{facts.when}{whose}共召开{listed}"
     else:
@@ -547,7 +651,7 @@ def draft_leaders_study(facts: Facts) -> str:
     studied = f"，重点学习了{_studied(studied)}" if studied else ""
     leaders = f"{phrasing.count(int(figures.value('training.leaders')))}{figures['training.leaders'].unit}"
     versus = facts.versus("training.leaders") if figures is facts.f else ""
-    who = "各大队领导班子共集中学法" if whose else "组织领导班子集中学法"
+    who = f"{whose}领导班子共集中学法" if whose else "组织领导班子集中学法"
     return (
         f"坚持领导干部带头尊法学法守法用法，{facts.when}{who}{leaders}{versus}{studied}，"
         "以“关键少数”示范带动全警法治素养提升。"
@@ -555,14 +659,17 @@ def draft_leaders_study(facts: Facts) -> str:
 
 
 def _studied(found: list[str], limit: int = 5) -> str:
-    """习近平法治思想和《A》《B》等法律法规, 《A》等法律法规, or 习近平法治思想 alone."""
-    from reports.laws import THOUGHT
+    """习近平法治思想、《纲要》和《A》《B》等法律法规: the thought first, then the policy documents
+    (not laws: reports/laws.py), then the laws."""
+    from reports.laws import DOCUMENTS, THOUGHT
 
-    thought = THOUGHT in found
-    laws = [f for f in found if f != THOUGHT][:limit]
-    if thought and laws:
-        return f"{THOUGHT}和{phrasing.join_titles(laws)}等法律法规"
-    return THOUGHT if thought else f"{phrasing.join_titles(laws)}等法律法规"
+    thought = [THOUGHT] if THOUGHT in found else []
+    documents = [f for f in found if f.strip("《》") in DOCUMENTS]
+    laws = [f for f in found if f != THOUGHT and f not in documents][:limit]
+    before = "、".join([*thought, *documents])
+    if before and laws:
+        return f"{before}和{phrasing.join_titles(laws)}等法律法规"
+    return before or f"{phrasing.join_titles(laws)}等法律法规"
 
 
 def draft_all(
@@ -578,6 +685,7 @@ def draft_all(
     modules = {"drafting": globals(), "shortcomings": vars(shortcomings)}
     texts = {}
     for part in DRAFTED:  # each drafter is checked to exist at `manage.py check` (reports.E002)
+        facts.said_period = False  # each part names its period in full once
         module, _, name = part.drafter.partition(":")
         texts[part.key] = modules[module][name](facts)
     return texts, figures

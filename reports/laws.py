@@ -40,6 +40,9 @@ LAWS: list[tuple[str, tuple[str, ...]]] = [
     ("信访工作条例", ()),
 ]
 
+# Guiding documents on the list that are not laws: named, but not counted among 法律法规.
+DOCUMENTS = {"法治政府建设实施纲要（2021-2025年）"}
+
 _NAMES = sorted(
     ((name, title) for title, others in LAWS for name in (title, *others)), key=lambda pair: -len(pair[0])
 )

@@ -274,8 +274,10 @@ def rate_change(
     previous_rate: int | float | Decimal | None,
     *,
     higher_is_better: bool = True,
+    base: str = "去年",
 ) -> str | None:
     """A rate compared with last year's in points; rates are percentage numbers (65 means 65%).
+    ``base`` names last year's side: 去年, 上年, or 去年同期 for a part of the year.
 
     ``提升到`` when the rate rose and ``下降到`` when it fell, whether that is better or worse
     (``higher_is_better`` does not change the wording). Equal means equal once phrased (``87.001`` and ``87`` are both ``87%``).
@@ -286,6 +288,8 @@ def rate_change(
     ('相符率由去年的87%下降到65%', '相符率与去年持平，均为87%')
     >>> rate_change("相符率", 87, None), rate_change("相符率", None, 87) is None
     ('相符率为87%', True)
+    >>> rate_change("办结率", 91.67, 94.95, base="去年同期")
+    '办结率由去年同期的94.95%下降到91.67%'
     """
     if current_rate is None:
         return None
@@ -295,8 +299,8 @@ def rate_change(
     prev = round2(_decimal(previous_rate, "previous_rate"))
     direction = trend(cur, prev, rate=True)
     if direction == "flat":
-        return f"{name}与去年持平，均为{percent(cur)}"
-    return f"{name}由去年的{percent(prev)}{'提升到' if direction == 'up' else '下降到'}{percent(cur)}"
+        return f"{name}与{base}持平，均为{percent(cur)}"
+    return f"{name}由{base}的{percent(prev)}{'提升到' if direction == 'up' else '下降到'}{percent(cur)}"
 
 
 # --------------------------------------------------------------------------- text

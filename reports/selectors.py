@@ -38,15 +38,19 @@ def _records(model, brigade_ids, period):
     return model.objects.filter(in_period(model, period), brigade_id__in=list(brigade_ids))
 
 
+DATED = re.compile(r"^\d{4}年(\d{1,2}月(份)?)?(第[一二三四]季度)?")
+
+
 def main_campaigns(*, brigade_ids, period: Period, limit: int = 3) -> list[str]:
     """The names of the period's largest campaigns, by the officers they took; a name two
     brigades share is named once."""
     names = (
         _records(Campaign, brigade_ids, period)
         .order_by("-officers", "-batches", "name")
-        .values_list("name", flat=True)[: limit * 4]
+        .values_list("name", flat=True)[: limit * 8]
     )
-    return list(dict.fromkeys(names))[:limit]
+    # the same campaign run month after month (2025年10月…, 2025年11月…) is named once, undated
+    return list(dict.fromkeys(DATED.sub("", name).strip() or name for name in names))[:limit]
 
 
 def partner_departments(*, brigade_ids, period: Period, limit: int = 4) -> list[str]:
@@ -175,17 +179,20 @@ def police_average_age(*, brigade_ids, on: datetime.date) -> Decimal | None:
     return None if average is None else Decimal(str(average)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def squads_without_legal_officer(*, brigade_ids) -> list[str]:
-    """The squads (中队, by the roster's 所在单位) with people serving and no legal officer among them."""
+def squads_without_legal_officer(*, brigade_ids, names: dict[int, str] | None = None) -> list[str]:
+    """The squads (中队, by the roster's 所在单位) with people serving and no legal officer among
+    them; over several brigades each named with its brigade (甲县大队二中队): squads of one name
+    in two brigades are two squads."""
     from brigade.indicators import SERVING
     from brigade.models import Officer
 
     rows = (
         Officer.objects.filter(brigade_id__in=list(brigade_ids), status__in=SERVING, unit__endswith="中队")
-        .values("unit")
+        .values("brigade_id", "unit")
         .annotate(legal=Count("pk", filter=Q(is_legal_officer="是")))
         .filter(legal=0)
-        .order_by("unit")
-        .values_list("unit", flat=True)
+        .order_by("brigade_id", "unit")
+        .values_list("brigade_id", "unit")
     )
-    return list(rows)
+    several = len({b for b, _ in rows}) > 1 or (names is not None and len(names) > 1)
+    return [f"{names[b]}{unit}" if several and names else unit for b, unit in rows]

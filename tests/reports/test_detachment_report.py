@@ -119,9 +119,9 @@ def test_its_rates_are_the_rate_of_the_sums_never_the_average_of_rates(report, r
 
 def test_what_got_worse_names_the_brigade_where_it_got_worse_most(report):
     text = body(report)["3"]
-    assert "交通事故5起，较上年上升150%（上年为2起），其中丙县大队由1起增至4起，增加最多" in text
+    assert "交通事故5起，较上年增加3起（上年为2起），其中丙县大队由1起增至4起，增加最多" in text
     # the rate fell (50% → 40%) though neither brigade's own did: no brigade is blamed for it
-    assert "调解成功率由去年的50%下降到40%" in text and "调解成功率由去年的50%下降到40%，其中" not in text
+    assert "调解成功率由上年的50%下降到40%" in text and "调解成功率由上年的50%下降到40%，其中" not in text
 
 
 def test_the_detachments_own_records_count_and_have_a_row_of_their_own(rolled_up, brigade, third):
@@ -204,7 +204,7 @@ def test_the_detachments_legal_officer_submits_and_its_leader_signs(
     report.save()  # no 发文字号 to check on the day of signing
     officer.post(url, {"to": "review"})
     assert officer.post(url, {"to": "final"}).status_code == 403  # the officer does not sign
-    chief.post(url, {"to": "final"})
+    chief.post(url, {"to": "final", "confirm": "on"})  # from the 签发 page, its box ticked
     report.refresh_from_db()
     assert report.is_final and report.signer == "李支队" and report.finalised_by == zd_leader
     assert "签发人：李支队" in "".join(docx_lines(bytes(report.final_docx)))
@@ -331,7 +331,7 @@ def test_a_detachment_of_one_brigade_singles_none_out(detachment, brigade):
     report = services.report_create(brigade=detachment, year=YEAR)
     text = "\n".join(body(report).values())
     assert "查处酒醉驾1起（均为醉驾）。" in text  # no sentence naming the one brigade after it; 其中 never for the whole
-    assert "交通事故3起，较上年上升200%（上年为1起）。" in body(report)["3"]  # worse, and nobody blamed
+    assert "交通事故3起，较上年增加2起（上年为1起）。" in body(report)["3"]  # worse, and nobody blamed
     assert "居各大队首位" not in text and "其余大队均为0" not in text and "其中甲县大队" not in text
     assert [row[0] for row in docx_table(services.report_document(report))] == ["单位", "甲县大队", "合计"]
 

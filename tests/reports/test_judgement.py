@@ -51,7 +51,7 @@ def test_follow_ups_that_fell_with_the_calls_are_no_shortcoming(brigade):
     text = draft(brigade)
     assert "服务群众的水平仍需提升" not in text["3"] and "回访" not in text["3"]
     assert "做到接警必回访" in text["1.mediation"]
-    assert re.search("回访不满意1次，(较去年同期|同比|较上年)下降80%", text["1.mediation"])
+    assert re.search("回访不满意1人次，(较去年同期|同比|较上年)下降80%", text["1.mediation"])
 
 
 def test_the_visit_rate_that_fell_is_the_shortcoming_not_the_count(brigade):
@@ -59,7 +59,7 @@ def test_the_visit_rate_that_fell_is_the_shortcoming_not_the_count(brigade):
     calls(brigade, YEAR, 8, "满意")
     calls(brigade, YEAR, 12, "未回访", month=7)
     text = draft(brigade)
-    assert "回访率由去年的100%下降到40%" in text["3"]
+    assert "回访率由上年的100%下降到40%" in text["3"]
     assert "回访率恢复到100%以上" in text["4"]
 
 
@@ -68,7 +68,7 @@ def test_a_cause_the_figures_contradict_is_not_written(brigade):
     check(brigade, YEAR - 1, 5, 5, n=2)
     check(brigade, YEAR, 5, 3, n=4)
     text = draft(brigade)
-    assert "问题整改率由去年的100%下降到60%" in text["3"]
+    assert "问题整改率由上年的100%下降到60%" in text["3"]
     assert "监督检查的频次和深度不够" not in text["3"]
     # the open items by count, and 四 sets the number to reach
     assert "执法监督发现的问题尚有8个未整改到位" in text["3"]
@@ -89,7 +89,7 @@ def test_an_audience_that_fell_everywhere_is_explained_by_its_settings_and_given
         event(brigade, YEAR, kind, now)
     text = draft(brigade)
     assert "受教育群众5102人次，较上年下降57.48%（上年为12000人次）" in text["3"]
-    assert "从活动形式看，各类均有减少，其中进校园减少4307人次、进农村减少2491人次，减少最多。" in text["3"]
+    assert "从活动形式看，受教育群众各类均有减少，其中进校园减少4307人次、进农村减少2491人次，减少最多。" in text["3"]
     assert "受教育群众恢复到1.2万人次以上" in text["4"]
     # 一 does not close the paragraph on a gain the figures deny
     assert "不断增强" not in text["1.publicity"]
@@ -112,7 +112,7 @@ def test_the_plan_answers_every_point_with_a_number_and_has_three_to_five(brigad
         AccidentCase.objects.create(brigade=brigade, case_no=f"A{n}", occurred_at=at(year, 5, 1 + n),
                                     severity="轻微事故", procedure="简易程序")  # fmt: skip
     text = draft(brigade)
-    assert "交通事故3起，较上年上升200%（上年为1起）" in text["3"]
+    assert "交通事故3起，较上年增加2起（上年为1起）" in text["3"]
     assert "力争交通事故控制在1起以内" in text["4"]
     points = text["4"].splitlines()
     assert 3 <= len(points) <= 5 and all(p.startswith(f"（{'一二三四五'[n]}）") for n, p in enumerate(points))
@@ -176,7 +176,7 @@ def test_nested_quotes_become_single_inside_double(brigade):
 
     Campaign.objects.create(brigade=brigade, name="2025年11月摩托车“炸街”专项整治", start_date=datetime.date(YEAR, 11, 1),
                             kind="其他", officers=30, batches=2)  # fmt: skip
-    assert "组织开展“2025年11月摩托车‘炸街’专项整治”等专项整治行动1次" in draft(brigade)["1.enforce"]
+    assert "组织开展“摩托车‘炸街’专项整治”等专项行动1次" in draft(brigade)["1.enforce"]
 
 
 def test_the_audience_is_named_by_its_real_groups_never_the_catch_all(brigade):
@@ -296,3 +296,127 @@ def test_the_heading_names_what_moved_not_a_shortfall_the_figures_deny(brigade):
     text = draft(brigade)
     assert "学法培训的参训面仍需扩大。2025年参训60人次，较上年下降40%（上年为100人次）" in text["3"]
     assert "常态化" not in text["3"] and "参训民警辅警恢复到100人次以上" in text["4"]
+
+
+# ── a signer's review of the draft on three demo seeds and five built cases ───────────────────
+
+
+def _third(code="c", name="丙县"):
+    from brigade.services import brigade_upsert
+
+    return brigade_upsert(code=code, name=f"{name}公安局交通警察大队", short_name=f"{name}大队", parent_code="zd")[0]
+
+
+def test_a_detachment_compares_without_a_brigade_that_began_recording_this_year(detachment, brigade):
+    from tests.reports.test_indicators import violation
+
+    third = _third()
+    for n in range(10):
+        violation(brigade, n, at(YEAR - 1, 3, 1 + n), "超速")
+        violation(brigade, 100 + n, at(YEAR, 3, 1 + n), "超速")
+    for n in range(30):
+        violation(third, n, at(YEAR, 4, 1 + n % 28), "超速")  # 丙县大队 recorded nothing in 2024
+    text = draft(detachment)["1.enforce"]
+    assert re.search("共查纠各类交通违法行为40起，甲县大队(较去年同期|同比|较上年)持平（丙县大队今年起录入，不作比较）",
+                     text.replace("与去年同期持平", "较去年同期持平").replace("同比持平", "较去年同期持平"))  # fmt: skip
+    assert "上升300%" not in text
+
+
+def test_a_draft_before_the_year_ends_never_says_last_year_for_the_same_days(brigade):
+    for year, n in ((YEAR - 1, 10), (YEAR, 30)):
+        calls(brigade, year, n, "不满意", month=3)
+    text = draft(brigade, today=datetime.date(YEAR, 12, 7))
+    assert "较去年同期上升200%（去年同期为10人次）" in text["3"]
+    assert "较上年" not in "".join(text.values()) and "上年为" not in text["3"]
+    assert text["3"].count("2025年1月1日至12月7日") == 1  # then 今年以来
+
+
+def test_no_number_caps_the_complaints_the_public_may_make(brigade):
+    from mediation.models import Complaint
+
+    for year, n in ((YEAR - 1, 10), (YEAR, 20)):
+        for i in range(n):
+            Complaint.objects.create(brigade=brigade, received_date=datetime.date(year, 3, 1 + i), channel="12345热线",
+                                     category="其他", closed_date=datetime.date(year, 4, 1), satisfaction="满意")  # fmt: skip
+    text = draft(brigade)
+    assert "受理投诉举报20件，较上年上升100%" in text["3"]
+    assert "控制在" not in text["4"] and "推动投诉举报件数回落" in text["4"]
+
+
+def test_a_lower_mediation_rate_is_a_mediation_point_not_accident_prevention(brigade):
+    for n, (year, result) in enumerate([(YEAR - 1, "调解成功")] * 10 + [(YEAR, "调解成功")] * 6 + [(YEAR, "调解未成功")] * 4):
+        AccidentCase.objects.create(brigade=brigade, case_no=f"R{n}", occurred_at=at(year, 3, 1 + n % 28),
+                                    severity="轻微事故", procedure="简易程序", mediation_method="大队调解",
+                                    mediation_result=result)  # fmt: skip
+    text = draft(brigade)
+    assert "事故纠纷调解工作仍需加强。2025年调解成功率由上年的100%下降到60%" in text["3"]
+    assert "事故预防仍有短板" not in text["3"] and "调解成功率恢复到100%以上" in text["4"]
+
+
+def test_open_problems_in_a_year_of_better_rectification_are_no_shortcoming(brigade):
+    check(brigade, YEAR - 1, 10, 5)
+    check(brigade, YEAR, 10, 9)
+    text = draft(brigade)
+    assert "整改" not in text["3"] and "其余1个正在跟踪整改" in text["1.supervision"]
+
+
+def test_the_force_is_a_point_only_where_the_roster_shows_something_to_mend(brigade):
+    Officer.objects.create(brigade=brigade, badge_no="1", name="甲", category="民警", qualification="高级",
+                           is_legal_officer="是", unit="一中队")  # fmt: skip
+    assert "执法队伍建设" not in draft(brigade)["3"]
+    Officer.objects.create(brigade=brigade, badge_no="2", name="乙", category="民警", unit="二中队")
+    text = draft(brigade)
+    assert "尚有1名民警未取得执法资格" in text["3"] and "二中队尚无法制员" in text["3"]
+    assert "为二中队配备至少1名法制员" in text["4"]
+
+
+def test_a_detachment_names_each_squad_without_a_legal_officer_with_its_brigade(detachment, brigade):
+    third = _third()
+    for unit in (brigade, third):
+        Officer.objects.create(brigade=unit, badge_no=f"{unit.pk}", name="甲", category="民警", qualification="高级",
+                               is_legal_officer="否", unit="二中队")  # fmt: skip
+    Officer.objects.create(brigade=brigade, badge_no="legal", name="乙", category="民警", qualification="高级",
+                           is_legal_officer="是", unit="法制室")  # fmt: skip
+    text = draft(detachment)["3"]
+    assert "甲县大队二中队、丙县大队二中队尚无法制员" in text
+
+
+def test_a_detachment_without_meetings_of_its_own_does_not_claim_the_brigades_as_its_leaders(detachment, brigade):
+    third = _third()
+    for unit in (brigade, third):
+        Meeting.objects.create(brigade=unit, date=datetime.date(YEAR, 3, 1), name="专题会", kind="法治建设专题会议")
+    text = draft(detachment)["2.lead"]
+    assert "督促指导所属大队落实法治建设第一责任人职责" in text and "亲自部署" not in text
+    assert "各大队共召开法治建设专题会议2次" in text
+
+
+def test_training_that_stopped_is_said_to_have_stopped(brigade):
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 1), name="全警培训", kind="全警培训",
+                            mode="线下", attendees=300)  # fmt: skip
+    Meeting.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="会", kind="党委会")
+    text = draft(brigade)["3"]
+    assert "学法培训工作缺位。2025年未组织民警辅警学法培训（上年为1期、300人次）。" in text
+    assert "参训0人次" not in text and "参训面" not in text
+
+
+def test_a_single_kind_of_supervision_is_not_introduced_by_qizhong(brigade):
+    check(brigade, YEAR, 1, 1, n=3)
+    text = draft(brigade)["1.supervision"]
+    assert "开展执法监督3次，均为网上执法巡查" in text and "其中网上执法巡查" not in text
+
+
+def test_a_campaign_run_month_after_month_is_named_once(brigade):
+    from enforcement.models import Campaign
+
+    for month in (6, 7, 8):
+        Campaign.objects.create(brigade=brigade, name=f"2025年{month}月涉牌涉证违法专项整治",
+                                start_date=datetime.date(YEAR, month, 1), kind="其他", officers=30, batches=2)  # fmt: skip
+    text = draft(brigade)["1.enforce"]
+    assert "组织开展“涉牌涉证违法专项整治”等专项行动3次" in text
+
+
+def test_the_outline_of_rule_by_law_is_not_counted_among_the_laws(brigade):
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="法治政府建设实施纲要学习",
+                            kind="专题学法", mode="线下", attendees=50, content="学习行政处罚法")  # fmt: skip
+    text = draft(brigade)["1.study"]
+    assert "系统学习了《法治政府建设实施纲要（2021-2025年）》和《中华人民共和国行政处罚法》等法律法规" in text
