@@ -261,7 +261,8 @@ class Officer(LedgerRecord):
 
 class ImportJob(models.Model):
     """One uploaded ledger file: its preview, its confirmation and its outcome. Kept as the
-    audit of who imported what; the uploaded file stays until the job is confirmed or dropped."""
+    audit of who imported what; the uploaded file stays until the job is imported or abandoned
+    (放弃, or a day without a decision), and identical uploads share one copy (brigade.ledger.jobs)."""
 
     class Status(models.TextChoices):
         PREVIEW = "preview", "待确认"
@@ -270,10 +271,15 @@ class ImportJob(models.Model):
         RUNNING = "running", "正在导入"
         DONE = "done", "已导入"
         FAILED = "failed", "导入失败，未写入"
+        ABANDONED = "abandoned", "已放弃"
 
     brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who confirmed (or retried) the import: the records' history names them, not the uploader.
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="确认导入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField("台账", max_length=20)
     filename = models.CharField("文件名", max_length=255)

@@ -17,12 +17,18 @@ is known at once and the user can retry it; a long write that cannot report prog
 Progress and heartbeat are written on a connection of the worker's own, in autocommit, so that
 other users see them while the import's own transaction is still open."""
 
+import datetime
 import fcntl
 import logging
+import os
+import secrets
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, connections, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
@@ -36,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 MISSING_FILE = "上传的文件已不在服务器上（可能已被清理），没有写入任何记录，请重新上传"
 JOB_LOCK = 0x4A0B  # advisory lock namespace of running import jobs (the other key is the job's id)
+KEPT_FOR = datetime.timedelta(days=1)  # an upload waiting for a decision (确认, 放弃, 重新导入)
 
 
 class AlreadyRunning(Exception):
@@ -115,12 +122,81 @@ def same_file_running(*, brigade_id, kind, sha256, exclude=None) -> ImportJob | 
     return next((job for job in qs if not interrupted(job)), None)
 
 
+# ── the uploaded files ────────────────────────────────────────────────────────────────────────
+#
+# An upload is kept under the SHA-256 of its content, imports/<sha256>/<random>.<suffix>, one name
+# per job: the same file uploaded again is a hard link to the copy already there, so its bytes
+# are stored once, and the file system counts the references. Removing a job's file removes its
+# name only; the bytes go with the last name. No lock is needed: a link to a copy that has just
+# been removed fails, and the upload is then written afresh.
+
+
+def store_upload(job: ImportJob, content: bytes, suffix: str) -> None:
+    """Keep `content` (whose SHA-256 is job.sha256) as the job's file, not yet saving the job."""
+    folder = f"imports/{job.sha256}"
+    name = f"{folder}/{secrets.token_hex(8)}.{suffix}"
+    storage = job.file.storage
+    try:
+        path = Path(storage.path(name))
+    except NotImplementedError:  # a storage without local files: one copy per job
+        job.file.save(name, ContentFile(content), save=False)
+        return
+    job.file.name = name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for existing in sorted(path.parent.iterdir()):
+        if existing.name.startswith(".") or existing == path:
+            continue  # "." : a copy still being written
+        try:
+            if existing.stat().st_size == len(content):
+                os.link(existing, path)
+                return
+        except FileNotFoundError:
+            continue  # removed meanwhile: try the next one, or write
+        except OSError:
+            break  # no hard links here (another file system, too many links): write a copy
+    partial = path.with_name(f".{path.name}")
+    partial.write_bytes(content)
+    os.replace(partial, path)  # whole or not at all, for a later upload that links to it
+
+
+def remove_upload(job: ImportJob) -> None:
+    """Remove the job's file (its name; the bytes stay while another job's name links to them)."""
+    if not job.file:
+        return
+    name = job.file.name
+    job.file.storage.delete(name)
+    job.file.name = ""
+    try:
+        os.rmdir(Path(job.file.storage.path(name)).parent)  # the content's folder, once it is empty
+    except (OSError, NotImplementedError):
+        pass
+
+
+def abandon(job: ImportJob) -> None:
+    """放弃: the preview is not imported; its upload is removed, the job stays as the record."""
+    remove_upload(job)
+    job.status, job.finished_at = ImportJob.Status.ABANDONED, timezone.now()
+    job.save(update_fields=["file", "status", "finished_at"])
+
+
+def clean_up() -> None:
+    """Uploads left waiting for a day: a preview nobody confirmed is abandoned, a failed import's
+    file is removed (it can no longer be retried). Run at every upload and every import."""
+    old = timezone.now() - KEPT_FOR
+    for job in ImportJob.objects.filter(status=ImportJob.Status.PREVIEW, created_at__lt=old):
+        abandon(job)
+    for job in ImportJob.objects.filter(status=ImportJob.Status.FAILED, created_at__lt=old).exclude(file=""):
+        remove_upload(job)
+        job.save(update_fields=["file"])
+
+
 # ── confirming, retrying ──────────────────────────────────────────────────────────────────────
 
 
-def import_job_confirm(*, job: ImportJob) -> ImportJob:
-    """Queue the job's import (from its preview, or again after its worker died). With the
-    immediate backend (tests) the import has run when this returns; read the job's status."""
+def import_job_confirm(*, job: ImportJob, user=None) -> ImportJob:
+    """Queue the job's import (from its preview, or again after its worker died), as `user`'s:
+    the records' history names who confirmed, not who uploaded. With the immediate backend
+    (tests) the import has run when this returns; read the job's status."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.PREVIEW and not can_retry(job):
@@ -131,7 +207,8 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
                 f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成"
             )
         job.status, job.progress, job.message, job.heartbeat_at = ImportJob.Status.QUEUED, 0, "", None
-        job.save(update_fields=["status", "progress", "message", "heartbeat_at"])
+        job.confirmed_by = user or job.confirmed_by or job.user
+        job.save(update_fields=["status", "progress", "message", "heartbeat_at", "confirmed_by"])
     import_job_task.enqueue(job.pk)
     job.refresh_from_db()
     return job
@@ -160,7 +237,7 @@ def import_job_run(*, job_id: int) -> str:
         )
         if not claimed:
             return "not queued"
-        job = ImportJob.objects.select_related("brigade", "user").get(pk=job_id)
+        job = ImportJob.objects.select_related("brigade", "user", "confirmed_by").get(pk=job_id)
         return _run(job)
     finally:
         _release(held)
@@ -177,7 +254,7 @@ def _run(job: ImportJob) -> str:
     try:
         with job.file.open("rb") as fh:
             result = ledger_import(
-                ledger=ledger, brigade=job.brigade, source=fh, user=job.user,
+                ledger=ledger, brigade=job.brigade, source=fh, user=job.confirmed_by or job.user,
                 reason=f"Excel导入：{job.filename}", progress=report, on_wait=report.waiting,
             )  # fmt: skip
     except (FileRefused, ImportUnavailable) as e:
@@ -193,7 +270,8 @@ def _run(job: ImportJob) -> str:
     job.status = ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
     job.save()
     if job.status == ImportJob.Status.DONE:
-        job.file.delete(save=True)
+        remove_upload(job)
+        job.save(update_fields=["file"])
     return job.status
 
 
@@ -233,3 +311,9 @@ class _Progress:
 
     def close(self):
         self.wrapper.close()
+
+
+@receiver(post_delete, sender=ImportJob)
+def _remove_file(sender, instance, **kwargs):
+    """A job deleted (with its brigade, say) takes its upload's name along."""
+    remove_upload(instance)

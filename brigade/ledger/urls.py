@@ -15,6 +15,9 @@ urlpatterns = [
     path(
         "<slug:kind>/import/<int:job_id>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"
     ),
+    path(
+        "<slug:kind>/import/<int:job_id>/abandon/", views.ImportAbandonView.as_view(), name="import_abandon"
+    ),
     path("<slug:kind>/import/<int:job_id>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
     path("<slug:kind>/deleted/", views.DeletedListView.as_view(), name="deleted"),
     path("<slug:kind>/deleted/<int:history_id>/restore/", views.RestoreView.as_view(), name="restore"),

@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max, Min, Q
@@ -571,6 +570,7 @@ class ImportView(LedgerMixin, generic.TemplateView):
         error = _check_upload(upload)
         if error:
             return self.render_to_response(self.get_context_data(error=error))
+        jobs.clean_up()  # uploads left a day without a decision
         content = upload.read()
         sha256 = hashlib.sha256(content).hexdigest()
         running = jobs.same_file_running(
@@ -587,22 +587,21 @@ class ImportView(LedgerMixin, generic.TemplateView):
             sha256=sha256,
             size=len(content),
         )
-        suffix = upload.name.rpartition(".")[2].lower()
-        job.file.save(f"{job.sha256[:16]}.{suffix}", ContentFile(content), save=False)
+        jobs.store_upload(job, content, suffix=upload.name.rpartition(".")[2].lower())
         try:
             with job.file.open("rb") as fh:
                 result = ledger_import(ledger=self.ledger, brigade=job.brigade, source=fh, dry_run=True)
         except FileRefused as e:
-            job.file.delete(save=False)
+            jobs.remove_upload(job)
             return self.render_to_response(self.get_context_data(error=readable(str(e))))
         except BaseException:
-            job.file.delete(save=False)  # nothing refused or failed stays on disk
+            jobs.remove_upload(job)  # nothing refused or failed stays on disk
             raise
         job.rows = result.rows
         job.result = result.as_dict()
         job.status = ImportJob.Status.PREVIEW if result.ok else ImportJob.Status.REFUSED
         if not result.ok:
-            job.file.delete(save=False)  # the clerk corrects the file and uploads it again
+            jobs.remove_upload(job)  # the clerk corrects the file and uploads it again
         job.save()
         return redirect(self.url("import_preview", job_id=job.pk))
 
@@ -654,7 +653,7 @@ class ImportConfirmView(ImportJobMixin, generic.View):
 
     def post(self, request, *args, **kwargs):
         try:
-            job = jobs.import_job_confirm(job=self.job)
+            job = jobs.import_job_confirm(job=self.job, user=request.user)
         except jobs.AlreadyRunning as e:
             messages.warning(request, str(e))
             return redirect(self.url("import_preview", job_id=self.job.pk))
@@ -667,6 +666,21 @@ class ImportConfirmView(ImportJobMixin, generic.View):
             return redirect(self.url("list"))
         if job.status == ImportJob.Status.FAILED:
             messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
+        return redirect(self.url("import_preview", job_id=job.pk))
+
+
+class ImportAbandonView(ImportJobMixin, generic.View):
+    """放弃 a preview (or a failed import): its upload is removed at once, the job stays."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        job = self.job
+        if job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED) or jobs.interrupted(job):
+            jobs.abandon(job)
+            messages.info(request, f"已放弃导入「{job.filename}」，上传的文件已从服务器删除")
+            return redirect(self.url("list"))
+        messages.warning(request, f"该文件的状态是“{job.get_status_display()}”，不能放弃")
         return redirect(self.url("import_preview", job_id=job.pk))
 
 

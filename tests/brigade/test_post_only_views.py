@@ -96,6 +96,12 @@ def _import_job(brigade, actor):
     return Target(["training", job.pk], {}, lambda: Training.objects.filter(brigade=brigade).count())
 
 
+def _abandoned_import(brigade, actor):
+    target = _import_job(brigade, actor)
+    status = lambda: ImportJob.objects.get(pk=target.args[1]).status  # noqa: E731
+    return Target(target.args, {}, status)
+
+
 def _new_report(brigade, actor):
     # A report's year is one the brigade's records reach back to (brigade/years.py).
     Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 5), name="宪法专题学法",
@@ -174,6 +180,7 @@ class Case:
 CASES = {
     "ledger:restore": Case("legal", _deleted_training),
     "ledger:import_confirm": Case("clerk", _import_job),
+    "ledger:import_abandon": Case("clerk", _abandoned_import),
     "reports:new": Case("legal", _new_report, scoped=False),
     "reports:transition": Case("legal", _draft),
     "reports:unlock": Case("legal", _final),
