@@ -1,14 +1,13 @@
 """The pages of a file made by the worker (brigade.outputs): its progress, then its download.
 A job is its requester's alone: anyone else gets a 404."""
 
-from urllib.parse import quote
-
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from brigade import outputs
 from brigade.breadcrumbs import trail
+from brigade.filenames import content_disposition
 from brigade.models import OutputJob
 
 
@@ -59,5 +58,5 @@ def output_download(request, pk):
     if job.status != OutputJob.Status.DONE or not job.file or outputs.expired(job):
         return redirect("output_detail", pk=job.pk)
     response = FileResponse(job.file.open("rb"), content_type=job.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(job.filename)}"
+    response["Content-Disposition"] = content_disposition(job.filename)
     return response

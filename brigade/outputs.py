@@ -14,9 +14,10 @@ What a job makes is declared once per kind by a producer:
     def ledger_export(job, progress) -> Made: ...
 
 The producer gets the job (its `params` say what to make, for whom: `job.user`) and a
-`progress(done, total)` to call as it goes; it returns the file's name, type and content as
-byte chunks, or raises `Refused` with a message in Chinese. An app registers its producers when
-it is ready (apps.py), so that `brigade` never imports the apps that build on it.
+`progress(done, total)` to call as it goes; it returns the file's name (any title: it is made
+safe here, brigade.filenames), type and content as byte chunks, or raises `Refused` with a
+message in Chinese. An app registers its producers when it is ready (apps.py), so that
+`brigade` never imports the apps that build on it.
 
 Unlike an import, a job writes nothing but its file, so a job whose worker died is simply asked
 for again: a RUNNING job that has not reported for STALE_AFTER, or a failed one, links back to
@@ -35,6 +36,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from brigade.filenames import safe_filename
 from brigade.models import OutputJob
 
 logger = logging.getLogger(__name__)
@@ -141,12 +143,14 @@ def output_job_run(*, job_id: int) -> str:
 
     try:
         made = PRODUCERS[job.kind](job, progress)
+        # Named after a title a user typed: one file in outputs/, whatever the title holds.
+        filename = safe_filename(made.filename)
         with tempfile.TemporaryFile() as fh:
             for chunk in made.chunks:
                 fh.write(chunk)
             fh.seek(0)
-            job.file.save(made.filename, File(fh), save=False)
-        job.filename, job.content_type, job.status = made.filename, made.content_type, OutputJob.Status.DONE
+            job.file.save(filename, File(fh), save=False)
+        job.filename, job.content_type, job.status = filename, made.content_type, OutputJob.Status.DONE
     except Refused as e:
         job.status, job.message = OutputJob.Status.FAILED, str(e)
     except Exception:

@@ -3,7 +3,6 @@ picks it, and list, detail, form, delete, history, restore, import and export fo
 
 import datetime
 import hashlib
-from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.views import generic
 
 from brigade import access, figures, locks, outputs, rollup
 from brigade.breadcrumbs import trail
+from brigade.filenames import content_disposition
 from brigade.ledger import jobs, registry, version_of
 from brigade.ledger.exporter import XLSX, export_filename, ledger_export_stream
 from brigade.ledger.filters import filterset_for
@@ -31,13 +31,9 @@ from brigade.ledger.xlsx import FileRefused, template_workbook
 from brigade.models import ImportJob, YearLock
 
 
-def _attachment(filename: str) -> str:
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
-
-
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = _attachment(filename)
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 
@@ -544,7 +540,7 @@ class ExportView(LedgerListView):
         response = StreamingHttpResponse(
             ledger_export_stream(ledger=self.ledger, queryset=qs), content_type=XLSX
         )
-        response["Content-Disposition"] = _attachment(export_filename(self.ledger))
+        response["Content-Disposition"] = content_disposition(export_filename(self.ledger))
         return response
 
 
