@@ -122,6 +122,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
 LANGUAGE_CODE = "zh-hans"
+# Chinese whatever the browser asks for: with every language on offer, LocaleMiddleware gave an
+# English browser Django's English ("This field is required.", the CSRF page).
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 # A history row keeps its reason whole: an import's file name, an unlock's or a restore's reason
 # can be longer than simple-history's default 100 characters (which failed the write).
@@ -179,6 +182,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_COOKIE_HTTPONLY = True
+# A form whose token expired gets a Chinese page that says what to do (Django's is English).
+CSRF_FAILURE_VIEW = "brigade.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 # No inline script or style may run, and nothing loads from elsewhere: an injection that got past
 # the templates' escaping still could not execute (django-csp).
