@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,6 +121,17 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every request comes from the proxy's address: the lockout counts the
+# client's address that a trusted proxy reports in X-Forwarded-For (brigade/clientip.py), and
+# only theirs (anyone can send the header). A list of addresses or networks, e.g. 127.0.0.1,::1.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    from brigade.clientip import parse_networks
+
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as e:
+    raise ImproperlyConfigured(str(e)) from None
+AXES_CLIENT_IP_CALLABLE = "brigade.clientip.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 # Chinese whatever the browser asks for: with every language on offer, LocaleMiddleware gave an
