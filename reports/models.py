@@ -54,6 +54,10 @@ class AnnualReport(models.Model):
     )  # fmt: skip
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.CharField("状态变更理由", max_length=500, blank=True)
+    stale_at_submit = models.PositiveSmallIntegerField(
+        "提交时数字未更新的句数", null=True, blank=True, editable=False,
+        help_text="提交领导签发时，报告中数字与最新台账不一致且未记录理由的句数（reports/stale.py）",
+    )  # fmt: skip
     final_docx = models.BinaryField("定稿文件", null=True, editable=False)
     final_sha256 = models.CharField("定稿文件SHA-256", max_length=64, blank=True, editable=False)
     final_figures = models.JSONField("定稿所用指标", default=dict, blank=True, editable=False)
@@ -197,3 +201,72 @@ class PublicEdition(models.Model):
 
     def __str__(self):
         return f"{self.report}（公开版）"
+
+
+class FigureAcknowledgement(models.Model):
+    """Why a sentence of the report keeps figures the ledger no longer gives (reports/stale.py):
+    recorded by the legal officer instead of taking the new figures, e.g. “该数字按某某口径核定”.
+    It counts only while the ledger still gives the figures it was recorded against (`ledger`)
+    and the report still says that sentence: when either changes, the sentence blocks 签发 again."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.CASCADE, related_name="figure_acknowledgements"
+    )
+    section_key = models.CharField("章节", max_length=30)
+    sentence = models.TextField("报告中的句子", blank=True)
+    fresh_sentence = models.TextField("按最新台账起草的句子", blank=True)
+    stated = models.JSONField("报告中的数字", default=list)
+    ledger = models.JSONField("最新台账给出的数字", default=list)
+    reason = models.CharField("保留原数字的理由", max_length=500)
+    acknowledged_by = models.ForeignKey(
+        User, verbose_name="记录人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField("记录时间")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保留原数字的理由"
+        ordering = ["-acknowledged_at"]
+
+    def __str__(self):
+        return f"{self.report}：{self.sentence[:30]}"
+
+
+class UnfinaliseRequest(models.Model):
+    """A legal officer's request to undo a finalised report (撤销定稿), with the reason: only the
+    unit's leader may undo it, or decline with a reason of their own. At most one is pending."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "待领导处理"
+        GRANTED = "granted", "已撤销定稿"
+        DECLINED = "declined", "领导不同意"
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.CASCADE, related_name="unfinalise_requests"
+    )
+    reason = models.CharField("申请理由", max_length=500)
+    requested_by = models.ForeignKey(
+        User, verbose_name="申请人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间")
+    decision = models.CharField("处理结果", max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        User, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decision_reason = models.CharField("处理理由", max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "撤销定稿申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=models.Q(decision="pending"),
+                name="unfinaliserequest_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report}：申请撤销定稿"

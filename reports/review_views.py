@@ -1,5 +1,7 @@
-"""The report page's checks before drafting and before publishing: dismissing and restoring a
-data-check warning (reports/dismissals.py), and the public edition (reports/public.py)."""
+"""The report page's checks before drafting, signing and publishing: dismissing and restoring a
+data-check warning (reports/dismissals.py); the figures of the text checked against the ledger
+(reports/stale.py) and the 签发 confirmation; asking for and declining 撤销定稿; and the public
+edition (reports/public.py)."""
 
 from urllib.parse import quote
 
@@ -8,12 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
 
 from brigade.breadcrumbs import report_trail
-from reports import dismissals, docx, public
+from reports import dismissals, docx, public, services, stale
 from reports import outputs as report_outputs
 from reports.forms import PublicEditionForm, WarningDismissForm
+from reports.models import AnnualReport
 from reports.views import DOCX, _report
 
 
@@ -67,6 +72,110 @@ def warning_restore(request, pk, dismissal):
     else:
         messages.success(request, "已恢复显示该提示")
     return _back_to_checks(report)
+
+
+# ── The figures of the text against the ledger, and 签发 ─────────────────────────────────────────
+
+
+def _back_to_figures(report):
+    return redirect(reverse("reports:detail", args=[report.pk]) + "#stale-figures")
+
+
+@require_GET
+def report_stale(request, pk):
+    """The sentences whose figures the ledger no longer gives (reports/stale.py). Drafting again
+    reads the year's records (the data check among them): the report page shows at once and
+    fetches this part after it, as it does the data check; opened on its own, a page of its own."""
+    report = _report(request, pk)
+    found = [] if report.is_final else stale.mismatches(report)
+    context = {
+        "report": report,
+        "found": found,
+        "unsettled": stale.blocking(found),
+        "may_acknowledge": stale.may_acknowledge(request.user, report),
+        "editable": services.may_edit(report, request.user),
+    }
+    if request.headers.get("X-Fragment"):
+        response = render(request, "reports/_stale.html", context)
+        response["X-Fragment"] = "stale-figures"
+    else:
+        trail_to = report_trail(report, ("核对报告中的数字", None))
+        response = render(request, "reports/stale.html", {**context, "breadcrumbs": trail_to})
+    patch_vary_headers(response, ["X-Fragment"])
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@require_POST
+def figure_acknowledge(request, pk):
+    """The legal officer records why a sentence keeps its figures (e.g. 该数字按某某口径核定)."""
+    report = _report(request, pk)
+    try:
+        stale.figure_acknowledge(
+            report=report, mismatch_id=request.POST.get("mismatch", ""), reason=request.POST.get("reason", ""),
+            user=request.user,
+        )  # fmt: skip
+    except ValidationError as e:
+        messages.error(request, f"没有记录：{e.messages[0]}")
+    else:
+        messages.success(request, "已记录保留原数字的理由；台账数字再有变化时，这句话需要重新核对")
+    return _back_to_figures(report)
+
+
+@require_GET
+def report_sign(request, pk):
+    """签发's own page: what it locks, who signs and the date, and every sentence whose figures
+    the ledger no longer gives; signing takes a ticked box (services.CONFIRMED)."""
+    report = _report(request, pk)
+    if not services.may_sign(report, request.user):
+        raise PermissionDenied("只有本单位的领导可以签发报告")
+    if report.status != AnnualReport.Status.REVIEW:
+        messages.error(request, f"报告当前为“{report.get_status_display()}”，不能签发")
+        return redirect("reports:detail", pk=report.pk)
+    found = stale.mismatches(report)
+    return render(request, "reports/sign.html", {
+        "breadcrumbs": report_trail(report, ("签发", None)),
+        "report": report,
+        "found": found,
+        "unsettled": stale.blocking(found),
+        "signer": services.signer_name(request.user),
+        "today": timezone.localdate(),
+        "locks": services.sign_locks(report),
+        "return_label": dict(services.moves_for(report, request.user)).get("draft"),
+    })  # fmt: skip
+
+
+# ── 撤销定稿: the legal officer asks, the leader undoes or declines ─────────────────────────────
+
+
+def _back_to_workflow(report):
+    return redirect(reverse("reports:detail", args=[report.pk]) + "#workflow")
+
+
+@require_POST
+def unfinalise_request(request, pk):
+    report = _report(request, pk)
+    try:
+        services.unfinalise_request(report=report, reason=request.POST.get("reason", ""), user=request.user)
+    except ValidationError as e:
+        messages.error(request, f"没有提交申请：{e.messages[0]}")
+    else:
+        messages.success(request, "已提交撤销定稿的申请，等待本单位领导处理")
+    return _back_to_workflow(report)
+
+
+@require_POST
+def unfinalise_decline(request, pk, asked):
+    report = _report(request, pk)
+    try:
+        services.unfinalise_decline(
+            report=report, request_id=asked, reason=request.POST.get("reason", ""), user=request.user
+        )
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(request, "已答复：不同意撤销定稿，报告保持定稿")
+    return _back_to_workflow(report)
 
 
 # ── The public edition (公开版) ────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
 import datetime
 import hashlib
 import re
+from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,10 +14,10 @@ from django.utils import timezone
 from brigade import access, locks, rules
 from brigade.figures import Figures, Period, evaluate_with_each
 from brigade.models import Role
-from reports import docx, merge, phrasing
+from reports import docx, merge, phrasing, stale
 from reports.coverage import Coverage, coverage_of
 from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, unit_table
-from reports.models import AnnualReport, FinalVersion, ReportSection
+from reports.models import AnnualReport, FinalVersion, ReportSection, UnfinaliseRequest
 
 OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
 
@@ -74,53 +75,115 @@ def _require_editable(report: AnnualReport):
         raise ValidationError(NOT_EDITABLE)
 
 
-def redraft_preview(report: AnnualReport) -> list[dict]:
+def _seen(section: ReportSection, fresh: str) -> str:
+    """What a redraft page showed of a section: its draft, its text and the fresh draft. When any
+    of them changed before the officer confirmed, what they chose may no longer fit."""
+    return hashlib.sha256("\0".join((section.draft, section.body, fresh)).encode()).hexdigest()[:16]
+
+
+def redraft_preview(report: AnnualReport, *, chosen: dict[str, dict[int, str]] | None = None) -> list[dict]:
     """What fresh figures would change, section by section (reports/merge.py): the new figures
-    carried into the officer's own text, with the sentences where both changed the same words
-    listed for the officer to decide. A section with such a conflict is not taken unless chosen."""
+    carried into the officer's own text, with each sentence where both changed the same words
+    listed for the officer to decide: keep their sentence, take the new one, or keep their words
+    with only the figures updated — the default where it can be done; otherwise they must choose.
+    `chosen`: choices already made (section key → conflict → choice), shown as selected."""
     texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
     changes = []
     for section in report.sections.filter(drafted=True):
         fresh = texts.get(section.key, "")
         merged = merge.three_way(base=section.draft, mine=section.body, theirs=fresh)
-        if merged.text == section.body and fresh == section.draft:
+        defaults = {i: c.default for i, c in enumerate(merged.conflicts) if c.default}
+        new = merged.resolve(defaults)
+        if new == section.body and fresh == section.draft:
             continue
+        picked = (chosen or {}).get(section.key, {})
+        conflicts = [{
+            "field": f"choice-{section.key}-{i}", "mine": c.mine, "fresh": c.fresh, "numbers": c.numbers,
+            "selected": picked.get(i) or c.default,
+            "mine_marked": merge.mark_numbers(c.mine, c.fresh, "del"),
+            "fresh_marked": merge.mark_numbers(c.fresh, c.mine, "ins"),
+            "numbers_marked": merge.mark_numbers(c.numbers, c.mine, "ins") if c.numbers else None,
+        } for i, c in enumerate(merged.conflicts)]  # fmt: skip
         changes.append({
-            "section": section, "new": merged.text, "edited": section.body != section.draft,
-            "conflicts": merged.conflicts, "diff": merge.word_diff(section.body, merged.text),
-            "preselect": not merged.conflicts,
+            "section": section, "new": new, "edited": section.body != section.draft, "conflicts": conflicts,
+            "must_choose": sum(1 for c in merged.conflicts if not c.default),
+            "diff": merge.word_diff(section.body, new), "preselect": True, "seen": _seen(section, fresh),
         })  # fmt: skip
     return changes
 
 
+CHOICE_LABELS = {merge.NUMBERS: "只更新数字", merge.FRESH: "采用新句", merge.MINE: "保留原句（数字未更新）"}
+
+
 @transaction.atomic
-def redraft_apply(*, report: AnnualReport, keys: list[str], user=None) -> int:
-    """Take the fresh figures for the sections `keys` (merged into the officer's text as the
-    preview showed; a conflicting sentence takes the fresh one); the others keep their text.
-    The fresh draft becomes the base the next redraft merges from."""
+def redraft_apply(
+    *, report: AnnualReport, keys: list[str], user=None,
+    choices: dict[str, dict[int, str]] | None = None, seen: dict[str, str] | None = None,
+) -> int:  # fmt: skip
+    """Take the fresh figures for the sections `keys`, merged into the officer's text; the others
+    keep their text. Each sentence both changed is settled as `choices` says (section key →
+    conflict → merge.MINE / FRESH / NUMBERS), by default with only its figures updated where that
+    can be done; a conflict with neither is refused (nothing is taken), as is a section whose text
+    or figures changed since the page showed it (`seen`, from redraft_preview).
+
+    The fresh draft becomes the base the next redraft merges from, except for a sentence the
+    officer kept as it was: its old base stays, so its figures still show as not updated
+    (reports/stale.py) and the next update asks again."""
     _require_editable(report)
     texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
-    taken = 0
+    plan, moved, undecided = [], [], []
     for section in report.sections.select_for_update().filter(drafted=True, key__in=keys):
         fresh = texts.get(section.key, "")
-        section.body = merge.three_way(base=section.draft, mine=section.body, theirs=fresh).text
-        section.draft = fresh
-        section._change_reason = "采用最新台账数据更新（保留法制员的修改）"
+        if seen and section.key in seen and seen[section.key] != _seen(section, fresh):
+            moved.append(section.title)
+            continue
+        merged = merge.three_way(base=section.draft, mine=section.body, theirs=fresh)
+        settled = {}
+        for i, conflict in enumerate(merged.conflicts):
+            choice = (choices or {}).get(section.key, {}).get(i) or conflict.default
+            if choice == merge.NUMBERS and conflict.numbers is None:
+                choice = None
+            if choice not in CHOICE_LABELS:
+                undecided.append(section.title)
+                break
+            settled[i] = choice
+        plan.append((section, merged, settled))
+    if moved:
+        raise ValidationError(
+            f"“{'”“'.join(moved)}”的台账数据或文字在您打开本页之后又有变化，请重新核对后再更新（本次没有更新任何章节）"
+        )
+    if undecided:
+        raise ValidationError(
+            f"“{'”“'.join(dict.fromkeys(undecided))}”中有您和新数据都改动了的句子，请逐句选择保留哪一种写法"
+            "（本次没有更新任何章节）"
+        )
+    for section, merged, settled in plan:
+        section.body = merged.resolve(settled)
+        section.draft = merged.base_after(settled)
+        counts = Counter(settled.values())
+        chosen = "，".join(f"{n}句{CHOICE_LABELS[c]}" for c, n in counts.items())
+        section._change_reason = f"采用最新台账数据更新（保留法制员的修改{'；' + chosen if chosen else ''}）"
+        section._history_user = user
         section.save()
-        taken += 1
-    return taken
+    return len(plan)
 
 
 # The workflow (docs/report.md): the legal officer drafts and submits; the brigade's leader
 # returns it with a reason or signs it (签发), which finalises it with that leader as 签发人.
+# Only the leader undoes a signed report (撤销定稿); the legal officer may ask for it (ASKS).
 # (from, to) → {the role permission that may make the move: what the button says}.
 TRANSITIONS = {
     ("draft", "review"): {"manage_report": "提交领导签发"},
     ("review", "draft"): {"manage_report": "撤回修改", "sign_report": "退回修改"},
     ("review", "final"): {"sign_report": "签发"},
-    ("final", "draft"): {"manage_report": "撤销定稿", "sign_report": "撤销定稿"},
+    ("final", "draft"): {"sign_report": "撤销定稿"},
 }
+# Moves a role may not make but may ask for, with a reason, of the role that may.
+ASKS = {("final", "draft"): {"manage_report": "申请撤销定稿"}}
 NEEDS_REASON = {("review", "draft"), ("final", "draft")}
+# Moves made only on a confirmation step of their own (the 签发 page, reports:sign), never by
+# a button on the report page.
+CONFIRMED = {("review", "final")}
 DOC_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
 
 
@@ -145,6 +208,22 @@ def moves_for(report: AnnualReport, user) -> list[tuple[str, str]]:
             if label:
                 found.append((to, label))
     return found
+
+
+def asks_for(report: AnnualReport, user) -> list[tuple[str, str]]:
+    """(to, label) of the moves `user` may not make on `report` now but may ask for."""
+    found = []
+    for (start, to), labels in ASKS.items():
+        if start == report.status:
+            label = next((lb for perm, lb in labels.items() if _may(user, perm, report)), None)
+            if label:
+                found.append((to, label))
+    return found
+
+
+def may_sign(report: AnnualReport, user) -> bool:
+    """Whether `user` is the unit's leader (who signs, returns and undoes a signed report)."""
+    return _may(user, "sign_report", report)
 
 
 def may_edit(report: AnnualReport, user) -> bool:
@@ -223,34 +302,110 @@ def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], o
     return len(saves)
 
 
+class StaleFigures(Exception):
+    """A submit that would send sentences whose figures are not the ledger's, not yet accepted
+    by the officer: `found` lists them (reports/stale.py)."""
+
+    def __init__(self, found: list):
+        super().__init__(f"报告中有{len(found)}句话的数字与最新台账不一致")
+        self.found = found
+
+
 @transaction.atomic
-def report_transition(*, report: AnnualReport, to: str, user, reason: str = "") -> AnnualReport:
-    """Move the report along the workflow, as `user` may (PermissionDenied otherwise)."""
+def report_transition(
+    *, report: AnnualReport, to: str, user, reason: str = "", accept_stale: int | None = None
+) -> AnnualReport:
+    """Move the report along the workflow, as `user` may (PermissionDenied otherwise).
+
+    Submitting checks the text's figures against the records now (reports/stale.py): with
+    sentences out of date and no recorded reason, it goes ahead only when the officer has seen
+    them (`accept_stale`: how many they were shown), else StaleFigures lists them; the submit
+    records how many went. Signing refuses while any remains (report_sign). Undoing a signed
+    report settles the legal officers' pending requests for it."""
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     move = (report.status, to)
     if move not in TRANSITIONS:
         raise ValidationError(f"报告当前为“{report.get_status_display()}”，不能进行该操作")
     label = dict(moves_for(report, user)).get(to)
     if label is None:
+        asked = dict(asks_for(report, user)).get(to)
+        if asked:
+            raise PermissionDenied(f"只有本单位的领导可以{asked.removeprefix('申请')}；您可以填写理由{asked}")
         raise PermissionDenied(f"您不能对“{report.get_status_display()}”的报告进行该操作")
     if move in NEEDS_REASON:
         reason = rules.reason_text(reason, what=f"{label}的理由")
+    report._history_user = user
+    note = ""
     if move == ("draft", "review"):
         _check_doc_number(report, timezone.localdate())
+        found = stale.mismatches(report)
+        unsettled = stale.blocking(found)
+        if unsettled and accept_stale != len(unsettled):
+            raise StaleFigures(found)
+        report.stale_at_submit = len(unsettled)
+        if unsettled:
+            note = f"（有{len(unsettled)}句数字与最新台账不一致，未更新）"
+        elif found:
+            note = f"（{len(found)}句数字与最新台账不一致，均已记录理由）"
     if to == "final":
         return report_sign(report=report, user=user)
     if move == ("final", "draft"):
         locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason}")
         # The document that was final stays, as a version of its own (FinalVersion).
+        now = timezone.now()
         report.final_versions.filter(withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now(), withdrawn_reason=reason
+            withdrawn_at=now, withdrawn_reason=reason
         )
         report.final_docx, report.final_sha256, report.final_figures = None, "", {}
         report.finalised_at = report.finalised_by = None
+        for asked in report.unfinalise_requests.select_for_update().filter(decision=PENDING):
+            asked.decision, asked.decided_by, asked.decided_at = UnfinaliseRequest.Decision.GRANTED, user, now
+            asked.decision_reason = reason
+            asked._history_user, asked._change_reason = user, f"领导撤销定稿：{reason}"
+            asked.save()
     report.status, report.status_reason = to, reason.strip()
-    report._change_reason = f"{label}：{reason.strip()}" if reason.strip() else label
+    report._change_reason = (f"{label}：{reason.strip()}" if reason.strip() else label) + note
     report.save()
     return report
+
+
+PENDING = UnfinaliseRequest.Decision.PENDING
+NOT_LEGAL = "只有本单位的法制员可以申请撤销定稿"
+NOT_LEADER = "只有本单位的领导可以处理撤销定稿的申请"
+
+
+@transaction.atomic
+def unfinalise_request(*, report: AnnualReport, reason: str, user) -> UnfinaliseRequest:
+    """A legal officer asks the leader to undo the signed report, with a reason (one at a time)."""
+    if not _may(user, "manage_report", report):
+        raise PermissionDenied(NOT_LEGAL)
+    report = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_final:
+        raise ValidationError("报告尚未定稿，不需要申请撤销定稿")
+    reason = rules.reason_text(reason, what="申请撤销定稿的理由")
+    if report.unfinalise_requests.filter(decision=PENDING).exists():
+        raise ValidationError("已有一份撤销定稿的申请等待领导处理，请勿重复申请")
+    asked = UnfinaliseRequest(report=report, reason=reason, requested_by=user, requested_at=timezone.now())
+    asked._history_user, asked._change_reason = user, f"申请撤销定稿：{reason}"
+    asked.save()
+    return asked
+
+
+@transaction.atomic
+def unfinalise_decline(*, report: AnnualReport, request_id: int, reason: str, user) -> UnfinaliseRequest:
+    """The leader declines a legal officer's request to undo the signed report, with a reason;
+    the report stays final."""
+    if not may_sign(report, user):
+        raise PermissionDenied(NOT_LEADER)
+    asked = report.unfinalise_requests.select_for_update().filter(pk=request_id, decision=PENDING).first()
+    if asked is None:
+        raise ValidationError("该申请已经处理过了，请刷新页面")
+    reason = rules.reason_text(reason, what="不同意撤销定稿的理由")
+    asked.decision, asked.decision_reason = UnfinaliseRequest.Decision.DECLINED, reason
+    asked.decided_by, asked.decided_at = user, timezone.now()
+    asked._history_user, asked._change_reason = user, f"不同意撤销定稿：{reason}"
+    asked.save()
+    return asked
 
 
 def _check_doc_number(report: AnnualReport, on: datetime.date) -> None:
@@ -264,16 +419,37 @@ def _check_doc_number(report: AnnualReport, on: datetime.date) -> None:
         raise ValidationError(f"发文字号“{report.doc_number}”的年份应为签发的年份 {on.year}")
 
 
-def _signer_name(user) -> str:
+def signer_name(user) -> str:
+    """How 签发人 is printed: the leader's name, else their user name."""
     return user.get_full_name().strip() or user.username
+
+
+_signer_name = signer_name
+
+
+def sign_locks(report: AnnualReport) -> str:
+    """What 签发 locks, as its confirmation names it. A detachment's report locks the 支队's own
+    year only (report_finalise)."""
+    if coverage_of(report.brigade).is_detachment:
+        return (
+            f"签发后报告定稿，支队本级{report.year}年度台账锁定，不能再新增、修改、删除或导入记录"
+            "（各大队的台账在各大队自己的报告定稿时锁定）"
+        )
+    return f"签发后报告定稿，{report.year}年度台账锁定，不能再新增、修改、删除或导入记录"
 
 
 @transaction.atomic
 def report_sign(*, report: AnnualReport, user) -> AnnualReport:
     """签发: the leader who signs is printed as 签发人, the report is dated the day it is
-    signed, and it is finalised (finalised_by/at record the act)."""
+    signed, and it is finalised (finalised_by/at record the act). Refused while a sentence of
+    the text states figures other than the ledger's with no reason recorded (reports/stale.py):
+    checked with the year held, so that no record written meanwhile escapes the check."""
     today = timezone.localdate()
     _check_doc_number(report, today)
+    locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
+    unsettled = stale.blocking(stale.mismatches(report))
+    if unsettled:
+        raise ValidationError(stale.refusal(unsettled))
     report.signer, report.date = _signer_name(user), today
     return report_finalise(report=report, user=user, reason=f"{_signer_name(user)}签发")
 
@@ -295,6 +471,7 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
     report.finalised_at, report.finalised_by = timezone.now(), user
     report.status, report.status_reason = AnnualReport.Status.FINAL, reason.strip()
     report._change_reason = "签发定稿" + (f"：{reason.strip()}" if reason.strip() else "")
+    report._history_user = user
     report.save()
     last = report.final_versions.order_by("-number").values_list("number", flat=True).first() or 0
     FinalVersion.objects.create(

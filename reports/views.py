@@ -18,7 +18,7 @@ from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.figures import Period
 from brigade.years import record_years
-from reports import dismissals, docx, drafting, phrasing, quality, services
+from reports import dismissals, docx, drafting, phrasing, quality, services, stale
 from reports import outputs as report_outputs
 from reports.coverage import coverage_of
 from reports.dashboard import dashboard, ledger_url
@@ -218,7 +218,11 @@ def report_detail(request, pk):
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
         "history": report.history.select_related("history_user").order_by("-history_date")[:30],
         "transitions": services.moves_for(report, request.user),
+        "asks": services.asks_for(report, request.user),
+        "confirmed": [to for (frm, to) in services.CONFIRMED if frm == report.status],
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
+        "unfinalise_requests": list(report.unfinalise_requests.select_related("requested_by", "decided_by")),
+        "may_sign": services.may_sign(report, request.user),
         "pdf_available": docx.pdf_available(),
     })  # fmt: skip
 
@@ -297,22 +301,46 @@ def _normalise(text: str) -> str:
     return "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip())
 
 
+def _redraft_choices(post) -> tuple[dict[str, dict[int, str]], dict[str, str]]:
+    """The redraft page's answers: section key → conflict → choice (choice-<key>-<n>), and what
+    the page showed of each section (seen-<key>)."""
+    choices: dict[str, dict[int, str]] = {}
+    for name, value in post.items():
+        key, _, index = name.removeprefix("choice-").rpartition("-")
+        if name.startswith("choice-") and key and index.isdigit():
+            choices.setdefault(key, {})[int(index)] = value
+    seen = {name.removeprefix("seen-"): value for name, value in post.items() if name.startswith("seen-")}
+    return choices, seen
+
+
 def report_redraft(request, pk):
+    """用最新台账数据更新: the sections the fresh figures change, and each sentence both the officer
+    and the figures changed, for the officer to settle one by one (services.redraft_preview)."""
     report = _report(request, pk)
     _require_manage(request.user, report)
+    chosen, taken = {}, None
     if request.method == "POST":
+        chosen, seen = _redraft_choices(request.POST)
+        taken = request.POST.getlist("take")
         try:
-            taken = services.redraft_apply(
-                report=report, keys=request.POST.getlist("take"), user=request.user
+            count = services.redraft_apply(
+                report=report, keys=taken, user=request.user, choices=chosen, seen=seen
             )
         except ValidationError as e:
             messages.error(request, e.messages[0])
+            if report.status != AnnualReport.Status.DRAFT:
+                return redirect("reports:detail", pk=report.pk)
+            # else the page again, with what they chose
         else:
-            messages.success(request, f"已采用{taken}个章节的最新数据，其余章节保持原文")
-        return redirect("reports:detail", pk=report.pk)
+            messages.success(request, f"已采用{count}个章节的最新数据，其余章节保持原文")
+            return redirect("reports:detail", pk=report.pk)
+    changes = services.redraft_preview(report, chosen=chosen)
+    if taken is not None:
+        for change in changes:
+            change["preselect"] = change["section"].key in taken
     return render(
         request, "reports/redraft.html", {
-            "report": report, "changes": services.redraft_preview(report),
+            "report": report, "changes": changes,
             "breadcrumbs": report_trail(report, ("用最新台账数据更新", None)),
         },
     )  # fmt: skip
@@ -320,15 +348,33 @@ def report_redraft(request, pk):
 
 @require_POST
 def report_transition(request, pk):
-    """Submit, withdraw, return, sign or un-finalise: who may do what is the service's rule."""
+    """Submit, withdraw, return, sign or un-finalise: who may do what is the service's rule.
+    签发 is made only from its confirmation page (the box ticked: reports:sign); a submit with
+    sentences whose figures are out of date shows them first and goes ahead once confirmed."""
     report = _report(request, pk)
+    to = request.POST.get("to", "")
+    if (report.status, to) in services.CONFIRMED and request.POST.get("confirm") != "on":
+        if to not in dict(services.moves_for(report, request.user)):
+            raise PermissionDenied("只有本单位的领导可以签发报告")
+        messages.error(request, "签发前请在本页核对报告，并勾选确认")
+        return redirect("reports:sign", pk=report.pk)
+    accept = request.POST.get("accept_stale", "")
     try:
         services.report_transition(
             report=report,
-            to=request.POST.get("to", ""),
+            to=to,
             user=request.user,
             reason=request.POST.get("reason", ""),
+            accept_stale=int(accept) if accept.isdigit() else None,
         )
+    except services.StaleFigures as e:
+        return render(request, "reports/submit.html", {
+            "breadcrumbs": report_trail(report, ("提交领导签发", None)),
+            "report": report,
+            "found": e.found,
+            "unsettled": stale.blocking(e.found),
+            "may_acknowledge": stale.may_acknowledge(request.user, report),
+        })  # fmt: skip
     except ValidationError as e:
         messages.error(request, e.messages[0])
     except docx.TemplateRefused as e:

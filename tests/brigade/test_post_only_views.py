@@ -169,6 +169,44 @@ def _public_edition(brigade, actor):
     return Target(target.args, data, lambda: PublicEdition.objects.filter(report_id=target.args[0]).count())
 
 
+def _stale_figures(brigade, actor):
+    """A report drafted before one more training was recorded: its sentence on training states
+    figures the ledger no longer gives (reports/stale.py), for the officer to give a reason."""
+    from reports import stale
+    from reports.models import FigureAcknowledgement
+
+    for day in (5, 6):
+        Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, day), name="宪法专题学法",
+                                kind="专题学法", mode="线下", attendees=30)  # fmt: skip
+        if day == 5:
+            report = report_services.report_create(brigade=brigade, year=YEAR, user=actor)
+    found = stale.mismatches(report)
+    data = {"mismatch": found[0].id, "reason": "该数字按培训计划口径核定"}
+    return Target([report.pk], data, lambda: FigureAcknowledgement.objects.filter(report=report).count())
+
+
+def _final_to_ask(brigade, actor):
+    """A signed report whose legal officer asks the leader to undo it."""
+    from reports.models import UnfinaliseRequest
+
+    target = _final(brigade, actor)
+    state = lambda: UnfinaliseRequest.objects.filter(report_id=target.args[0]).count()  # noqa: E731
+    return Target(target.args, {"reason": "主送机关写错"}, state)
+
+
+def _unfinalise_asked(brigade, actor):
+    """A signed report its legal officer asked to undo, for the leader to decline."""
+    from reports.models import UnfinaliseRequest
+
+    legal = _user(brigade, "legal")  # the leader is `actor` (made again, their session would end)
+    report = report_services.report_create(brigade=brigade, year=YEAR, user=legal)
+    report_services.report_transition(report=report, to="review", user=legal)
+    report_services.report_transition(report=report, to="final", user=actor)
+    asked = report_services.unfinalise_request(report=report, reason="主送机关写错", user=legal)
+    state = lambda: UnfinaliseRequest.objects.get(pk=asked.pk).decision  # noqa: E731
+    return Target([report.pk, asked.pk], {"reason": "主送机关无误，不必撤销"}, state)
+
+
 @dataclass
 class Case:
     role: str  # the role that may do it
@@ -188,6 +226,9 @@ CASES = {
     "reports:warning_dismiss": Case("legal", _warning),
     "reports:warning_restore": Case("legal", _dismissed_warning),
     "reports:public_confirm": Case("legal", _public_edition, refused="clerk"),  # 法制员 or 领导
+    "reports:acknowledge": Case("legal", _stale_figures),
+    "reports:unfinalise_request": Case("legal", _final_to_ask),  # the leader undoes it instead
+    "reports:unfinalise_decline": Case("leader", _unfinalise_asked, refused="legal"),
 }
 
 

@@ -149,7 +149,8 @@ def test_the_public_edition_pdf_after_the_checklist(
 
 def test_finalising_again_needs_a_new_review(final, legal, chief, as_legal):
     as_legal.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
-    services.report_transition(report=final, to="draft", user=legal, reason="更正一处文字")
+    # only a leader undoes it
+    services.report_transition(report=final, to="draft", user=chief, reason="更正一处文字")
     final.refresh_from_db()
     assert (
         as_legal.get(reverse("reports:public", args=[final.pk])).status_code == 302
