@@ -232,3 +232,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Every uploaded spreadsheet is parsed in a child process the operating system bounds
+# (brigade/ledger/bounded.py): its address space (RLIMIT_AS) and CPU seconds (RLIMIT_CPU); the
+# wall clock is IMPORT_LIMITS["seconds"]. A file that needs more is refused, in Chinese.
+IMPORT_PROCESS = {
+    "memory_mb": env.int("IMPORT_MEMORY_MB", default=512),
+    "cpu_seconds": env.int("IMPORT_CPU_SECONDS", default=300),
+}
+# The text given out of one file, every cell counted (a shared string as often as cells name it).
+IMPORT_LIMITS["text_chars"] = env.int("IMPORT_MAX_TEXT", default=50_000_000)

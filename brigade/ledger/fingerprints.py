@@ -58,7 +58,7 @@ def file_sha256(source) -> str:
 def _code(kind: str, model_module: str, ledger_module: str) -> bytes:
     """The source of everything that reads and checks this ledger's files, once per process."""
     package = Path(__file__).parent
-    files = sorted(package.glob("*.py"))
+    files = sorted(package.glob("*.py")) + sorted((package.parent / "sheets").glob("*.py"))
     files += [
         Path(rules.__file__),
         Path(sys.modules[model_module].__file__),
@@ -73,8 +73,9 @@ def _code(kind: str, model_module: str, ledger_module: str) -> bytes:
 def signature(ledger, columns) -> str:
     """What the outcome of a file depends on besides its bytes and the records."""
     digest = hashlib.sha256(_code(ledger.kind, ledger.model.__module__, type(ledger).__module__))
-    # the limits, and the time zone a file's date-times without one are read in
-    digest.update(repr((sorted(settings.IMPORT_LIMITS.items()), settings.TIME_ZONE)).encode())
+    # the limits (those of the child that reads it too), and the time zone of date-times without one
+    bounds = sorted(getattr(settings, "IMPORT_PROCESS", {}).items())
+    digest.update(repr((sorted(settings.IMPORT_LIMITS.items()), bounds, settings.TIME_ZONE)).encode())
     for col in columns:
         digest.update(col.header.encode())
         if isinstance(col, LookupColumn):

@@ -4,7 +4,13 @@ de-duplicate by the ledger's key, and write every row or none.
 The file is processed in chunks so that memory does not grow with the file: a chunk is parsed
 and validated, matched against the records that already exist, and (when nothing has failed so
 far and this is not a dry run) written, all inside one transaction that is rolled back if any
-row anywhere is bad."""
+row anywhere is bad.
+
+The file itself is parsed in a child process bounded by the operating system (bounded.py): this
+process receives the header's rows, then only the columns the header maps to the ledger, and
+cuts its chunks by text (CHUNK_CHARS) as well as by rows. What the rows do not show (a hidden
+first sheet skipped, hidden rows and columns, formulas whose saved result is what is read) comes
+back with the rows and is named in the result's warnings (docs/imports.md)."""
 
 import contextlib
 import gc
@@ -13,18 +19,16 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
 from brigade import locks, rules
-from brigade.ledger import Ledger, fingerprints
+from brigade.ledger import Ledger, bounded, fingerprints
 from brigade.ledger.headers import find_header, map_headers
 from brigade.ledger.matching import Existing
 from brigade.ledger.writing import Writer
-from brigade.ledger.xlsx import open_rows
 
 CHUNK_ROWS = 10_000
 # The first chunk is small, so that the database starts storing rows while the rest is read:
@@ -32,6 +36,8 @@ CHUNK_ROWS = 10_000
 FIRST_CHUNK_ROWS = 1_000
 MAX_ERRORS_KEPT = 200
 MAX_SAMPLES = 10
+CHUNK_CHARS = 1 << 22  # characters of text in a chunk, at most (give or take one message's)
+FORMULAS_LISTED = 10  # formula cells named one by one in a warning
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -64,6 +70,7 @@ class ImportResult:
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
     samples: list[tuple[int, str, list]] = field(default_factory=list)  # (row, 新增/更新, cells)
+    warnings: list[str] = field(default_factory=list)  # what the file hides, named for the clerk
     written: bool = False
     recognised: bool = False  # the same file as one already imported, the records unchanged since
 
@@ -86,6 +93,7 @@ class ImportResult:
             "error_count": self.error_count,
             "errors": [[e.row, e.column, e.message] for e in self.errors],
             "samples": self.samples,
+            "warnings": self.warnings,
             "written": self.written,
             "recognised": self.recognised,
         }
@@ -149,17 +157,23 @@ def ledger_import(
     fingerprint = fingerprints.Fingerprint(ledger=ledger, brigade=brigade, columns=columns, source=source)
     if dry_run:
         return _preview(ledger, brigade, columns, source, fingerprint)
-    rows = open_rows(source)
+    with bounded.open_rows(source) as rows:
+        return _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait)
+
+
+def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait) -> ImportResult:
     header, header_row = find_header(rows, columns)
     mapping = map_headers(header, columns)
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
 
-    numbered = _numbered(rows, header_row, mapping)
+    kept = rows.keep(mapping)  # the columns as the rows now come
+    numbered = _numbered(rows, header_row, kept)
     try:
         with transaction.atomic():
             _serialise(ledger, brigade, on_wait)
-            _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, False, progress)
+            _import_rows(ledger, brigade, columns, kept, numbered, result, user, reason, False, progress, rows)
+            result.warnings = warnings(rows.notes, mapping, header_row)
             result.written = result.ok
             if not result.written:
                 transaction.set_rollback(True)
@@ -203,11 +217,13 @@ def _preview(ledger, brigade, columns, source, fingerprint) -> ImportResult:
             result.rows = result.unchanged = known
             result.recognised = True
             return result
-        rows = open_rows(source)
-        header, header_row = find_header(rows, columns)
-        mapping = map_headers(header, columns)
-        numbered = _numbered(rows, header_row, mapping)
-        _import_rows(ledger, brigade, columns, mapping, numbered, result, None, "", True, None)
+        with bounded.open_rows(source) as rows:
+            header, header_row = find_header(rows, columns)
+            mapping = map_headers(header, columns)
+            kept = rows.keep(mapping)
+            numbered = _numbered(rows, header_row, kept)
+            _import_rows(ledger, brigade, columns, kept, numbered, result, None, "", True, None, rows)
+            result.warnings = warnings(rows.notes, mapping, header_row)
         digest = fingerprint.digest() if snapshot and result.ok and result.unchanged == result.rows else None
     if digest:  # every row matched a record, read in the same snapshot as the digest
         fingerprint.remember(rows=result.rows, digest=digest)
@@ -260,12 +276,25 @@ def collector_paused():
                     gc.enable()
 
 
-def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress):
+def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter):
     with collector_paused():
-        _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress)
+        _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter)
 
 
-def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress):
+def _take(numbered, size: int, meter) -> list:
+    """The next chunk: `size` rows, or fewer once they hold CHUNK_CHARS characters of text (as
+    `meter`, the rows' reader, counts what it has received), so that a chunk of long cells
+    stays as small in memory as one of short ones."""
+    chunk = []
+    append, start = chunk.append, meter.chars
+    for item in numbered:
+        append(item)
+        if len(chunk) >= size or meter.chars - start > CHUNK_CHARS:
+            break
+    return chunk
+
+
+def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter):
     model = ledger.model
     row_rules = getattr(model, "row_rules", ())
     attnames = [c.attname for c in columns]
@@ -282,7 +311,7 @@ def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reaso
     writer = None if dry_run else Writer(model, brigade, attnames, user, reason)
     try:
         size = FIRST_CHUNK_ROWS
-        while chunk := list(islice(numbered, size)):
+        while chunk := _take(numbered, size, meter):
             size = CHUNK_ROWS
             result.rows += len(chunk)
             good = _parse_chunk(chunk, mapping, row_rules, result)
@@ -357,6 +386,75 @@ def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reaso
     finally:
         if writer:
             writer.abandon()
+
+
+def warnings(notes, mapping, header_row: int) -> list[str]:
+    """What the clerk would not see in the rows, as the preview names it (docs/imports.md): the
+    hidden sheets skipped, hidden data rows and columns that are imported, and formula cells
+    whose saved result is imported (the system does not calculate them)."""
+    if notes is None:
+        return []
+    found = []
+    headers = {index: col.header for index, col in mapping}
+    if notes.skipped:
+        names = "、".join(f"「{readable(name)}」" for name in notes.skipped)
+        found.append(
+            f"工作表{names}是隐藏的，没有读取；读取的是第一张可见的工作表「{readable(notes.sheet)}」。"
+            "如果要导入的是隐藏的工作表，请在 Excel 或 WPS 中取消隐藏、把它移到最前面，保存后重新上传"
+        )
+    rows = [n for n in notes.hidden_rows if n > header_row]
+    if rows:
+        more = notes.hidden_row_count - len(notes.hidden_rows)
+        found.append(
+            f"第{_ranges(rows)}行{f'等{len(rows) + more}行' if more > 0 else ''}在表格中是隐藏的（被筛选或手动隐藏），"
+            "打开文件时看不到，但会照常导入。如果这些行不应导入，请删除它们后重新上传"
+        )
+    columns = [headers[c] for c in notes.hidden_columns if c in headers]
+    if columns:
+        found.append("、".join(f"「{h}」" for h in columns) + "列在表格中是隐藏的，打开文件时看不到，但会照常导入")
+    formulas = [(r, c, t, v) for r, c, t, v in notes.formulas if c in headers and r > header_row]
+    if formulas:
+        cells = "；".join(
+            f"第{r}行「{headers[c]}」列{_formula_text(t)}，保存的结果为 {_shown(v)}"
+            for r, c, t, v in formulas[:FORMULAS_LISTED]
+        )
+        more = len(formulas) - FORMULAS_LISTED
+        tail = f"；另有{more}格" if more > 0 else ""
+        if notes.formula_count > len(notes.formulas):
+            tail += f"（文件中共有{notes.formula_count}个公式单元格，仅核对了前{len(notes.formulas)}个）"
+        found.append(
+            f"以下单元格是公式，导入的是文件中保存的计算结果，本系统不重新计算：{cells}{tail}。"
+            "若结果与公式不符（文件由其他程序生成、保存时没有重新计算），请在 Excel 或 WPS 中打开、重新计算并保存，"
+            "或把公式转为数值后重新上传"
+        )
+    return [readable(w) for w in found]
+
+
+def _shown(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return readable(_display(value)) or "（空）"
+
+
+def _formula_text(text: str) -> str:
+    text = readable(str(text)).strip()
+    if not text:
+        return "是公式"
+    return f"是公式 {text if text.startswith('=') else '=' + text}"
+
+
+def _ranges(numbers) -> str:
+    """[3, 5, 6, 7, 9] → "3、5–7、9"."""
+    parts, numbers = [], sorted(set(numbers))
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return "、".join(parts)
 
 
 def _display(cell):

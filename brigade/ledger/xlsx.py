@@ -1,21 +1,14 @@
 """Reading and writing ledger workbooks.
 
-Reading takes whatever a clerk was sent, recognised by its content, not its name: an .xlsx
-from Excel, WPS or LibreOffice (streamed row by row by brigade.ledger.xlsxreader, so that an
-import's memory does not grow with the file), an .xls of Excel 97-2003 or an .ods (python-calamine,
-after brigade.ledger.calaminereader has checked what it would cost), or a .csv in UTF-8 or GB18030
-(brigade.ledger.csvreader). All read through one Budget (brigade.ledger.readers), so that a
-damaged or hostile file is refused quickly, in bounded memory, with a message in Chinese.
+Reading is brigade.sheets.read's (`open_rows`, named here too): whatever a clerk was sent, an
+.xlsx, .xls, .ods or .csv, recognised by its content, every reader bounded by one Budget. The
+importer reads through brigade.ledger.bounded, which runs it in a child process that the
+operating system bounds; `open_rows` here reads in the calling process.
 
 Writing uses openpyxl's write-only mode, which streams rows without building a cell tree."""
 
-import contextlib
 import datetime
 import io
-import struct
-import zipfile
-import zlib
-from xml.parsers import expat
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,93 +17,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from brigade.ledger import (
-    Column,
-    DateColumn,
-    DateTimeColumn,
-    DecimalColumn,
-    LookupColumn,
-    calaminereader,
-    csvreader,
-    readers,
-    xlsxreader,
-)
-from brigade.ledger.readers import DAMAGED, FileRefused
-
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip's directory
-ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-NO_WORKBOOK = "无法读取该 Excel 文件：文件中没有工作簿，可能已损坏或不是电子表格文件"
-XLSB = "不支持 Excel 二进制工作簿（.xlsb）：请在 Excel 中另存为 .xlsx 后再导入"
-
-# What a damaged file raises while it is read: a bad zip or deflate stream, XML that does not
-# parse, text that does not decode (UnicodeDecodeError is a ValueError) or names an unknown
-# encoding (LookupError), a part the workbook names but the zip lacks, zip compression that
-# zipfile does not support (NotImplementedError is a RuntimeError), binary records cut short.
-_BROKEN = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, LookupError,
-    expat.ExpatError, RuntimeError, struct.error,
-)  # fmt: skip
-
-
-def open_rows(source):
-    """Yield the first visible sheet's rows as lists of Python values (str, float, bool, date,
-    datetime, time, timedelta or ''), the header row first. `source` is a path or a binary file
-    object (seekable). A file that cannot or may not be read raises FileRefused.
-
-    The first row yielded is the sheet's row 1 and an empty or missing row comes as an empty
-    list, so that counting rows gives the numbers Excel shows; rows are not padded to the
-    header's width, and rows after the last one with a value are not yielded. See
-    brigade.ledger.xlsxreader for the values; a .csv gives text only."""
-    budget = readers.Budget()  # the limits as they are now, for this file
-    try:
-        with _opened(source) as fh:
-            yield from readers.metered(_batches(fh, budget), budget)
-    except FileRefused:
-        raise
-    except _BROKEN:
-        raise FileRefused(DAMAGED)
-
-
-def _opened(source):
-    if hasattr(source, "read"):
-        source.seek(0)
-        return contextlib.nullcontext(source)
-    try:
-        return open(source, "rb")
-    except FileNotFoundError:
-        raise FileRefused(f"找不到文件：{source}")
-    except OSError:
-        raise FileRefused(f"无法打开文件：{source}")
-
-
-def _batches(fh, budget):
-    """The rows in batches (see readers.metered), by what the file's first bytes say it is."""
-    head = fh.read(8)
-    fh.seek(0)
-    if head[:4] in ZIP_MAGIC:
-        with readers.open_zip(fh, budget) as zf:
-            yield from _zip_batches(zf, budget)
-    elif head == calaminereader.OLE_MAGIC:  # an OLE compound file: .xls, or an encrypted .xlsx
-        yield from calaminereader.xls_batches(fh, budget)
-    else:
-        yield from csvreader.csv_batches(fh, budget)
-
-
-def _zip_batches(zf, budget):
-    """An .ods (its mimetype says so), else an .xlsx."""
-    names = {name.lower(): name for name in zf.namelist()}
-    if "mimetype" in names:
-        mimetype = readers.read_member(zf, names["mimetype"], budget, budget.small_part_mb)
-        if mimetype.strip().startswith(ODS_MIMETYPE):
-            yield from calaminereader.ods_batches(zf, budget)
-            return
-        raise FileRefused(readers.UNRECOGNISED)  # a text document, a presentation …
-    try:
-        batches = xlsxreader.sheet_rows(zf, budget)
-    except xlsxreader.NotSpreadsheetML:
-        raise FileRefused(XLSB if "xl/workbook.bin" in names else NO_WORKBOOK)
-    yield from batches
-
+from brigade.ledger import Column, DateColumn, DateTimeColumn, DecimalColumn, LookupColumn
+from brigade.sheets.read import NO_WORKBOOK, XLSB, open_rows  # noqa: F401 — named here too
+from brigade.sheets.readers import DAMAGED, FileRefused  # noqa: F401
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

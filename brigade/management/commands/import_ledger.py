@@ -50,6 +50,8 @@ class Command(BaseCommand):
             raise CommandError(str(e))
         except FileNotFoundError:
             raise CommandError(f"找不到文件 {file}")
+        for warning in result.warnings:
+            self.stderr.write(f"注意：{warning}")
         for error in result.errors:
             self.stderr.write(str(error))
         if result.error_count > len(result.errors):
