@@ -12,11 +12,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from brigade import access, locks, rules
-from brigade.figures import Figures, Period, evaluate_with_each
+from brigade.figures import Figures, evaluate_with_each
 from brigade.models import Role
 from reports import docx, merge, phrasing, stale
 from reports.coverage import Coverage, coverage_of
-from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, unit_table
+from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, report_period, unit_table
 from reports.models import AnnualReport, FinalVersion, ReportSection, UnfinaliseRequest
 
 OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
@@ -558,7 +558,7 @@ def report_context(report: AnnualReport, *, annex: dict | None = None) -> dict:
 def report_figures(report: AnnualReport) -> tuple[Coverage, Figures, dict[int, Figures]]:
     """The figures of the report's year over what it covers (one read): summed, and by brigade."""
     coverage = coverage_of(report.brigade)
-    figures, each = evaluate_with_each(brigade_ids=coverage.ids, period=Period.year(report.year))
+    figures, each = evaluate_with_each(brigade_ids=coverage.ids, period=report_period(report.year))
     return coverage, figures, each
 
 
@@ -586,7 +586,8 @@ def report_render(report: AnnualReport) -> tuple[bytes, dict]:
 
 
 def report_document(report: AnnualReport) -> bytes:
-    """What a download gives: the finalised bytes once final, byte for byte; else a fresh rendering."""
+    """What a download gives: the finalised bytes once final, byte for byte; else a fresh rendering
+    marked 草稿 on every page (docx.mark_draft), so that a printed draft never passes as signed."""
     if report.is_final and report.final_docx is not None:
         return bytes(report.final_docx)
-    return report_render(report)[0]
+    return docx.mark_draft(report_render(report)[0])

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brigade import access
 from brigade.breadcrumbs import report_trail, trail
-from brigade.figures import Period
 from brigade.years import record_years
 from reports import dismissals, docx, drafting, phrasing, quality, services, stale
 from reports import outputs as report_outputs
@@ -197,7 +196,7 @@ def report_detail(request, pk):
     annex = report.final_figures.get("annex") if report.is_final else (
         drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each))  # fmt: skip
     if annex and not report.is_final:  # on the page, each value links to the records it counts
-        period = Period.year(report.year)
+        period = figures.period  # the days the text counts: the year, or the year so far
         keys = [key for key, _ in drafting.UNIT_TABLE]
         for row in annex["rows"]:
             source = figures if row["brigade_id"] is None else each[row["brigade_id"]]
@@ -256,7 +255,7 @@ def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:
     """The figures the report's text states, each with the list of the records it counts (the
     dashboard's drill-down), so that an officer or a leader can check any number before signing."""
     text = "\n".join(s.body for s in sections)
-    period = Period.year(report.year)
+    period = figures.period  # the days the text counts: the year, or the year so far
     found = []
     for figure in figures.values():
         if not figure.current:
