@@ -71,7 +71,10 @@ def test_the_detachments_legal_officer_drafts_and_its_leader_signs_its_report(
     boss.login(chief.username)
     boss.goto(report_path)
     assert boss.page.locator("#unit-table").is_visible()
-    text = boss.submit(boss.page.get_by_role("button", name="签发"))
+    text = boss.submit(boss.page.get_by_role("button", name="签发", exact=True))  # its own page
+    assert f"支队本级{year}年度台账锁定" in text
+    boss.page.check("input[name=confirm]")
+    text = boss.submit(boss.page.get_by_role("button", name="确认签发"))
     assert "报告状态：已定稿" in text and f"{year}年度台账已锁定" in text
     boss.shot("signed")
     with boss.page.expect_download() as download:

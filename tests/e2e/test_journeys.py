@@ -155,7 +155,10 @@ def test_legal_officer_writes_and_submits_and_the_leader_signs_the_report(open_u
     assert "请补充执法监督的情况" in page.inner_text("body")
     ui.submit(page.get_by_role("button", name="提交领导签发"))
     boss.goto(report_url.removeprefix(boss.base_url))
-    text = boss.submit(boss.page.get_by_role("button", name="签发"))
+    text = boss.submit(boss.page.get_by_role("button", name="签发", exact=True))  # its own page
+    assert f"签发后报告定稿，{year}年度台账锁定" in text and "报告中的数字与最新台账一致" in text
+    boss.page.check("input[name=confirm]")
+    text = boss.submit(boss.page.get_by_role("button", name="确认签发"))
     assert "报告状态：已定稿" in text and f"{year}年度台账已锁定" in text
     boss.shot("signed")
 

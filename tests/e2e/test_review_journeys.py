@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from docx import Document
 
+from brigade.models import Training
 from enforcement.models import Violation, ViolationType
 from reports import docx, services
 from reports.models import AnnualReport, PublicEdition, WarningDismissal
@@ -95,3 +96,42 @@ def test_legal_officer_dismisses_a_warning_and_downloads_the_public_edition(open
         with page.expect_download(timeout=120_000) as download:
             page.get_by_role("link", name=re.compile("^下载 .*公开版.*pdf$")).click(timeout=120_000)
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_a_figure_that_changed_after_drafting_is_explained_before_the_leader_signs(open_ui, legal, leader):
+    """A training recorded after the report was drafted: the report page and the submit show the
+    sentence, the officer records why its figures stay, the leader reads that on the 签发 page."""
+    year = last_year()
+    for month in range(1, 13):
+        Training.objects.create(brigade=legal.brigade, date=datetime.date(year, month, 3), name=f"{month}月学法",
+                                kind="专题学法", mode="线下", attendees=30)  # fmt: skip
+    report = services.report_create(brigade=legal.brigade, year=year, user=legal)
+    Training.objects.create(brigade=legal.brigade, date=datetime.date(year, 6, 20), name="补录的学法",
+                            kind="专题学法", mode="线下", attendees=30)  # fmt: skip
+    ui = open_ui("stale-figures")
+    page = ui.page
+    ui.login(legal.username)
+    ui.goto(f"/reports/{report.pk}/")
+    page.wait_for_selector("#stale-figures:not([data-fragment])")  # fetched after the page
+    box = page.locator("#stale-figures")
+    assert "报告中有1句话的数字与最新台账不一致" in box.inner_text()
+    assert "学法培训12期" in box.inner_text() and "学法培训13期" in box.inner_text()
+    ui.shot("stale")
+
+    text = ui.submit(page.get_by_role("button", name="提交领导签发"))
+    assert "仍然提交领导签发（1句数字未更新）" in text
+    ui.shot("submit-shows-it")
+    page.locator("details.acknowledge summary").click()
+    page.locator("details.acknowledge input[name=reason]").fill("该数字按市局培训计划口径核定")
+    assert "已记录保留原数字的理由" in ui.submit(page.get_by_role("button", name="记录理由"))
+    assert "报告已提交领导签发" in ui.submit(page.get_by_role("button", name="提交领导签发"))
+
+    boss = open_ui("stale-figures-leader")
+    boss.login(leader.username)
+    boss.goto(f"/reports/{report.pk}/")
+    text = boss.submit(boss.page.get_by_role("button", name="签发", exact=True))
+    assert "该数字按市局培训计划口径核定" in text and f"签发后报告定稿，{year}年度台账锁定" in text
+    boss.shot("sign-page")
+    boss.page.check("input[name=confirm]")
+    text = boss.submit(boss.page.get_by_role("button", name="确认签发"))
+    assert "报告状态：已定稿" in text
