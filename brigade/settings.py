@@ -161,6 +161,9 @@ STORAGES = {
 
 # Uploads: ledger files up to IMPORT_MAX_MB are accepted; Django keeps large ones on disk.
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
+# A record saved in a form waits at most this long for another write of the same records (an
+# import holding them, SQLite's one write lock), then gets its form back saying so (brigade/ledger/saving.py).
+RECORD_SAVE_WAIT_SECONDS = env.int("RECORD_SAVE_WAIT_SECONDS", default=10)
 # An export of more records than this is made by the worker (brigade.outputs) instead of the request.
 EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=10_000)
 # What reading one uploaded file may cost, whatever its format (brigade/ledger/xlsx.py): a file

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from brigade import locks
+from brigade.ledger import saving
 
 if TYPE_CHECKING:
     from brigade.ledger.declarations import Ledger
@@ -51,17 +52,11 @@ class LedgerForm(forms.ModelForm):
             model_field = self._meta.model._meta.get_field(name)
             if name in cleaned and cleaned[name] in (None, "") and model_field.has_default():
                 cleaned[name] = model_field.get_default()
-        key = self.ledger.key
-        if key and all(cleaned.get(k) not in (None, "") for k in key):
-            clash = (
-                self._meta.model._default_manager.filter(
-                    brigade=self.instance.brigade, **{k: cleaned[k] for k in key}
-                )
-                .exclude(pk=self.instance.pk)
-                .exists()
-            )
-            if clash:
-                self.add_error(key[0], f"本大队已有{self.ledger.key_header}相同的记录，请修改原记录")
+        # What is committed now; a save of the same key that commits after this check is
+        # refused by the database and explained by the view (brigade/ledger/saving.py).
+        holder = saving.holder_of_key(self.ledger, self.instance, cleaned)
+        if holder is not None:
+            self.add_error(self.ledger.key[0], saving.key_taken(self.ledger, holder))
         date_field = self.ledger.date_field
         if date_field:
             # The instance still holds the record as saved: an edit may neither leave nor enter a locked year.

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError
 from django.db.models import Max, Min, Q
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -22,7 +22,7 @@ from django.views import generic
 from brigade import access, figures, locks, outputs, rollup
 from brigade.breadcrumbs import trail
 from brigade.filenames import content_disposition
-from brigade.ledger import jobs, registry, version_of
+from brigade.ledger import jobs, registry, saving, version_of
 from brigade.ledger.exporter import XLSX, export_filename, ledger_export_stream
 from brigade.ledger.filters import filterset_for
 from brigade.ledger.importer import ledger_import, readable
@@ -363,29 +363,59 @@ class LedgerFormMixin(LedgerMixin):
         return kwargs | {"brigade": brigade}
 
     def form_valid(self, form):
-        date_field = self.ledger.date_field
-        with transaction.atomic():
-            dates = [form.cleaned_data.get(date_field)] if date_field else []
-            if form.instance.pk is not None:
-                current = self.model._default_manager.select_for_update().get(pk=form.instance.pk)
-                opened = form.cleaned_data.get("version", "")
-                if opened != version_of(current):
-                    form.add_error(None, _changed_meanwhile(self.ledger, current, opened))
-                    form.data = form.data.copy()
-                    form.data["version"] = version_of(current)  # saving again overwrites, knowingly
-                    return self.form_invalid(form)
-                dates.append(getattr(current, date_field) if date_field else None)
-            refused = _locked(self.ledger, form.instance.brigade_id, dates)  # held until the commit
-            if refused:
-                form.add_error(None, refused)
-                return self.form_invalid(form)
-            changed = "、".join(str(form.fields[n].label) for n in form.changed_data if n != "version")
-            form.instance._change_reason = (
-                f"在网页上修改：{changed}" if form.instance.pk is not None else "在网页上新增"
-            )  # attributed by the history middleware, reasoned here
-            response = super().form_valid(form)
-        messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
+        """Write the record; whatever another user or an import does meanwhile, the answer is a
+        page: the record saved, or this form again saying why not (brigade/ledger/saving.py)."""
+        adding = form.instance.pk is None
+        try:
+            with saving.bounded_write(ledger=self.ledger, brigade_id=form.instance.brigade_id):
+                response = self._write(form)
+        except saving.Busy as e:
+            return self._not_saved(form, adding, e.message)
+        except IntegrityError:
+            # The key was taken between the form's check and this write (another user's save, an
+            # import), or what the record refers to was deleted meanwhile: nothing was written.
+            holder = saving.holder_of_key(self.ledger, form.instance, form.cleaned_data)
+            if holder is not None:
+                form.add_error(self.ledger.key[0], "已被刚保存的另一条记录使用")
+                return self._not_saved(form, adding, saving.key_taken(self.ledger, holder, meanwhile=True))
+            return self._not_saved(form, adding, saving.CONFLICT.format(self.ledger.key_header or "关键字段"))
+        except self.model.DoesNotExist:
+            return self._not_saved(form, adding, "没有保存：这条记录已被其他用户删除。")
+        if response.status_code == 302:
+            messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
         return response
+
+    def _write(self, form):
+        """In the write's transaction: refuse a stale form or a locked year, else save."""
+        date_field = self.ledger.date_field
+        dates = [form.cleaned_data.get(date_field)] if date_field else []
+        if form.instance.pk is not None:
+            current = self.model._default_manager.select_for_update().get(pk=form.instance.pk)
+            opened = form.cleaned_data.get("version", "")
+            if opened != version_of(current):
+                form.add_error(None, _changed_meanwhile(self.ledger, current, opened))
+                form.data = form.data.copy()
+                form.data["version"] = version_of(current)  # saving again overwrites, knowingly
+                return self.form_invalid(form)
+            dates.append(getattr(current, date_field) if date_field else None)
+        refused = _locked(self.ledger, form.instance.brigade_id, dates)  # held until the commit
+        if refused:
+            form.add_error(None, refused)
+            return self.form_invalid(form)
+        changed = "、".join(str(form.fields[n].label) for n in form.changed_data if n != "version")
+        form.instance._change_reason = (
+            f"在网页上修改：{changed}" if form.instance.pk is not None else "在网页上新增"
+        )  # attributed by the history middleware, reasoned here
+        return super().form_valid(form)
+
+    def _not_saved(self, form, adding: bool, message):
+        """The form again, with `message`, after a write that was rolled back."""
+        if adding:  # an insert that failed at its commit had been given an id: it is not a record
+            form.instance.pk = None
+            form.instance._state.adding = True
+            self.object = None
+        form.add_error(None, message)
+        return self.form_invalid(form)
 
     def get_success_url(self):
         return self.url("detail", pk=self.object.pk)
@@ -463,6 +493,8 @@ class LedgerDeleteView(LockedRecordMixin, LedgerMixin, generic.DeleteView):
         try:
             record_delete(ledger=self.ledger, record=self.object)
         except ValidationError as e:
+            if e.code == "busy":  # said on this page: a message is a session write, which would wait too
+                return self.render_to_response(self.get_context_data(error=e.messages[0]))
             messages.error(self.request, e.messages[0])
             return redirect(self.url("detail", pk=self.object.pk))
         messages.success(
