@@ -70,6 +70,8 @@ def test_signing_is_a_page_of_its_own_with_a_box_to_tick(submitted, as_leader, l
     # signed: the page sends back to the report
     again = as_leader.get(sign_url, follow=True).content.decode()
     assert "不能签发" in again
+    figures = as_leader.get(reverse("reports:stale", args=[submitted.pk])).content.decode()
+    assert "报告已定稿：定稿文件中的数字保持定稿时的样子" in figures
 
 
 def test_only_the_units_leader_opens_the_signing_page(

@@ -65,6 +65,7 @@ def test_the_sentence_is_shown_and_signing_waits_for_a_recorded_reason(
     assert report.status == "review" and report.stale_at_submit == 1
     last = report.history.first()
     assert last.history_user == legal and "有1句数字与最新台账不一致" in last.history_change_reason
+    assert "须先撤回或退回修改" in fragment(as_legal, report)  # waiting for 签发: no editing
 
     # the leader sees the sentence on the 签发 page, and cannot sign
     sign = as_leader.get(reverse("reports:sign", args=[report.pk])).content.decode()
