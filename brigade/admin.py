@@ -7,13 +7,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django_tasks_db.models import DBTaskResult
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import XLSX
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from brigade.ledger import registry as ledgers
 from brigade.models import Brigade, ImportJob, Unit, User, YearLock
-from brigade.resources import ChineseCSV, UnitResource, UserResource
+from brigade.resources import BoundedXLSX, ChineseCSV, SheetRefused, UnitResource, UserResource
 from brigade.roles import assign_role
 
 admin.site.site_header = admin.site.site_title = "法治政府建设管理系统 · 系统管理"
@@ -88,12 +87,19 @@ class ImportExportFormats:
     """The files a brigade's admin has: Excel (.xlsx) and .csv, for the reference lists'
     导入/导出 (brigade/resources.py). Before ImportExportMixin in the bases."""
 
-    formats = [XLSX, ChineseCSV]
+    formats = [BoundedXLSX, ChineseCSV]
     import_formats = export_formats = formats
     # Every column, in the import's order: the selectable form labels them in English
     # ("First Name (姓名)").
     export_form_class = ExportForm
     import_template_name = "admin/reference_import.html"
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file the bounded reader refused says why, in its own Chinese words."""
+        if isinstance(e, SheetRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
 
 class UnitInline(admin.TabularInline):

@@ -7,18 +7,58 @@ the library's preview, confirm and admin log are what they need. Every column ha
 header, every refused cell a Chinese message naming the column, and every write a history row
 (simple-history) attributed to the admin who confirmed, with the file's name as its reason."""
 
+import io
+
+import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import CSV
+from import_export.formats.base_formats import CSV, XLSX
 
+from brigade.ledger import bounded
 from brigade.models import Brigade, Role, Unit, User
 from brigade.roles import assign_role, role_flags
+from brigade.sheets.read import ZIP_MAGIC
+from brigade.sheets.readers import FileRefused as SheetRefused
+
+MAX_ROWS = 20_000  # rows of a reference list's file (a deployment's users, units, violation types)
+
+
+def bounded_dataset(content: bytes, *, spreadsheet: bool) -> tablib.Dataset:
+    """The first sheet of an uploaded list as the library's Dataset (the header row its headers),
+    parsed like every upload in the bounded child process (brigade/ledger/bounded.py), not by
+    openpyxl or the csv module in the web worker. `spreadsheet`: the admin chose .xlsx (a zip),
+    else .csv; a file that is not what was chosen is refused as before. Empty rows are left out,
+    whole numbers come as int, and what lies right of the header is not read."""
+    if not isinstance(content, bytes) or (content[:4] in ZIP_MAGIC) != spreadsheet:
+        raise ValueError("not the format chosen")
+    with bounded.open_rows(io.BytesIO(content)) as rows:
+        header = next(rows, [])
+        width = len(header)
+        data = tablib.Dataset(headers=["" if h is None else str(h) for h in header])
+        if not width:
+            return data
+        rows.keep([(i, None) for i in range(width)])
+        for row in rows:
+            row = [int(v) if v.__class__ is float and v.is_integer() else v for v in row[:width]]
+            if not any(v not in ("", None) for v in row):
+                continue
+            if len(data) >= MAX_ROWS:
+                raise SheetRefused(f"名单文件最多{MAX_ROWS}行，请分成几个文件导入")
+            data.append(row + [""] * (width - len(row)))
+    return data
+
+
+class BoundedXLSX(XLSX):
+    """.xlsx read by our own reader in the bounded child, not by openpyxl in the web worker."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return bounded_dataset(in_stream, spreadsheet=True)
 
 
 class ChineseCSV(CSV):
     """.csv as Excel and WPS save it: UTF-8 (with or without a BOM) or GB18030, read as bytes and
-    decoded here (the library reads one fixed encoding); written as UTF-8 with a BOM, which
-    Excel opens without garbling the Chinese."""
+    decoded by our reader (the library reads one fixed encoding); written as UTF-8 with a BOM,
+    which Excel opens without garbling the Chinese."""
 
     def is_binary(self):
         return True
@@ -27,12 +67,10 @@ class ChineseCSV(CSV):
         return "rb"
 
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            try:
-                in_stream = in_stream.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                in_stream = in_stream.decode("gb18030")
-        return super().create_dataset(in_stream, **kwargs)
+        """UTF-8 or GB18030, decoded and parsed in the bounded child (brigade.sheets.csvreader)."""
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        return bounded_dataset(in_stream, spreadsheet=False)
 
     def export_data(self, dataset, **kwargs):
         return ("\ufeff" + super().export_data(dataset, **kwargs)).encode("utf-8")

@@ -218,3 +218,32 @@ def test_chunks_of_long_cells_are_cut_by_text(brigade, monkeypatch):
     result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     assert result.ok and sum(sizes) == 300
     assert max(sizes) < 40, sizes  # not one chunk of 300 rows of 20,000 characters
+
+
+# ── the admin's reference lists ───────────────────────────────────────────────────────────────
+
+
+def test_the_admins_list_imports_are_parsed_in_the_child_too(admin_user, monkeypatch):
+    """系统管理's 导入 (django-import-export) read .xlsx with openpyxl in the web worker."""
+    from enforcement.models import ViolationType
+
+    url = reverse("admin:enforcement_violationtype_import")
+    sheet = (
+        '<row r="1">' + inline("A1", "名称") + inline("B1", "统计分组") + inline("C1", "排序") + "</row>"
+        + '<row r="2">' + inline("A2", "飙" * 40_000) + '<c r="C2"><v>3</v></c></row>'
+    )  # fmt: skip
+    upload = build(sheet)
+    upload.name = "目录.xlsx"
+    response = login(admin_user).post(url, {"import_file": upload, "format": "0", "resource": "0"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "第2行A列单元格的文字有40000个字符" in page
+    assert not ViolationType.objects.filter(name__startswith="飙").exists()
+
+    started = []
+    real = bounded.BoundedRows.__init__
+    monkeypatch.setattr(bounded.BoundedRows, "__init__", lambda self, source: started.append(1) or real(self, source))
+    upload = build(sheet.replace("飙" * 40_000, "驾驶拼装车"))
+    upload.name = "目录.xlsx"
+    response = login(admin_user).post(url, {"import_file": upload, "format": "0", "resource": "0"})
+    assert "驾驶拼装车" in response.content.decode() and response.context.get("confirm_form") is not None
+    assert started == [1]
