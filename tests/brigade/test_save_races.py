@@ -312,3 +312,22 @@ def test_the_bounded_wait_leaves_the_connection_as_it_was(two_clerks, settings):
         if connection.vendor == "postgresql":
             cursor.execute("SHOW lock_timeout")
             assert cursor.fetchone()[0] == "0"
+
+
+def test_a_save_that_meets_an_import_from_the_command_line_says_so_too(two_clerks, brigade, settings):
+    """No job of the browser's to name (import_ledger on the server): on PostgreSQL the import's
+    own lock tells it is one; on SQLite only that the database is busy."""
+    settings.RECORD_SAVE_WAIT_SECONDS = 1
+    release = threading.Event()
+    importing, imported = _import_holding(brigade, release=release)
+    try:
+        response = two_clerks["clerk_a"].post(
+            reverse("ledger:create", args=["violations"]), good("violations") | {"decision_no": KEY}
+        )
+    finally:
+        release.set()
+        importing.join(60)
+    page = rendered(response)
+    assert response.status_code == 200 and "请稍后再保存" in page and "没有保存" in page, page
+    assert ("该年度台账正在导入" if connection.vendor == "postgresql" else "正被其他操作占用（如导入") in page
+    assert imported["value"].written and Violation.objects.count() == 21
