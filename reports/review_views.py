@@ -3,7 +3,6 @@ data-check warning (reports/dismissals.py); the figures of the text checked agai
 (reports/stale.py) and the 签发 confirmation; asking for and declining 撤销定稿; and the public
 edition (reports/public.py)."""
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +14,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from brigade.breadcrumbs import report_trail
+from brigade.filenames import content_disposition, safe_filename
 from reports import dismissals, docx, public, services, stale
 from reports import outputs as report_outputs
 from reports.forms import PublicEditionForm, WarningDismissForm
@@ -262,9 +262,9 @@ def _public_download(request, pk, *, pdf: bool):
                                            again=reverse("reports:public_pdf", args=[report.pk]))  # fmt: skip
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)
-    name = f"{report.title}（公开版）.docx"
+    name = f"{safe_filename(report.title, max_bytes=120)}（公开版）.docx"
     response = HttpResponse(content, content_type=DOCX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition(name)  # the title cut, its suffix kept
     return response
 
 

@@ -1,7 +1,6 @@
 import hashlib
 import re
 from collections import Counter
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brigade import access
 from brigade.breadcrumbs import report_trail, trail
+from brigade.filenames import content_disposition, safe_filename
 from brigade.years import record_years
 from reports import dismissals, docx, drafting, phrasing, quality, services, stale
 from reports import outputs as report_outputs
@@ -417,9 +417,9 @@ def report_download(request, pk):
     except docx.TemplateRefused as e:
         messages.error(request, f"所选Word模板无法生成文件：{e}。请改用系统默认模板或重新上传模板")
         return redirect("reports:detail", pk=report.pk)
-    name = f"{report.title}{'' if report.is_final else '（草稿）'}.docx"
+    name = f"{safe_filename(report.title, max_bytes=120)}{'' if report.is_final else '（草稿）'}.docx"
     response = HttpResponse(content, content_type=DOCX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition(name)  # the title cut, its suffix kept
     if report.is_final:
         response["X-Content-SHA256"] = report.final_sha256
     return response
@@ -429,9 +429,9 @@ def report_version_download(request, pk, number):
     """A finalised version as it was stored (the current one or one later withdrawn)."""
     report = _report(request, pk)
     version = get_object_or_404(report.final_versions, number=number)
-    name = f"{report.title}（第{version.number}版定稿）.docx"
+    name = f"{safe_filename(report.title, max_bytes=120)}（第{version.number}版定稿）.docx"
     response = HttpResponse(bytes(version.docx), content_type=DOCX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = content_disposition(name)  # the title cut, its suffix kept
     response["X-Content-SHA256"] = version.sha256
     return response
 
@@ -458,7 +458,7 @@ def template_list(request):
         form = TemplateUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()
-            problems = docx.check_template(data)
+            data, problems = docx.prepare_template(data)  # only the rebuilt package is stored
             if not problems:
                 ReportTemplate.objects.create(
                     brigade=request.user.brigade, name=form.cleaned_data["name"], content=data,
