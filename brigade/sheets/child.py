@@ -63,11 +63,14 @@ def bound(memory_mb: int, cpu_seconds: int, file_mb: int) -> None:
 
 
 def project(rows, keep):
-    """The rows cut down to the columns `keep` (indexes), in that order; an int stays an int."""
+    """The rows cut down to the columns `keep` (indexes), in that order; an int stays an int.
+    A row already within the first len(keep) columns, when those are what is kept (the usual
+    file: the ledger's columns and nothing else), is left as it is: rows are not padded."""
     width = len(keep)
     out = []
+    leading = keep == list(range(width))
     for row in rows:
-        if row.__class__ is int:
+        if row.__class__ is int or leading and len(row) <= width:
             out.append(row)
             continue
         size = len(row)
