@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from brigade.admin import HistoryAdmin, ReadOnlyAdmin
-from reports.models import AnnualReport, FinalVersion, ReportTemplate
+from reports.models import (
+    AnnualReport,
+    FigureAcknowledgement,
+    FinalVersion,
+    ReportTemplate,
+    UnfinaliseRequest,
+)
 
 
 @admin.register(AnnualReport)
@@ -41,3 +47,29 @@ class FinalVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _RecordOnly(admin.ModelAdmin):
+    """Recorded on the report's page (a reason kept for a figure, a request to undo a signature):
+    shown here for audit, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FigureAcknowledgement)
+class FigureAcknowledgementAdmin(_RecordOnly):
+    list_display = ["report", "section_key", "reason", "acknowledged_by", "acknowledged_at"]
+    list_filter = ["report__brigade"]
+
+
+@admin.register(UnfinaliseRequest)
+class UnfinaliseRequestAdmin(_RecordOnly):
+    list_display = ["report", "reason", "requested_by", "requested_at", "decision", "decided_by", "decided_at"]
+    list_filter = ["decision", "report__brigade"]
