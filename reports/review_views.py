@@ -259,7 +259,7 @@ def _public_download(request, pk, *, pdf: bool):
     if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
         job = report_outputs.pdf_job_start(user=request.user, report=report, kind="public_pdf",
                                            title=f"{report.title}（公开版PDF）",
-                                           again=reverse("reports:public_pdf", args=[report.pk]))  # fmt: skip
+                                           again=reverse("reports:public", args=[report.pk]))  # fmt: skip
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)
     name = f"{safe_filename(report.title, max_bytes=120)}（公开版）.docx"
@@ -268,7 +268,9 @@ def _public_download(request, pk, *, pdf: bool):
     return response
 
 
+@require_POST
 def public_edition_pdf(request, pk):
+    """Asked for by the public page's button (a GET, a crawler's, queues nothing)."""
     return _public_download(request, pk, pdf=True)
 
 

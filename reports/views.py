@@ -436,14 +436,16 @@ def report_version_download(request, pk, number):
     return response
 
 
+@require_POST
 def report_pdf(request, pk):
-    """The PDF is made by the worker (reports/outputs.py); this page follows it, then downloads."""
+    """The PDF is made by the worker (reports/outputs.py); this page follows it, then downloads.
+    A POST (the report page's button): a GET, a crawler's, queues nothing."""
     report = _report(request, pk)
     if not docx.pdf_available():
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
     job = report_outputs.pdf_job_start(user=request.user, report=report, kind="report_pdf",
-                                       title=f"{report.title}（PDF）", again=reverse("reports:pdf", args=[report.pk]))  # fmt: skip
+                                       title=f"{report.title}（PDF）", again=reverse("reports:detail", args=[report.pk]))  # fmt: skip
     return redirect("output_detail", pk=job.pk)
 
 

@@ -169,6 +169,35 @@ def _public_edition(brigade, actor):
     return Target(target.args, data, lambda: PublicEdition.objects.filter(report_id=target.args[0]).count())
 
 
+@pytest.fixture(autouse=True)
+def _fake_pdf(monkeypatch):
+    """LibreOffice stood in for (whether a PDF's job is queued is what is checked)."""
+    from reports import docx
+
+    monkeypatch.setattr(docx, "pdf_available", lambda: True)
+    monkeypatch.setattr(docx, "docx_to_pdf", lambda content: b"%PDF-1.7 fake")
+
+
+def _pdf(brigade, actor):
+    """A report whose PDF anyone who reads reports may ask for (not a clerk)."""
+    from brigade.models import OutputJob
+
+    report = report_services.report_create(brigade=brigade, year=YEAR, user=actor)
+    return Target([report.pk], {}, lambda: OutputJob.objects.filter(kind="report_pdf").count())
+
+
+def _public_pdf(brigade, actor):
+    """A finalised report whose public edition passed its 保密审查."""
+    from brigade.models import OutputJob
+    from reports import public
+    from reports.models import AnnualReport
+
+    target = _final(brigade, actor)
+    report = AnnualReport.objects.get(pk=target.args[0])
+    public.public_edition_confirm(report=report, user=actor, checks=[key for key, _ in public.CHECKLIST])
+    return Target(target.args, {}, lambda: OutputJob.objects.filter(kind="public_pdf").count())
+
+
 def _stale_figures(brigade, actor):
     """A report drafted before one more training was recorded: its sentence on training states
     figures the ledger no longer gives (reports/stale.py), for the officer to give a reason."""
@@ -227,6 +256,8 @@ CASES = {
     "reports:warning_restore": Case("legal", _dismissed_warning),
     "reports:public_confirm": Case("legal", _public_edition, refused="clerk"),  # 法制员 or 领导
     "reports:acknowledge": Case("legal", _stale_figures),
+    "reports:pdf": Case("legal", _pdf, refused="clerk"),  # anyone who reads reports
+    "reports:public_pdf": Case("legal", _public_pdf, refused="clerk"),
     "reports:unfinalise_request": Case("legal", _final_to_ask),  # the leader undoes it instead
     "reports:unfinalise_decline": Case("leader", _unfinalise_asked, refused="legal"),
 }

@@ -50,6 +50,14 @@ def all_checks(**extra):
     return {f"check_{key}": "on" for key, _ in public.CHECKLIST} | extra
 
 
+def confirm(client, report, **extra):
+    response = client.post(reverse("reports:public_confirm", args=[report.pk]), all_checks(**extra))
+    assert response.status_code == 302
+    assert PublicEdition.objects.filter(
+        final_sha256=type(report).objects.get(pk=report.pk).final_sha256
+    ).exists()
+
+
 def test_the_public_edition_has_the_text_without_the_internal_head(final, as_legal):
     page = as_legal.get(reverse("reports:public", args=[final.pk]))
     assert page.status_code == 200
@@ -84,8 +92,8 @@ def test_the_automatic_check_flags_roster_names_plates_case_numbers_and_internal
 
 def test_nothing_is_downloaded_before_the_checklist_is_confirmed(final, as_legal, as_leader):
     for client in (as_legal, as_leader):
-        for name in ("reports:public_pdf", "reports:public_docx"):
-            response = client.get(reverse(name, args=[final.pk]))
+        for name, method in (("reports:public_pdf", client.post), ("reports:public_docx", client.get)):
+            response = method(reverse(name, args=[final.pk]))
             assert response.status_code == 302 and response["Location"] == reverse(
                 "reports:public", args=[final.pk]
             )
@@ -136,7 +144,7 @@ def test_the_public_edition_pdf_after_the_checklist(
     as_leader.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
     assert PublicEdition.objects.get().confirmed_by == leader  # a leader may confirm too
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_leader.get(reverse("reports:public_pdf", args=[final.pk]))
+        response = as_leader.post(reverse("reports:public_pdf", args=[final.pk]))
     job = OutputJob.objects.get(kind="public_pdf")  # made by the worker (brigade/outputs.py)
     assert response["Location"] == reverse("output_detail", args=[job.pk])
     assert job.status == OutputJob.Status.DONE, job.message
@@ -179,3 +187,45 @@ def test_who_may_see_and_confirm_the_public_edition(final, clerk, other_brigade,
     )  # the brigade's own users only
     assert login(stranger).get(confirm).status_code == 405
     assert not PublicEdition.objects.exists()
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    monkeypatch.setattr(docx, "pdf_available", lambda: True)
+    monkeypatch.setattr(docx, "docx_to_pdf", lambda content: b"%PDF-1.7 fake")
+
+
+def test_a_made_public_pdf_is_not_served_after_unfinalising(
+    final, chief, as_legal, fake_pdf, django_capture_on_commit_callbacks
+):
+    """The file the worker made is the confirmed edition's: once the finalised document it was
+    reviewed for is withdrawn (撤销定稿) or replaced, its page and download are a 404."""
+    confirm(as_legal, final)
+    assert (
+        as_legal.get(reverse("reports:public_pdf", args=[final.pk])).status_code == 405
+    )  # a GET queues nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_legal.post(reverse("reports:public_pdf", args=[final.pk]))
+    job = OutputJob.objects.get(kind="public_pdf")
+    assert job.status == OutputJob.Status.DONE, job.message
+    download = reverse("output_download", args=[job.pk])
+    assert b"".join(as_legal.get(download).streaming_content).startswith(b"%PDF")
+    assert as_legal.post(reverse("reports:public_pdf", args=[final.pk]))["Location"] == response["Location"]
+
+    services.report_transition(report=final, to="draft", user=chief, reason="更正一处文字")
+    assert as_legal.get(download).status_code == 404
+    assert as_legal.get(reverse("output_detail", args=[job.pk])).status_code == 404
+    response = as_legal.post(reverse("reports:public_pdf", args=[final.pk]), follow=True)
+    assert public.NOT_FINAL in response.content.decode()  # not final: nothing to publish
+    assert OutputJob.objects.filter(kind="public_pdf").count() == 1
+
+
+def test_a_made_public_pdf_is_not_served_once_the_kept_head_changes(
+    final, as_legal, fake_pdf, django_capture_on_commit_callbacks
+):
+    confirm(as_legal, final)
+    with django_capture_on_commit_callbacks(execute=True):
+        as_legal.post(reverse("reports:public_pdf", args=[final.pk]))
+    job = OutputJob.objects.get(kind="public_pdf")
+    confirm(as_legal, final, keep_signer="on")  # reviewed again, now printing 签发人
+    assert as_legal.get(reverse("output_download", args=[job.pk])).status_code == 404

@@ -1,4 +1,5 @@
-"""The report's PDF is made by the worker: the request queues it and the file's page downloads it."""
+"""The report's PDF is made by the worker: the request (a POST, the report page's button) queues
+it and the file's page downloads it. A GET queues nothing; the same version asked again is one job."""
 
 import shutil
 
@@ -22,7 +23,7 @@ def test_the_pdf_is_made_by_the_worker_and_downloaded_from_its_page(
 ):
     client = login(leader)  # anyone who may read the report
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("reports:pdf", args=[report.pk]))
+        response = client.post(reverse("reports:pdf", args=[report.pk]))
     job = OutputJob.objects.get()
     assert response["Location"] == reverse("output_detail", args=[job.pk])
     assert job.status == OutputJob.Status.DONE, job.message
@@ -34,13 +35,13 @@ def test_the_pdf_is_made_by_the_worker_and_downloaded_from_its_page(
 
 def test_without_libreoffice_the_report_page_says_so(report, legal, monkeypatch):
     monkeypatch.setattr(docx, "pdf_available", lambda: False)
-    response = login(legal).get(reverse("reports:pdf", args=[report.pk]), follow=True)
+    response = login(legal).post(reverse("reports:pdf", args=[report.pk]), follow=True)
     assert "服务器未安装 LibreOffice" in response.content.decode()
     assert not OutputJob.objects.exists()
 
 
 def test_another_brigades_user_cannot_ask_for_it(report, outsider):
-    assert login(outsider).get(reverse("reports:pdf", args=[report.pk])).status_code == 404
+    assert login(outsider).post(reverse("reports:pdf", args=[report.pk])).status_code == 404
     assert not OutputJob.objects.exists()
 
 
@@ -50,8 +51,44 @@ def test_a_detachment_user_gets_the_pdf_of_a_brigades_report(
 ):
     client = login(detachment_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(reverse("reports:pdf", args=[report.pk]))
+        response = client.post(reverse("reports:pdf", args=[report.pk]))
     job = OutputJob.objects.get()
     assert job.status == OutputJob.Status.DONE, job.message
     assert client.get(response["Location"]).status_code == 200
     assert client.get(reverse("output_download", args=[job.pk])).status_code == 200
+
+
+@pytest.fixture
+def fake_pdf(monkeypatch):
+    """LibreOffice stood in for: what matters here is which jobs are queued."""
+    monkeypatch.setattr(docx, "pdf_available", lambda: True)
+    monkeypatch.setattr(docx, "docx_to_pdf", lambda content: b"%PDF-1.7 fake")
+
+
+def test_a_get_queues_nothing(report, legal, fake_pdf):
+    client = login(legal)
+    for _ in range(3):  # a crawler following a link
+        assert client.get(reverse("reports:pdf", args=[report.pk])).status_code == 405
+    assert not OutputJob.objects.exists()
+    page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert f'<form method="post" action="{reverse("reports:pdf", args=[report.pk])}"' in page
+
+
+def test_one_job_per_version_of_the_report(report, legal, fake_pdf, django_capture_on_commit_callbacks):
+    client = login(legal)
+    url = reverse("reports:pdf", args=[report.pk])
+    first = client.post(url)  # queued (the worker has not run yet)
+    again = client.post(url)
+    assert first["Location"] == again["Location"] and OutputJob.objects.count() == 1
+    job = OutputJob.objects.get()
+    from brigade import outputs
+
+    outputs.output_job_run(job_id=job.pk)
+    assert client.post(url)["Location"] == first["Location"]  # made, and still kept: that file
+    assert OutputJob.objects.count() == 1
+    section = report.sections.get(key="5")
+    section.body = "另一段文字。"
+    section.save()
+    assert client.post(url)["Location"] != first["Location"]  # the text changed: a new version
+    assert OutputJob.objects.count() == 2
+    assert job.params["again"] == reverse("reports:detail", args=[report.pk])  # a page, not the POST
