@@ -203,6 +203,40 @@ class PublicEdition(models.Model):
         return f"{self.report}（公开版）"
 
 
+class PublicFlagOverride(models.Model):
+    """One flag of the public edition's automatic check (reports/public.py) that the legal
+    officer or a leader decided may be published as it stands, with the reason: who, when, and
+    the text flagged, for one finalised document (its SHA-256: signed again, flagged again).
+    A flag is otherwise resolved by changing the text. The history keeps every act."""
+
+    report = models.ForeignKey(
+        AnnualReport, verbose_name="报告", on_delete=models.CASCADE, related_name="public_flag_overrides"
+    )
+    final_sha256 = models.CharField("所审定稿文件SHA-256", max_length=64)
+    flag_id = models.CharField("提示标识", max_length=64)
+    kind = models.CharField("提示类别", max_length=20)
+    found = models.CharField("提示的内容", max_length=200)
+    sentence = models.TextField("所在句子")
+    reason = models.CharField("可以公开的理由", max_length=500)
+    overridden_by = models.ForeignKey(
+        User, verbose_name="确认人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    overridden_at = models.DateTimeField("确认时间")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公开版自动检查提示的处理"
+        ordering = ["-overridden_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "final_sha256", "flag_id"], name="publicflagoverride_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report}：{self.found}"
+
+
 class FigureAcknowledgement(models.Model):
     """Why a sentence of the report keeps figures the ledger no longer gives (reports/stale.py):
     recorded by the legal officer instead of taking the new figures, e.g. “该数字按某某口径核定”.

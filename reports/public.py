@@ -4,19 +4,23 @@ after a 保密审查 checklist that the brigade's legal officer or leader confir
 
 The checklist's automatic part reads the public text sentence by sentence and flags what must not
 be published: names from the brigade's roster of people who are not its leaders, plate numbers,
-case and document numbers, and marks of internal content. It only points; the officer decides."""
+case and document numbers, and marks of internal content. Each flag is resolved before the
+checklist is confirmed: by changing the text (the flag is gone when the text is read again), or
+by the officer recording why it may be published (PublicFlagOverride: who, when, the reason and
+the text flagged)."""
 
+import hashlib
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from brigade import access
+from brigade import access, rules
 from brigade.ledger.keys import FULL_WIDTH, HALF_WIDTH
 from brigade.models import Officer, Role, User
 from reports import docx, services
-from reports.models import AnnualReport, PublicEdition
+from reports.models import AnnualReport, PublicEdition, PublicFlagOverride
 
 CHECKLIST = [
     ("names", "除领导外，不含其他人员的姓名"),
@@ -29,14 +33,24 @@ NOT_ALLOWED = "只有本大队的法制员或领导可以确认公开版的保�
 NOT_CONFIRMED = "公开版尚未通过保密审查：请先逐项核对并确认保密审查清单，再下载"
 
 _WIDTH = str.maketrans(FULL_WIDTH, HALF_WIDTH)  # one character for one: positions stay
-# 甲A12345, 京A·12345, 湘M 8C123: one province character, a letter, 5–6 letters or digits (one a digit).
-PLATE = re.compile(r"[\u4e00-\u9fff][A-Z][·•・.\s]?(?=[A-Z0-9]{0,5}\d)[A-Z0-9]{5,6}(?![A-Za-z0-9])")
+# 甲A12345, 京A·12345, 湘M 8C123, 湘 A12345, 湘a12345 (typed in lower case), 湘A1234学 (a 教练,
+# 警用, 挂车, 使领馆, 试验 or 港澳 plate): one province character, a letter, then 5–6 letters or
+# digits (one a digit), or 4 and the plate's suffix character.
+PLATE = re.compile(
+    r"[\u4e00-\u9fff]\s?[A-Z][·•・.\s]?(?=[A-Z0-9]{0,5}\d)(?:[A-Z0-9]{5,6}|[A-Z0-9]{4}[学警挂领试港澳])(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 # 公交决字〔2026〕第001号, 淄公交川政〔2023〕12号, 公交决字[2026]1号: 代字, year in brackets, serial.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d{1,8}\s*号")
 # A long serial (事故编号, 警情编号, a 决定书编号 typed as digits): eight digits or more.
 SERIAL = re.compile(r"(?<![A-Za-z0-9])[A-Z]{0,4}\d{8,}(?![A-Za-z0-9])")
 LEAD_IN = r"作出|下发|印发|出具|编号为|编号|文号|为|是|的|了|以|经|按|据"
-INTERNAL = re.compile(r"内部资料|仅供内部|内部|秘密|机密|绝密|涉密|不宜公开|不予公开|敏感")
+# Marks of internal content: 内部 only as a mark (内部资料, 仅供内部, 内部文件, 内部使用), not in
+# the ordinary 内部监督, 内部管理, 内部审核 of a report's text.
+INTERNAL = re.compile(
+    r"仅供内部|仅限内部|内部(?:资料|文件|材料|使用|传阅|参考|掌握|刊物|发行|明电|事项|讨论稿)"
+    r"|秘密|机密|绝密|涉密|不宜(?:对外)?(?:公开|公布|发布|披露|宣传)|不(?:予|得)(?:对外)?(?:公开|公布)|不对外|敏感"
+)
 SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 KINDS = {"name": "人员姓名", "case_number": "案件或文书编号", "plate": "号牌号码", "internal": "内部内容"}
 
@@ -126,8 +140,67 @@ def public_flags(report: AnnualReport, context: dict) -> list[dict]:
             hits += [("internal", m.group()) for m in INTERNAL.finditer(sentence)]
             for kind, found in dict.fromkeys(hits):
                 flags.append({"kind": kind, "label": KINDS[kind], "found": found, "sentence": sentence,
-                              "where": where})  # fmt: skip
+                              "where": where, "id": flag_id(kind, found, sentence)})  # fmt: skip
+    overrides = {o.flag_id: o for o in _overrides(report)}
+    for flag in flags:
+        flag["override"] = overrides.get(flag["id"])
     return flags
+
+
+def flag_id(kind: str, found: str, sentence: str) -> str:
+    """A flag's identity: what it found, in which sentence (the same text flags the same)."""
+    return hashlib.sha256(f"{kind}\x1f{found}\x1f{sentence}".encode()).hexdigest()[:32]
+
+
+def _overrides(report: AnnualReport):
+    if not report.is_final or not report.final_sha256:
+        return PublicFlagOverride.objects.none()
+    return report.public_flag_overrides.select_related("overridden_by").filter(
+        final_sha256=report.final_sha256
+    )
+
+
+def unresolved(flags: list[dict]) -> list[dict]:
+    """The flags neither gone from the text nor overridden with a reason."""
+    return [f for f in flags if f.get("override") is None]
+
+
+def unresolved_message(flags: list[dict]) -> str:
+    first = flags[0]
+    more = f"等{len(flags)}处" if len(flags) > 1 else ""
+    return (
+        f"保密审查尚未完成：自动检查提示的“{first['sentence']}”中的{first['label']}“{first['found']}”{more}尚未处理。"
+        "请修改文字（撤销定稿、修改后重新签发），或逐条填写可以公开的理由"
+    )
+
+
+@transaction.atomic
+def flag_override(*, report: AnnualReport, flag_id: str, reason: str, user) -> PublicFlagOverride:
+    """Record that one flag of the current finalised document may be published as it stands,
+    with the reason, who and when (audited in the history)."""
+    report = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_final:
+        raise ValidationError(NOT_FINAL)
+    if not may_confirm(user, report):
+        raise PermissionDenied(NOT_ALLOWED)
+    reason = rules.reason_text(reason, what="可以公开的理由")
+    flags = []
+    for keep in ((False, False), (True, False), (False, True), (True, True)):  # a kept head's line too
+        context = public_context(report, keep_doc_number=keep[0], keep_signer=keep[1])
+        flags += public_flags(report, context)
+    flag = next((f for f in flags if f["id"] == flag_id), None)
+    if flag is None:
+        raise ValidationError("该提示已不存在（文字已修改），请刷新页面")
+    override = report.public_flag_overrides.filter(final_sha256=report.final_sha256, flag_id=flag_id).first()
+    override = override or PublicFlagOverride(
+        report=report, final_sha256=report.final_sha256, flag_id=flag_id
+    )
+    override.kind, override.found, override.sentence = flag["kind"], flag["found"][:200], flag["sentence"]
+    override.reason, override.overridden_by, override.overridden_at = reason[:500], user, timezone.now()
+    override._history_user = user
+    override._change_reason = f"确认{flag['label']}“{flag['found']}”可以公开：{reason}"
+    override.save()
+    return override
 
 
 def public_edition_current(report: AnnualReport) -> PublicEdition | None:
@@ -154,7 +227,19 @@ def public_edition_confirm(
     if missing:
         raise ValidationError("请逐项确认保密审查清单：" + "；".join(missing))
     context = public_context(report, keep_doc_number=keep_doc_number, keep_signer=keep_signer)
-    flags = [{k: f[k] for k in ("kind", "found", "sentence")} for f in public_flags(report, context)]
+    found = public_flags(report, context)
+    left = unresolved(found)
+    if left:
+        raise ValidationError(unresolved_message(left))
+    flags = [
+        {k: f[k] for k in ("kind", "found", "sentence")}
+        | {
+            "reason": f["override"].reason,
+            "by": str(f["override"].overridden_by or ""),
+            "at": f["override"].overridden_at.isoformat(),
+        }
+        for f in found
+    ]
     edition = report.public_editions.filter(final_sha256=report.final_sha256).first() or PublicEdition(
         report=report, final_sha256=report.final_sha256
     )

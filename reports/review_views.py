@@ -3,7 +3,6 @@ data-check warning (reports/dismissals.py); the figures of the text checked agai
 (reports/stale.py) and the 签发 confirmation; asking for and declining 撤销定稿; and the public
 edition (reports/public.py)."""
 
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -245,6 +244,28 @@ def public_edition_confirm(request, pk):
     else:
         messages.success(request, "已确认公开版保密审查，现在可以下载公开版")
     return redirect("reports:public", pk=report.pk)
+
+
+@require_POST
+def public_flag_override(request, pk):
+    """One flag of the automatic check may be published as it stands: the reason is recorded
+    (who, when, the text flagged); the checklist is confirmed only once every flag is resolved."""
+    report = _final_report(request, pk)
+    if not public.may_confirm(request.user, report):
+        raise PermissionDenied(public.NOT_ALLOWED)
+    try:
+        override = public.flag_override(
+            report=report, flag_id=request.POST.get("flag", ""), reason=request.POST.get("reason", ""),
+            user=request.user,
+        )  # fmt: skip
+    except ValidationError as e:
+        messages.error(request, f"没有记录：{e.messages[0]}")
+    else:
+        messages.success(request, f"已记录“{override.found}”可以公开的理由")
+    query = "&".join(f"{k}=on" for k in ("keep_doc_number", "keep_signer") if request.POST.get(k) == "on")
+    return redirect(
+        reverse("reports:public", args=[report.pk]) + (f"?{query}" if query else "") + "#public-flags"
+    )
 
 
 def _public_download(request, pk, *, pdf: bool):

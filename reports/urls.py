@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("reports/<int:pk>/public/", review_views.public_edition, name="public"),
     path("reports/<int:pk>/public/confirm/", review_views.public_edition_confirm, name="public_confirm"),
+    path("reports/<int:pk>/public/flags/", review_views.public_flag_override, name="public_flag_override"),
     path("reports/<int:pk>/public/pdf/", review_views.public_edition_pdf, name="public_pdf"),
     path("reports/<int:pk>/public/docx/", review_views.public_edition_docx, name="public_docx"),
 ]

@@ -194,8 +194,28 @@ def _public_pdf(brigade, actor):
 
     target = _final(brigade, actor)
     report = AnnualReport.objects.get(pk=target.args[0])
+    for flag in public.public_flags(report, public.public_context(report)):
+        public.flag_override(report=report, flag_id=flag["id"], reason="经核对可以公开", user=actor)
     public.public_edition_confirm(report=report, user=actor, checks=[key for key, _ in public.CHECKLIST])
     return Target(target.args, {}, lambda: OutputJob.objects.filter(kind="public_pdf").count())
+
+
+def _public_flag(brigade, actor):
+    """A finalised report whose text marks a passage 内部资料: a flag of the public edition's
+    automatic check, for the legal officer (or a leader) to override with a reason."""
+    from reports import public
+    from reports.models import PublicFlagOverride
+
+    report = report_services.report_create(brigade=brigade, year=YEAR, user=actor)
+    section = report.sections.get(key="5")
+    section.body = "本段内容为内部资料。"
+    section.save()
+    report_services.report_transition(report=report, to="review", user=actor)
+    report_services.report_transition(report=report, to="final", user=_user(brigade, "leader"))
+    report.refresh_from_db()
+    flag = public.public_flags(report, public.public_context(report))[0]
+    state = lambda: PublicFlagOverride.objects.filter(report=report).count()  # noqa: E731
+    return Target([report.pk], {"flag": flag["id"], "reason": "经核对可以公开"}, state)
 
 
 def _stale_figures(brigade, actor):
@@ -258,6 +278,7 @@ CASES = {
     "reports:acknowledge": Case("legal", _stale_figures),
     "reports:pdf": Case("legal", _pdf, refused="clerk"),  # anyone who reads reports
     "reports:public_pdf": Case("legal", _public_pdf, refused="clerk"),
+    "reports:public_flag_override": Case("legal", _public_flag, refused="clerk"),  # 法制员 or 领导
     "reports:unfinalise_request": Case("legal", _final_to_ask),  # the leader undoes it instead
     "reports:unfinalise_decline": Case("leader", _unfinalise_asked, refused="legal"),
 }

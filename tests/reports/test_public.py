@@ -11,7 +11,7 @@ from docx import Document
 from brigade.models import Officer, OutputJob, Role
 from brigade.services import user_upsert
 from reports import docx, public, services
-from reports.models import PublicEdition
+from reports.models import PublicEdition, PublicFlagOverride
 from tests.conftest import PASSWORD, login
 
 YEAR = 2025
@@ -50,7 +50,17 @@ def all_checks(**extra):
     return {f"check_{key}": "on" for key, _ in public.CHECKLIST} | extra
 
 
+def override_all(client, report, **keep):
+    """Every flag of the automatic check overridden with a reason (as shown with the head `keep`)."""
+    page = client.get(reverse("reports:public", args=[report.pk]), keep)
+    for flag in page.context["flags"]:
+        if flag["override"] is None:
+            data = {"flag": flag["id"], "reason": "经核对可以公开"} | keep
+            client.post(reverse("reports:public_flag_override", args=[report.pk]), data)
+
+
 def confirm(client, report, **extra):
+    override_all(client, report, **{k: v for k, v in extra.items() if k.startswith("keep_")})
     response = client.post(reverse("reports:public_confirm", args=[report.pk]), all_checks(**extra))
     assert response.status_code == 302
     assert PublicEdition.objects.filter(
@@ -113,10 +123,7 @@ def test_an_incomplete_checklist_is_refused_naming_the_items(final, as_legal):
 
 
 def test_the_confirmed_checklist_is_recorded_and_the_public_edition_downloads(final, legal, as_legal):
-    response = as_legal.post(
-        reverse("reports:public_confirm", args=[final.pk]), all_checks(keep_doc_number="on")
-    )
-    assert response.status_code == 302
+    confirm(as_legal, final, keep_doc_number="on")
     edition = PublicEdition.objects.get()
     assert edition.confirmed_by == legal and edition.final_sha256 == final.final_sha256
     assert edition.keep_doc_number and not edition.keep_signer
@@ -141,7 +148,7 @@ def test_the_confirmed_checklist_is_recorded_and_the_public_edition_downloads(fi
 def test_the_public_edition_pdf_after_the_checklist(
     final, as_leader, leader, django_capture_on_commit_callbacks
 ):
-    as_leader.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
+    confirm(as_leader, final)
     assert PublicEdition.objects.get().confirmed_by == leader  # a leader may confirm too
     with django_capture_on_commit_callbacks(execute=True):
         response = as_leader.post(reverse("reports:public_pdf", args=[final.pk]))
@@ -156,7 +163,7 @@ def test_the_public_edition_pdf_after_the_checklist(
 
 
 def test_finalising_again_needs_a_new_review(final, legal, chief, as_legal):
-    as_legal.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
+    confirm(as_legal, final)
     # only a leader undoes it
     services.report_transition(report=final, to="draft", user=chief, reason="更正一处文字")
     final.refresh_from_db()
@@ -229,3 +236,104 @@ def test_a_made_public_pdf_is_not_served_once_the_kept_head_changes(
     job = OutputJob.objects.get(kind="public_pdf")
     confirm(as_legal, final, keep_signer="on")  # reviewed again, now printing 签发人
     assert as_legal.get(reverse("output_download", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("查处湘a12345号小型汽车。", "湘a12345"),  # typed in lower case
+        ("查处湘 A12345号小型汽车。", "湘 A12345"),  # a space after the province
+        ("查处湘A1234学教练车。", "湘A1234学"),
+        ("查处湘A1234警。", "湘A1234警"),
+        ("查处粤Z1234港车辆。", "粤Z1234港"),
+        ("查处京A1234挂。", "京A1234挂"),
+        ("查处湘A·12345。", "湘A·12345"),
+    ],
+)
+def test_plates_in_every_form_are_flagged(text, found):
+    assert [m.group() for m in public.PLATE.finditer(text.translate(public._WIDTH))] == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["查处酒醉驾1169起。", "按GB/T 9704排版。", "依据第A1234条。", "开展学A1234活动"],
+)
+def test_what_is_no_plate_is_not_flagged(text):
+    assert not public.PLATE.search(text.translate(public._WIDTH))
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("本段内容为内部资料。", "内部资料"),
+        ("仅供内部参考。", "仅供内部"),
+        ("见内部文件。", "内部文件"),
+        ("限内部使用。", "内部使用"),
+        ("该数据不宜对外公布。", "不宜对外公布"),
+        ("该数据不宜公开。", "不宜公开"),
+        ("涉密事项另行报告。", "涉密"),
+    ],
+)
+def test_internal_marks_are_flagged(text, found):
+    assert [m.group() for m in public.INTERNAL.finditer(text)] == [found]
+
+
+@pytest.mark.parametrize("text", ["加强内部监督。", "规范内部管理。", "完善内部审核机制。", "强化内部控制。"])
+def test_ordinary_inside_phrases_are_not_flagged(text):
+    assert not public.INTERNAL.search(text)
+
+
+def test_confirming_over_an_unresolved_flag_is_refused_naming_the_sentence(final, legal, as_legal):
+    url = reverse("reports:public_confirm", args=[final.pk])
+    response = as_legal.post(url, all_checks(), follow=True)
+    html = response.content.decode()
+    assert "保密审查尚未完成" in html and "尚未处理" in html
+    assert "民警张三在巡逻中查处甲A12345号小型汽车" in html  # the sentence is named
+    assert not PublicEdition.objects.exists()
+
+    flags = as_legal.get(reverse("reports:public", args=[final.pk])).context["flags"]
+    plate = next(f for f in flags if f["kind"] == "plate")
+    override_url = reverse("reports:public_flag_override", args=[final.pk])
+    response = as_legal.post(override_url, {"flag": plate["id"], "reason": "  "}, follow=True)
+    assert "请写明可以公开的理由" in response.content.decode()
+    as_legal.post(override_url, {"flag": plate["id"], "reason": "该号牌为示例号牌，经核对可以公开"})
+    override = PublicFlagOverride.objects.get()
+    assert override.overridden_by == legal and override.found == "甲A12345"
+    assert override.sentence == plate["sentence"] and override.final_sha256 == final.final_sha256
+    record = override.history.latest()
+    assert record.history_user == legal and "该号牌为示例号牌" in record.history_change_reason
+    page = as_legal.get(reverse("reports:public", args=[final.pk]))
+    assert "已确认可以公开：该号牌为示例号牌" in page.content.decode()
+    assert as_legal.post(url, all_checks()).status_code == 302  # still refused: others remain
+    assert not PublicEdition.objects.exists()
+
+    override_all(as_legal, final)
+    assert as_legal.post(url, all_checks()).status_code == 302
+    edition = PublicEdition.objects.get()
+    plate_flag = next(f for f in edition.flags if f["kind"] == "plate")
+    assert plate_flag["reason"] == "该号牌为示例号牌，经核对可以公开" and plate_flag["by"] == str(legal)
+
+
+def test_a_flag_resolved_by_editing_the_text_is_gone(final, legal, chief, as_legal):
+    confirm(as_legal, final)
+    services.report_transition(report=final, to="draft", user=chief, reason="删去内部信息")
+    final.refresh_from_db()
+    section = final.sections.get(key="5")
+    section.body = "大队加强内部监督，规范执法。"
+    section.save()
+    services.report_transition(report=final, to="review", user=legal)
+    services.report_transition(report=final, to="final", user=chief)
+    final.refresh_from_db()
+    assert as_legal.get(reverse("reports:public", args=[final.pk])).context["flags"] == []
+    # the old overrides were for the withdrawn document: none applies, none is needed
+    response = as_legal.post(reverse("reports:public_confirm", args=[final.pk]), all_checks())
+    assert (
+        response.status_code == 302 and PublicEdition.objects.filter(final_sha256=final.final_sha256).exists()
+    )
+
+
+def test_only_the_legal_officer_or_a_leader_overrides_a_flag(final, clerk, as_legal):
+    flags = as_legal.get(reverse("reports:public", args=[final.pk])).context["flags"]
+    url = reverse("reports:public_flag_override", args=[final.pk])
+    response = login(clerk).post(url, {"flag": flags[0]["id"], "reason": "经核对可以公开"})
+    assert response.status_code == 403 and not PublicFlagOverride.objects.exists()
