@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from brigade import access, locks, rules
 from brigade.figures import Figures, evaluate_with_each
-from brigade.models import Role
+from brigade.models import Role, YearLock
 from reports import docx, merge, phrasing, stale
 from reports.coverage import Coverage, coverage_of
 from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, report_period, unit_table
@@ -483,13 +483,37 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
 
 
 @transaction.atomic
-def report_relock(*, report: AnnualReport, user) -> None:
-    """Lock the year's records again after an unlock, the report staying final. The year is held
-    exclusively as when finalising, so no write in flight slips past the lock."""
+def report_relock(*, report: AnnualReport, user, reason: str = "") -> None:
+    """Lock the year's records again after an unlock, the report staying final (`reason`: what
+    the officer wrote, if anything). The year is held exclusively as when finalising, so no
+    write in flight slips past the lock."""
     if not report.is_final:
         raise ValidationError("报告尚未定稿，不能锁定年度台账")
     locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
-    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度台账重新锁定")
+    said = f"：{reason.strip()}" if reason.strip() else ""
+    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度台账重新锁定{said}")
+
+
+def report_history(report: AnnualReport, limit: int = 30) -> list:
+    """The report page's 修改记录: the report's own rows, and the unlocks and relocks of its year's
+    records (who, when, the reason), which live in the YearLock's history. The lock that
+    签发 sets and the unlock of 撤销定稿 are the report's own rows already."""
+    rows = list(report.history.select_related("history_user").order_by("-history_date")[:limit])
+    finalised = f"{report.year}年度报告定稿"
+    for row in YearLock.history.filter(brigade_id=report.brigade_id, year=report.year).select_related(
+        "history_user"
+    ).order_by("-history_date")[:limit]:
+        reason = row.history_change_reason or row.reason or ""
+        if row.locked and reason != finalised:
+            row.history_change_reason = f"重新锁定{report.year}年度台账" + reason.removeprefix(
+                f"{report.year}年度台账重新锁定"
+            ).replace("：", "，理由：", 1)
+        elif not row.locked and not reason.startswith("撤销定稿："):
+            row.history_change_reason = f"解锁{report.year}年度台账，理由：{reason}"
+        else:
+            continue
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.history_date, reverse=True)[:limit]
 
 
 def report_unlock(*, report: AnnualReport, user, reason: str):

@@ -215,7 +215,7 @@ def report_detail(request, pk):
         "annex": annex,
         "opened": services.report_versions(report),
         "versions": report.final_versions.select_related("finalised_by").defer("docx"),
-        "history": report.history.select_related("history_user").order_by("-history_date")[:30],
+        "history": services.report_history(report),  # with the year's unlocks and relocks
         "transitions": services.moves_for(report, request.user),
         "asks": services.asks_for(report, request.user),
         "confirmed": [to for (frm, to) in services.CONFIRMED if frm == report.status],
@@ -402,7 +402,7 @@ def report_relock(request, pk):
     report = _report(request, pk)
     _require_unlock(request.user, report)
     try:
-        services.report_relock(report=report, user=request.user)
+        services.report_relock(report=report, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as e:
         messages.error(request, e.messages[0])
     else:
