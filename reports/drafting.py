@@ -500,7 +500,7 @@ def draft_publicity(facts: Facts) -> str:
         if facts.value("media.views"):
             text += f"，播放阅读量{facts.q('media.views')}"
     publicity = [k for k in facts.f if k.startswith(("events.", "media."))]
-    if facts.gained(*publicity):
+    if facts.gained(*publicity) and not facts.worse("accidents.total"):  # not while accidents rise
         closing = "，全民交通安全意识和法治意识不断增强。"
     elif settings:  # where the work went, not a gain the figures deny
         closing = f"；通过宣传活动推动交通安全知识{'、'.join(settings[:3])}。"
@@ -550,13 +550,13 @@ def draft_mediation(facts: Facts) -> str:
         received, closed = facts.value("complaints.received"), facts.value("complaints.closed")
         text = f"畅通群众诉求渠道，{facts.span}受理群众投诉举报{facts.q('complaints.received')}{facts.versus('complaints.received')}"
         text += f"，办结{facts.q('complaints.closed')}"
+        if closed < received:  # the rest of those received, said beside them
+            text += f"，其余{phrasing.count(received - closed)}{facts.f['complaints.received'].unit}正在办理"
         rate = facts.rate("complaints.close_rate")
         text += f"，办结率{rate}" if rate else ""
         satisfaction = facts.rate("complaints.satisfaction")
         text += f"，群众满意率{satisfaction}" if satisfaction else ""
-        if closed < received:
-            text += f"，其余{phrasing.count(received - closed)}{facts.f['complaints.received'].unit}正在办理"
-        elif not facts.worse("complaints.satisfaction"):
+        if closed >= received and not facts.worse("complaints.satisfaction"):
             text += "，做到件件有回音、事事有着落"
         paragraphs.append(text + "。")
     return "\n".join(paragraphs)
@@ -684,8 +684,10 @@ def draft_all(
     facts = Facts(figures, coverage, year, each)
     modules = {"drafting": globals(), "shortcomings": vars(shortcomings)}
     texts = {}
+    part_of = None
     for part in DRAFTED:  # each drafter is checked to exist at `manage.py check` (reports.E002)
-        facts.said_period = False  # each part names its period in full once
+        if part.key.split(".")[0] != part_of:  # each of 一、二、三、四 names its period in full once
+            part_of, facts.said_period = part.key.split(".")[0], False
         module, _, name = part.drafter.partition(":")
         texts[part.key] = modules[module][name](facts)
     return texts, figures

@@ -362,19 +362,27 @@ def quoted(names: Iterable[str]) -> str:
     return "".join(shown)
 
 
-def target_count(n: int | float | Decimal) -> str:
+def target_count(n: int | float | Decimal, *, above: int | float | Decimal = -1) -> str:
     """A count to reach, for a target (恢复到…以上): cut down to its two leading digits, so the
     target is a round figure not above the value it comes from, and written in 万 from 10000 up
     (a target is a round figure, not a reported one: ``6.8万``, not ``68000``).
 
     >>> target_count(76516), target_count(34562), target_count(1416), target_count(9), target_count(120050)
     ('7.6万', '3.4万', '1400', '9', '12万')
+
+    A target must be more than where the figure stands (``above``): one more digit until it is.
+
+    >>> target_count(14801400, above=14006400), target_count(1416, above=1416)
+    ('1480万', '1416')
     """
-    value = int(_non_negative(n, "n"))
-    digits = len(str(value))
-    if digits > 2:
-        step = 10 ** (digits - 2)
-        value = value // step * step
+    exact = int(_non_negative(n, "n"))
+    digits, kept = len(str(exact)), 2
+    while True:
+        step = 10 ** max(digits - kept, 0)
+        value = exact // step * step
+        if value > above or step == 1:
+            break
+        kept += 1
     if value >= _WAN:
         return _plain(Decimal(value) / _WAN) + "万"
     return str(value)

@@ -100,7 +100,10 @@ def _month_warnings(brigade_ids, year, link_brigade) -> list[dict]:
         empty = [m for m, n in counts.items() if n == 0]
         if empty:
             names = "、".join(f"{m.month}月" for m in empty)
-            warnings.append(_warning(
+            # the usual month of the others: an empty month of a ledger that records a few a
+            # month (专项行动) may be no gap at all; 三 takes up only a gap in a busy one
+            usual = statistics.median([n for n in counts.values() if n])
+            warnings.append({"usual": usual} | _warning(
                 "empty", ledger, "", ",".join(str(m.month) for m in empty),
                 f"「{ledger.title}」{year}年{names}没有记录（全年其他月份共{total}条），请核对是否漏录",
                 f"{ledger.title}台账有{len(empty)}个月没有记录",

@@ -25,11 +25,13 @@ NUMERALS = "一二三四五六七八九十"
 
 @dataclass(frozen=True)
 class Cause:
-    """A usual cause, in the seeds' words, and the figures whose rise (or first recorded year)
-    would contradict it: "监督检查的频次不够" cannot be written in a year checks rose."""
+    """A usual cause, in the seeds' words, and the figures that contradict it when they got
+    better (or, a workload, rose; or were first recorded this year): "监督检查的频次不够" cannot
+    be written in a year checks rose, nor "服务意识不足" in one with fewer dissatisfied."""
 
     text: str
     against: tuple[str, ...] = ()
+    only_for: tuple[str, ...] = ()  # the figures it can explain (none: any of its area)
 
 
 @dataclass(frozen=True)
@@ -60,21 +62,23 @@ AREAS = [
           Cause("路面管控警力与辖区道路里程、车辆增长不相适应", ("campaigns.officers",))),
          "狠抓事故预防", "深入分析事故成因，排查整治事故多发点段，推动农村道路安全设施建设"),
     Area(("calls.", "complaints."), "服务群众的水平仍需提升",
-         (Cause("部分民警服务意识和群众工作能力不足"),
-          Cause("接处警和投诉办理的规范化程度有待提高", ("complaints.close_rate",))),
+         (Cause("部分民警服务意识和群众工作能力不足", ("calls.unsatisfied", "calls.satisfaction", "complaints.satisfaction")),
+          Cause("接处警和投诉办理的规范化程度有待提高", ("complaints.close_rate",)),
+          Cause("投诉举报办理跟踪督办不够及时", ("complaints.close_rate",))),
          "提升服务群众水平", "规范接处警和投诉举报办理流程，落实警情回访制度，对群众不满意的问题逐件分析、限期整改",
          "群众诉求的办理仍有未结事项"),
     Area(("supervision.",), "执法监督的质效仍需提升",
-         (Cause("监督检查的频次和深度不够", ("supervision.total", "supervision.files_checked")),
+         (Cause("监督检查的频次和深度不够", ("supervision.total", "supervision.files_checked", "supervision.fix_rate",
+                                             "supervision.recorder_rate")),
           Cause("执法监督力量不足", ("supervision.total",))),
          "强化执法监督", "落实网上巡查、案卷评查和执法记录仪检查制度，对发现的问题建立台账、跟踪整改",
          "执法问题的整改还不到位",
-         (("supervision.fix_rate", "执法问题的整改还不到位"),
+         (("supervision.fix_rate", "执法问题的整改还不到位"), ("supervision.total", "执法监督的频次有所下降"),
           ("supervision.recorder_rate", "执法记录仪使用的规范性仍需提升"))),
     Area(("events.", "media."), "普法宣传的覆盖面仍需扩大",
-         (Cause("部分宣传活动与群众互动不足", ("events.attendees",)),
-          Cause("新媒体宣传力量不足", ("media.total", "media.views")),
-          Cause("对农村地区和重点人群的宣传不够深入", ("events.villages",))),
+         (Cause("部分宣传活动与群众互动不足", ("events.attendees",), ("events.attendees",)),
+          Cause("新媒体宣传力量不足，作品贴近群众、吸引群众不够", ("media.views",), ("media.views",)),
+          Cause("对农村地区和重点人群的宣传不够深入", ("events.villages",), ("events.attendees",))),
          "深化普法宣传", "落实“谁执法谁普法”责任制，深入开展“七进”宣传，用好新媒体平台",
          headings=(("media.views", "新媒体宣传的影响力仍需提升"),)),
     Area(("training.leaders",), "领导干部带头学法仍需加强",
@@ -171,7 +175,8 @@ def _explained(facts, figure: Figure) -> str:
         if every:
             listed = "、".join(f"{label}{verb}{phrasing.count(int(d))}{unit}" for label, d in bad[:2])
             return f"{heading}各类均有{verb}，其中{listed}，{verb}最多"
-        listed = "、".join(f"{label}（{verb}{phrasing.count(int(d))}{unit}）" for label, d in bad[:2])
+        main = [(label, d) for label, d in bad[:2] if d * 5 >= change] or bad[:1]  # a fifth of the change or more
+        listed = "、".join(f"{label}（{verb}{phrasing.count(int(d))}{unit}）" for label, d in main)
         return f"{heading}的{verb}主要在{listed}"
     monthly = [(m, Decimal(c or 0) - Decimal(p or 0)) for m, (c, p) in figure.monthly.items()]
     bad = sorted(((m, abs(d)) for m, d in monthly if (d < 0) == down and d), key=lambda r: -r[1])
@@ -186,15 +191,17 @@ def _contradicted(facts, cause: Cause) -> bool:
         if key not in facts.f:
             continue
         figure = facts.comparable[key]
-        if figure.trend == "up" or (not figure.has_previous and figure.current):
+        undirected = figure.item.higher_is_better is None or figure.item.kind == "workload"
+        if figure.better or (undirected and figure.trend == "up") or (not figure.has_previous and figure.current):
             return True
     return False
 
 
-def _cause(facts, area: Area, heading: str) -> str:
-    """The area's usual causes that the report's own figures do not contradict and that do not
-    repeat the heading in other words, joined."""
-    kept = [c.text for c in area.causes if not _contradicted(facts, c) and c.text[:4] not in heading]
+def _cause(facts, area: Area, heading: str, key: str = "") -> str:
+    """The area's usual causes that can explain the point's main figure (`key`), that the
+    report's own figures do not contradict and that do not repeat the heading, joined."""
+    kept = [c.text for c in area.causes
+            if (not c.only_for or key in c.only_for) and not _contradicted(facts, c) and c.text[:4] not in heading]  # fmt: skip
     return "，".join(kept[:2])
 
 
@@ -231,10 +238,11 @@ def _target(figure: Figure, full: Figure | None = None) -> str:
         return f"{item.label}降至{phrasing.percent(previous)}以下"
     previous = int((base.current if full is not None else figure.previous) or 0)
     label, form = TARGETS.get(item.key, (item.label, "back"))
+    current = int(figure.current or 0)
     if item.higher_is_better and form == "floor":
-        return f"{label}不少于{phrasing.target_count(previous)}{item.unit}"
+        return f"{label}不少于{phrasing.target_count(previous, above=current)}{item.unit}"
     if item.higher_is_better:
-        return f"{label}恢复到{phrasing.target_count(previous)}{item.unit}以上"
+        return f"{label}恢复到{phrasing.target_count(previous, above=current)}{item.unit}以上"
     return f"力争{label}控制在{phrasing.count(previous)}{item.unit}以内"
 
 
@@ -334,7 +342,7 @@ def _area_point(facts, area: Area, figures: list[Figure], opened, full) -> Point
         text += ("" if figures else facts.when) + opened[0] + "。"
         # a completion rate's 达到100% is said once, with the open items it closes
         targets = opened[1] + [t for t in targets if not (t.endswith("达到100%") and t in opened[1][0])]
-    cause = "" if absent else _cause(facts, area, heading)
+    cause = "" if absent else _cause(facts, area, heading, figures[0].key if figures else "")
     if cause:
         text += ("究其原因，" if explained or opened else "主要原因是") + cause + "。"
     return Point(area, text, [t for t in dict.fromkeys(targets) if t])
@@ -372,8 +380,10 @@ def _staffing_point(facts) -> Point | None:
     causes = []
     if without:
         causes.append("部分民警执法资格考试准备不足")
-    if bare or not legal:
-        causes.append("法制员力量薄弱，不能覆盖各执法岗位")
+    if not legal:
+        causes.append("法制员力量薄弱")
+    elif bare:
+        causes.append("法制员集中在部分中队，配备不均衡")
     text += f"主要原因是{'，'.join(causes)}。"
     targets = []
     if without:
@@ -392,7 +402,8 @@ def _records_point(facts) -> Point | None:
     that share them (违法查处、执法监督台账12月均无记录)."""
     from reports.quality import data_warnings
 
-    found = data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
+    found = [w for w in data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
+             if w["kind"] != "empty" or w.get("usual", 0) >= 3]  # fmt: skip  (a few a month: a gap may be none)
     if not found:
         return None
     stated = "；".join(dict.fromkeys(w["summary"] for w in found[:5]))

@@ -420,3 +420,36 @@ def test_the_outline_of_rule_by_law_is_not_counted_among_the_laws(brigade):
                             kind="专题学法", mode="线下", attendees=50, content="学习行政处罚法")  # fmt: skip
     text = draft(brigade)["1.study"]
     assert "系统学习了《法治政府建设实施纲要（2021-2025年）》和《中华人民共和国行政处罚法》等法律法规" in text
+
+
+def test_a_month_without_an_occasional_campaign_is_no_gap_in_the_records(brigade):
+    from enforcement.models import Campaign
+
+    for month in range(1, 13):
+        if month in (2, 9):
+            continue  # a few campaigns a year: months without one are normal
+        Campaign.objects.create(brigade=brigade, name=f"行动{month}", start_date=datetime.date(YEAR, month, 1),
+                                kind="其他", officers=10)  # fmt: skip
+        Campaign.objects.create(brigade=brigade, name=f"行动{month}b", start_date=datetime.date(YEAR, month, 2),
+                                kind="其他", officers=10)  # fmt: skip
+    assert "台账录入的规范性" not in draft(brigade)["3"]
+
+
+def test_a_draft_before_the_year_ends_names_its_period_once_a_part(brigade):
+    calls(brigade, YEAR - 1, 10, month=3)
+    calls(brigade, YEAR, 12, month=3)
+    event(brigade, YEAR - 1, "进校园", 100)
+    event(brigade, YEAR, "进校园", 120)
+    text = draft(brigade, today=datetime.date(YEAR, 12, 7))
+    first = "\n".join(text[k] for k in ("1.publicity", "1.mediation"))
+    assert first.count("2025年1月1日至12月7日") == 1 and "今年以来" in first
+
+
+def test_the_rest_still_open_follows_the_closed_not_the_satisfaction(brigade):
+    from mediation.models import Complaint
+
+    for i in range(4):
+        Complaint.objects.create(brigade=brigade, received_date=datetime.date(YEAR, 3, 1 + i), channel="12345热线",
+                                 category="其他", closed_date=datetime.date(YEAR, 4, 1) if i else None,
+                                 satisfaction="满意")  # fmt: skip
+    assert "受理群众投诉举报4件，办结3件，其余1件正在办理，办结率75%" in draft(brigade)["1.mediation"]
