@@ -39,6 +39,15 @@ sandbox; any template problem raises ``TemplateRefused`` with a message in Chine
 (reports/sandbox.py) also keeps text from becoming document XML and bounds the work a template
 may do; the rendered document itself is checked for fields and outside links before it is used.
 
+An uploaded template is never used as uploaded: it is rebuilt from the parts and elements a
+report template needs (reports/template_rebuild.py: no altChunk, OLE, ActiveX, macros, outside
+links, or fields but the page numbers), the checks run on the rebuilt package, and
+``prepare_template`` hands back the rebuilt package, the only one stored. Every parse and render
+of an uploaded template (the upload check, docxtpl's preprocessing, rendering a report with it,
+and marking a draft) runs in a child process bounded by the operating system (reports/bounded.py:
+memory, CPU and wall clock), so that the web worker's memory never grows with what a user sends.
+The default template, part of the code, is rendered in this process.
+
 What the software does to the rendered document, whatever the template (docs/page-format.md):
 
 - a body paragraph that opens with （一）…（十） has its heading, up to and including the first 。,
@@ -68,7 +77,7 @@ from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
-from . import sandbox
+from . import bounded, sandbox, template_messages, template_rebuild
 from .docx_annex import append_annex
 from .docx_template import DEFAULT_TEMPLATE_PATH, INLINE_HEADING_STYLE, KAITI
 from .pdf import docx_to_pdf, pdf_available  # re-exported: callers use docx.docx_to_pdf
@@ -80,6 +89,7 @@ __all__ = [
     "docx_to_pdf",
     "mark_draft",
     "pdf_available",
+    "prepare_template",
     "render_report",
     "sample_context",
 ]
@@ -102,18 +112,26 @@ CONTEXT_VARIABLES = (
 # Without these a template would make a report with no title or no body.
 REQUIRED_VARIABLES = ("title", "sections")
 
-_MAX_UNPACKED = 50 * 1024 * 1024  # a template is a few hundred kB; refuse zip bombs
+_MAX_UNPACKED = template_rebuild.MAX_UNPACKED  # a template is a few hundred kB; refuse zip bombs
 # A 2号 (22 pt) line of the 156 mm text block holds 20 characters.
 _TITLE_LINE_CHARS = 20
-# Word fields and links that make Word or LibreOffice fetch files or run other programs.
-_ACTIVE_FIELDS = re.compile(r"\b(INCLUDETEXT|INCLUDEPICTURE|INCLUDE|DDEAUTO|DDE|LINK|IMPORT)\b", re.I)
-_HYPERLINK = "/hyperlink"
 _FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = qn("w:fldChar"), qn("w:instrText"), qn("w:fldSimple")
+_DEL_INSTR_TEXT = qn("w:delInstrText")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 class TemplateRefused(Exception):
-    """The template cannot be used; the message (Chinese) says why."""
+    """The template cannot be used; the message (Chinese) says why: the first of ``problems``."""
+
+    def __init__(self, *problems: str):
+        super().__init__(*problems)
+        self.problems = [str(problem) for problem in problems]
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return "模板无法使用。"
+        more = len(self.problems) - 1
+        return self.problems[0] + (f"（另有 {more} 处问题）" if more else "")
 
 
 # --------------------------------------------------------------------------- the sandbox
@@ -144,37 +162,68 @@ def _environment() -> sandbox.ReportEnvironment:
 def render_report(context: dict, template: bytes | None = None) -> bytes:
     """The report as .docx bytes, from ``template`` (a brigade's upload) or the default one.
 
-    Raises ``TemplateRefused`` when the template cannot be rendered (sandbox violation, syntax
-    error, unknown variable, active content), with the reason in Chinese.
+    An uploaded template is rebuilt, checked and rendered in a bounded child process
+    (reports/bounded.py); the default one here. Raises ``TemplateRefused`` when the template
+    cannot be rendered (sandbox violation, syntax error, unknown variable, active content, a
+    limit crossed), with the reason in Chinese.
     """
     if template is None:
-        data = DEFAULT_TEMPLATE_PATH.read_bytes()
-    else:
-        data = template
-        problem = _package_problem(data) or next(iter(_active_content(data)), None)
-        if problem:
-            raise TemplateRefused(problem)
-    return _render(context, data)
+        return _render(context, DEFAULT_TEMPLATE_PATH.read_bytes())
+    return _in_child("render", context, bytes(template))
+
+
+def _in_child(operation: str, *args):
+    try:
+        return bounded.run(operation, *args)
+    except bounded.Refused as e:
+        raise TemplateRefused(str(e)) from None
+
+
+def _rebuilt(data: bytes) -> bytes:
+    """The template rebuilt from what a report needs (reports/template_rebuild.py), checked again
+    as python-docx opens it and for outside links and fields; raises ``TemplateRefused``."""
+    problem = _package_problem(data, opened=False)
+    if problem:
+        raise TemplateRefused(problem)
+    try:
+        rebuilt, _dropped = template_rebuild.rebuild(data)
+    except template_rebuild.TemplateRefused as e:
+        raise TemplateRefused(*e.problems) from None
+    problem = _package_problem(rebuilt) or next(iter(_active_content(rebuilt)), None)
+    if problem:
+        raise TemplateRefused(problem)
+    return rebuilt
+
+
+def _render_uploaded(context: dict, data: bytes) -> bytes:
+    """In the child: an uploaded template rebuilt, then rendered."""
+    return _render(context, _rebuilt(data))
 
 
 def _render(context: dict, data: bytes) -> bytes:
     tpl = DocxTemplate(io.BytesIO(data))
     try:
+        problem = _tags_problem(tpl)
+        if problem:
+            raise TemplateRefused(problem)
         tpl.render(_clean(_normalised(context)), jinja_env=_environment(), autoescape=True)
-    except TemplateRefused:
-        raise
+    except (TemplateRefused, MemoryError):
+        raise  # MemoryError: the bounded child says which limit was crossed
     except Exception as exc:  # a user's template can fail in any filter or operator
-        raise _refusal(exc) from exc
-    document = tpl.docx
-    _set_inline_headings(document)
-    _fit_organ_mark(document)
-    if context.get("annex"):
-        append_annex(document, _clean(context["annex"]))
-    document.core_properties.title = str(context.get("title", ""))
-    document.core_properties.author = str(context.get("issuer", ""))
-    out = io.BytesIO()
-    tpl.save(out)
-    rendered = out.getvalue()
+        if template_rebuild.out_of_memory(exc):
+            raise MemoryError from exc
+        raise _refusal(exc, getattr(tpl, "current_rendering_part", None)) from exc
+    try:
+        rendered = _finish(tpl, context)
+    except MemoryError:
+        raise
+    except Exception as exc:  # what the tags made of the document's structure
+        if template_rebuild.out_of_memory(exc):
+            raise MemoryError from exc
+        raise TemplateRefused(
+            "模板生成的报告结构不完整，无法排版：模板中的 {%p %}、{%tr %} 标签可能拆散了段落、表格或节的结构，"
+            "请检查这些标签所在的段落。"
+        ) from exc
     problem = next(iter(_rendered_problems(rendered)), None)
     if problem:
         raise TemplateRefused(problem)
@@ -411,9 +460,14 @@ def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) ->
     printed draft cannot pass as the signed document. The file's 状态 (content status) says 草稿.
 
     For a report that is not finalised only: a finalised report's document is the bytes stored
-    when it was signed, never passed through here (services.report_document)."""
+    when it was signed, never passed through here (services.report_document). The document may
+    come from an uploaded template, so it is opened in the bounded child (reports/bounded.py)."""
+    return _in_child("mark", bytes(data), draft_line(generated_at))
+
+
+def _mark(data: bytes, line: str) -> bytes:
+    """In the child: ``mark_draft``'s work, the line already phrased."""
     document = Document(io.BytesIO(data))
-    line = draft_line(generated_at)
     kinds = ("header", "even_page_header", "first_page_header")
     in_use = {"header"} | (
         {"even_page_header"} if document.settings.odd_and_even_pages_header_footer else set()
@@ -441,7 +495,18 @@ def mark_draft(data: bytes, *, generated_at: datetime.datetime | None = None) ->
     return out.getvalue()
 
 
-_ALLOWED_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES"}
+def _finish(tpl: DocxTemplate, context: dict) -> bytes:
+    """What the software does to every rendered document (docs/page-format.md), then its bytes."""
+    document = tpl.docx
+    _set_inline_headings(document)
+    _fit_organ_mark(document)
+    if context.get("annex"):
+        append_annex(document, _clean(context["annex"]))
+    document.core_properties.title = str(context.get("title", ""))
+    document.core_properties.author = str(context.get("issuer", ""))
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
 
 
 def _rendered_problems(data: bytes) -> list[str]:
@@ -454,56 +519,56 @@ def _rendered_problems(data: bytes) -> list[str]:
         if external:
             problems.append(f"生成的报告链接了外部内容（{'、'.join(external[:3])}），已拒绝。")
         if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
-            names = {(code.split() or [""])[0].upper() for code in _field_codes(part.blob)}
-            problems += [
-                f"生成的报告含有 {name or '空白'} 域，已拒绝（只允许页码域）。"
-                for name in sorted(names - _ALLOWED_FIELDS)
-            ]
+            names = {
+                template_rebuild.field_name(code) or "空白"
+                for code in _field_codes(part.blob)
+                if template_rebuild.field_problem(code)
+            }
+            problems += [f"生成的报告含有 {name} 域，已拒绝（只允许页码域）。" for name in sorted(names)]
     return problems
 
 
-def _refusal(exc: Exception) -> TemplateRefused:
+_SYNTAX_ADVICE = (
+    "请检查 {{ }} 与 {% %} 是否成对、拼写是否正确，"
+    "以及每个 {%p for %}、{%p if %} 是否都有对应的 {%p endfor %}、{%p endif %}。"
+)
+
+
+def _refusal(exc: Exception, part=None) -> TemplateRefused:
+    """A Jinja or sandbox error as a refusal in Chinese; ``part`` is the part docxtpl rendered."""
     if isinstance(exc, sandbox.InternalAccess):
         return _refusal_for_internal(*exc.attributes)
     if isinstance(exc, sandbox.TemplateTooCostly):
         return TemplateRefused(f"{exc}。")
     if isinstance(exc, SecurityError):
-        return TemplateRefused(f"模板执行了安全沙箱禁止的操作，已拒绝：{exc}")
+        return TemplateRefused(f"{template_messages.security_message(str(exc))}，已拒绝。")
     if isinstance(exc, TemplateSyntaxError):
-        return TemplateRefused(
-            f"模板语法错误：{exc.message}{_nearby(exc)}。请检查 {{{{ }}}} 与 {{% %}} 是否成对、拼写是否正确，"
-            "以及每个 {%p for %}、{%p if %} 是否都有对应的 {%p endfor %}、{%p endif %}。"
-        )
+        name = template_messages.part_name(str(getattr(part, "partname", "") or ""))
+        return TemplateRefused(f"模板语法错误：{_syntax_place(exc, name)}{template_messages.jinja_message(exc.message)}。{_SYNTAX_ADVICE}")
     if isinstance(exc, UndefinedError):
         return TemplateRefused(
-            f"模板引用了不存在的内容：{_undefined(exc.message)}。模板只能使用说明中列出的变量。"
+            f"模板引用了不存在的内容：{template_messages.undefined_message(exc.message)}。模板只能使用说明中列出的变量。"
         )
     if isinstance(exc, TemplateError):
-        return TemplateRefused(f"模板无法渲染：{exc.message or exc}")
+        return TemplateRefused(
+            f"模板无法渲染：{template_messages.jinja_message(exc.message)}。请检查模板中自行编写的标签。"
+        )
+    if isinstance(exc, RecursionError):
+        return TemplateRefused("模板中的标签或表达式嵌套过深，已拒绝。")
     return TemplateRefused(
         "模板无法渲染：模板中某个 {{ }} 表达式或过滤器运算出错，请检查模板中自行编写的运算"
     )
 
 
-def _undefined(message: str | None) -> str:
-    """Jinja's two usual messages, in Chinese."""
-    message = message or ""
-    if m := re.fullmatch(r"'(.+)' is undefined", message):
-        return f"变量“{m.group(1)}”未定义"
-    if m := re.fullmatch(r"'(.+)' has no attribute '(.+)'", message):
-        return f"{m.group(1).replace('dict object', '字典').replace('list object', '列表')}没有“{m.group(2)}”这一项"
-    return message
-
-
-def _nearby(exc: TemplateSyntaxError) -> str:
-    """The document text around a syntax error (docxtpl's XML has one paragraph per line)."""
-    lines = getattr(exc, "docx_context", None)
-    if lines is None and exc.source and exc.lineno:
-        lines = exc.source.splitlines()[max(exc.lineno - 2, 0) : exc.lineno + 1]
-    text = "".join(re.sub(r"<[^>]+>", "", line) for line in lines or ()).strip()
-    if not text:
-        return ""
-    return f"（出错位置附近的文字：“{text[:80]}{'…' if len(text) > 80 else ''}”）"
+def _syntax_place(exc: TemplateSyntaxError, part: str) -> str:
+    """Where a syntax error is: 正文第 12 段（“…”）中, from docxtpl's one paragraph per line."""
+    lines = exc.source.splitlines() if exc.source else None
+    if not (lines and exc.lineno and 0 < exc.lineno <= len(lines)):
+        context = [re.sub(r"<[^>]+>", "", line) for line in getattr(exc, "docx_context", None) or ()]
+        text = "".join(context).strip()
+        return f"{template_messages.where(part, None, text)}中，" if text else ""
+    text = re.sub(r"<[^>]+>", "", lines[exc.lineno - 1])
+    return f"{template_messages.where(part, exc.lineno - 1, text)}中，"
 
 
 def _normalised(context: dict) -> dict:
@@ -545,24 +610,52 @@ def _clean(value):
 
 def check_template(data: bytes) -> list[str]:
     """Problems (in Chinese) with an uploaded template; an empty list means it can be used.
+    The same checks as ``prepare_template``, whose rebuilt package is what is to be stored."""
+    return prepare_template(data)[1]
 
-    Checks that it is a .docx python-docx can open, has no links or fields that fetch outside
-    content, parses as Jinja, uses only the documented variables (and uses ``title`` and
-    ``sections``), and renders in the sandbox with ``sample_context()``.
+
+def prepare_template(data: bytes) -> tuple[bytes | None, list[str]]:
+    """An uploaded template as it is to be stored, rebuilt from what a report needs, and its
+    problems (in Chinese): ``(rebuilt, [])`` when it can be used, ``(None, problems)`` when not.
+
+    Runs in a bounded child (reports/bounded.py): rebuilds the package (reports/template_rebuild.py,
+    refusing altChunk, OLE, ActiveX, macros, outside links, fields but the page numbers), then on
+    the rebuilt package checks that python-docx opens it, that its tags parse as Jinja, use only
+    the documented variables (and use ``title`` and ``sections``), and render in the sandbox with
+    ``sample_context()``.
     """
-    problem = _package_problem(data)
-    if problem:
-        return [problem]
-    problems = _active_content(data)
+    try:
+        return _in_child("check", bytes(data))
+    except TemplateRefused as e:
+        return None, [str(e)]
 
+
+def _checked(data: bytes) -> tuple[bytes | None, list[str]]:
+    """In the child: ``prepare_template``'s work."""
+    try:
+        data = _rebuilt(data)
+    except TemplateRefused as e:
+        return None, e.problems or [str(e)]
+    problems = _template_problems(data)
+    return (None if problems else data), problems
+
+
+def _template_problems(data: bytes) -> list[str]:
+    """The Jinja checks of a rebuilt template."""
+    problems = []
     tpl = DocxTemplate(io.BytesIO(data))
     env = _environment()
     try:
-        for source in _jinja_sources(tpl):
-            env.parse(source)
+        for name, source in _jinja_sources(tpl):
+            try:
+                env.parse(source)
+            except TemplateSyntaxError as exc:
+                return [str(_refusal(exc, name))]
         used = tpl.get_undeclared_template_variables(jinja_env=env)
+    except TemplateRefused as exc:
+        return [str(exc)]
     except (TemplateSyntaxError, SecurityError) as exc:
-        return [*problems, str(_refusal(exc))]
+        return [str(_refusal(exc))]
 
     unknown = sorted(used - set(CONTEXT_VARIABLES) - set(env.globals))
     documented = "、".join(CONTEXT_VARIABLES)
@@ -580,13 +673,18 @@ def check_template(data: bytes) -> list[str]:
     except TemplateRefused as exc:
         if not (unknown and isinstance(exc.__cause__, UndefinedError)):
             problems.append(f"用示例内容试生成报告失败：{exc}")
+    except MemoryError:
+        raise
     except Exception as exc:  # the tags may have left the document's XML broken
-        problems.append(f"用示例内容试生成的报告无法打开（模板中的标签可能拆散了段落结构）：{exc}")
+        if template_rebuild.out_of_memory(exc):
+            raise MemoryError from exc
+        problems.append("用示例内容试生成的报告无法打开：模板中的标签可能拆散了段落或表格的结构，请检查 {%p %}、{%tr %} 标签所在的段落。")
     return problems
 
 
-def _package_problem(data: bytes) -> str | None:
-    """Why ``data`` is not a .docx python-docx can open, or None."""
+def _package_problem(data: bytes, *, opened: bool = True) -> str | None:
+    """Why ``data`` is not a .docx python-docx can open, or None (``opened``: not only a zip
+    with a document part, but one python-docx opens)."""
     if not data:
         return "上传的文件是空的。"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
@@ -603,59 +701,73 @@ def _package_problem(data: bytes) -> str | None:
         return "上传的文件不是有效的 Word（.docx）文件：缺少正文部分 word/document.xml。"
     if unpacked > _MAX_UNPACKED:
         return "上传的 Word 文件解压后过大，不像是报告模板。"
+    if not opened:
+        return None
     try:
         Document(io.BytesIO(data))
-    except Exception:  # python-docx raises many kinds
+    except MemoryError:
+        raise
+    except Exception as exc:  # python-docx raises many kinds
+        if template_rebuild.out_of_memory(exc):
+            raise MemoryError from exc
         return "Word 文件无法读取，请在 Word 中重新保存为 .docx 后再上传。"
     return None
 
 
 def _active_content(data: bytes) -> list[str]:
-    """Links to outside files and fields that include files or run DDE: Word and LibreOffice
-    would fetch or run them when the report is opened or converted."""
+    """Links to anything outside the file, and fields but the page numbers: Word and LibreOffice
+    would fetch or run them when the report is opened or converted. Checked again on the rebuilt
+    package, which should have none (reports/template_rebuild.py)."""
     problems = []
     document = Document(io.BytesIO(data))
     for part in document.part.package.iter_parts():
-        external = [
-            rel.target_ref[:80]
-            for rel in part.rels.values()
-            if rel.is_external and not rel.reltype.endswith(_HYPERLINK)
-        ]
+        external = [rel.target_ref[:80] for rel in part.rels.values() if rel.is_external]
         if external:
             problems.append(f"模板链接了外部文件（{'、'.join(external[:3])}），请把内容直接放进模板。")
         if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
-            fields = {m.group(1).upper() for m in map(_ACTIVE_FIELDS.search, _field_codes(part.blob)) if m}
-            problems += [f"模板含有 {name} 域（引用外部文件或程序），请删除该域。" for name in sorted(fields)]
+            fields = [template_rebuild.field_problem(code) for code in _field_codes(part.blob)]
+            problems += [f"模板的 {part.partname.lstrip('/')} {problem}" for problem in fields if problem]
     return problems
 
 
 def _field_codes(xml: bytes) -> list[str]:
     """Each field's instruction: a simple field's, or a complex field's pieces joined (Word
-    splits them over runs at will)."""
+    splits them over runs at will), each nested field on its own."""
     try:
         root = etree.fromstring(xml)
     except etree.XMLSyntaxError:
         return []
-    codes, current = [], None
-    for node in root.iter(_FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE):
-        if node.tag == _FLD_SIMPLE:
-            codes.append(node.get(qn("w:instr"), ""))
-        elif node.tag == _INSTR_TEXT:
-            current = (current or "") + (node.text or "")
-        elif current is not None:  # the field's separate or end mark
-            codes.append(current)
-            current = None
-    return codes if current is None else [*codes, current]
+    fields = template_rebuild.Fields()
+    for node in root.iter(_FLD_CHAR, _INSTR_TEXT, _DEL_INSTR_TEXT, _FLD_SIMPLE):
+        fields.see(node, etree.QName(node).localname)
+    return fields.all
 
 
-def _jinja_sources(tpl: DocxTemplate) -> list[str]:
-    """The Jinja sources docxtpl renders (body, headers, footers), one paragraph per line as in
-    ``DocxTemplate.render_xml_part``, so a syntax error's line points at its paragraph."""
+def _jinja_sources(tpl: DocxTemplate) -> list[tuple[str, str]]:
+    """The Jinja sources docxtpl renders (正文, 页眉, 页脚), one paragraph per line as in
+    ``DocxTemplate.render_xml_part``, so a syntax error's line points at its paragraph. Each
+    part's tags are scanned first (``template_messages.tag_problem``), before docxtpl's regular
+    expressions see them."""
     tpl.init_docx()
-    sources = [tpl.patch_xml(tpl.get_xml())]
-    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
-        sources += [tpl.patch_xml(tpl.get_part_xml(part)) for _, part in tpl.get_headers_footers(uri)]
-    return [re.sub(r"<w:p([ >])", r"\n<w:p\1", source) for source in sources]
+    parts = [("正文", tpl.get_xml())]
+    for uri, name in ((tpl.HEADER_URI, "页眉"), (tpl.FOOTER_URI, "页脚")):
+        parts += [(name, tpl.get_part_xml(part)) for _, part in tpl.get_headers_footers(uri)]
+    sources = []
+    for name, xml in parts:
+        problem = template_messages.tag_problem(xml, name)
+        if problem:
+            raise TemplateRefused(problem)
+        sources.append((name, re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(xml))))
+    return sources
+
+
+def _tags_problem(tpl: DocxTemplate) -> str | None:
+    """The tags of every part docxtpl will render, scanned before its preprocessing."""
+    tpl.init_docx()
+    parts = [("正文", tpl.get_xml())]
+    for uri, name in ((tpl.HEADER_URI, "页眉"), (tpl.FOOTER_URI, "页脚")):
+        parts += [(name, tpl.get_part_xml(part)) for _, part in tpl.get_headers_footers(uri)]
+    return next(filter(None, (template_messages.tag_problem(xml, name) for name, xml in parts)), None)
 
 
 # --------------------------------------------------------------------------- sample
@@ -750,4 +862,8 @@ def sample_context() -> dict:
     }
 
 
-# --------------------------------------------------------------------------- PDF
+# --------------------------------------------------------------------------- the child
+
+
+# What the bounded child (reports/bounded.py) may be asked to do.
+CHILD_OPERATIONS = {"check": _checked, "render": _render_uploaded, "mark": _mark}

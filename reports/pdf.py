@@ -1,17 +1,58 @@
-"""The report as PDF through LibreOffice (docs/page-format.md: the fonts it substitutes)."""
+"""The report as PDF through LibreOffice (docs/page-format.md: the fonts it substitutes).
+
+The document may come from a brigade's uploaded template, so LibreOffice runs as any parser of an
+upload does here (reports/bounded.py), and more:
+
+- **no network**: in a network namespace of its own (``unshare -rn``: a user namespace as well,
+  so that it works unprivileged; as root where user namespaces are off, ``unshare -n``), where not
+  even 127.0.0.1 answers, so that no link a document carries can make the server fetch a URL;
+  where neither works, it runs with the network and a warning is logged once (``isolation()``);
+- **bounded by the operating system**: address space (``MEMORY_MB``; LibreOffice itself needs
+  some 400 MB of it to start), CPU seconds, the size of a file it may write, no core file, and a
+  wall clock (``SECONDS``) after which its whole process group is killed;
+- **its own profile**, in the conversion's temporary folder (concurrent runs sharing one silently
+  drop files), and the fontconfig file in ``reports/fontconfig``.
+
+A conversion that fails or crosses a limit raises ``PdfFailed``, a RuntimeError whose message is
+Chinese."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
-import uuid
 from pathlib import Path
 
+logger = logging.getLogger(__name__)
+
 FONTCONFIG_FILE = Path(__file__).with_name("fontconfig") / "fonts.conf"
-_SOFFICE_TIMEOUT = 120
+SECONDS = int(os.environ.get("REPORT_PDF_SECONDS", 120))
+CPU_SECONDS = int(os.environ.get("REPORT_PDF_CPU_SECONDS", 120))
+MEMORY_MB = int(os.environ.get("REPORT_PDF_MEMORY_MB", 1024))  # 384 MB is too little for it to start
+FILE_MB = 256
+_SOFFICE_TIMEOUT = SECONDS  # the name tests and callers knew
+
+# Sets the limits, then becomes the command: limits are inherited by everything it starts
+# (soffice is a script that starts soffice.bin), and nothing runs in this process between fork
+# and exec (no preexec_fn in a threaded worker).
+_LIMITED = (
+    "import os, resource, sys\n"
+    "memory, cpu, size = (int(n) for n in sys.argv[1:4])\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (memory << 20, memory << 20))\n"
+    "resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (size << 20, size << 20))\n"
+    "resource.setrlimit(resource.RLIMIT_CORE, (0, 0))\n"
+    "os.execvp(sys.argv[4], sys.argv[4:])\n"
+)
+
+
+class PdfFailed(RuntimeError):
+    """The conversion failed or crossed a limit; the message is Chinese."""
 
 
 def pdf_available() -> bool:
@@ -19,12 +60,38 @@ def pdf_available() -> bool:
     return shutil.which("soffice") is not None
 
 
+@functools.cache
+def isolation() -> tuple[str, ...]:
+    """The command prefix that takes the network away from what it runs: ``unshare -rn`` (works
+    unprivileged, and as root where user namespaces are on), else ``unshare -n`` (root), else
+    nothing, with a warning logged: then LibreOffice can reach the network."""
+    unshare = shutil.which("unshare")
+    if unshare:
+        for prefix in ((unshare, "-rn"), (unshare, "-n")):
+            try:
+                probe = subprocess.run(
+                    [*prefix, "sh", "-c", "cat /proc/net/dev"], capture_output=True, timeout=10, text=True
+                )
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            interfaces = [line.split(":")[0].strip() for line in probe.stdout.splitlines() if ":" in line]
+            if probe.returncode == 0 and interfaces == ["lo"]:
+                return prefix
+    logger.warning(
+        "LibreOffice runs WITH network access: neither `unshare -rn` nor `unshare -n` works here "
+        "(no user namespaces and no CAP_SYS_ADMIN?). A document that links to a URL could make this "
+        "server fetch it while converting to PDF; allow unprivileged user namespaces "
+        "(sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces) to isolate it."
+    )
+    return ()
+
+
 def docx_to_pdf(data: bytes) -> bytes | None:
     """The document as PDF through LibreOffice, or None when LibreOffice (``soffice``) is absent.
 
-    Each run has its own LibreOffice profile (concurrent runs sharing one silently drop files)
-    and the fontconfig file in ``reports/fontconfig`` that maps 仿宋, 楷体, 黑体 and 小标宋 to the
-    CJK fonts installed here. Raises RuntimeError when the conversion fails.
+    LibreOffice runs without network, under the limits above, with its own profile and the
+    fontconfig file in ``reports/fontconfig`` that maps 仿宋, 楷体, 黑体 and 小标宋 to the CJK
+    fonts installed here. Raises ``PdfFailed`` (a RuntimeError, in Chinese) when it fails.
     """
     soffice = shutil.which("soffice")
     if soffice is None:
@@ -33,34 +100,38 @@ def docx_to_pdf(data: bytes) -> bytes | None:
         work_dir = Path(work)
         source = work_dir / "report.docx"
         source.write_bytes(data)
-        profile = Path(tempfile.gettempdir()) / f"lo-{uuid.uuid4().hex}"
-        env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_FILE)}
+        profile = work_dir / "profile"
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_FILE), "HOME": str(work_dir)}
         command = [
+            sys.executable, "-I", "-c", _LIMITED, str(MEMORY_MB), str(CPU_SECONDS), str(FILE_MB),
+            *isolation(),
             soffice,
             f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work_dir),
-            str(source),
-        ]
+            "--headless", "--norestore", "--nolockcheck",
+            "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
+        ]  # fmt: skip
         # Its own session, so that a timeout ends soffice.bin as well as the soffice script.
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )
         try:
-            _, stderr = process.communicate(timeout=_SOFFICE_TIMEOUT)
+            _, stderr = process.communicate(timeout=SECONDS)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise RuntimeError(f"LibreOffice did not finish within {_SOFFICE_TIMEOUT} s")
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
+            raise PdfFailed(f"转换为 PDF 超过 {SECONDS} 秒（上限），已停止") from None
         pdf = work_dir / "report.pdf"
         if process.returncode != 0 or not pdf.exists():
-            raise RuntimeError(
-                f"LibreOffice failed ({process.returncode}): {stderr.decode(errors='replace')}"
-            )
+            logger.error("LibreOffice failed (%s): %s", process.returncode, stderr.decode(errors="replace")[-2000:])
+            raise PdfFailed(_why(process.returncode))
         return pdf.read_bytes()
+
+
+def _why(code: int) -> str:
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return f"转换为 PDF 所用的计算时间超过 {CPU_SECONDS} 秒（上限），已停止"
+    if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, 134, 139):
+        return f"转换为 PDF 需要的内存超过 {MEMORY_MB} MB（上限）或 LibreOffice 意外终止"
+    if code in (-signal.SIGXFSZ, 153):
+        return "转换为 PDF 时生成的文件过大，已停止"
+    return "LibreOffice 未能把报告转换为 PDF"

@@ -6,12 +6,19 @@ web workers when a report is downloaded or finalised, so this one also makes sur
 
 - **text stays text**: there is no ``|safe`` and no ``{% autoescape false %}``, so every value
   is XML-escaped and no text can add a field code or a relationship to the document;
-- **work is bounded**: every call, filter, operator and printed value counts towards a budget of
-  steps and a deadline; all that is printed, towards ``MAX_OUTPUT``; no string or list built by one
-  operation may exceed ``MAX_ITEMS``; ``range`` is capped;
+- **work is bounded**: every call, filter, operator, loop iteration and printed value counts
+  towards a budget of steps and a deadline; all that is printed, towards ``MAX_OUTPUT``; no string
+  or list built by one operation may exceed ``MAX_ITEMS``, and what would build text (``~``, ``+``
+  and ``*`` on strings, ``%``, ``join``, ``replace``, ``indent``, ``wordwrap``, ``format``, a
+  string method…) is measured before it is built, by what its parts would print as (``cost``:
+  a list of 200,000 references to one long string prints as 200,000 copies of it); ``range`` is capped;
   integers may not grow past ``MAX_INT_BITS``; loops nest at most ``MAX_LOOP_DEPTH`` deep (the
   documented context is sections → subsections → paragraphs). A template over any bound raises
-  ``TemplateTooCostly`` with a Chinese message, at upload (``check_template``) as at download."""
+  ``TemplateTooCostly`` with a Chinese message, at upload (``check_template``) as at download.
+
+These counts are the fast first checks: they refuse a costly template in milliseconds with a
+message that says what to simplify. What they do not foresee, the operating system stops: every
+template is parsed and rendered in a bounded child process (reports/bounded.py)."""
 
 import functools
 import re
@@ -19,10 +26,16 @@ import time
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
+from jinja2.compiler import CodeGenerator
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, Namespace
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_STEPS = 200_000  # calls, filters and operators in one rendering
-MAX_OUTPUT = 5_000_000  # characters of all the {{ … }} a rendering prints (a report is some 20,000)
+# Characters of all the {{ … }} a rendering prints (a report is some 20,000); below the 10 MB of
+# UTF-8 that libxml2 takes in one text node without its huge-tree option (docxtpl parses the output
+# in recover mode, which would silently cut the document short).
+MAX_OUTPUT = 2_000_000
 MAX_SECONDS = 5.0  # wall clock of one rendering
 MAX_ITEMS = 200_000  # characters of a string, or items of a list, made by one operation
 MAX_RANGE = 10_000
@@ -48,6 +61,75 @@ def _size(value) -> int:
     return len(value) if isinstance(value, str | list | tuple | dict | set) else 0
 
 
+_SCALARS = (bool, float, type(None))
+
+
+def cost(value, limit: int = MAX_OUTPUT) -> int:
+    """About how many characters ``value`` prints as, without printing it: a string its length,
+    a list or dict its items' (each reference counted as often as it is there) and their
+    separators. Counting stops as soon as it passes ``limit``, so it costs at most that many steps."""
+    total, stack = 0, [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            total += len(value)
+        elif isinstance(value, _SCALARS):
+            total += 5
+        elif isinstance(value, int):
+            total += value.bit_length() // 3 + 1
+        elif isinstance(value, bytes | bytearray):
+            total += 4 * len(value)
+        elif isinstance(value, list | tuple | set | frozenset | dict):
+            total += 2 + 2 * len(value)  # brackets, quotes and commas
+            if total > limit:
+                return total
+            if isinstance(value, dict):
+                stack.extend(value.keys())
+                stack.extend(value.values())
+            else:
+                stack.extend(value)
+        elif isinstance(value, Namespace):  # prints its attributes
+            stack.append(dict(value._Namespace__attrs))  # noqa: SLF001 — Jinja keeps them there
+        else:  # a loop, a macro, a generator: printed as a short description
+            total += 50
+        if total > limit:
+            return total
+    return total
+
+
+def _too_long() -> "TemplateTooCostly":
+    return TemplateTooCostly(f"模板生成的一段内容过长（超过 {MAX_ITEMS} 个字符或元素）")
+
+
+def _value_and_rest(args: tuple) -> tuple[Any, tuple]:
+    """A filter's value and its other arguments (past the context Jinja may pass first)."""
+    at = 0
+    while at < len(args) and isinstance(args[at], EvalContext | Context | ImmutableSandboxedEnvironment):
+        at += 1
+    return (args[at] if at < len(args) else None), args[at + 1 :]
+
+
+def _argument(rest: tuple, kwargs: dict, position: int, name: str, default=None):
+    return rest[position] if len(rest) > position else kwargs.get(name, default)
+
+
+def _replaced_size(text: str, old, new, count=None) -> int:
+    """The length of ``text.replace(old, new, count)``, computed without replacing."""
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return 0
+    found = len(text) + 1 if old == "" else text.count(old)
+    if isinstance(count, int) and count >= 0:
+        found = min(found, count)
+    return len(text) + found * (len(new) - len(old))
+
+
+# Filters whose result is no bigger than a reference or a number: not measured.
+_CHEAP_FILTERS = frozenset(
+    "length count first last default d attr abs int float round bool random select reject selectattr "
+    "rejectattr map items loop_items".split()
+)
+
+
 def _check_format(text: str) -> None:
     """A printf or str.format pattern may not ask for a huge width or precision."""
     for match in _FORMAT_WIDTH.finditer(text):
@@ -56,10 +138,29 @@ def _check_format(text: str) -> None:
                 raise TemplateTooCostly(f"模板中的格式宽度 {number} 过大（上限 {MAX_WIDTH}）")
 
 
+class _BoundedCode(CodeGenerator):
+    """Jinja's code generator, but ``a ~ b ~ …`` is measured before it is joined (Jinja compiles
+    it to one join of all the parts, which no operator hook sees)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            join = "markup_join"
+        else:
+            join = "str_join"
+        self.write("environment.concat_bounded((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(f"), {join})")
+
+
 class ReportEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox one rendering runs in (make a new one per rendering: it counts)."""
 
     intercepted_binops = frozenset(["*", "**", "%", "+", "//", "-", "/"])
+    code_generator_class = _BoundedCode
 
     def __init__(self, filters: dict | None = None):
         super().__init__(autoescape=True, undefined=StrictUndefined, finalize=self._printed)
@@ -67,6 +168,7 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         self.filters.pop("safe", None)  # text may never become markup
         self.filters.update(filters or {})
         self.filters = {name: self._counted(f) for name, f in self.filters.items()}
+        self.filters["loop_items"] = self._loop_items  # what every {% for %} iterates (see _parse)
         # No lorem-ipsum generator, cycler or joiner: nothing a report needs, each a way to spin.
         self.globals = {"range": self._range, "dict": dict, "namespace": self.globals["namespace"]}
 
@@ -89,21 +191,75 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
 
     def _result(self, value):
         if _size(value) > MAX_ITEMS:
-            raise TemplateTooCostly(f"模板生成的一段内容过长（超过 {MAX_ITEMS} 个字符或元素）")
+            raise _too_long()
+        if isinstance(value, list | tuple | dict | set) and cost(value, MAX_OUTPUT) > MAX_OUTPUT:
+            raise _too_long()  # a list of references to one long string: never printable
         if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
             raise TemplateTooCostly("模板中的数字过大")
         return value
+
+    def _measured(self, *values, limit: int = MAX_ITEMS) -> int:
+        """What ``values`` print as together, refused past ``limit``."""
+        total = 0
+        for value in values:
+            total += cost(value, limit - total)
+            if total > limit:
+                raise _too_long()
+        return total
+
+    def concat_bounded(self, parts: tuple, join):
+        """``a ~ b ~ …``: the parts measured, then joined."""
+        self.tick()
+        self._measured(*parts)
+        return join(parts)
+
+    def _loop_items(self, iterable):
+        """A loop's items, each a step: a loop whose body computes nothing still counts."""
+        self.tick()
+        for item in iterable:
+            self.tick()
+            yield item
 
     def _arguments(self, args, kwargs) -> None:
         for value in (*args, *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WIDTH * 100:
                 raise TemplateTooCostly(f"模板中的参数 {value} 过大")
 
+    def _before(self, name: str, args: tuple, kwargs: dict) -> None:
+        """What a filter would build, measured before it is built."""
+        value, rest = _value_and_rest(args)
+        self._measured(value, *rest, *kwargs.values())
+        size = 0
+        if name == "join" and isinstance(value, list | tuple):
+            separator = _argument(rest, kwargs, 0, "d", "")
+            size = cost(value, MAX_ITEMS + 1) + len(value) * len(str(separator))
+        elif name == "replace":
+            size = _replaced_size(value, _argument(rest, kwargs, 0, "old"), _argument(rest, kwargs, 1, "new"),
+                                  _argument(rest, kwargs, 2, "count"))  # fmt: skip
+        elif name == "indent" and isinstance(value, str):
+            width = _argument(rest, kwargs, 0, "width", 4)
+            width = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+            size = len(value) + (value.count("\n") + 1) * width
+        elif name == "wordwrap" and isinstance(value, str):
+            width = _argument(rest, kwargs, 0, "width", 79)
+            wrap = _argument(rest, kwargs, 2, "wrapstring", None) or "\n"
+            width = width if isinstance(width, int) and width > 0 else 1
+            size = len(value) + (len(value) // width + 1) * len(str(wrap))
+        elif name == "center" and isinstance(value, str):
+            width = _argument(rest, kwargs, 0, "width", 80)
+            size = len(value) + (width if isinstance(width, int) else 0)
+        if size > MAX_ITEMS:
+            raise _too_long()
+
     def _counted(self, function):
+        name = function.__name__.removeprefix("do_")
+
         @functools.wraps(function)
         def counted(*args, **kwargs):
             self.tick()
             self._arguments(args[1:], kwargs)  # the first is the value filtered
+            if name not in _CHEAP_FILTERS:
+                self._before(name, args, kwargs)
             if function.__name__ in ("do_format", "format") and args and isinstance(args[0], str):
                 _check_format(args[0])
             if function.__name__ in ("do_center", "do_indent", "do_wordwrap", "do_truncate"):
@@ -126,11 +282,32 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 — Jinja's own signature
         __self.tick()
         __self._arguments(args, kwargs)
-        if isinstance(getattr(__obj, "__self__", None), str):  # 'x'.center(n), .ljust(n) …
+        __self._measured(*args, *kwargs.values())
+        text = getattr(__obj, "__self__", None)
+        if isinstance(text, str):  # 'x'.center(n), .ljust(n), ', '.join(…), .replace(…) …
             for value in args:
                 if isinstance(value, int) and value > MAX_WIDTH:
                     raise TemplateTooCostly(f"模板中的宽度 {value} 过大（上限 {MAX_WIDTH}）")
+            __self._string_method(text, getattr(__obj, "__name__", ""), args, kwargs)
         return __self._result(super().call(__context, __obj, *args, **kwargs))
+
+    def _string_method(self, text: str, method: str, args: tuple, kwargs: dict) -> None:
+        """What a string method would build, measured before it is built."""
+        size = 0
+        if method == "join" and args and isinstance(args[0], list | tuple):
+            size = cost(args[0], MAX_ITEMS + 1) + len(args[0]) * len(text)
+        elif method == "replace" and len(args) >= 2:
+            size = _replaced_size(text, args[0], args[1], args[2] if len(args) > 2 else kwargs.get("count"))
+        elif method == "expandtabs":
+            tab = args[0] if args else kwargs.get("tabsize", 8)
+            size = len(text) + text.count("\t") * (tab if isinstance(tab, int) else 8)
+        elif method == "translate" and args and isinstance(args[0], dict):
+            longest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
+            size = len(text) * max(longest, 1)
+        elif method in ("center", "ljust", "rjust", "zfill") and args and isinstance(args[0], int):
+            size = max(len(text), args[0])
+        if size > MAX_ITEMS:
+            raise _too_long()
 
     def wrap_str_format(self, value):
         """'…'.format(…) and format_map, which the sandbox wraps when they are looked up."""
@@ -142,6 +319,7 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
         def bounded(*args, **kwargs):
             self.tick()
             _check_format(pattern)
+            self._measured(pattern, *args, *kwargs.values())
             return self._result(wrapped(*args, **kwargs))
 
         return bounded
@@ -161,6 +339,7 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
                 raise TemplateTooCostly("模板中的数字过大")
         elif operator == "%" and isinstance(left, str):
             _check_format(left)
+            self._measured(left, right)
             for value in right if isinstance(right, tuple) else (right,):
                 if isinstance(value, int) and value > MAX_WIDTH and "*" in left:
                     raise TemplateTooCostly(f"模板中的格式宽度 {value} 过大（上限 {MAX_WIDTH}）")
@@ -185,6 +364,8 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
                 raise TemplateTooCostly("模板不能关闭转义（autoescape），已拒绝")
         if _loop_depth(tree) > MAX_LOOP_DEPTH:
             raise TemplateTooCostly(f"模板中的循环嵌套超过 {MAX_LOOP_DEPTH} 层，请简化模板")
+        for loop in tree.find_all(nodes.For):  # each iteration a step, whatever the body does
+            loop.iter = nodes.Filter(loop.iter, "loop_items", [], [], None, None, lineno=loop.iter.lineno)
         return tree
 
 
