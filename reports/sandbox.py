@@ -89,6 +89,7 @@ def cost(value, limit: int = MAX_OUTPUT) -> int:
             else:
                 stack.extend(value)
         elif isinstance(value, Namespace):  # prints its attributes
+            total += 12
             stack.append(dict(value._Namespace__attrs))  # noqa: SLF001 — Jinja keeps them there
         else:  # a loop, a macro, a generator: printed as a short description
             total += 50
@@ -183,7 +184,8 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
 
     def _printed(self, value):
         """Every {{ … }} passes here before it is printed: the whole output is bounded too."""
-        self.printed += len(value) if isinstance(value, str) else len(str(value))
+        # Measured before it becomes text: a literal [a, a, …] of one long string prints as many copies.
+        self.printed += len(value) if isinstance(value, str) else cost(value, MAX_OUTPUT - self.printed + 1)
         if self.printed > MAX_OUTPUT:
             raise TemplateTooCostly(f"模板生成的内容过多（超过 {MAX_OUTPUT} 个字符），请简化模板中的循环")
         self.tick()

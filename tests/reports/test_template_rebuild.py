@@ -355,6 +355,7 @@ BOMBS = [
     pytest.param('{{ ",".join(["x" * 199999] * 9) }}', "内容过长", id="str-join"),
     pytest.param(r'{{ ("\t" * 199999).expandtabs(999) }}', "内容过长", id="expandtabs"),
     pytest.param('{% set a = "x" * 199999 %}{{ a ~ a }}', "内容过长", id="tilde"),
+    pytest.param('{% set a = "x" * 199999 %}{{ [' + ", ".join(["a"] * 500) + "] }}", "内容过多", id="printed-literal"),
     pytest.param('{% set l = [1] * 199999 %}{% for a in l %}{% for b in l %}{% endfor %}{% endfor %}', "步骤过多",
                  id="empty-loops"),  # fmt: skip
     # docxtpl's preprocessing, before any sandbox: backtracks from every unclosed {{.
