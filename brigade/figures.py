@@ -305,7 +305,9 @@ def _evaluate(brigade_ids, period, keys, split=False):
             months = {m: tuple(v) for m, v in sorted(monthly.items())}
             known = needed[key].model in had_previous[brigade]
             recorded = needed[key].model in had_current[brigade]
-            figures[key] = Figure(needed[key], current, previous, months, has_previous=known, has_current=recorded)
+            figures[key] = Figure(
+                needed[key], current, previous, months, has_previous=known, has_current=recorded
+            )
         for rate in rates:
             num, den = figures[rate.numerator], figures[rate.denominator]
             figures[rate.key] = Figure(

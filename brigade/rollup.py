@@ -182,7 +182,8 @@ def _mark_sql(model, events) -> list[str]:
         for row in rows:
             if isinstance(field, DateTimeField):
                 days = " UNION ".join(
-                    f"SELECT date({row}.{column}, '{minutes:+d} minutes') AS d" for minutes in _utc_offsets_minutes()
+                    f"SELECT date({row}.{column}, '{minutes:+d} minutes') AS d"
+                    for minutes in _utc_offsets_minutes()
                 )
             else:
                 days = f"SELECT {row}.{column} AS d"
@@ -289,7 +290,9 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
         # Stored values stay good for the days no mark names; a bucket stored for other
         # declarations, or never, is counted whole.
         days_of = {
-            bucket: row["marked"] if row and row["id"] and row["signature"] == sig and row["daily"] is not None else None
+            bucket: row["marked"]
+            if row and row["id"] and row["signature"] == sig and row["daily"] is not None
+            else None
             for bucket, row in rows_of.items()
         }
         counted = _count(model, indicators_by_model[model], days_of)
@@ -477,7 +480,8 @@ def _store(missing, present):
                 ids = sorted(row["id"] for row, _, _ in present)
                 if pg:
                     cursor.execute(
-                        f"SELECT id FROM {_q(TABLE)} WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED", [ids]
+                        f"SELECT id FROM {_q(TABLE)} WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED",
+                        [ids],
                     )
                     free = {pk for (pk,) in cursor.fetchall()}
                 else:
@@ -533,7 +537,9 @@ def _delete_marks(cursor, accounted):
     if not accounted:
         return
     if connection.vendor == "postgresql":
-        cursor.execute(f"DELETE FROM {_q(MARKS)} WHERE id = ANY(%s)", [[i for _, ids in accounted for i in ids]])
+        cursor.execute(
+            f"DELETE FROM {_q(MARKS)} WHERE id = ANY(%s)", [[i for _, ids in accounted for i in ids]]
+        )
         return
     for (b, name, month), greatest in accounted:
         cursor.execute(

@@ -24,7 +24,9 @@ def reason_text(value: str, *, what: str = "理由") -> str:
     or a ValidationError when it says nothing readable. Invisible characters (zero-width
     spaces, format marks) do not count: at least two Chinese characters or four letters or
     digits must remain."""
-    text = "".join(ch for ch in (value or "") if unicodedata.category(ch) not in ("Cf", "Cc", "Zl", "Zp")).strip()
+    text = "".join(
+        ch for ch in (value or "") if unicodedata.category(ch) not in ("Cf", "Cc", "Zl", "Zp")
+    ).strip()
     visible = [ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] in "LN"]
     wide = sum(1 for ch in visible if unicodedata.east_asian_width(ch) == "W")
     if wide < 2 and len(visible) < 4:

@@ -14,7 +14,7 @@ def round2(value) -> Decimal:
 
 
 def trend(current, previous, *, rate: bool = False) -> str | None:
-    """"up", "down" or "flat" as the change is phrased; None when a side has no data.
+    """ "up", "down" or "flat" as the change is phrased; None when a side has no data.
 
     Rates compare in points at two decimals (87.001% and 86.999% both read 87%: flat). Counts
     are flat when equal, or when the change in percent of last year's value rounds to 0.00%

@@ -28,6 +28,8 @@ urlpatterns = [
     path("files/<int:pk>/status", output_views.output_status, name="output_status"),
     path("files/<int:pk>/download", output_views.output_download, name="output_download"),
     path("admin/", admin.site.urls),
-    path("", include("reports.home_urls")),  # the dashboard (by name, so that brigade imports no app of its own)
+    path(
+        "", include("reports.home_urls")
+    ),  # the dashboard (by name, so that brigade imports no app of its own)
     path("", include("reports.urls")),
 ]

@@ -115,7 +115,9 @@ class Violation(LedgerRecord):
 
     row_rules = (
         rules.PositiveWhen("fine", "outcome", ("罚款",), "处理结果为罚款时，罚款金额必须填写且大于0"),
-        rules.EmptyWhen("fine", "outcome", ("警告", "不予处罚"), "处理结果为警告或不予处罚时，罚款金额应为空或0"),
+        rules.EmptyWhen(
+            "fine", "outcome", ("警告", "不予处罚"), "处理结果为警告或不予处罚时，罚款金额应为空或0"
+        ),
     )
 
     class Meta:
@@ -125,7 +127,8 @@ class Violation(LedgerRecord):
             # Covering (PostgreSQL): the figures' monthly counts and the lists' filtered counts read
             # the index alone, not a million table rows.
             models.Index(
-                fields=["brigade", "occurred_at"], include=["violation_type", "method", "outcome"],
+                fields=["brigade", "occurred_at"],
+                include=["violation_type", "method", "outcome"],
                 name="violation_brigade_time_idx",
             ),  # fmt: skip
             models.Index(

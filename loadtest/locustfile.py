@@ -82,7 +82,6 @@ class Clerk(Logged):
             if response.status_code != 302:
                 response.failure(f"保存失败：{response.status_code}")
 
-
     @task(2)
     def add_violation(self):
         """A violation of today: the figures' current month changes while leaders watch it."""

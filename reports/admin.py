@@ -71,5 +71,13 @@ class FigureAcknowledgementAdmin(_RecordOnly):
 
 @admin.register(UnfinaliseRequest)
 class UnfinaliseRequestAdmin(_RecordOnly):
-    list_display = ["report", "reason", "requested_by", "requested_at", "decision", "decided_by", "decided_at"]
+    list_display = [
+        "report",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+    ]
     list_filter = ["decision", "report__brigade"]

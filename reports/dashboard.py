@@ -94,7 +94,9 @@ def compare(*, brigade_ids, period: Period) -> dict:
         higher = ranked_by(item)
         # a brigade that recorded nothing in the ledger has no result to rank (its 0 accidents
         # would otherwise come first)
-        order = ranks({b: each[b][key].current if each[b][key].has_current else None for b in brigade_ids}, higher)
+        order = ranks(
+            {b: each[b][key].current if each[b][key].has_current else None for b in brigade_ids}, higher
+        )
         shared = [r for r in order.values() if r is not None]
         cells = []
         for b in brigade_ids:

@@ -544,7 +544,9 @@ def _refusal(exc: Exception, part=None) -> TemplateRefused:
         return TemplateRefused(f"{template_messages.security_message(str(exc))}，已拒绝。")
     if isinstance(exc, TemplateSyntaxError):
         name = template_messages.part_name(str(getattr(part, "partname", "") or ""))
-        return TemplateRefused(f"模板语法错误：{_syntax_place(exc, name)}{template_messages.jinja_message(exc.message)}。{_SYNTAX_ADVICE}")
+        return TemplateRefused(
+            f"模板语法错误：{_syntax_place(exc, name)}{template_messages.jinja_message(exc.message)}。{_SYNTAX_ADVICE}"
+        )
     if isinstance(exc, UndefinedError):
         return TemplateRefused(
             f"模板引用了不存在的内容：{template_messages.undefined_message(exc.message)}。模板只能使用说明中列出的变量。"
@@ -678,7 +680,9 @@ def _template_problems(data: bytes) -> list[str]:
     except Exception as exc:  # the tags may have left the document's XML broken
         if template_rebuild.out_of_memory(exc):
             raise MemoryError from exc
-        problems.append("用示例内容试生成的报告无法打开：模板中的标签可能拆散了段落或表格的结构，请检查 {%p %}、{%tr %} 标签所在的段落。")
+        problems.append(
+            "用示例内容试生成的报告无法打开：模板中的标签可能拆散了段落或表格的结构，请检查 {%p %}、{%tr %} 标签所在的段落。"
+        )
     return problems
 
 

@@ -132,7 +132,11 @@ class Facts:
         in last year's: their records cannot be compared, so the sums are compared without them."""
         found = {}
         for key in self.f:
-            new = [b for b, figures in self.each.items() if figures[key].has_current and not figures[key].has_previous]
+            new = [
+                b
+                for b, figures in self.each.items()
+                if figures[key].has_current and not figures[key].has_previous
+            ]
             if new and len(new) < len(self.each):
                 found[key] = new
         return found
@@ -327,7 +331,9 @@ def draft_study(facts: Facts) -> str:
     closing = "，队伍法治素养不断提升" if facts.gained("training.attendees") else ""
     return (
         f"坚持把学法培训作为提升队伍法治素养的基础性工作，{facts.when}面向民警辅警组织学法培训"
-        f"{facts.q('training.sessions')}" + (f"（{noted}）" if noted else "") + f"{facts.versus('training.sessions')}，"
+        f"{facts.q('training.sessions')}"
+        + (f"（{noted}）" if noted else "")
+        + f"{facts.versus('training.sessions')}，"
         f"参训{facts.q('training.attendees')}{facts.versus('training.attendees')}"
         + (f"，系统学习了{_studied(studied)}" if studied else "")
         + closing
@@ -381,7 +387,8 @@ def draft_enforcement(facts: Facts) -> str:
                            all_words=f"均为{who}开展").removeprefix("，")  # fmt: skip
         closing = "持续整治突出交通违法行为" if facts.worse("accidents.total") else "有力净化了道路通行环境"
         paragraphs.append(
-            f"组织开展{named}专项行动{facts.q('campaigns.count')}" + (f"（{joint}）" if joint else "")
+            f"组织开展{named}专项行动{facts.q('campaigns.count')}"
+            + (f"（{joint}）" if joint else "")
             + f"、{facts.q('campaigns.batches')}，出动警力{facts.q('campaigns.officers')}，{closing}。"
         )
     return "\n".join(paragraphs)
@@ -424,8 +431,11 @@ def draft_supervision(facts: Facts) -> str:
     text = (
         f"健全日常执法监督检查机制，{facts.span}开展执法监督{facts.q('supervision.total')}"
         f"{facts.versus('supervision.total')}"
-        + _among(facts.value("supervision.total"), [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
-                 all_words=only)  # fmt: skip
+        + _among(
+            facts.value("supervision.total"),
+            [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
+            all_words=only,
+        )  # fmt: skip
     )
     if facts.value("supervision.files_checked"):
         text += f"，评查案卷{facts.q('supervision.files_checked')}"
@@ -597,7 +607,9 @@ def draft_leadership(facts: Facts) -> str:
     )
     total = sum(int(figures.value(key)) for _, key in held)
     if whose:  # the brigades' meetings are not the 支队长's own work
-        text = f"{facts.chief}切实履行推进法治建设第一责任人职责，督促指导所属大队落实法治建设第一责任人职责。"
+        text = (
+            f"{facts.chief}切实履行推进法治建设第一责任人职责，督促指导所属大队落实法治建设第一责任人职责。"
+        )
     else:
         text = (
             f"{facts.chief}切实履行推进法治建设第一责任人职责，对法治建设重要工作亲自部署、重大问题亲自过问、"

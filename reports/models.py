@@ -136,7 +136,9 @@ class FinalVersion(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "定稿版本"
         ordering = ["report", "number"]
-        constraints = [models.UniqueConstraint(fields=["report", "number"], name="finalversion_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="finalversion_unique_number")
+        ]
 
     def __str__(self):
         return f"{self.report} 第{self.number}版"

@@ -122,7 +122,9 @@ def docx_to_pdf(data: bytes) -> bytes | None:
             raise PdfFailed(f"转换为 PDF 超过 {SECONDS} 秒（上限），已停止") from None
         pdf = work_dir / "report.pdf"
         if process.returncode != 0 or not pdf.exists():
-            logger.error("LibreOffice failed (%s): %s", process.returncode, stderr.decode(errors="replace")[-2000:])
+            logger.error(
+                "LibreOffice failed (%s): %s", process.returncode, stderr.decode(errors="replace")[-2000:]
+            )
             raise PdfFailed(_why(process.returncode))
         return pdf.read_bytes()
 

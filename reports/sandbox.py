@@ -332,11 +332,18 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
             for seq, n in ((left, right), (right, left)):
                 if _size(seq) and isinstance(n, int) and _size(seq) * n > MAX_ITEMS:
                     raise TemplateTooCostly(f"模板生成的一段内容过长（超过 {MAX_ITEMS} 个字符或元素）")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
                 raise TemplateTooCostly("模板中的数字过大")
         elif operator == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and (
-                right > MAX_INT_BITS or left.bit_length() * right > MAX_INT_BITS
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and abs(left) > 1
+                and (right > MAX_INT_BITS or left.bit_length() * right > MAX_INT_BITS)
             ):
                 raise TemplateTooCostly("模板中的数字过大")
         elif operator == "%" and isinstance(left, str):

@@ -234,7 +234,9 @@ def may_edit(report: AnnualReport, user) -> bool:
 def report_versions(report: AnnualReport) -> dict[str, int]:
     """What an editor is opened at: the last history row of the head and of each section
     ("head", "section-<pk>" → history id; 0 when it has none)."""
-    versions = {"head": report.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0}
+    versions = {
+        "head": report.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
+    }
     last = (
         ReportSection.history.filter(report_id=report.pk)
         .values("id")
@@ -281,7 +283,11 @@ def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], o
         they_changed = now.get(part, 0) != was_id
         if i_changed and they_changed:
             last = history.order_by("-history_id").select_related("history_user").first()
-            who = f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%H:%M}修改" if last else "已被修改"
+            who = (
+                f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%H:%M}修改"
+                if last
+                else "已被修改"
+            )
             conflicts.append(f"“{label}”（{who}）")
         return i_changed and not they_changed
 
@@ -290,7 +296,9 @@ def report_edit(*, report: AnnualReport, head: dict, sections: dict[int, str], o
     for section in report.sections.all():
         if section.pk in sections:
             mine = {"body": sections[section.pk]}
-            if mine_only(f"section-{section.pk}", section.history.all(), mine, {"body": section.body}, section.title):
+            if mine_only(
+                f"section-{section.pk}", section.history.all(), mine, {"body": section.body}, section.title
+            ):
                 saves.append((section, mine, "法制员编辑"))
     if conflicts:
         raise EditConflict(conflicts)
@@ -414,7 +422,9 @@ def _check_doc_number(report: AnnualReport, on: datetime.date) -> None:
         return
     found = DOC_NUMBER.search(report.doc_number)
     if not found:
-        raise ValidationError(f"发文字号“{report.doc_number}”缺少序号，应写作 {report.brigade.doc_prefix or '某公交'}〔{on.year}〕3号")
+        raise ValidationError(
+            f"发文字号“{report.doc_number}”缺少序号，应写作 {report.brigade.doc_prefix or '某公交'}〔{on.year}〕3号"
+        )
     if int(found.group(1)) != on.year:
         raise ValidationError(f"发文字号“{report.doc_number}”的年份应为签发的年份 {on.year}")
 
@@ -491,7 +501,9 @@ def report_relock(*, report: AnnualReport, user, reason: str = "") -> None:
         raise ValidationError("报告尚未定稿，不能锁定年度台账")
     locks.hold_years(brigade_id=report.brigade_id, years=[report.year], exclusive=True)
     said = f"：{reason.strip()}" if reason.strip() else ""
-    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度台账重新锁定{said}")
+    locks.year_lock(
+        brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度台账重新锁定{said}"
+    )
 
 
 def report_history(report: AnnualReport, limit: int = 30) -> list:
@@ -500,9 +512,11 @@ def report_history(report: AnnualReport, limit: int = 30) -> list:
     签发 sets and the unlock of 撤销定稿 are the report's own rows already."""
     rows = list(report.history.select_related("history_user").order_by("-history_date")[:limit])
     finalised = f"{report.year}年度报告定稿"
-    for row in YearLock.history.filter(brigade_id=report.brigade_id, year=report.year).select_related(
-        "history_user"
-    ).order_by("-history_date")[:limit]:
+    for row in (
+        YearLock.history.filter(brigade_id=report.brigade_id, year=report.year)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+    ):
         reason = row.history_change_reason or row.reason or ""
         if row.locked and reason != finalised:
             row.history_change_reason = f"重新锁定{report.year}年度台账" + reason.removeprefix(
@@ -534,7 +548,9 @@ def _figures_json(figures: Figures, each: dict[int, Figures], coverage: Coverage
     if coverage.is_detachment:
         units = (coverage.unit, *coverage.brigades)
         for key, entry in stored.items():
-            entry["brigades"] = {b.code: [plain(each[b.pk][key].current), plain(each[b.pk][key].previous)] for b in units}
+            entry["brigades"] = {
+                b.code: [plain(each[b.pk][key].current), plain(each[b.pk][key].previous)] for b in units
+            }
     return stored
 
 

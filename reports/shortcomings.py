@@ -96,7 +96,9 @@ AREAS = [
           Cause("重点时段、重点路段的管控还有空白")),
          "保持严管高压态势", "科学调配路面警力，加大非现场执法设备建设和应用，常态化开展酒醉驾、“三超一疲劳”等专项整治"),
 ]  # fmt: skip
-STAFFING = Area((), "执法队伍建设需要进一步加强", (), "加强执法队伍建设", "配齐配强法制员，分层分类开展执法资格培训")
+STAFFING = Area(
+    (), "执法队伍建设需要进一步加强", (), "加强执法队伍建设", "配齐配强法制员，分层分类开展执法资格培训"
+)
 RECORDS = Area((), "台账录入的规范性仍需加强",
                (Cause("部分台账未做到随办随录，录入后缺少核对，数据质量检查还不够经常"),),
                "提升台账数据质量", "落实随办随录制度，每月查看数据检查提示，及时补录、更正")  # fmt: skip
@@ -159,7 +161,9 @@ def _explained(facts, figure: Figure) -> str:
     change = abs(Decimal(figure.current or 0) - Decimal(figure.previous or 0))
     best = None
     for name in item.by:
-        rows = breakdown(indicator_key=item.key, field=name, brigade_ids=facts.brigade_ids, period=facts.period)
+        rows = breakdown(
+            indicator_key=item.key, field=name, brigade_ids=facts.brigade_ids, period=facts.period
+        )
         moved = [(label, Decimal(cur or 0) - Decimal(prev or 0)) for label, cur, prev in rows]
         bad = sorted(((label, abs(d)) for label, d in moved if (d < 0) == down and d), key=lambda r: -r[1])
         if len(moved) < 2 or not bad:
@@ -175,7 +179,9 @@ def _explained(facts, figure: Figure) -> str:
         if every:
             listed = "、".join(f"{label}{verb}{phrasing.count(int(d))}{unit}" for label, d in bad[:2])
             return f"{heading}各类均有{verb}，其中{listed}，{verb}最多"
-        main = [(label, d) for label, d in bad[:2] if d * 5 >= change] or bad[:1]  # a fifth of the change or more
+        main = [(label, d) for label, d in bad[:2] if d * 5 >= change] or bad[
+            :1
+        ]  # a fifth of the change or more
         listed = "、".join(f"{label}（{verb}{phrasing.count(int(d))}{unit}）" for label, d in main)
         return f"{heading}的{verb}主要在{listed}"
     monthly = [(m, Decimal(c or 0) - Decimal(p or 0)) for m, (c, p) in figure.monthly.items()]
@@ -192,7 +198,11 @@ def _contradicted(facts, cause: Cause) -> bool:
             continue
         figure = facts.comparable[key]
         undirected = figure.item.higher_is_better is None or figure.item.kind == "workload"
-        if figure.better or (undirected and figure.trend == "up") or (not figure.has_previous and figure.current):
+        if (
+            figure.better
+            or (undirected and figure.trend == "up")
+            or (not figure.has_previous and figure.current)
+        ):
             return True
     return False
 
@@ -366,7 +376,9 @@ def _staffing_point(facts) -> Point | None:
     if not (without or bare or not legal):
         return None
     age = selectors.police_average_age(brigade_ids=facts.brigade_ids, on=on)
-    held = "、".join(f"{level}执法资格{levels[level]}人" for level in ("高级", "中级", "基本级") if levels[level])
+    held = "、".join(
+        f"{level}执法资格{levels[level]}人" for level in ("高级", "中级", "基本级") if levels[level]
+    )
     squads = "、".join(bare[:3]) + ("等" if len(bare) > 3 else "")
     text = (
         f"{STAFFING.shortcoming}。目前在职民警{by['民警']}人、辅警{by['辅警']}人"
@@ -402,8 +414,11 @@ def _records_point(facts) -> Point | None:
     that share them (违法查处、执法监督台账12月均无记录)."""
     from reports.quality import data_warnings
 
-    found = [w for w in data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
-             if w["kind"] != "empty" or w.get("usual", 0) >= 3]  # fmt: skip  (a few a month: a gap may be none)
+    found = [
+        w
+        for w in data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
+        if w["kind"] != "empty" or w.get("usual", 0) >= 3
+    ]  # fmt: skip  (a few a month: a gap may be none)
     if not found:
         return None
     stated = "；".join(dict.fromkeys(w["summary"] for w in found[:5]))

@@ -38,7 +38,13 @@ def part_name(partname: str) -> str:
 
 
 def _text(xml: str) -> str:
-    return _TAG.sub("", xml).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"')
+    return (
+        _TAG.sub("", xml)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace("&quot;", '"')
+    )
 
 
 def where(part: str, paragraph: int | None, text: str | None) -> str:

@@ -168,7 +168,9 @@ _URL_ATTRIBUTES = {"src", "href", "althref", "action", "filename", "connectstrin
 
 PAGE_FIELDS = ("PAGE", "NUMPAGES", "SECTIONPAGES")
 # A page-number field and its formatting switches: PAGE \* MERGEFORMAT, NUMPAGES \* Arabic …
-_PAGE_FIELD = re.compile(r'\s*(?:PAGE|NUMPAGES|SECTIONPAGES)(?:\s+\\[*#@!]\s*(?:"[^"]*"|[^\s\\"]+)?)*\s*', re.I)
+_PAGE_FIELD = re.compile(
+    r'\s*(?:PAGE|NUMPAGES|SECTIONPAGES)(?:\s+\\[*#@!]\s*(?:"[^"]*"|[^\s\\"]+)?)*\s*', re.I
+)
 _OUTSIDE_FIELDS = {"INCLUDETEXT", "INCLUDEPICTURE", "INCLUDE", "DDE", "DDEAUTO", "LINK", "IMPORT", "HYPERLINK",
                    "DATABASE", "MERGEFIELD", "AUTOTEXT", "AUTOTEXTLIST", "MACROBUTTON", "GOTOBUTTON", "REF",
                    "DOCPROPERTY", "INCLUDEDOC", "USERADDRESS"}  # fmt: skip
@@ -263,7 +265,9 @@ class _Package:
             name = info.filename.lstrip("/").lower()
             if name in self.parts:
                 # Two entries of one name: one program would read the one, another the other.
-                raise TemplateRefused(f"Word 文件中有两个同名的部件“{_shown(info.filename)}”，文件已损坏或是恶意构造的，已拒绝。")
+                raise TemplateRefused(
+                    f"Word 文件中有两个同名的部件“{_shown(info.filename)}”，文件已损坏或是恶意构造的，已拒绝。"
+                )
             self.parts[name] = info
         if "word/document.xml" not in self.parts and not self._main_named():
             raise TemplateRefused("上传的文件不是有效的 Word（.docx）文件：缺少正文部分 word/document.xml。")
@@ -277,7 +281,9 @@ class _Package:
     def read(self, name: str, limit: int) -> bytes:
         info = self.parts[name.lower()]
         if info.file_size > limit:
-            raise TemplateRefused(f"Word 文件的部件 {_shown(name)} 过大（解压后超过 {limit >> 20} MB），不像是报告模板。")
+            raise TemplateRefused(
+                f"Word 文件的部件 {_shown(name)} 过大（解压后超过 {limit >> 20} MB），不像是报告模板。"
+            )
         if info.flag_bits & 0x1:
             raise TemplateRefused("Word 文件已加密，请在 Word 中取消密码后再上传。")
         try:
@@ -300,7 +306,9 @@ class _Package:
         except etree.XMLSyntaxError as e:
             if out_of_memory(e):
                 raise MemoryError from e
-            raise TemplateRefused(f"Word 文件无法读取：部件 {_shown(name)} 不是有效的 XML，请在 Word 中重新保存为 .docx 后再上传。") from None
+            raise TemplateRefused(
+                f"Word 文件无法读取：部件 {_shown(name)} 不是有效的 XML，请在 Word 中重新保存为 .docx 后再上传。"
+            ) from None
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
             raise TemplateRefused(f"Word 文件的部件 {_shown(name)} 含有文档类型定义（DTD），已拒绝。")
@@ -489,7 +497,11 @@ class _Rebuild:
             if parent is None:
                 continue
             # The SVG copy sits alone in an a:ext of the picture's a:extLst: the ext goes too.
-            if etree.QName(element).namespace == SVG_BLIP and etree.QName(parent).localname == "ext" and len(parent) == 1:
+            if (
+                etree.QName(element).namespace == SVG_BLIP
+                and etree.QName(parent).localname == "ext"
+                and len(parent) == 1
+            ):
                 element, parent = parent, parent.getparent()
             parent.remove(element)
         return used
@@ -598,12 +610,16 @@ def rebuild(data: bytes) -> tuple[bytes, list[str]]:
     package = _Package(data)
     for name, info in package.parts.items():
         if posixpath.basename(name).startswith("vbaproject") or name.endswith(".bin") and "vba" in name:
-            raise TemplateRefused(f"模板含有宏（{_shown(info.filename)}），报告模板不允许含有宏，请另存为不含宏的 .docx 后再上传。")
+            raise TemplateRefused(
+                f"模板含有宏（{_shown(info.filename)}），报告模板不允许含有宏，请另存为不含宏的 .docx 后再上传。"
+            )
     rebuilt = _Rebuild(package)
     main = None
     for _rid, reltype, target, external in package.rels(""):
         if external:
-            rebuilt.refuse(f"模板链接了外部地址“{_shown(target)}”，报告模板不能链接文件以外的任何内容，已拒绝。")
+            rebuilt.refuse(
+                f"模板链接了外部地址“{_shown(target)}”，报告模板不能链接文件以外的任何内容，已拒绝。"
+            )
         elif reltype == OFFICE_DOCUMENT:
             if main is not None:
                 rebuilt.refuse("Word 文件中有两个正文部分，文件已损坏或是恶意构造的。")
@@ -650,8 +666,11 @@ def _write(rebuilt: _Rebuild) -> bytes:
             folder, base = posixpath.split(name)
             files[posixpath.join(folder, "_rels", base + ".rels")] = _relationships(
                 [
-                    (rid, f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{short}",
-                     posixpath.relpath(target, folder))
+                    (
+                        rid,
+                        f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{short}",
+                        posixpath.relpath(target, folder),
+                    )
                     for rid, short, target in rels
                 ]  # fmt: skip
             )

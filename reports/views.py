@@ -151,14 +151,18 @@ def _report(request, pk) -> AnnualReport:
     """A report of the user's own unit (a detachment user: also its brigades'); another unit's
     is a 404 whatever the role, so that not even its existence shows (a 支队's to its brigades)."""
     if request.user.is_authenticated:
-        found = access.get_scoped_or_404(AnnualReport.objects.select_related("brigade", "template"), request.user, pk=pk)
+        found = access.get_scoped_or_404(
+            AnnualReport.objects.select_related("brigade", "template"), request.user, pk=pk
+        )
     _require_view(request.user, "view_report")
     return found
 
 
 def report_detail(request, pk):
     report = _report(request, pk)
-    can_manage = access.has_unit_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
+    can_manage = (
+        access.has_unit_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
+    )
     editable = services.may_edit(report, request.user)
     sections = list(report.sections.all())
     form = ReportHeadForm(instance=report) if editable else None
@@ -169,8 +173,16 @@ def report_detail(request, pk):
         if form.is_valid():
             head = {name: form.cleaned_data[name.removesuffix("_id")] for name in services.HEAD_FIELDS}
             head["template_id"] = head["template_id"].pk if head["template_id"] else None
-            texts = {s.pk: _normalise(request.POST[f"section-{s.pk}"]) for s in sections if f"section-{s.pk}" in request.POST}
-            opened = {k.removeprefix("version-"): int(v) for k, v in request.POST.items() if k.startswith("version-") and v.isdigit()}
+            texts = {
+                s.pk: _normalise(request.POST[f"section-{s.pk}"])
+                for s in sections
+                if f"section-{s.pk}" in request.POST
+            }
+            opened = {
+                k.removeprefix("version-"): int(v)
+                for k, v in request.POST.items()
+                if k.startswith("version-") and v.isdigit()
+            }
             try:
                 changed = services.report_edit(report=report, head=head, sections=texts, opened=opened)
             except services.EditConflict as e:
@@ -261,7 +273,9 @@ def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:
         if not figure.current:
             continue
         is_rate = hasattr(figure.item, "numerator")
-        shown = phrasing.percent(figure.current) if is_rate else phrasing.count(int(figure.current)) + figure.unit
+        shown = (
+            phrasing.percent(figure.current) if is_rate else phrasing.count(int(figure.current)) + figure.unit
+        )
         if shown in text:
             found.append({"label": figure.item.label, "shown": shown,
                           "url": ledger_url(figure, period, link_brigade)})  # fmt: skip

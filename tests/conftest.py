@@ -21,7 +21,9 @@ def _test_settings(settings, tmp_path):
     # Hashing is deliberately slow in production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # An in-process cache, emptied for each test.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}
+    }
     caches["default"].clear()
     # A confirmed import runs as soon as it is queued, in the test's own process; the worker
     # process itself is exercised by tests/brigade/test_import_worker.py.

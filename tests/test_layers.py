@@ -34,7 +34,9 @@ def _imports(path: Path) -> set[str]:
             found |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := DOTTED.match(node.value)):
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := DOTTED.match(node.value))
+        ):
             found.add(m.group(1))
     return found & OWN
 

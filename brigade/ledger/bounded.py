@@ -113,7 +113,11 @@ class BoundedRows:
             return os.fspath(source)
         try:  # a file on disk (an upload kept by the storage): the child opens it itself
             name = getattr(getattr(source, "file", source), "name", None)
-            if isinstance(name, str) and os.path.isabs(name) and os.path.samestat(os.fstat(source.fileno()), os.stat(name)):
+            if (
+                isinstance(name, str)
+                and os.path.isabs(name)
+                and os.path.samestat(os.fstat(source.fileno()), os.stat(name))
+            ):
                 return name
         except (AttributeError, OSError, ValueError):
             pass

@@ -55,13 +55,17 @@ def check_ledger(ledger: Ledger) -> list[checks.Error]:
     if ledger.date_field is not None:
         field = _field(model, ledger.date_field)
         if ledger.date_field not in fields or not isinstance(field, models.DateField):
-            errors.append(_error(ledger, "date_field", f"{ledger.date_field!r} 应是 fields 中的日期或日期时间字段", 104))
+            errors.append(
+                _error(ledger, "date_field", f"{ledger.date_field!r} 应是 fields 中的日期或日期时间字段", 104)
+            )
     for path in ledger.filters:
         field = _field(model, path)
         if field is None:
             errors.append(_error(ledger, "filters", f"{path!r} 不是模型 {model.__name__} 的字段", 105))
         elif not (field.choices or field.is_relation):
-            errors.append(_error(ledger, "filters", f"{path!r} 既不是选项字段也不是外键，无法作为筛选项", 105))
+            errors.append(
+                _error(ledger, "filters", f"{path!r} 既不是选项字段也不是外键，无法作为筛选项", 105)
+            )
     for name in ledger.list_display:
         if name not in fields:
             errors.append(_error(ledger, "list_display", f"{name!r} 不在 fields 中", 106))

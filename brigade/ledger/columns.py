@@ -216,7 +216,9 @@ class Column:
                     refused[raw] = str(e)
             if not refused:
                 return list(map(memo.__getitem__, cells)), {}
-            return [memo.get(raw) for raw in cells], {i: refused[raw] for i, raw in enumerate(cells) if raw in refused}
+            return [memo.get(raw) for raw in cells], {
+                i: refused[raw] for i, raw in enumerate(cells) if raw in refused
+            }
         values, failed = [], {}
         for i, raw in enumerate(cells):
             try:
@@ -266,7 +268,9 @@ class Column:
     def text(raw) -> str:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)  # a number typed into a text column, e.g. a badge number
-        elif isinstance(raw, bool | datetime.timedelta) or (isinstance(raw, float) and not math.isfinite(raw)):
+        elif isinstance(raw, bool | datetime.timedelta) or (
+            isinstance(raw, float) and not math.isfinite(raw)
+        ):
             # TRUE → 是, a duration → 36:00:00, an overflowing number → 无穷大
             raw = quoted(raw)[1:-1]
         elif isinstance(raw, datetime.datetime):
@@ -477,7 +481,9 @@ class DateTimeColumn(Column):
             return None
         datetime_class, date_class = datetime.datetime, datetime.date
         if date_class in set(map(type, cells)):  # a date-time at midnight comes as a date
-            cells = [datetime_class(v.year, v.month, v.day) if v.__class__ is date_class else v for v in cells]
+            cells = [
+                datetime_class(v.year, v.month, v.day) if v.__class__ is date_class else v for v in cells
+            ]
         if any(v.__class__ is not datetime_class or v.tzinfo is not None or v.microsecond for v in cells):
             return None
         tz = timezone.get_current_timezone()

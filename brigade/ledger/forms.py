@@ -12,6 +12,7 @@ from brigade.ledger import saving
 if TYPE_CHECKING:
     from brigade.ledger.declarations import Ledger
 
+
 def version_of(record) -> str:
     """A record's version as an edit form carries it: the time of its last write."""
     return record.updated_at.isoformat() if record.updated_at else ""

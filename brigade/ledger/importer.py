@@ -172,7 +172,9 @@ def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress,
     try:
         with transaction.atomic():
             _serialise(ledger, brigade, on_wait)
-            _import_rows(ledger, brigade, columns, kept, numbered, result, user, reason, False, progress, rows)
+            _import_rows(
+                ledger, brigade, columns, kept, numbered, result, user, reason, False, progress, rows
+            )
             result.warnings = warnings(rows.notes, mapping, header_row)
             result.written = result.ok
             if not result.written:
@@ -278,7 +280,9 @@ def collector_paused():
 
 def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter):
     with collector_paused():
-        _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter)
+        _check_rows(
+            ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter
+        )
 
 
 def _take(numbered, size: int, meter) -> list:
@@ -411,7 +415,9 @@ def warnings(notes, mapping, header_row: int) -> list[str]:
         )
     columns = [headers[c] for c in notes.hidden_columns if c in headers]
     if columns:
-        found.append("、".join(f"「{h}」" for h in columns) + "列在表格中是隐藏的，打开文件时看不到，但会照常导入")
+        found.append(
+            "、".join(f"「{h}」" for h in columns) + "列在表格中是隐藏的，打开文件时看不到，但会照常导入"
+        )
     formulas = [(r, c, t, v) for r, c, t, v in notes.formulas if c in headers and r > header_row]
     if formulas:
         cells = "；".join(

@@ -26,7 +26,9 @@ def record_delete(*, ledger, record) -> None:
             record.delete()
     except ProtectedError as e:
         kinds = "、".join(sorted({str(obj._meta.verbose_name) for obj in e.protected_objects}))
-        raise ValidationError(f"不能删除：有{len(e.protected_objects)}条{kinds}记录引用了它，请先修改那些记录")
+        raise ValidationError(
+            f"不能删除：有{len(e.protected_objects)}条{kinds}记录引用了它，请先修改那些记录"
+        )
     except Busy as e:
         raise ValidationError(e.message, code="busy")
 
@@ -50,5 +52,7 @@ def record_restore(*, ledger, version):
     except Busy as e:
         raise ValidationError(e.message, code="busy")
     except IntegrityError:
-        raise ValidationError(f"不能恢复：本大队已有{ledger.key_header or '相同'}的记录，或它引用的记录已被删除")
+        raise ValidationError(
+            f"不能恢复：本大队已有{ledger.key_header or '相同'}的记录，或它引用的记录已被删除"
+        )
     return record

@@ -138,9 +138,13 @@ def stream_workbook(title: str, headers: list[str], rows, widths=None, styles=No
         zf.writestr("xl/styles.xml", _STYLES)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             cols = "".join(
-                f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
+                f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
+                for i, w in enumerate(widths, start=1)
             )
-            head = "".join(f'<c r="{c}1" t="inlineStr" s="{HEADER}">{_text(h)}</c>' for c, h in zip(letters, headers, strict=True))
+            head = "".join(
+                f'<c r="{c}1" t="inlineStr" s="{HEADER}">{_text(h)}</c>'
+                for c, h in zip(letters, headers, strict=True)
+            )
             sheet.write((_SHEET_HEAD.format(cols=cols) + f'<row r="1">{head}</row>').encode())
             yield sink.take()
             number, buffer = 1, []
@@ -148,7 +152,8 @@ def stream_workbook(title: str, headers: list[str], rows, widths=None, styles=No
                 number += 1
                 n = str(number)
                 cells = "".join(
-                    _cell(letter + n, value, style) for letter, value, style in zip(letters, values, styles, strict=True)
+                    _cell(letter + n, value, style)
+                    for letter, value, style in zip(letters, values, styles, strict=True)
                 )
                 buffer.append(f'<row r="{n}">{cells}</row>')
                 if len(buffer) >= ROWS_PER_FLUSH:

@@ -18,7 +18,11 @@ urlpatterns = [
     path(
         "<slug:kind>/import/<int:job_id>/abandon/", views.ImportAbandonView.as_view(), name="import_abandon"
     ),
-    path("<slug:kind>/import/<int:job_id>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
+    path(
+        "<slug:kind>/import/<int:job_id>/progress/",
+        views.ImportProgressView.as_view(),
+        name="import_progress",
+    ),
     path("<slug:kind>/deleted/", views.DeletedListView.as_view(), name="deleted"),
     path("<slug:kind>/deleted/<int:history_id>/restore/", views.RestoreView.as_view(), name="restore"),
     path("<slug:kind>/<int:pk>/", views.LedgerDetailView.as_view(), name="detail"),

@@ -199,7 +199,9 @@ class LedgerListView(LedgerMixin, generic.ListView):
                 first = last = None  # the filter's own form says what is wrong
             if first and last and first > last:
                 query["period_after"], query["period_before"] = before, after
-                messages.info(self.request, f"日期范围的起止颠倒了，已按 {last:%Y-%m-%d} 至 {first:%Y-%m-%d} 筛选")
+                messages.info(
+                    self.request, f"日期范围的起止颠倒了，已按 {last:%Y-%m-%d} 至 {first:%Y-%m-%d} 筛选"
+                )
             self._fixed_query = query
         return self._fixed_query.copy()
 

@@ -99,7 +99,9 @@ def ods_batches(zf: zipfile.ZipFile, budget: Budget, notes: Notes | None = None)
             out.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
             out.writestr("META-INF/manifest.xml", _MANIFEST)
             with out.open("content.xml", "w", force_zip64=True) as written:
-                marks = _measure_content(member_blocks(zf, content, budget, budget.part_mb, BLOCK), written, budget)
+                marks = _measure_content(
+                    member_blocks(zf, content, budget, budget.part_mb, BLOCK), written, budget
+                )
         copy.flush()
         yield from _sheet_batches(copy.name, notes or Notes(), marks)
 
@@ -276,7 +278,15 @@ class _Compound:
 
 
 # BIFF record types (MS-XLS 2.3).
-_EOF, _BOF, _FILEPASS, _BOUNDSHEET, _SST, _CONTINUE, _DIMENSIONS = 0x0A, 0x0809, 0x2F, 0x85, 0xFC, 0x3C, 0x0200
+_EOF, _BOF, _FILEPASS, _BOUNDSHEET, _SST, _CONTINUE, _DIMENSIONS = (
+    0x0A,
+    0x0809,
+    0x2F,
+    0x85,
+    0xFC,
+    0x3C,
+    0x0200,
+)
 _FORMULA, _LABELSST, _MULRK, _ROW, _COLINFO = 0x06, 0xFD, 0xBD, 0x0208, 0x7D
 _CELLS = {0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, _LABELSST, _FORMULA}  # number, label, rstring, boolerr, rk
 _HEADER = struct.Struct("<HH")
@@ -372,7 +382,9 @@ def _string_lengths(parts: list) -> list[int]:
         lengths.append(3 * count)
 
 
-def _sheet_cost(stream: bytearray, pos: int, strings: list[int], budget: Budget, mark: _Marks) -> tuple[int, int]:
+def _sheet_cost(
+    stream: bytearray, pos: int, strings: list[int], budget: Budget, mark: _Marks
+) -> tuple[int, int]:
     """(cells, bytes of text) calamine will hold for the sheet whose records start at `pos`:
     the rectangle from its first to its last cell, or the room its DIMENSIONS record reserves if
     larger; a copy of the shared string each LABELSST cell names. Formulas are emptied on the
@@ -475,13 +487,32 @@ def _entry(name: str, kind: int, start: int, size: int) -> bytes:
     encoded = (name + "\0").encode("utf-16-le")
     child = 1 if kind == 5 else NO_STREAM
     return struct.pack(
-        "<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NO_STREAM, NO_STREAM, child, b"", 0, 0, 0, start, size
+        "<64sHBBIII16sIQQIQ",
+        encoded,
+        len(encoded),
+        kind,
+        1,
+        NO_STREAM,
+        NO_STREAM,
+        child,
+        b"",
+        0,
+        0,
+        0,
+        start,
+        size,
     )
 
 
 # ── .ods ───────────────────────────────────────────────────────────────────────────────────────
 
-_VALUES = ("office:value", "office:string-value", "office:date-value", "office:time-value", "office:boolean-value")
+_VALUES = (
+    "office:value",
+    "office:string-value",
+    "office:date-value",
+    "office:time-value",
+    "office:boolean-value",
+)
 
 
 def _measure_content(blocks, out, budget: Budget) -> list:
@@ -543,7 +574,9 @@ class _Tables:
             given = [attrs[key] for key in _VALUES if key in attrs]
             formula = attrs.get("table:formula", "")
             if formula:
-                self._formula(formula.partition(":")[2] if formula.startswith(("of:", "oooc:", "msoxl:")) else formula)
+                self._formula(
+                    formula.partition(":")[2] if formula.startswith(("of:", "oooc:", "msoxl:")) else formula
+                )
             self.reading = not given and attrs.get("office:value-type") == "string"  # the text is the value
             self.has_value = bool(given or formula or self.reading)
             self.cell_text = sum(len(v.encode()) for v in given) + len(formula.encode())

@@ -302,7 +302,9 @@ def open_zip(fh, budget: Budget) -> zipfile.ZipFile:
     at = tail.rfind(b"PK\x05\x06")
     if 0 <= at <= len(tail) - 22:
         directory = struct.unpack_from("<I", tail, at + 12)[0]
-        if directory == 0xFFFFFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # zip64's end record
+        if (
+            directory == 0xFFFFFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07"
+        ):  # zip64's end record
             fh.seek(struct.unpack_from("<Q", tail, at - 12)[0])
             record = fh.read(56)
             if record[:4] == b"PK\x06\x06":

@@ -238,7 +238,9 @@ class _Workbook:
             found = {name: double or single for name, double, single in _ATTRIBUTE.findall(attrs)}
             if found.get("hidden", "").strip() in ("1", "true") and found.get("min", "").isdigit():
                 first = int(found["min"]) - 1
-                last = min(int(found.get("max") or 0) if found.get("max", "").isdigit() else first + 1, first + 256)
+                last = min(
+                    int(found.get("max") or 0) if found.get("max", "").isdigit() else first + 1, first + 256
+                )
                 hidden = self.notes.hidden_columns
                 hidden += [c for c in range(first, last) if c not in hidden][: Notes.KEPT - len(hidden)]
 

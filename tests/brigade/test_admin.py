@@ -70,9 +70,17 @@ def one_of_everything(brigade, legal):
             brigade=brigade, years=[today.year - 1], today=today, rng=rng, save=save
         )
     YearLock.objects.create(brigade=brigade, year=today.year - 2, reason="年度报告定稿", changed_by=legal)
-    AnnualReport.objects.create(brigade=brigade, year=today.year - 2, status="final", title="关于年度的报告", date=today)
+    AnnualReport.objects.create(
+        brigade=brigade, year=today.year - 2, status="final", title="关于年度的报告", date=today
+    )
     for model in apps.get_models():  # a history row for every record made in bulk
-        if hasattr(model, "history") and model._meta.app_label in {"brigade", "enforcement", "mediation", "publicity", "reports"}:
+        if hasattr(model, "history") and model._meta.app_label in {
+            "brigade",
+            "enforcement",
+            "mediation",
+            "publicity",
+            "reports",
+        }:
             for obj in model._default_manager.all()[:3]:
                 if not model.history.filter(**{model._meta.pk.attname: obj.pk}).exists():
                     obj.save()
@@ -100,7 +108,9 @@ def _form_data(page):
     return data
 
 
-def test_every_admin_history_page_and_every_protected_change_form_refuses_to_save(one_of_everything, admin_user):
+def test_every_admin_history_page_and_every_protected_change_form_refuses_to_save(
+    one_of_everything, admin_user
+):
     from brigade.admin import ReadOnlyAdmin
 
     client = login(admin_user)
@@ -112,7 +122,9 @@ def test_every_admin_history_page_and_every_protected_change_form_refuses_to_sav
         for obj in model._default_manager.all()[:1]:
             before = _snapshot(obj)
             version = model.history.filter(**{meta.pk.attname: obj.pk}).latest("history_id")
-            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_simple_history", args=[obj.pk, version.history_id])
+            url = reverse(
+                f"admin:{meta.app_label}_{meta.model_name}_simple_history", args=[obj.pk, version.history_id]
+            )
             page = client.get(url)
             assert page.status_code == 200, url
             response = client.post(url, _form_data(page))
@@ -140,7 +152,10 @@ def test_every_admin_history_page_and_every_protected_change_form_refuses_to_sav
 def test_import_jobs_cannot_be_deleted_in_the_admin(admin_user, brigade):
     job = ImportJob.objects.create(brigade=brigade, kind="training", filename="a.xlsx", sha256="0" * 64)
     client = login(admin_user)
-    assert client.post(reverse("admin:brigade_importjob_delete", args=[job.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:brigade_importjob_delete", args=[job.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert ImportJob.objects.filter(pk=job.pk).exists()
 
 
@@ -183,5 +198,7 @@ def test_a_violation_type_of_a_finalised_year_keeps_its_name_and_group(admin_use
 
 def test_users_are_not_deleted_in_the_admin_they_are_made_inactive(admin_user, clerk):
     client = login(admin_user)
-    assert client.post(reverse("admin:brigade_user_delete", args=[clerk.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:brigade_user_delete", args=[clerk.pk]), {"post": "yes"}).status_code == 403
+    )
     assert User.objects.filter(pk=clerk.pk).exists()

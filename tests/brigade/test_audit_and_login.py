@@ -11,7 +11,10 @@ DATA = {"date": "2025-03-05", "name": "民法典讲座", "kind": "法治讲座",
 def test_delete_is_kept_and_a_legal_officer_restores_it(as_clerk, as_legal, legal, brigade):
     as_clerk.post(reverse("ledger:create", args=["training"]), DATA)
     record = Training.objects.get()
-    as_clerk.post(reverse("ledger:update", args=["training", record.pk]), DATA | {"attendees": "70", "version": version_of(record)})
+    as_clerk.post(
+        reverse("ledger:update", args=["training", record.pk]),
+        DATA | {"attendees": "70", "version": version_of(record)},
+    )
     as_clerk.post(reverse("ledger:delete", args=["training", record.pk]))
     assert not Training.objects.exists()
 
@@ -39,7 +42,10 @@ def test_history_is_on_the_record_page(as_clerk, brigade):
         mode="线下",
         attendees=5,
     )
-    as_clerk.post(reverse("ledger:update", args=["training", record.pk]), DATA | {"name": "新名称", "version": version_of(record)})
+    as_clerk.post(
+        reverse("ledger:update", args=["training", record.pk]),
+        DATA | {"name": "新名称", "version": version_of(record)},
+    )
     page = as_clerk.get(reverse("ledger:detail", args=["training", record.pk])).content.decode()
     assert "名称：旧名称 → 新名称" in page and "clerk_a" in page
 

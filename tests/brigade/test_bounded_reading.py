@@ -167,7 +167,9 @@ def test_the_child_ends_with_the_rows_it_was_reading(brigade):
 def training_sheet(rows: int, content_cell) -> str:
     """A training sheet of `rows` rows whose 学习内容 cell is `content_cell(row number)`."""
     letters = "ABCDEFG"
-    xml = "<row r=\"1\">" + "".join(inline(f"{letters[i]}1", h) for i, h in enumerate(TRAINING_HEADER)) + "</row>"
+    xml = (
+        '<row r="1">' + "".join(inline(f"{letters[i]}1", h) for i, h in enumerate(TRAINING_HEADER)) + "</row>"
+    )
     for n in range(2, rows + 2):
         cells = [inline(f"A{n}", "2025-03-05"), inline(f"B{n}", f"培训{n}"), inline(f"C{n}", "专题学法"),
                  inline(f"D{n}", "线下"), f'<c r="E{n}"><v>20</v></c>', f'<c r="F{n}"><v>2</v></c>', content_cell(n)]  # fmt: skip
@@ -196,12 +198,16 @@ def test_one_long_shared_string_named_by_300_rows_is_refused_naming_the_cell(cle
 
 
 def test_text_is_counted_at_every_reference_against_the_limit(brigade, settings):
-    upload = build(training_sheet(300, shared), shared=[f"<si><t>{'学' * 30_000}</t></si>"])  # 9 million stored
+    upload = build(
+        training_sheet(300, shared), shared=[f"<si><t>{'学' * 30_000}</t></si>"]
+    )  # 9 million stored
     settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 5_000_000}
     with pytest.raises(FileRefused) as caught:
         ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     message = str(caught.value)
-    assert "文件中的文字超过500万字（上限；每个单元格都计算在内" in message and is_chinese_refusal(message), message
+    assert "文件中的文字超过500万字（上限；每个单元格都计算在内" in message and is_chinese_refusal(message), (
+        message
+    )
     settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 10_000_000}
     result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     assert result.ok and result.created == 300
@@ -212,7 +218,9 @@ def test_chunks_of_long_cells_are_cut_by_text(brigade, monkeypatch):
 
     sizes = []
     original = importer._parse_chunk
-    monkeypatch.setattr(importer, "_parse_chunk", lambda chunk, *a: sizes.append(len(chunk)) or original(chunk, *a))
+    monkeypatch.setattr(
+        importer, "_parse_chunk", lambda chunk, *a: sizes.append(len(chunk)) or original(chunk, *a)
+    )
     monkeypatch.setattr(importer, "CHUNK_CHARS", 100_000)
     upload = build(training_sheet(300, lambda n: inline(f"G{n}", "学" * 20_000)))
     result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
@@ -241,7 +249,9 @@ def test_the_admins_list_imports_are_parsed_in_the_child_too(admin_user, monkeyp
 
     started = []
     real = bounded.BoundedRows.__init__
-    monkeypatch.setattr(bounded.BoundedRows, "__init__", lambda self, source: started.append(1) or real(self, source))
+    monkeypatch.setattr(
+        bounded.BoundedRows, "__init__", lambda self, source: started.append(1) or real(self, source)
+    )
     upload = build(sheet.replace("飙" * 40_000, "驾驶拼装车"))
     upload.name = "目录.xlsx"
     response = login(admin_user).post(url, {"import_file": upload, "format": "0", "resource": "0"})

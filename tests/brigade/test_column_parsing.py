@@ -71,7 +71,12 @@ def _all_columns(brigade):
 def test_every_path_of_every_column_gives_what_parse_gives(brigade):
     names = [("酒驾整治", "2025-01-01"), ("同名行动", "2025-01-01"), ("同名行动", "2025-06-01")]
     # names a cell may spell only through `text`: our export's guard, white space trimmed
-    names += [("=SUM", "2025-01-01"), ("'=SUM", "2025-01-01"), ("酒驾", "2025-01-01"), ("酒驾 ", "2025-01-01")]
+    names += [
+        ("=SUM", "2025-01-01"),
+        ("'=SUM", "2025-01-01"),
+        ("酒驾", "2025-01-01"),
+        ("酒驾 ", "2025-01-01"),
+    ]
     for name, start in names:
         Campaign.objects.create(brigade=brigade, name=name, start_date=start, kind="集中整治", officers=5)
     rng = random.Random(20261201)
@@ -90,7 +95,8 @@ def test_every_path_of_every_column_gives_what_parse_gives(brigade):
             [datetime.datetime(2025, 1, 1, 8) + datetime.timedelta(hours=7 * i) for i in range(50)]
             + [datetime.date(2025, 5, 1)],  # a date-time at midnight comes as a date
             *(
-                [datetime.datetime(2025, 1, 1, 8) + datetime.timedelta(hours=7 * i) for i in range(50)] + [odd]
+                [datetime.datetime(2025, 1, 1, 8) + datetime.timedelta(hours=7 * i) for i in range(50)]
+                + [odd]
                 for odd in GENERAL
                 if isinstance(odd, datetime.date)
             ),  # date-times and one odd one: too early, too late, aware, not in whole seconds

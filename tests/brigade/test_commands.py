@@ -68,7 +68,9 @@ def test_import_ledger_cli_dry_run_import_and_errors(brigade, tmp_path):
 def test_import_ledger_cli_writes_as_the_user_named_by_by(brigade, clerk, tmp_path):
     header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
     good = tmp_path / "good.xlsx"
-    good.write_bytes(make_xlsx([header, ["2025-01-02", "全警培训", "全警培训", "线下", 80, 3, ""]]).getvalue())
+    good.write_bytes(
+        make_xlsx([header, ["2025-01-02", "全警培训", "全警培训", "线下", 80, 3, ""]]).getvalue()
+    )
     with pytest.raises(CommandError, match="没有用户名为 nobody 的用户"):
         run("import_ledger", "training", str(good), "--brigade", "a", "--by", "nobody")
     assert not Training.objects.exists()

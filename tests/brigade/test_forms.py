@@ -150,4 +150,7 @@ def test_a_forms_empty_choice_reads_in_chinese(as_clerk):
         html = as_clerk.get(reverse("ledger:create", args=[kind])).content.decode()
         assert "---------" not in html, kind
     html = as_clerk.get(reverse("ledger:create", args=["violations"])).content.decode()
-    assert '<option value="" selected>请选择</option>' in html and '<option value="" selected>无</option>' in html
+    assert (
+        '<option value="" selected>请选择</option>' in html
+        and '<option value="" selected>无</option>' in html
+    )

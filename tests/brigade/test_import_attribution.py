@@ -31,13 +31,17 @@ def test_by_a_leader_is_refused_in_chinese_and_nothing_is_written(brigade, leade
 
 
 def test_by_a_clerk_of_another_brigade_is_refused(brigade, outsider, good):
-    with pytest.raises(CommandError, match=f"用户 {outsider.username}（乙县公安局交通警察大队，录入员）无权向甲县"):
+    with pytest.raises(
+        CommandError, match=f"用户 {outsider.username}（乙县公安局交通警察大队，录入员）无权向甲县"
+    ):
         run("import_ledger", "training", good, "--brigade", "a", "--by", outsider.username)
     assert not Training.objects.exists()
 
 
 def test_by_a_detachment_user_or_an_inactive_clerk_is_refused(brigade, detachment, clerk, good):
-    chief = user_upsert(username="zd_legal", brigade_code="zd", role="legal", detachment=True, password=PASSWORD)[0]
+    chief = user_upsert(
+        username="zd_legal", brigade_code="zd", role="legal", detachment=True, password=PASSWORD
+    )[0]
     with pytest.raises(CommandError, match="支队级法制员）无权"):
         run("import_ledger", "training", good, "--brigade", "a", "--by", chief.username)
     clerk.is_active = False

@@ -231,7 +231,10 @@ def test_a_confirmed_file_is_queued_for_the_worker_and_the_page_follows_it(as_cl
     assert "已排入导入队列" in page
     # confirming again does not queue it twice
     as_clerk.post(reverse("ledger:import_confirm", args=["training", job.pk]))
-    assert "不能再次导入" in as_clerk.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
+    assert (
+        "不能再次导入"
+        in as_clerk.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
+    )
 
     from brigade.ledger import jobs
 
@@ -265,17 +268,31 @@ def _raw_sheet(cells: str) -> io.BytesIO:
     """A workbook whose sheet XML is written by hand: a header row and one row of `cells`."""
     import zipfile
 
-    header = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(TRAINING_HEADER))
+    header = "".join(
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(TRAINING_HEADER)
+    )
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f'<sheetData><row r="1">{header}</row><row r="2">{cells}</row></sheetData></worksheet>'
     )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
         z.writestr("xl/worksheets/sheet1.xml", sheet)
     buf.seek(0)
     buf.name = "hand.xlsx"
@@ -292,13 +309,17 @@ def _raw_sheet(cells: str) -> io.BytesIO:
         ('<c r="E2" t="inlineStr"><is><t>&#xD800;</t></is></c>', "参加人数", "不是整数"),
     ],
 )
-def test_cells_a_file_should_not_hold_are_named_in_chinese_never_a_server_error(as_clerk, cell, column, message):
+def test_cells_a_file_should_not_hold_are_named_in_chinese_never_a_server_error(
+    as_clerk, cell, column, message
+):
     good = '<c r="A2" t="inlineStr"><is><t>2025-03-05</t></is></c><c r="B2" t="inlineStr"><is><t>学法</t></is></c>' \
            '<c r="C2" t="inlineStr"><is><t>专题学法</t></is></c><c r="D2" t="inlineStr"><is><t>线下</t></is></c>' \
            '<c r="E2"><v>10</v></c><c r="F2"><v>2</v></c>'  # fmt: skip
     ref = cell.split('"')[1]
     cells = re.sub(f'<c r="{ref}"[^>]*>.*?</c>', cell, good) if f'r="{ref}"' in good else good + cell
-    response = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": _raw_sheet(cells)}, follow=True)
+    response = as_clerk.post(
+        reverse("ledger:import", args=["training"]), {"file": _raw_sheet(cells)}, follow=True
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert column in page and message in page

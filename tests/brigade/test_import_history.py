@@ -35,7 +35,9 @@ def _fields(model):
 
 
 @on_postgresql
-def test_every_imported_record_has_the_history_row_simple_history_would_write(brigade, clerk, violation_types):
+def test_every_imported_record_has_the_history_row_simple_history_would_write(
+    brigade, clerk, violation_types
+):
     result = ledger_import(ledger=registry.get("violations"), brigade=brigade, source=_file(25), user=clerk,
                            reason="Excel导入：三月.xlsx")  # fmt: skip
     assert result.written and result.created == 25
@@ -46,7 +48,9 @@ def test_every_imported_record_has_the_history_row_simple_history_would_write(br
     for h in history:
         assert {k: h[k] for k in _fields(Violation)} == records[h["id"]]
         assert (h["history_type"], h["history_change_reason"], h["history_user_id"]) == (
-            "+", "Excel导入：三月.xlsx", clerk.pk
+            "+",
+            "Excel导入：三月.xlsx",
+            clerk.pk,
         )
         assert h["history_date"] == records[h["id"]]["created_at"]
     # A record's own history page reads it as any other change.
@@ -55,7 +59,9 @@ def test_every_imported_record_has_the_history_row_simple_history_would_write(br
 
 
 @on_postgresql
-def test_the_trigger_is_off_for_every_other_insert_even_in_the_importing_transaction(brigade, clerk, violation_types):
+def test_the_trigger_is_off_for_every_other_insert_even_in_the_importing_transaction(
+    brigade, clerk, violation_types
+):
     with transaction.atomic():
         ledger_import(ledger=registry.get("violations"), brigade=brigade, source=_file(3), user=clerk)
         saved = Violation.objects.get(decision_no="431100000000")

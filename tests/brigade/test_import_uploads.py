@@ -19,7 +19,11 @@ from tests.conftest import login, make_xlsx
 def stored() -> list[Path]:
     """The upload files under MEDIA_ROOT (names; hard links to one copy are several names)."""
     root = Path(settings.MEDIA_ROOT) / "imports"
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) if root.exists() else []
+    return (
+        sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if root.exists()
+        else []
+    )
 
 
 def bytes_on_disk(paths) -> int:
@@ -100,7 +104,9 @@ def test_a_preview_left_a_day_is_abandoned_and_its_file_removed(clerk):
     client = login(clerk)
     old = upload(client, [TRAINING_HEADER, *training_rows(5)])
     old_path = Path(old.file.path)
-    ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1, minutes=1))
+    ImportJob.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1, minutes=1)
+    )
     recent = upload(client, [TRAINING_HEADER, *training_rows(3)])  # every upload sweeps
     old.refresh_from_db()
     assert old.status == ImportJob.Status.ABANDONED and not old.file and not old_path.exists()

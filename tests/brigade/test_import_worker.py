@@ -77,8 +77,12 @@ def test_two_keyed_imports_at_once_update_rather_than_fail(brigade):
     one = [VIOLATION_HEADER, *[violation(f"J{n}") for n in range(200)]]
     two = [VIOLATION_HEADER, *[violation(f"J{n}", 记分=6) for n in range(100, 300)]]
     release, holder = hold_import_lock(brigade, "violations")
-    first, a = in_thread(lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(one)))
-    second, b = in_thread(lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(two)))
+    first, a = in_thread(
+        lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(one))
+    )
+    second, b = in_thread(
+        lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(two))
+    )
     time.sleep(0.5)
     release.set()
     for thread in (holder, first, second):
@@ -108,7 +112,9 @@ def test_a_key_another_user_saves_meanwhile_is_a_plain_message_and_nothing_is_wr
     user, outcome = in_thread(other_user)
     assert saved.wait(10), outcome
     rows = [VIOLATION_HEADER, *[violation(f"K{n}") for n in range(300)]]
-    importing, result = in_thread(lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(rows)))
+    importing, result = in_thread(
+        lambda: ledger_import(ledger=registry.get("violations"), brigade=brigade, source=make_xlsx(rows))
+    )
     time.sleep(1)  # the import's COPY now waits on the other user's uncommitted K150
     go_on.set()
     user.join(30), importing.join(60)
@@ -275,7 +281,16 @@ def test_on_sqlite_other_users_keep_working_while_a_large_import_writes(tmp_path
 
     manage("migrate", "--noinput", "-v0")
     manage("add_brigade", "a", "--name", "甲县公安局交通警察大队")
-    manage("add_user", "clerk_a", "--brigade", "a", "--role", "clerk", "--password-stdin", input=b"Clerk-Passw0rd-1\n")
+    manage(
+        "add_user",
+        "clerk_a",
+        "--brigade",
+        "a",
+        "--role",
+        "clerk",
+        "--password-stdin",
+        input=b"Clerk-Passw0rd-1\n",
+    )
     big = make_xlsx([TRAINING_HEADER, *training_rows(30_000)])
     path = tmp_path / "big.xlsx"
     path.write_bytes(big.getvalue())
@@ -292,7 +307,9 @@ def test_on_sqlite_other_users_keep_working_while_a_large_import_writes(tmp_path
     _, pages, saves, failures = line.split(" ", 3)
     assert failures == "[]", report
     assert int(saves) > 0
-    count = manage("shell", "-c", "from brigade.models import Training; print(Training.objects.count())").stdout
+    count = manage(
+        "shell", "-c", "from brigade.models import Training; print(Training.objects.count())"
+    ).stdout
     assert int(count.split()[-1]) == 30_000 + int(saves)
 
 

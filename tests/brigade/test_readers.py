@@ -60,7 +60,9 @@ def limits(settings):
 # ── files written by hand ─────────────────────────────────────────────────────────────────────
 
 
-def xlsx(sheet: str = "", shared: str | None = None, styles: str | None = None, sheets: str | None = None) -> io.BytesIO:
+def xlsx(
+    sheet: str = "", shared: str | None = None, styles: str | None = None, sheets: str | None = None
+) -> io.BytesIO:
     """An .xlsx: `sheet` is the content of the first sheet's <sheetData>, `shared` of <sst>,
     `styles` of <styleSheet>; `sheets` replaces the workbook's <sheets> (rId1 is the sheet)."""
     parts = {
@@ -166,7 +168,12 @@ def xls(sheets, head: bytes = b"") -> io.BytesIO:
 # ── formats, recognised by content ────────────────────────────────────────────────────────────
 
 CSV_TEXT = '名称,日期,人数,备注\r\n甲县培训,2025-01-02,20,"第一行\n第二行"\r\n,,,\r\n"乙县,专题",2025-02-03,,\r\n\r\n\r\n'
-CSV_ROWS = [["名称", "日期", "人数", "备注"], ["甲县培训", "2025-01-02", "20", "第一行\n第二行"], [], ["乙县,专题", "2025-02-03"]]
+CSV_ROWS = [
+    ["名称", "日期", "人数", "备注"],
+    ["甲县培训", "2025-01-02", "20", "第一行\n第二行"],
+    [],
+    ["乙县,专题", "2025-02-03"],
+]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
@@ -221,7 +228,13 @@ def test_xls_and_ods_saved_by_libreoffice_read_as_the_xlsx(tmp_path):
     path = tmp_path / "台账.xlsx"
     wb.save(path)
     expected = read(path)
-    assert expected[1][:5] == ["甲县培训", datetime.date(2025, 1, 2), datetime.datetime(2025, 1, 2, 14, 30), 20.0, 1.5]
+    assert expected[1][:5] == [
+        "甲县培训",
+        datetime.date(2025, 1, 2),
+        datetime.datetime(2025, 1, 2, 14, 30),
+        20.0,
+        1.5,
+    ]
     for target, suffix in [('xls:"MS Excel 97"', "xls"), ("ods", "ods")]:
         subprocess.run(
             f"{SOFFICE} -env:UserInstallation=file://{tmp_path}/lo --headless --norestore"
@@ -236,7 +249,12 @@ def test_xls_and_ods_saved_by_libreoffice_read_as_the_xlsx(tmp_path):
 
 
 def test_xls_written_by_hand_first_visible_sheet_in_sheet_coordinates():
-    source = xls([("Hidden", 1, [label(0, 0, "不应读到")]), ("Data", 0, [label(0, 0, "名称"), number(1, 1, 3), number(3, 0, 2.5)])])
+    source = xls(
+        [
+            ("Hidden", 1, [label(0, 0, "不应读到")]),
+            ("Data", 0, [label(0, 0, "名称"), number(1, 1, 3), number(3, 0, 2.5)]),
+        ]
+    )
     assert read(source) == [["名称"], ["", 3.0], [], [2.5]]
 
 
@@ -245,7 +263,9 @@ def test_importer_takes_the_same_ledger_from_every_format(brigade):
     ledger = registry.get("training")
     columns = ledger.columns_for(brigade)
     header = [c.header for c in columns]
-    rows = [[datetime.date(2025, 1, 2 + i), f"培训{i}", "专题学法", "线下", 20 + i, 2, "宪法"] for i in range(5)]
+    rows = [
+        [datetime.date(2025, 1, 2 + i), f"培训{i}", "专题学法", "线下", 20 + i, 2, "宪法"] for i in range(5)
+    ]
     exported = io.BytesIO(write_workbook(ledger.title, columns, rows))
     csv_text = "\r\n".join(",".join(str(v) for v in row) for row in [header, *rows])
     sources = {
@@ -288,7 +308,10 @@ def test_damaged_files_are_refused_in_chinese():
     """No exception class, no English from calamine: BadZipFile, XmlError, a truncated .xls."""
     whole = make_xlsx([["名称"], ["甲"]]).getvalue()
     refused(io.BytesIO(whole[: len(whole) // 2]), "文件可能已损坏")
-    refused(ods('<table:table table:name="数据"><table:table-row><table:table-cell></table:table>'), "文件可能已损坏")
+    refused(
+        ods('<table:table table:name="数据"><table:table-row><table:table-cell></table:table>'),
+        "文件可能已损坏",
+    )
     source = xls([("Data", 0, [label(0, 0, "名称")])]).getvalue()
     refused(io.BytesIO(source[:5000]), "文件可能已损坏")
     refused(io.BytesIO(calaminereader.OLE_MAGIC + bytes(2000)), "文件可能已损坏")
@@ -297,13 +320,17 @@ def test_damaged_files_are_refused_in_chinese():
 
 def test_encrypted_files_are_refused():
     encrypted = "文件已加密，请取消密码后再导入"
-    refused(xls([("Data", 0, [label(0, 0, "名称")])], head=record(0x2F, struct.pack("<HHH", 1, 1, 1))), encrypted)
+    refused(
+        xls([("Data", 0, [label(0, 0, "名称")])], head=record(0x2F, struct.pack("<HHH", 1, 1, 1))), encrypted
+    )
     # An .xlsx with a password is an OLE file holding EncryptedPackage, not a zip.
     container = xls([("Data", 0, [])]).getvalue()
     name = "Workbook\0".encode("utf-16-le")
     at = container.index(name)
     package = "EncryptedPackage\0".encode("utf-16-le")
-    container = container[:at] + package.ljust(64, b"\0") + struct.pack("<H", len(package)) + container[at + 66 :]
+    container = (
+        container[:at] + package.ljust(64, b"\0") + struct.pack("<H", len(package)) + container[at + 66 :]
+    )
     refused(io.BytesIO(container), encrypted)
     # A zip entry with the encryption flag, and an .ods whose manifest says it is encrypted.
     flagged = bytearray(make_xlsx([["名称"]]).getvalue())
@@ -363,18 +390,26 @@ def test_a_hidden_first_sheet_of_an_ods_or_xls_is_skipped():
 
 @pytest.mark.parametrize("index", ["-1", "2", "1e0"])
 def test_a_shared_string_out_of_range_names_the_cell(index):
-    sheet = f'<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="B2" t="s"><v>{index}</v></c></row>'
+    sheet = (
+        f'<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="B2" t="s"><v>{index}</v></c></row>'
+    )
     source = xlsx(sheet, shared="<si><t>甲</t></si><si><t>乙</t></si>")
     refused(source, f"单元格 B2 引用了不存在的共享字符串（编号 {index}）")
 
 
 @pytest.mark.parametrize(
     "cell",
-    ['<c r="D5"><f>SUM(A1:A3)</f></c>', '<c r="D5"><f>SUM(A1:A3)</f><v></v></c>', '<c r="D5" t="b"><f>TRUE()</f><v/></c>'],
+    [
+        '<c r="D5"><f>SUM(A1:A3)</f></c>',
+        '<c r="D5"><f>SUM(A1:A3)</f><v></v></c>',
+        '<c r="D5" t="b"><f>TRUE()</f><v/></c>',
+    ],
 )
 def test_a_formula_without_its_result_names_the_cell(cell):
     source = xlsx(f'<row r="1">{inline("A1", "名称")}</row><row r="5">{cell}</row>')
-    refused(source, "单元格 D5 是公式，但文件中没有保存计算结果：请在 Excel 或 WPS 中打开该文件、保存后再导入")
+    refused(
+        source, "单元格 D5 是公式，但文件中没有保存计算结果：请在 Excel 或 WPS 中打开该文件、保存后再导入"
+    )
 
 
 def test_a_formula_with_its_result_gives_the_result():
@@ -458,12 +493,17 @@ def test_a_csv_row_over_row_kb_is_refused(limits):
     with quick():
         refused(io.BytesIO(("名称\n" + "甲" * 100_000 + "\n").encode()), "文件中一行的内容超过64 KB（上限）")
         # one quoted cell over many short lines is one row
-        refused(io.BytesIO(('名称\n"' + "乙\n" * 50_000 + '"\n').encode("gb18030")), "文件中一行的内容超过64 KB（上限）")
+        refused(
+            io.BytesIO(('名称\n"' + "乙\n" * 50_000 + '"\n').encode("gb18030")),
+            "文件中一行的内容超过64 KB（上限）",
+        )
 
 
 def test_a_shared_string_without_its_end_is_refused(limits):
     limits(row_kb=64)
-    source = zipped({"xl/sharedStrings.xml": f'<sst xmlns="{MAIN}"><si><t>甲</t></si><si><t>' + "乙" * 2_000_000}, xlsx())
+    source = zipped(
+        {"xl/sharedStrings.xml": f'<sst xmlns="{MAIN}"><si><t>甲</t></si><si><t>' + "乙" * 2_000_000}, xlsx()
+    )
     with quick():
         refused(source, "文件中一段文字的内容超过64 KB（上限）")
 
@@ -471,7 +511,9 @@ def test_a_shared_string_without_its_end_is_refused(limits):
 def test_the_shared_strings_total_is_capped(limits):
     limits(strings_mb=1)
     shared = "".join(f"<si><t>湘M{n:05d}</t></si>" for n in range(20_000))  # 20,000 plates: 1.9 MB as str
-    refused(xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=shared), "文件中的文字超过1 MB（上限）")
+    refused(
+        xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=shared), "文件中的文字超过1 MB（上限）"
+    )
     limits(strings_mb=4)
     assert read(xlsx('<row r="1"><c r="A1" t="s"><v>19999</v></c></row>', shared=shared)) == [["湘M19999"]]
 
@@ -479,7 +521,10 @@ def test_the_shared_strings_total_is_capped(limits):
 def test_a_large_styles_part_is_refused(limits):
     limits(small_part_mb=1)
     styles = "<cellXfs>" + '<xf numFmtId="0"/>' * 200_000 + "</cellXfs>"  # 3.4 MB
-    source = zipped({"xl/styles.xml": f'<styleSheet xmlns="{MAIN}">{styles}</styleSheet>'}, xlsx(f'<row r="1">{inline("A1", "名称")}</row>'))
+    source = zipped(
+        {"xl/styles.xml": f'<styleSheet xmlns="{MAIN}">{styles}</styleSheet>'},
+        xlsx(f'<row r="1">{inline("A1", "名称")}</row>'),
+    )
     with quick():
         refused(source, "文件解压后超过1 MB（上限），可能是损坏或恶意的文件，已拒绝")
 
@@ -495,7 +540,10 @@ def test_a_sheet_over_part_mb_is_refused(limits):
 
 def test_the_cells_are_capped(limits):
     limits(cells=1000)
-    rows = "".join(f'<row r="{n}">' + "".join(f'<c r="{c}{n}"><v>1</v></c>' for c in "ABCDEFGHIJ") + "</row>" for n in range(1, 200))
+    rows = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{c}{n}"><v>1</v></c>' for c in "ABCDEFGHIJ") + "</row>"
+        for n in range(1, 200)
+    )
     refused(xlsx(rows), "文件中的单元格超过1000个（上限），请把数据分成几个文件分别导入")
     refused(io.BytesIO(("a,b,c,d,e,f,g,h,i,j\n" * 200).encode()), "单元格超过1000个")
     refused(ods_rows([[1] * 10] * 200), "单元格超过1000个")
@@ -533,9 +581,14 @@ def test_a_zip_with_a_huge_directory_is_refused(limits):
 )
 def test_a_file_whose_end_tags_are_missing_is_read_in_linear_time(part, text):
     """A pattern that scans to the end of the text from every start tag takes 30 s to minutes here."""
-    sheet = f'<row r="1">{inline("A1", "名称")}</row>' + (f'<row r="2">{text}</row>' if part == "sheet" else "")
+    sheet = f'<row r="1">{inline("A1", "名称")}</row>' + (
+        f'<row r="2">{text}</row>' if part == "sheet" else ""
+    )
     source = zipped(
-        {"xl/worksheets/sheet1.xml": sheet_xml(sheet), "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}">' + (text if part == "shared" else "")},
+        {
+            "xl/worksheets/sheet1.xml": sheet_xml(sheet),
+            "xl/sharedStrings.xml": f'<sst xmlns="{MAIN}">' + (text if part == "shared" else ""),
+        },
         xlsx(),
     )
     with quick(5):
@@ -560,9 +613,17 @@ def test_an_ods_that_repeats_a_cell_is_refused_before_calamine(monkeypatch, limi
 def test_an_ods_whose_text_repeats_is_refused(limits):
     limits(strings_mb=1)
     spaces = '<table:table-cell office:value-type="string"><text:p>甲<text:s text:c="900000000"/></text:p></table:table-cell>'
-    refused(ods(f'<table:table table:name="数据"><table:table-row>{spaces}</table:table-row></table:table>'), "文字超过1 MB")
-    long = ods_cell("乙" * 1000).replace("<table:table-cell ", '<table:table-cell table:number-columns-repeated="1000" ')
-    refused(ods(f'<table:table table:name="数据"><table:table-row>{long}</table:table-row></table:table>'), "文字超过1 MB")
+    refused(
+        ods(f'<table:table table:name="数据"><table:table-row>{spaces}</table:table-row></table:table>'),
+        "文字超过1 MB",
+    )
+    long = ods_cell("乙" * 1000).replace(
+        "<table:table-cell ", '<table:table-cell table:number-columns-repeated="1000" '
+    )
+    refused(
+        ods(f'<table:table table:name="数据"><table:table-row>{long}</table:table-row></table:table>'),
+        "文字超过1 MB",
+    )
 
 
 READ_IN_A_FRESH_PROCESS = """

@@ -375,7 +375,9 @@ def test_writers_in_opposite_month_order_do_not_deadlock(brigade):
 def test_a_reader_inside_a_long_transaction_does_not_hold_up_writers(brigade):
     year = YEAR - 1
     violation(brigade, 1, at(year, 5, 1))
-    reader = Steps(lambda: evaluate(brigade_ids=[brigade.pk], period=Period.year(year)), lambda: time.sleep(3))
+    reader = Steps(
+        lambda: evaluate(brigade_ids=[brigade.pk], period=Period.year(year)), lambda: time.sleep(3)
+    )
     reader.start()
     reader.step(0)  # it has stored May, and keeps its transaction open for three seconds
     reader.step(1, wait=False)

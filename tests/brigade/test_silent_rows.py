@@ -42,7 +42,9 @@ def tricky_workbook() -> bytes:
         for item in original.infolist():
             data = original.read(item.filename)
             if item.filename == "xl/worksheets/sheet2.xml":
-                patched = data.replace(b'<c r="E3" t="n"><v>21</v></c>', b'<c r="E3"><f>1+1</f><v>999</v></c>')
+                patched = data.replace(
+                    b'<c r="E3" t="n"><v>21</v></c>', b'<c r="E3"><f>1+1</f><v>999</v></c>'
+                )
                 assert patched != data
                 data = patched
             z.writestr(item, data)

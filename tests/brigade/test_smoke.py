@@ -69,11 +69,20 @@ def test_the_production_settings_start_before_collectstatic(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "127.0.0.1",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ENV_FILE": str(tmp_path / "none"),
-           "STATIC_ROOT": str(tmp_path / "static")}  # fmt: skip  (no manifest there yet)
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "ENV_FILE": str(tmp_path / "none"),
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }  # fmt: skip  (no manifest there yet)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    checked = subprocess.run([sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, timeout=120
+    )
     assert checked.returncode == 0, checked.stderr.decode()[-2000:]
 
 
@@ -82,5 +91,7 @@ def test_a_mistyped_address_shows_the_chinese_page_in_development_too(as_clerk, 
     for address in ("/ledgers/no-such-ledger/", "/no/such/page/"):
         response = as_clerk.get(address)
         page = response.content.decode()
-        assert response.status_code == 404 and "Page not found" not in page and "Using the URLconf" not in page
+        assert (
+            response.status_code == 404 and "Page not found" not in page and "Using the URLconf" not in page
+        )
         assert "页面不存在" in page, address

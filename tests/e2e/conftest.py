@@ -80,7 +80,9 @@ class UI:
         page.on("console", self._on_console)
 
     def _on_console(self, message):
-        if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+        if message.type == "error" and (
+            "Content Security Policy" in message.text or "Refused to" in message.text
+        ):
             self.page_errors.append(message.text)
 
     def _on_response(self, response):

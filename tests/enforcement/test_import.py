@@ -185,7 +185,11 @@ def test_supervision_rows_are_checked_across_columns(brigade):
 
 def test_a_long_file_name_is_kept_whole_in_the_history(brigade):
     """A file name of 200 characters (platform exports have long ones) is the import's reason."""
-    reason = "Excel导入：" + "双牌县公安局交通警察大队2025年度道路交通安全违法行为处理台账（全国平台导出）" * 5 + ".xlsx"
+    reason = (
+        "Excel导入："
+        + "双牌县公安局交通警察大队2025年度道路交通安全违法行为处理台账（全国平台导出）" * 5
+        + ".xlsx"
+    )
     result = do_import("violations", brigade, [VIOLATION_HEADER, violation("1")], reason=reason)
     assert result.created == 1 and not result.errors
     assert Violation.history.get().history_change_reason == reason

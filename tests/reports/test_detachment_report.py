@@ -132,7 +132,9 @@ def test_the_detachments_own_records_count_and_have_a_row_of_their_own(rolled_up
     Training.objects.create(brigade=brigade, date=f"{YEAR}-04-02", name="大队培训", kind="全警培训", mode="线下",
                             attendees=20)  # fmt: skip
     report = services.report_create(brigade=rolled_up, year=YEAR)
-    assert "面向民警辅警组织学法培训2期" in body(report)["1.study"] and "参训70人次" in body(report)["1.study"]
+    assert (
+        "面向民警辅警组织学法培训2期" in body(report)["1.study"] and "参训70人次" in body(report)["1.study"]
+    )
     rows = docx_table(services.report_document(report))
     column = rows[0].index("学法培训（期）")
     assert [(row[0], row[column][:1]) for row in rows[1:]] == [
@@ -330,7 +332,9 @@ def test_a_detachment_of_one_brigade_singles_none_out(detachment, brigade):
     accident(brigade, 9, "调解成功", year=YEAR - 1)
     report = services.report_create(brigade=detachment, year=YEAR)
     text = "\n".join(body(report).values())
-    assert "查处酒醉驾1起（均为醉驾）。" in text  # no sentence naming the one brigade after it; 其中 never for the whole
+    assert (
+        "查处酒醉驾1起（均为醉驾）。" in text
+    )  # no sentence naming the one brigade after it; 其中 never for the whole
     assert "交通事故3起，较上年增加2起（上年为1起）。" in body(report)["3"]  # worse, and nobody blamed
     assert "居各大队首位" not in text and "其余大队均为0" not in text and "其中甲县大队" not in text
     assert [row[0] for row in docx_table(services.report_document(report))] == ["单位", "甲县大队", "合计"]

@@ -89,7 +89,10 @@ def test_an_audience_that_fell_everywhere_is_explained_by_its_settings_and_given
         event(brigade, YEAR, kind, now)
     text = draft(brigade)
     assert "受教育群众5102人次，较上年下降57.48%（上年为12000人次）" in text["3"]
-    assert "从活动形式看，受教育群众各类均有减少，其中进校园减少4307人次、进农村减少2491人次，减少最多。" in text["3"]
+    assert (
+        "从活动形式看，受教育群众各类均有减少，其中进校园减少4307人次、进农村减少2491人次，减少最多。"
+        in text["3"]
+    )
     assert "受教育群众恢复到1.2万人次以上" in text["4"]
     # 一 does not close the paragraph on a gain the figures deny
     assert "不断增强" not in text["1.publicity"]
@@ -304,7 +307,9 @@ def test_the_heading_names_what_moved_not_a_shortfall_the_figures_deny(brigade):
 def _third(code="c", name="丙县"):
     from brigade.services import brigade_upsert
 
-    return brigade_upsert(code=code, name=f"{name}公安局交通警察大队", short_name=f"{name}大队", parent_code="zd")[0]
+    return brigade_upsert(
+        code=code, name=f"{name}公安局交通警察大队", short_name=f"{name}大队", parent_code="zd"
+    )[0]
 
 
 def test_a_detachment_compares_without_a_brigade_that_began_recording_this_year(detachment, brigade):
@@ -344,7 +349,9 @@ def test_no_number_caps_the_complaints_the_public_may_make(brigade):
 
 
 def test_a_lower_mediation_rate_is_a_mediation_point_not_accident_prevention(brigade):
-    for n, (year, result) in enumerate([(YEAR - 1, "调解成功")] * 10 + [(YEAR, "调解成功")] * 6 + [(YEAR, "调解未成功")] * 4):
+    for n, (year, result) in enumerate(
+        [(YEAR - 1, "调解成功")] * 10 + [(YEAR, "调解成功")] * 6 + [(YEAR, "调解未成功")] * 4
+    ):
         AccidentCase.objects.create(brigade=brigade, case_no=f"R{n}", occurred_at=at(year, 3, 1 + n % 28),
                                     severity="轻微事故", procedure="简易程序", mediation_method="大队调解",
                                     mediation_result=result)  # fmt: skip
@@ -381,10 +388,14 @@ def test_a_detachment_names_each_squad_without_a_legal_officer_with_its_brigade(
     assert "甲县大队二中队、丙县大队二中队尚无法制员" in text
 
 
-def test_a_detachment_without_meetings_of_its_own_does_not_claim_the_brigades_as_its_leaders(detachment, brigade):
+def test_a_detachment_without_meetings_of_its_own_does_not_claim_the_brigades_as_its_leaders(
+    detachment, brigade
+):
     third = _third()
     for unit in (brigade, third):
-        Meeting.objects.create(brigade=unit, date=datetime.date(YEAR, 3, 1), name="专题会", kind="法治建设专题会议")
+        Meeting.objects.create(
+            brigade=unit, date=datetime.date(YEAR, 3, 1), name="专题会", kind="法治建设专题会议"
+        )
     text = draft(detachment)["2.lead"]
     assert "督促指导所属大队落实法治建设第一责任人职责" in text and "亲自部署" not in text
     assert "各大队共召开法治建设专题会议2次" in text

@@ -33,10 +33,10 @@ def warnings_of(brigade, kind):
     return [w for w in quality.data_warnings(brigade_ids=[brigade.pk], year=YEAR) if w["kind"] == kind]
 
 
-
 def checks(client, report):
     """The report's data check, as the report page fetches it after showing (report_checks)."""
     return client.get(reverse("reports:checks", args=[report.pk]), headers={"X-Fragment": "1"})
+
 
 def test_key_text_drops_spaces_and_makes_full_width_half_width():
     assert key_text("甲Ａ１２３４５") == "甲A12345"

@@ -109,7 +109,10 @@ def test_the_draft_does_not_boast_of_setbacks_nor_compare_with_an_empty_year(bri
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     text = {s.key: s.body for s in report.sections.all()}
     assert "处理道路交通事故2起" in text["1.mediation"] and "上升" not in text["1.mediation"]
-    assert "全年共查纠各类交通违法行为1起；" in text["1.enforce"] or "全年共查纠各类交通违法行为1起，其中" in text["1.enforce"]
+    assert (
+        "全年共查纠各类交通违法行为1起；" in text["1.enforce"]
+        or "全年共查纠各类交通违法行为1起，其中" in text["1.enforce"]
+    )
     assert "去年同期为0" not in "".join(text.values()) and "上年同期为0" not in "".join(text.values())
     assert "交通事故2起，较上年增加1起（上年为1起）" in text["3"] and "主要原因是" in text["3"]
 
@@ -149,7 +152,9 @@ def test_a_redraft_carries_the_new_figures_into_the_officers_words(report, as_le
     assert changes["1.mediation"]["preselect"]
     as_legal.post(reverse("reports:redraft", args=[report.pk]), {"take": ["1.enforce", "1.mediation"]})
     enforce.refresh_from_db(), mediation.refresh_from_db()
-    assert "紧盯易引发事故的重点违法行为" in enforce.body and "法制员补充：全年未发生执法过错。" in enforce.body
+    assert (
+        "紧盯易引发事故的重点违法行为" in enforce.body and "法制员补充：全年未发生执法过错。" in enforce.body
+    )
     assert "查纠各类交通违法行为4起" in enforce.body
     assert "全年共接警5起" in mediation.body
 
@@ -188,7 +193,9 @@ def _form(report, sections=None):
     return data
 
 
-def test_finalise_locks_the_year_and_the_download_never_changes(report, as_legal, as_clerk, brigade, legal, leader):
+def test_finalise_locks_the_year_and_the_download_never_changes(
+    report, as_legal, as_clerk, brigade, legal, leader
+):
     as_legal.post(reverse("reports:detail", args=[report.pk]), _form(report))
     as_legal.post(reverse("reports:transition", args=[report.pk]), {"to": "review"})
     login(leader).post(reverse("reports:transition", args=[report.pk]), SIGN)
@@ -248,7 +255,10 @@ def test_going_back_needs_a_reason_that_is_kept(report, as_legal, as_leader):
     as_legal.post(url, {"to": "review"})
     as_leader.post(url, {"to": "draft", "reason": "第三部分写得太简略"})  # the leader returns it
     report.refresh_from_db()
-    assert report.status == "draft" and report.history.first().history_change_reason == "退回修改：第三部分写得太简略"
+    assert (
+        report.status == "draft"
+        and report.history.first().history_change_reason == "退回修改：第三部分写得太简略"
+    )
 
 
 def test_the_leader_signs_the_report_and_is_its_signer(report, as_legal, as_leader, leader, legal):
@@ -317,7 +327,9 @@ def test_next_years_plan_answers_the_shortcomings_and_keeps_last_years_open_item
     body = following.sections.get(key="4").body
     shortcomings = following.sections.get(key="3").body
     lines = body.splitlines()
-    assert 3 <= len(lines) <= 5 and all(line.startswith(f"（{'一二三四五'[n]}）") for n, line in enumerate(lines))
+    assert 3 <= len(lines) <= 5 and all(
+        line.startswith(f"（{'一二三四五'[n]}）") for n, line in enumerate(lines)
+    )
     assert "2027年，大队将继续深化执法规范化建设" in body and "2026年" not in body  # last year's, retitled
     for area in shortcomings_module.AREAS:  # each shortcoming of 三 is answered in 四
         if area.shortcoming in shortcomings:
@@ -429,7 +441,9 @@ def test_two_editors_merge_by_section_and_a_section_both_changed_is_refused(repo
     from brigade.services import user_upsert
     from tests.conftest import PASSWORD, login
 
-    other = login(user_upsert(username="legal2", brigade_code=brigade.code, role="legal", password=PASSWORD)[0])
+    other = login(
+        user_upsert(username="legal2", brigade_code=brigade.code, role="legal", password=PASSWORD)[0]
+    )
     one, two = list(report.sections.filter(level=2).exclude(body=""))[:2]
     mine = _form(report)  # both open the editor now
     theirs = _form(report)
@@ -469,14 +483,18 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
 
     def save():
         with transaction.atomic():
-            locks.check_open(brigade_id=brigade.pk, ledger=registry.get("violations"), values=[at(YEAR, 6, 1)])
+            locks.check_open(
+                brigade_id=brigade.pk, ledger=registry.get("violations"), values=[at(YEAR, 6, 1)]
+            )
             violation(brigade, 501, at(YEAR, 6, 1), "醉酒驾驶")
             written.set()
             commit.wait(30)
 
     saver, saved = in_thread(save)
     assert written.wait(10), saved
-    finaliser, finalised = in_thread(lambda: services.report_transition(report=report, to="final", user=leader))
+    finaliser, finalised = in_thread(
+        lambda: services.report_transition(report=report, to="final", user=leader)
+    )
     saver.join(1)
     assert finaliser.is_alive()  # waiting for the save
     commit.set()
@@ -491,7 +509,9 @@ def test_a_save_in_flight_when_the_report_is_finalised_is_in_its_figures(brigade
     services.report_transition(report=report, to="review", user=legal)
     services.report_transition(report=report, to="final", user=leader)
     report.refresh_from_db()
-    expected = Violation.objects.filter(brigade=brigade, occurred_at__year=YEAR, violation_type__group="酒醉驾").count()
+    expected = Violation.objects.filter(
+        brigade=brigade, occurred_at__year=YEAR, violation_type__group="酒醉驾"
+    ).count()
     assert expected and report.final_figures["violations.drunk"]["current"] == expected
 
 
@@ -519,7 +539,13 @@ def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, leg
     finaliser, finalised = in_thread(finalise)
     assert holding.wait(10)
     client = login(clerk)
-    data = {"date": f"{YEAR}-06-01", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"}
+    data = {
+        "date": f"{YEAR}-06-01",
+        "name": "补录培训",
+        "kind": "全警培训",
+        "mode": "线下",
+        "attendees": "10",
+    }
     saver, saved = in_thread(lambda: client.post(reverse("ledger:create", args=["training"]), data))
     finaliser.join(1)
     assert saver.is_alive()  # waiting for the finalise
@@ -530,7 +556,9 @@ def test_a_save_that_comes_while_the_report_is_finalised_is_refused(brigade, leg
     assert not Training.objects.filter(name="补录培训").exists()
 
 
-def test_a_year_unlocked_for_a_correction_is_locked_again_without_unfinalising(report, as_legal, as_leader, leader):
+def test_a_year_unlocked_for_a_correction_is_locked_again_without_unfinalising(
+    report, as_legal, as_leader, leader
+):
     url = reverse("reports:transition", args=[report.pk])
     as_legal.post(url, {"to": "review"})
     as_leader.post(url, SIGN)
@@ -543,10 +571,16 @@ def test_a_year_unlocked_for_a_correction_is_locked_again_without_unfinalising(r
     as_legal.post(reverse("reports:relock", args=[report.pk]))
     lock.refresh_from_db()
     report.refresh_from_db()
-    assert lock.locked and report.is_final and lock.history.first().history_change_reason == f"{YEAR}年度台账重新锁定"
+    assert (
+        lock.locked
+        and report.is_final
+        and lock.history.first().history_change_reason == f"{YEAR}年度台账重新锁定"
+    )
 
 
-def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(report, as_legal, brigade, admin_user):
+def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(
+    report, as_legal, brigade, admin_user
+):
     from brigade.models import User
     from brigade.services import user_upsert
     from tests.conftest import PASSWORD
@@ -558,7 +592,10 @@ def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(repor
         if Brigade.objects.filter(code="b").exists() else None  # fmt: skip
     for signer in (login(root), login(admin_user)):
         assert signer.post(url, SIGN).status_code in (403, 404)
-        assert signer.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code in (403, 404)
+        assert signer.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code in (
+            403,
+            404,
+        )
     if other_leader:
         assert login(other_leader).post(url, SIGN).status_code in (403, 404)
     report.refresh_from_db()
@@ -580,7 +617,9 @@ def test_the_draft_names_what_the_records_name(brigade, legal):
                             mode="线下", attendees=40, content="学习《中华人民共和国行政复议法》")  # fmt: skip
     violation(brigade, 71, at(YEAR, 7, 1), "超速")
     violation(brigade, 72, at(YEAR, 7, 2), "疲劳驾驶")
-    Meeting.objects.create(brigade=brigade, date=datetime.date(YEAR, 12, 20), name="年度法治建设务虚会", kind="务虚会")
+    Meeting.objects.create(
+        brigade=brigade, date=datetime.date(YEAR, 12, 20), name="年度法治建设务虚会", kind="务虚会"
+    )
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     text = {s.key: s.body for s in report.sections.all()}
     assert "“三超一疲劳”2起（超速1起、疲劳驾驶1起）" in text["1.enforce"]
@@ -629,10 +668,15 @@ def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade
     assert any("9月30条" in t and "6.0倍" in t for t in texts), texts
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     shortcomings = report.sections.get(key="3").body
-    assert "台账录入的规范性仍需加强" in shortcomings and "学法培训台账有2个月没有记录" in shortcomings  # 三 takes it up
+    assert (
+        "台账录入的规范性仍需加强" in shortcomings and "学法培训台账有2个月没有记录" in shortcomings
+    )  # 三 takes it up
     plan = report.sections.get(key="4").body
     assert shortcomings_module.RECORDS.measure in plan and "数据检查提示按月清零" in plan  # and 四 answers it
-    assert 'data-fragment="/reports/' in as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert (
+        'data-fragment="/reports/'
+        in as_legal.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    )
     page = as_legal.get(reverse("reports:checks", args=[report.pk]))  # fetched by the report page
     html = page.content.decode()
     assert "数据检查" in html and "4月、5月没有记录" in html and "返回报告" in html

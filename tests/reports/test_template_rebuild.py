@@ -77,11 +77,21 @@ def _png(width: int = 4, height: int = 3) -> bytes:
     """A small red PNG, made by hand."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _nested_docx() -> bytes:
@@ -186,20 +196,41 @@ def _data_binding() -> bytes:
 
 HOSTILE = [
     # (template, what the refusal names: the part and the element or field)
-    pytest.param(_alt_chunk("docx"), ["word/document.xml", "altChunk", "word/afchunk.docx"], id="altChunk-docx"),
+    pytest.param(
+        _alt_chunk("docx"), ["word/document.xml", "altChunk", "word/afchunk.docx"], id="altChunk-docx"
+    ),
     pytest.param(_alt_chunk("rtf"), ["altChunk", "afchunk.rtf"], id="altChunk-rtf"),
     pytest.param(_alt_chunk("html"), ["altChunk", "afchunk.htm"], id="altChunk-html"),
     pytest.param(_alt_chunk("mht"), ["altChunk", "afchunk.mht"], id="altChunk-mht"),
-    pytest.param(_external_image(), ["word/document.xml", "127.0.0.1:8102/healthz?ssrf=image"], id="external-image"),
-    pytest.param(_external_hyperlink(), ["word/document.xml", "example.com/phish", "超链接"], id="external-link"),
-    pytest.param(_field_simple(' INCLUDEPICTURE &quot;http://127.0.0.1:8102/p&quot; \\d '),
-                 ["word/document.xml", "INCLUDEPICTURE 域"], id="INCLUDEPICTURE-fldSimple"),  # fmt: skip
-    pytest.param(_field_complex(" INCLUDEPIC", 'TURE "http://127.0.0.1:8102/p" '),
-                 ["word/document.xml", "INCLUDEPICTURE 域"], id="INCLUDEPICTURE-instrText"),  # fmt: skip
-    pytest.param(_field_complex(' DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" '), ["DDEAUTO 域"], id="DDEAUTO"),
-    pytest.param(_field_complex(' PAGE ', nested=' INCLUDETEXT "http://127.0.0.1:8102/t" '),
-                 ["INCLUDETEXT 域"], id="field-nested-in-PAGE"),  # fmt: skip
-    pytest.param(_field_simple(' HYPERLINK &quot;http://example.com&quot; '), ["HYPERLINK 域"], id="HYPERLINK-field"),
+    pytest.param(
+        _external_image(), ["word/document.xml", "127.0.0.1:8102/healthz?ssrf=image"], id="external-image"
+    ),
+    pytest.param(
+        _external_hyperlink(), ["word/document.xml", "example.com/phish", "超链接"], id="external-link"
+    ),
+    pytest.param(
+        _field_simple(" INCLUDEPICTURE &quot;http://127.0.0.1:8102/p&quot; \\d "),
+        ["word/document.xml", "INCLUDEPICTURE 域"],
+        id="INCLUDEPICTURE-fldSimple",
+    ),  # fmt: skip
+    pytest.param(
+        _field_complex(" INCLUDEPIC", 'TURE "http://127.0.0.1:8102/p" '),
+        ["word/document.xml", "INCLUDEPICTURE 域"],
+        id="INCLUDEPICTURE-instrText",
+    ),  # fmt: skip
+    pytest.param(
+        _field_complex(' DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" '),
+        ["DDEAUTO 域"],
+        id="DDEAUTO",
+    ),
+    pytest.param(
+        _field_complex(" PAGE ", nested=' INCLUDETEXT "http://127.0.0.1:8102/t" '),
+        ["INCLUDETEXT 域"],
+        id="field-nested-in-PAGE",
+    ),  # fmt: skip
+    pytest.param(
+        _field_simple(" HYPERLINK &quot;http://example.com&quot; "), ["HYPERLINK 域"], id="HYPERLINK-field"
+    ),
     pytest.param(_field_simple(" DATE "), ["DATE 域"], id="DATE-field"),
     pytest.param(_vba_project(), ["宏", "vbaProject.bin"], id="vbaProject"),
     pytest.param(_ole_object(), ["word/document.xml", "OLE", "OLEObject"], id="OLE"),
@@ -243,7 +274,9 @@ def _legitimate() -> bytes:
                 '<w:fldChar w:fldCharType="separate"/>', "<w:t>1</w:t>", '<w:fldChar w:fldCharType="end"/>'):  # fmt: skip
         footer._p.append(parse_xml(f"<w:r {NS}>{run}</w:r>"))
     footer._p.append(parse_xml(f'<w:r {NS}><w:t xml:space="preserve"> 页，共 </w:t></w:r>'))
-    footer._p.append(parse_xml(f'<w:fldSimple {NS} w:instr=" NUMPAGES "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    footer._p.append(
+        parse_xml(f'<w:fldSimple {NS} w:instr=" NUMPAGES "><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+    )
     footer._p.append(parse_xml(f'<w:r {NS}><w:t xml:space="preserve"> 页</w:t></w:r>'))
     document.add_picture(io.BytesIO(_png()), width=Mm(20))
     document.add_paragraph("{{ title }}", style="Title")
@@ -266,7 +299,9 @@ def _parts(data: bytes) -> dict[str, bytes]:
 
 def _numbered(paragraph) -> bool:
     """Numbered by its own properties or its style's (List Number)."""
-    return any(ppr is not None and ppr.numPr is not None for ppr in (paragraph._p.pPr, paragraph.style.element.pPr))
+    return any(
+        ppr is not None and ppr.numPr is not None for ppr in (paragraph._p.pPr, paragraph.style.element.pPr)
+    )
 
 
 def _structure(data: bytes) -> dict:
@@ -274,15 +309,20 @@ def _structure(data: bytes) -> dict:
     their fields, the images, the section's page (read without adding a header or footer)."""
     document = Document(io.BytesIO(data))
     section = document.sections[0]
-    header, footer = (None if part.is_linked_to_previous else part for part in (section.header, section.footer))
+    header, footer = (
+        None if part.is_linked_to_previous else part for part in (section.header, section.footer)
+    )
     return {
         "body xml": document.element.body.xml,
         "body": [(p.style.name, p.text, _numbered(p)) for p in document.paragraphs],
         "header": header and [p.text for p in header.paragraphs],
         "footer": footer and [p.text for p in footer.paragraphs],
         "footer fields": footer and report_docx._field_codes(footer.part.blob),
-        "images": sorted(hashlib.sha256(part.blob).hexdigest() for part in document.part.package.iter_parts()
-                         if part.partname.startswith("/word/media/")),  # fmt: skip
+        "images": sorted(
+            hashlib.sha256(part.blob).hexdigest()
+            for part in document.part.package.iter_parts()
+            if part.partname.startswith("/word/media/")
+        ),  # fmt: skip
         "numbering": document.part.numbering_part.element.xml,
         "styles": document.styles.element.xml,
         "page": (section.page_width, section.page_height),
@@ -298,7 +338,9 @@ def test_a_legitimate_template_is_accepted_rebuilt_and_renders_as_before():
     assert {"word/header1.xml", "word/footer1.xml", "word/numbering.xml", "word/media/image1.png"} <= names
     assert template_rebuild.rebuild(rebuilt)[0] == rebuilt  # rebuilding is stable
 
-    before = report_docx._render(sample_context(), data)  # as it rendered before: in this process, as uploaded
+    before = report_docx._render(
+        sample_context(), data
+    )  # as it rendered before: in this process, as uploaded
     after = render_report(sample_context(), data)  # rebuilt, in the bounded child
     assert _structure(after) == _structure(before)
     structure = _structure(after)
@@ -344,9 +386,12 @@ BOMBS = [
     # The attacker's concatenation: a set of a ~ a ~ … (no operator hook sees ~).
     pytest.param(
         '{% set a = "x" * 199999 %}{% set b = ' + " ~ ".join(["a"] * 300) + " %}{{ b|length }}",
-        "内容过长", id="set-concatenation",
+        "内容过长",
+        id="set-concatenation",
     ),
-    pytest.param('{% set a = "x" * 199999 %}{% set b = [a] * 9000 %}{{ b|join }}', "内容过长", id="list-of-references"),
+    pytest.param(
+        '{% set a = "x" * 199999 %}{% set b = [a] * 9000 %}{{ b|join }}', "内容过长", id="list-of-references"
+    ),
     pytest.param('{% set a = "x" * 199999 %}{{ [a, a, a]|join }}', "内容过长", id="join"),
     pytest.param('{{ ("x" * 199999)|replace("x", "yyyyyyyyyy") }}', "内容过长", id="replace"),
     pytest.param(r'{{ ("x\n" * 99999)|indent(1000) }}', "内容过长", id="indent"),
@@ -355,9 +400,14 @@ BOMBS = [
     pytest.param('{{ ",".join(["x" * 199999] * 9) }}', "内容过长", id="str-join"),
     pytest.param(r'{{ ("\t" * 199999).expandtabs(999) }}', "内容过长", id="expandtabs"),
     pytest.param('{% set a = "x" * 199999 %}{{ a ~ a }}', "内容过长", id="tilde"),
-    pytest.param('{% set a = "x" * 199999 %}{{ [' + ", ".join(["a"] * 500) + "] }}", "内容过多", id="printed-literal"),
-    pytest.param('{% set l = [1] * 199999 %}{% for a in l %}{% for b in l %}{% endfor %}{% endfor %}', "步骤过多",
-                 id="empty-loops"),  # fmt: skip
+    pytest.param(
+        '{% set a = "x" * 199999 %}{{ [' + ", ".join(["a"] * 500) + "] }}", "内容过多", id="printed-literal"
+    ),
+    pytest.param(
+        "{% set l = [1] * 199999 %}{% for a in l %}{% for b in l %}{% endfor %}{% endfor %}",
+        "步骤过多",
+        id="empty-loops",
+    ),  # fmt: skip
     # docxtpl's preprocessing, before any sandbox: backtracks from every unclosed {{.
     pytest.param("{{ x " * 40000, "没有对应的 }}", id="preprocessing"),
 ]
@@ -408,7 +458,10 @@ def test_what_the_counts_allow_the_operating_system_still_bounds(monkeypatch):
     ("tags", "words"),
     [
         ("{{ title|safe }}", ["不允许使用 safe 过滤器"]),
-        ("{%p for s in sections %}", ["正文第 2 段（“{%p for s in sections %}”）", "没有对应的 {%p endfor %}"]),
+        (
+            "{%p for s in sections %}",
+            ["正文第 2 段（“{%p for s in sections %}”）", "没有对应的 {%p endfor %}"],
+        ),
         ("{% if year %}", ["第 2 段", "{% if %} 没有对应的 {% endif %}"]),
         ("{{ title }", ["第 2 段", "没有对应的 }}"]),
         ("{{ title ) }}", ["第 2 段", "多出了“)”"]),
@@ -457,7 +510,9 @@ def test_libreoffice_converts_without_reaching_the_network():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         document = _base("外部图片")
-        rid = document.part.relate_to(f"http://127.0.0.1:{server.server_address[1]}/ssrf.png", RT.IMAGE, is_external=True)
+        rid = document.part.relate_to(
+            f"http://127.0.0.1:{server.server_address[1]}/ssrf.png", RT.IMAGE, is_external=True
+        )
         _body(document, f'<w:p NS><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="914400"/><wp:docPr id="9" name="x"/>'
                         '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
                         '<pic:nvPicPr><pic:cNvPr id="9" name="x"/><pic:cNvPicPr/></pic:nvPicPr>'
@@ -493,7 +548,10 @@ def test_libreoffice_runs_bounded_with_its_own_profile_and_no_network(monkeypatc
     command = seen["command"]
     limits = command[command.index("-c") + 1]
     assert "RLIMIT_AS" in limits and "RLIMIT_CPU" in limits and "execvp" in limits
-    assert command[command.index("-c") + 2 : command.index("-c") + 4] == [str(pdf.MEMORY_MB), str(pdf.CPU_SECONDS)]
+    assert command[command.index("-c") + 2 : command.index("-c") + 4] == [
+        str(pdf.MEMORY_MB),
+        str(pdf.CPU_SECONDS),
+    ]
     soffice = command.index("/usr/bin/soffice")
     assert command[soffice - 2 : soffice] == ["/usr/bin/unshare", "-rn"]
     assert any(c.startswith("-env:UserInstallation=file://") and "report-pdf-" in c for c in command)
@@ -508,7 +566,10 @@ def test_a_legitimate_template_prints_as_before(tmp_path):
         return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True).stdout
 
     data = _legitimate()
-    before, after = text(report_docx._render(sample_context(), data)), text(render_report(sample_context(), data))
+    before, after = (
+        text(report_docx._render(sample_context(), data)),
+        text(render_report(sample_context(), data)),
+    )
     assert after == before
     squeezed = re.sub(r"\s", "", after)  # pdftotext spaces digits from Chinese
     assert "双牌县公安局交通警察大队（2025年度）" in squeezed and re.search(r"第1页，共\d页", squeezed)

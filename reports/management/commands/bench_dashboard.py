@@ -40,7 +40,8 @@ def touch(brigade):
     today = timezone.localdate()
     record = (
         Violation.objects.filter(
-            brigade=brigade, occurred_at__date__gte=today - datetime.timedelta(days=28),
+            brigade=brigade,
+            occurred_at__date__gte=today - datetime.timedelta(days=28),
             occurred_at__date__lte=today,
         )
         .order_by("?")
@@ -72,9 +73,14 @@ class Command(BaseCommand):
                 violations=violations or 330_000, others=others or 30_000, stdout=self.stdout
             )
         else:
-            zd, brigades = None, [
-                ensure_bench_brigade(violations=violations or 1_000_000, others=others or 100_000, stdout=self.stdout)
-            ]
+            zd, brigades = (
+                None,
+                [
+                    ensure_bench_brigade(
+                        violations=violations or 1_000_000, others=others or 100_000, stdout=self.stdout
+                    )
+                ],
+            )
         self.stdout.write(f"基准数据就绪：{time.perf_counter() - t:.1f} s")
         self.run(zd, brigades)
 
@@ -83,7 +89,9 @@ class Command(BaseCommand):
         first = brigades[0]
         today = timezone.localdate()
         total = Violation.objects.filter(brigade__in=brigades).count()
-        w(f"\n{len(brigades)} 个大队，违法记录 {total:,} 条（{connection.vendor}，Django 测试客户端，服务端耗时）")
+        w(
+            f"\n{len(brigades)} 个大队，违法记录 {total:,} 条（{connection.vendor}，Django 测试客户端，服务端耗时）"
+        )
 
         leader, _ = user_upsert(username=f"bench_leader_{first.code}", brigade_code=first.code, role="leader")
         client = Client()
@@ -113,12 +121,18 @@ class Command(BaseCommand):
                 after_other.append(timed(dashboard))
         base = statistics.median(warm)
         w(f"  驾驶舱（本大队）平时：          {summary(warm)}，每次 {len(captured)} 条查询")
-        w(f"  本大队改动一条记录后的第一次：  {summary(after_own)}（平时的 {statistics.median(after_own) / base:.1f} 倍）")
+        w(
+            f"  本大队改动一条记录后的第一次：  {summary(after_own)}（平时的 {statistics.median(after_own) / base:.1f} 倍）"
+        )
         if other:
-            w(f"  别的大队改动一条记录后：        {summary(after_other)}（平时的 {statistics.median(after_other) / base:.1f} 倍）")
+            w(
+                f"  别的大队改动一条记录后：        {summary(after_other)}（平时的 {statistics.median(after_other) / base:.1f} 倍）"
+            )
 
         if zd is not None:
-            viewer, _ = user_upsert(username="bench_zhidui", brigade_code=zd.code, role="leader", detachment=True)
+            viewer, _ = user_upsert(
+                username="bench_zhidui", brigade_code=zd.code, role="leader", detachment=True
+            )
             zd_client = Client()
             zd_client.force_login(viewer)
 
