@@ -32,7 +32,6 @@ __all__ = [
     "amount_yuan",
     "change",
     "change_amount",
-    "change_with_count",
     "cn_date",
     "count",
     "join_titles",
@@ -40,7 +39,6 @@ __all__ = [
     "target_count",
     "percent",
     "rate_change",
-    "ratio_percent",
 ]
 
 #: From this value up, counts and amounts are written in 万.
@@ -152,29 +150,6 @@ def percent(value: int | float | Decimal) -> str:
     return _plain(round2(_decimal(value))) + "%"
 
 
-def ratio_percent(
-    numerator: int | float | Decimal | None, denominator: int | float | Decimal | None
-) -> str | None:
-    """``numerator / denominator × 100`` phrased by :func:`percent`; None when there is no data.
-
-    "No data" is a denominator of 0 or None, or a numerator of None.
-
-    >>> ratio_percent(87, 100), ratio_percent(1, 3), ratio_percent(2, 3), ratio_percent(390, 390)
-    ('87%', '33.33%', '66.67%', '100%')
-    >>> ratio_percent(5, 0) is None, ratio_percent(5, None) is None, ratio_percent(None, 5) is None
-    (True, True, True)
-    """
-    if numerator is None or denominator is None:
-        return None
-    den = _decimal(denominator, "denominator")
-    if den == 0:
-        return None
-    num = _decimal(numerator, "numerator")
-    with localcontext() as ctx:
-        ctx.prec = _PREC
-        return percent(num * 100 / den)
-
-
 def amount_yuan(value: int | float | Decimal) -> str:
     """Money in 元, with the 万 rule of :func:`count` from 100000 up.
 
@@ -234,20 +209,6 @@ def change(
         ctx.prec = _PREC
         phrased = percent(abs(cur - prev) * 100 / prev)
     return f"{lead}{'上升' if direction == 'up' else '下降'}{phrased}"
-
-
-def change_with_count(
-    current: int | float | Decimal, previous: int | float | Decimal, unit: str = "起"
-) -> str:
-    """The same text as :func:`change` (``较去年同期下降11.48%``).
-
-    ``unit`` is accepted so that callers can switch between this and :func:`change_amount`
-    with the same arguments; the percentage form does not use it.
-
-    >>> change_with_count(8852, 10000), change_with_count(5, 0, "件")
-    ('较去年同期下降11.48%', '去年同期为0')
-    """
-    return change(current, previous)
 
 
 def change_amount(current: int | float | Decimal, previous: int | float | Decimal, unit: str = "起") -> str:

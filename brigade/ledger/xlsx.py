@@ -17,13 +17,12 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from brigade.ledger import Column, DateColumn, DateTimeColumn, DecimalColumn, LookupColumn
+from brigade.ledger import LookupColumn
 from brigade.sheets.read import NO_WORKBOOK, XLSB, open_rows  # noqa: F401 — named here too
 from brigade.sheets.readers import DAMAGED, FileRefused  # noqa: F401
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_NUMBER_FORMATS = {DateColumn: "yyyy-mm-dd", DateTimeColumn: "yyyy-mm-dd hh:mm:ss", DecimalColumn: "0.00"}
 
 
 def _header_cells(ws, columns):
@@ -34,34 +33,6 @@ def _header_cells(ws, columns):
         cell.fill = _HEADER_FILL
         cells.append(cell)
     return cells
-
-
-def _row_cells(ws, columns, values):
-    cells = []
-    for col, value in zip(columns, values, strict=True):
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text is text: never let a leading '=' become a formula
-        fmt = _NUMBER_FORMATS.get(type(col))
-        if fmt and value is not None:
-            cell.number_format = fmt
-        cells.append(cell)
-    return cells
-
-
-def write_workbook(title: str, columns: list[Column], rows) -> bytes:
-    """A workbook with one sheet: the header row, then `rows` (iterables of cell values),
-    streamed through openpyxl's write-only mode so a large export stays small in memory."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    _widths(ws, columns)
-    ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, columns))
-    for values in rows:
-        ws.append(_row_cells(ws, columns, values))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _widths(ws, columns):

@@ -19,7 +19,8 @@ from openpyxl import Workbook
 
 from brigade.ledger import calaminereader, registry
 from brigade.ledger.importer import ledger_import
-from brigade.ledger.xlsx import FileRefused, open_rows, write_workbook
+from brigade.ledger.sheetwriter import stream_workbook
+from brigade.ledger.xlsx import FileRefused, open_rows
 from tests.conftest import make_xlsx
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -266,7 +267,7 @@ def test_importer_takes_the_same_ledger_from_every_format(brigade):
     rows = [
         [datetime.date(2025, 1, 2 + i), f"培训{i}", "专题学法", "线下", 20 + i, 2, "宪法"] for i in range(5)
     ]
-    exported = io.BytesIO(write_workbook(ledger.title, columns, rows))
+    exported = io.BytesIO(b"".join(stream_workbook(ledger.title, [c.header for c in columns], rows)))
     csv_text = "\r\n".join(",".join(str(v) for v in row) for row in [header, *rows])
     sources = {
         "xlsx": exported,

@@ -15,13 +15,11 @@ from reports.phrasing import (
     amount_yuan,
     change,
     change_amount,
-    change_with_count,
     cn_date,
     count,
     join_titles,
     percent,
     rate_change,
-    ratio_percent,
 )
 
 
@@ -120,32 +118,6 @@ def test_percent_rejects_non_finite(value):
         percent(value)
 
 
-# --------------------------------------------------------------------------- ratio_percent
-
-
-@pytest.mark.parametrize(
-    "numerator, denominator, expected",
-    [
-        (87, 100, "87%"),
-        (1, 3, "33.33%"),
-        (2, 3, "66.67%"),
-        (1, 8, "12.5%"),
-        (390, 390, "100%"),
-        (0, 5, "0%"),
-        (1, 200000, "0%"),  # 0.0005%
-        (Decimal("1.5"), 2, "75%"),
-        (0.3, 1, "30%"),
-        (5, 0, None),
-        (5, Decimal("0"), None),
-        (5, None, None),
-        (None, 5, None),
-        (0, 0, None),
-    ],
-)
-def test_ratio_percent(numerator, denominator, expected):
-    assert ratio_percent(numerator, denominator) == expected
-
-
 # --------------------------------------------------------------------------- change
 
 
@@ -172,8 +144,6 @@ def test_ratio_percent(numerator, denominator, expected):
 )
 def test_change(current, previous, expected):
     assert change(current, previous) == expected
-    assert change_with_count(current, previous) == expected
-    assert change_with_count(current, previous, unit="件") == expected
 
 
 def test_change_rounds_half_up():
