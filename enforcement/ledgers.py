@@ -26,7 +26,7 @@ class ViolationLedger(Ledger):
     date_field = "occurred_at"
     list_display = ["decision_no", "occurred_at", "violation_type", "method", "outcome", "fine", "points"]
     filters = ["violation_type", "violation_type__group", "method", "outcome"]
-    search = ["decision_no", "plate", "location", "officer"]
+    search = ["decision_no", "violation_type__name", "plate", "location", "officer", "campaign__name"]
 
 
 @register

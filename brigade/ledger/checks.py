@@ -31,6 +31,16 @@ def _field(model, path: str):
     return field
 
 
+def _forward(model, path: str) -> bool:
+    """Every hop of `path` before its last field is a foreign key of the record it leaves."""
+    for hop in path.split("__")[:-1]:
+        field = model._meta.get_field(hop)
+        if not (field.many_to_one or field.one_to_one) or field.auto_created:
+            return False
+        model = field.related_model
+    return True
+
+
 def check_ledger(ledger: Ledger) -> list[checks.Error]:
     errors = []
     model = getattr(ledger, "model", None)
@@ -73,6 +83,9 @@ def check_ledger(ledger: Ledger) -> list[checks.Error]:
         field = _field(model, path)
         if not isinstance(field, models.CharField | models.TextField):
             errors.append(_error(ledger, "search", f"{path!r} 不是模型 {model.__name__} 的文字字段", 107))
+        elif not _forward(model, path):
+            # Across a one-to-many hop a record would be listed once per match.
+            errors.append(_error(ledger, "search", f"{path!r} 只能经外键到所引用记录的文字字段", 107))
     if not hasattr(model, "history"):
         errors.append(_error(ledger, "model", f"{model.__name__} 没有修改历史（HistoricalRecords）", 108))
     if not any(f.name == "brigade" for f in model._meta.concrete_fields):

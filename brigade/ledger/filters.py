@@ -1,12 +1,14 @@
 """The list filters of a ledger, built from its declaration with django-filter: year, period,
-each declared choice field, a search box over the declared text fields, sorting, and for
-detachment users the brigade."""
+each declared choice field, a search box over the declared text fields (its placeholder names
+them), sorting, and for detachment users the brigade. A choice applies as soon as it is changed
+(static/js/app.js); the list says in words which filters it is showing (`LedgerFilterSet.applied`)."""
 
 import datetime
 from functools import cache, reduce
 from operator import or_
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -71,11 +73,70 @@ def _year_choices(ledger, request):
     return [(str(y), f"{y}年") for y in record_years(brigade_ids, ledgers=[ledger])]
 
 
+def search_labels(ledger) -> list[str]:
+    """What the search box searches, as the clerk knows the fields: each declared path by the
+    ledger's own column it starts from (`violation_type__name` is 违法行为), in declared order."""
+    labels = []
+    for path in ledger.search:
+        label = str(ledger.model._meta.get_field(path.split("__")[0]).verbose_name)
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
 class LedgerFilterSet(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         if "year" in self.filters:  # the years this user's records are in, asked once per list
             self.filters["year"].extra["choices"] = _year_choices(self.ledger, request)
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            if isinstance(field.widget, forms.Select):  # a choice applies when it is made
+                field.widget.attrs["data-autosubmit"] = ""
+        return form
+
+    # Shown at the top of the form; the others fold under 更多筛选 on a phone (list.html).
+    FIRST = ("year", "q", "brigade")
+
+    def more_applied(self) -> bool:
+        """A filter under 更多筛选 is asked for (or refused): the fold opens to show it."""
+        return any(
+            self.data.get(name) or self.data.get(f"{name}_after") or self.data.get(f"{name}_before")
+            for name in self.filters
+            if name not in self.FIRST and name != "o"
+        )
+
+    def applied(self) -> list[str]:
+        """The filters the list is showing, in words (2025年, 违法行为：超速, 搜索“超速”): only
+        those applied, so a value the form refused (and ignored) is not among them."""
+        if not self.is_bound:
+            return []
+        self.form.is_valid()
+        said = []
+        for name, value in self.form.cleaned_data.items():
+            if name == "o" or value in (None, "", [], ()) or name in self.form.errors:
+                continue
+            field = self.form.fields[name]
+            if name == "year":
+                said.append(f"{value}年")
+            elif name == "q":
+                said.append(f"搜索“{value.strip()}”")
+            elif isinstance(value, slice):
+                said.append(f"{field.label}：{_day(value.start) or '不限'} 至 {_day(value.stop) or '不限'}")
+            elif isinstance(field, forms.ModelChoiceField):
+                said.append(f"{field.label}：{value}")
+            elif isinstance(field, forms.ChoiceField):
+                said.append(f"{field.label}：{dict(field.choices).get(value, value)}")
+            else:
+                said.append(f"{field.label}：{value}")
+        return said
+
+
+def _day(value) -> str:
+    return f"{value:%Y-%m-%d}" if value is not None else ""
 
 
 @cache
@@ -124,7 +185,12 @@ def filterset_for(ledger):
             terms = [Q(**{f"{f}__icontains": value.strip()}) for f in ledger.search]
             return queryset.filter(reduce(or_, terms)) if value.strip() else queryset
 
-        attrs["q"] = django_filters.CharFilter(label="搜索", method=search)
+        searched = "、".join(search_labels(ledger))
+        attrs["q"] = django_filters.CharFilter(
+            label="搜索", method=search,
+            widget=forms.TextInput(attrs={"type": "search", "placeholder": f"搜索：{searched}",
+                                          "title": f"在{searched}中查找（包含即可）"}),
+        )  # fmt: skip
     if keys.has_text_key(ledger):
         # Records whose key is the one typed, whatever its spacing or width (the data check's links).
         def same_key(queryset, _name, value):

@@ -226,6 +226,7 @@ class LedgerListView(LedgerMixin, generic.ListView):
         if self.request.session.get(remembered) != context["querystring"]:
             self.request.session[remembered] = context["querystring"]
         context["indicator"] = self._indicator_total()
+        context["applied"] = self.filterset.applied()
         columns = self.ledger.display_columns
         # (brigade, year) finalised, of the brigades listed: a detachment's list has several.
         brigades = {obj.brigade_id for obj in context["object_list"]}
@@ -242,7 +243,11 @@ class LedgerListView(LedgerMixin, generic.ListView):
         context["rows"] = [
             (
                 obj,
-                format_html_join("", "<td>{}</td>", ((c.display(getattr(obj, c.name)),) for c in columns)),
+                format_html_join(
+                    "",
+                    '<td data-label="{}">{}</td>',
+                    ((c.header, c.display(getattr(obj, c.name))) for c in columns),
+                ),  # labelled: on a phone a row is a card of "label value" lines
                 (obj.brigade_id, locks.year_of(self._date(obj))) in closed,
                 detail.replace(str(_PK), str(obj.pk)),
                 update.replace(str(_PK), str(obj.pk)),
