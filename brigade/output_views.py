@@ -1,5 +1,6 @@
 """The pages of a file made by the worker (brigade.outputs): its progress, then its download.
-A job is its requester's alone: anyone else gets a 404."""
+A job is its requester's alone: anyone else gets a 404. A file whose version was withdrawn or
+replaced (`outputs.void_reason`) is not downloaded: its page says why."""
 
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,8 +42,13 @@ def _breadcrumbs(job: OutputJob) -> list:
 @require_GET
 def output_detail(request, pk):
     job = _job(request, pk)
+    void = outputs.void_reason(job) if job.status == OutputJob.Status.DONE else None
+    expired = outputs.expired(job)
+    gone = job.status == OutputJob.Status.DONE and (expired or not job.file)
+    # 重试 after a failure that may pass, 重新生成 once the file is gone; never for a void file
+    again = outputs.ask_again(job) if outputs.can_retry(job) or (gone and not void) else None
     return render(request, "outputs/detail.html", {
-        "job": job, "state": _state(job), "again": outputs.can_retry(job) and job.params.get("again"), "expired": outputs.expired(job),
+        "job": job, "state": _state(job), "again": again, "expired": expired, "void": void,
         "breadcrumbs": _breadcrumbs(job),
     })  # fmt: skip
 
@@ -57,6 +63,13 @@ def output_download(request, pk):
     job = _job(request, pk)
     if job.status != OutputJob.Status.DONE or not job.file or outputs.expired(job):
         return redirect("output_detail", pk=job.pk)
-    response = FileResponse(job.file.open("rb"), content_type=job.content_type)
+    if outputs.void_reason(job) is not None:  # its version withdrawn: the page says so
+        return redirect("output_detail", pk=job.pk)
+    try:
+        opened = job.file.open("rb")
+    except FileNotFoundError:  # removed from the disk by hand or lost: its page says to make it again
+        OutputJob.objects.filter(pk=job.pk).update(file="")
+        return redirect("output_detail", pk=job.pk)
+    response = FileResponse(opened, content_type=job.content_type)
     response["Content-Disposition"] = content_disposition(job.filename)
     return response

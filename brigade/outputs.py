@@ -10,18 +10,24 @@ another user, even of the same brigade, gets a 404 for it.
 
 What a job makes is declared once per kind by a producer:
 
-    @outputs.producer("ledger_export")
+    @outputs.producer("ledger_export", may=...)
     def ledger_export(job, progress) -> Made: ...
 
 The producer gets the job (its `params` say what to make, for whom: `job.user`) and a
 `progress(done, total)` to call as it goes; it returns the file's name (any title: it is made
 safe here, brigade.filenames), type and content as byte chunks, or raises `Refused` with a
-message in Chinese. An app registers its producers when it is ready (apps.py), so that
-`brigade` never imports the apps that build on it.
+message in Chinese (`retry=False` when asking again would fail the same way). An app registers
+its producers when it is ready (apps.py), so that `brigade` never imports the apps that build on it.
+
+A file made from a version of something (a report's finalised document) declares `void`: why the
+file no longer is what it claims to be (that version withdrawn or replaced), asked at every view
+and download; such a file is never served, and its page says why.
 
 Unlike an import, a job writes nothing but its file, so a job whose worker died is simply asked
-for again: a RUNNING job that has not reported for STALE_AFTER, or a failed one, links back to
-where it was asked for (`params["again"]`, e.g. the export with the same filters)."""
+for again: a RUNNING job that has not reported for STALE_AFTER, or a failed one, offers to ask
+again — a button that POSTs to the producer's `again(job)` when it declares one (a PDF is made
+only on a POST), else a link back to where it was asked for (`params["again"]`, e.g. the export
+with the same filters)."""
 
 import datetime
 import logging
@@ -56,20 +62,39 @@ class Made:
 
 
 class Refused(Exception):
-    """A producer cannot make the file; its message (Chinese) is shown to the user."""
+    """A producer cannot make the file; its message (Chinese) is shown to the user. `retry`:
+    whether asking again may succeed (a timeout may; a file too large for the limits will not)."""
+
+    def __init__(self, message: str, *, retry: bool = True):
+        super().__init__(message)
+        self.retry = retry
 
 
 Producer = Callable[[OutputJob, Callable[[int, int], None]], Made]
 PRODUCERS: dict[str, Producer] = {}
 MAY: dict[str, Callable[[OutputJob], bool]] = {}  # kind → may the job's user still have its file?
+VOID: dict[str, Callable[[OutputJob], str | None]] = {}  # kind → why its file is no longer valid
+AGAIN: dict[str, Callable[[OutputJob], str | None]] = {}  # kind → the URL to POST to ask again
 
 
-def producer(kind: str, *, may: Callable[[OutputJob], bool]):
+def producer(
+    kind: str,
+    *,
+    may: Callable[[OutputJob], bool],
+    void: Callable[[OutputJob], str | None] | None = None,
+    again: Callable[[OutputJob], str | None] | None = None,
+):
     """Declare what makes a kind of file, and who may still fetch one made (asked again at every
-    view and download: a user moved to another brigade, or whose role changed, may not)."""
+    view and download: a user moved to another brigade, or whose role changed, may not).
+    `void(job)`: why a file made is no longer what it claims to be (Chinese), or None while it
+    is; `again(job)`: the URL a POST to which asks for the file anew."""
 
     def register(fn: Producer) -> Producer:
         PRODUCERS[kind], MAY[kind] = fn, may
+        if void is not None:
+            VOID[kind] = void
+        if again is not None:
+            AGAIN[kind] = again
         return fn
 
     return register
@@ -79,6 +104,13 @@ def may_fetch(job: OutputJob) -> bool:
     """The job's user, still of the unit the file was made for, still allowed what it holds."""
     user = job.user
     return user.is_active and user.brigade_id == job.brigade_id and job.kind in MAY and MAY[job.kind](job)
+
+
+def void_reason(job: OutputJob) -> str | None:
+    """Why the job's file is no longer what it claims to be (its version withdrawn or replaced),
+    in Chinese; None while it is. Every page and download that offers the file asks this."""
+    check = VOID.get(job.kind)
+    return check(job) if check is not None else None
 
 
 def expired(job: OutputJob) -> bool:
@@ -98,8 +130,22 @@ def interrupted(job: OutputJob) -> bool:
 
 
 def can_retry(job: OutputJob) -> bool:
-    """Whether the job ended without its file (the user may ask for it again)."""
-    return job.status == OutputJob.Status.FAILED or interrupted(job)
+    """Whether the job ended without its file and asking again may make it: interrupted, or
+    failed in a way that may pass (not a file too large for the limits, say)."""
+    if job.status == OutputJob.Status.FAILED:
+        return (job.params or {}).get("retry", True)
+    return interrupted(job)
+
+
+def ask_again(job: OutputJob) -> tuple[str, str] | None:
+    """How the job's page asks for the file again: ("post", url) for a button, ("get", url) for
+    a link back to where it was asked for, or None. A kind that declares `again` is always asked
+    by a POST, whatever an older job's `params["again"]` says (it once named the POST-only URL)."""
+    if job.kind in AGAIN:
+        url = AGAIN[job.kind](job)
+        return ("post", url) if url else None
+    url = (job.params or {}).get("again")
+    return ("get", url) if url else None
 
 
 def output_job_start(*, user, brigade, kind: str, title: str, params: dict) -> OutputJob:
@@ -153,6 +199,8 @@ def output_job_run(*, job_id: int) -> str:
         job.filename, job.content_type, job.status = filename, made.content_type, OutputJob.Status.DONE
     except Refused as e:
         job.status, job.message = OutputJob.Status.FAILED, str(e)
+        if not e.retry:  # kept with the job: its page offers no 重试 that would fail the same way
+            job.params = {**job.params, "retry": False}
     except Exception:
         logger.exception("output job %s failed", job_id)
         job.status, job.message = OutputJob.Status.FAILED, FAILED

@@ -14,7 +14,10 @@ upload does here (reports/bounded.py), and more:
   drop files), and the fontconfig file in ``reports/fontconfig``.
 
 A conversion that fails or crosses a limit raises ``PdfFailed``, a RuntimeError whose message is
-Chinese."""
+Chinese and names the limit crossed (``limit``: "time", "cpu", "memory", "size", or "" for any
+other failure). The limit is told by how LibreOffice ended: killed by a signal (a negative return
+code) or, as ``soffice`` is a shell script that starts ``soffice.bin``, the shell's 128 + signal
+(152 for SIGXCPU, 134 for the SIGABRT of a failed allocation)."""
 
 from __future__ import annotations
 
@@ -52,7 +55,30 @@ _LIMITED = (
 
 
 class PdfFailed(RuntimeError):
-    """The conversion failed or crossed a limit; the message is Chinese."""
+    """The conversion failed or crossed a limit (``limit``); the message is Chinese."""
+
+    def __init__(self, message: str, *, limit: str = ""):
+        super().__init__(message)
+        self.limit = limit
+
+
+def time_message(seconds: int) -> str:
+    return f"转换超时（超过 {seconds} 秒），已停止"
+
+
+def cpu_message(seconds: int) -> str:
+    return f"转换所用的计算时间超过 {seconds} 秒（上限），已停止：报告内容过多或图片过大"
+
+
+def memory_message(mb: int) -> str:
+    return f"文件过大，转换所需内存超过限制（{mb} MB），已停止"
+
+
+def size_message(mb: int) -> str:
+    return f"文件过大，转换生成的 PDF 超过 {mb} MB（上限），已停止"
+
+
+FAILED = "LibreOffice 未能把报告转换为 PDF"
 
 
 def pdf_available() -> bool:
@@ -119,21 +145,32 @@ def docx_to_pdf(data: bytes) -> bytes | None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise PdfFailed(f"转换为 PDF 超过 {SECONDS} 秒（上限），已停止") from None
+            raise PdfFailed(time_message(SECONDS), limit="time") from None
         pdf = work_dir / "report.pdf"
         if process.returncode != 0 or not pdf.exists():
             logger.error(
                 "LibreOffice failed (%s): %s", process.returncode, stderr.decode(errors="replace")[-2000:]
             )
-            raise PdfFailed(_why(process.returncode))
+            limit = _limit(process.returncode)
+            raise PdfFailed(_MESSAGES[limit]() if limit else FAILED, limit=limit)
         return pdf.read_bytes()
 
 
-def _why(code: int) -> str:
-    if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        return f"转换为 PDF 所用的计算时间超过 {CPU_SECONDS} 秒（上限），已停止"
-    if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, 134, 139):
-        return f"转换为 PDF 需要的内存超过 {MEMORY_MB} MB（上限）或 LibreOffice 意外终止"
-    if code in (-signal.SIGXFSZ, 153):
-        return "转换为 PDF 时生成的文件过大，已停止"
-    return "LibreOffice 未能把报告转换为 PDF"
+_MESSAGES = {
+    "cpu": lambda: cpu_message(CPU_SECONDS),
+    "memory": lambda: memory_message(MEMORY_MB),
+    "size": lambda: size_message(FILE_MB),
+}
+
+
+def _limit(code: int) -> str:
+    """The limit LibreOffice crossed, by the signal that ended it (itself, or through the shell)."""
+    signum = -code if code < 0 else code - 128 if code > 128 else 0
+    if signum in (signal.SIGXCPU, signal.SIGKILL):  # SIGKILL: the CPU limit's hard end
+        return "cpu"
+    # a failed allocation aborts (std::bad_alloc) or faults; a crash looks the same
+    if signum in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
+        return "memory"
+    if signum == signal.SIGXFSZ:
+        return "size"
+    return ""

@@ -279,7 +279,7 @@ def _public_download(request, pk, *, pdf: bool):
         return redirect("reports:public", pk=report.pk)
     if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
         job = report_outputs.pdf_job_start(user=request.user, report=report, kind="public_pdf",
-                                           title=f"{report.title}（公开版PDF）",
+                                           title=f"{report.title[:180]}（公开版PDF）",
                                            again=reverse("reports:public", args=[report.pk]))  # fmt: skip
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)

@@ -443,7 +443,9 @@ def report_version_download(request, pk, number):
     """A finalised version as it was stored (the current one or one later withdrawn)."""
     report = _report(request, pk)
     version = get_object_or_404(report.final_versions, number=number)
-    name = f"{safe_filename(report.title, max_bytes=120)}（第{version.number}版定稿）.docx"
+    # a withdrawn version is never offered as the signed report: its name says it was withdrawn
+    state = "，已撤销" if version.withdrawn_at else ""
+    name = f"{safe_filename(report.title, max_bytes=120)}（第{version.number}版定稿{state}）.docx"
     response = HttpResponse(bytes(version.docx), content_type=DOCX)
     response["Content-Disposition"] = content_disposition(name)  # the title cut, its suffix kept
     response["X-Content-SHA256"] = version.sha256
@@ -458,8 +460,9 @@ def report_pdf(request, pk):
     if not docx.pdf_available():
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
+    title = f"{report.title[:180]}（{'PDF' if report.is_final else '草稿PDF'}）"  # what it is, kept in 200
     job = report_outputs.pdf_job_start(user=request.user, report=report, kind="report_pdf",
-                                       title=f"{report.title}（PDF）", again=reverse("reports:detail", args=[report.pk]))  # fmt: skip
+                                       title=title, again=reverse("reports:detail", args=[report.pk]))  # fmt: skip
     return redirect("output_detail", pk=job.pk)
 
 

@@ -3,6 +3,7 @@ downloaded by the user who asked for it, with the list's filters; nobody else ca
 
 import datetime
 import io
+import os
 
 import pytest
 from django.urls import reverse
@@ -178,8 +179,6 @@ def test_a_file_past_its_day_is_not_served_and_is_removed(
     assert response.status_code == 302  # back to the file's page, which says it was removed
     assert "已超过保存期限" in client.get(response["Location"]).content.decode()
     outputs.clean_up()  # run whenever anyone asks for a file
-    import os
-
     assert not os.path.exists(path)
 
 
@@ -201,3 +200,39 @@ def test_a_job_never_taken_up_can_be_asked_again_and_a_reload_does_not_queue_twi
     assert "重新生成" in page and "已停止" in page
     client.get(url)  # asked again: a new job
     assert OutputJob.objects.count() == 2
+
+
+def test_a_refusal_that_would_fail_again_offers_no_retry(clerk, monkeypatch):
+    def too_large(job, progress):
+        raise outputs.Refused("文件过大，转换所需内存超过限制（1024 MB），已停止", retry=False)
+
+    monkeypatch.setitem(outputs.PRODUCERS, "test", too_large)
+    again = reverse("ledger:export", args=["training"])
+    job = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
+                                   params={"again": again})  # fmt: skip
+    outputs.output_job_run(job_id=job.pk)
+    page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert "内存超过限制" in page and again not in page and "重试" not in page
+
+
+def test_a_kind_made_on_a_post_is_asked_again_by_a_button(clerk, monkeypatch):
+    """A kind that declares `again` (a PDF: made only on a POST) gets a button, even where an
+    older job's `params["again"]` named a URL that a GET no longer reaches."""
+    monkeypatch.setitem(outputs.AGAIN, "test", lambda job: "/made-on-post/")
+    job = OutputJob.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
+                                   status=OutputJob.Status.FAILED, params={"again": "/made-on-post/"})  # fmt: skip
+    page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert '<form method="post" action="/made-on-post/"' in page and 'href="/made-on-post/"' not in page
+    assert "重试</button>" in page
+
+
+def test_a_file_lost_from_the_disk_is_not_an_error_page(
+    clerk, trainings, small_inline, django_capture_on_commit_callbacks
+):
+    client = login(clerk)
+    job = _exported(client, django_capture_on_commit_callbacks)
+    os.remove(job.file.path)  # removed by hand, or a restore without media/
+    response = client.get(reverse("output_download", args=[job.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("output_detail", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "请重新生成" in page and f'href="{job.params["again"]}"' in page

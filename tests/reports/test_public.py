@@ -11,6 +11,7 @@ from docx import Document
 from brigade.models import Officer, OutputJob, Role
 from brigade.services import user_upsert
 from reports import docx, public, services
+from reports import outputs as report_outputs
 from reports.models import PublicEdition, PublicFlagOverride
 from tests.conftest import PASSWORD, login
 
@@ -206,7 +207,7 @@ def test_a_made_public_pdf_is_not_served_after_unfinalising(
     final, chief, as_legal, fake_pdf, django_capture_on_commit_callbacks
 ):
     """The file the worker made is the confirmed edition's: once the finalised document it was
-    reviewed for is withdrawn (撤销定稿) or replaced, its page and download are a 404."""
+    reviewed for is withdrawn (撤销定稿) or replaced, it is not downloaded and its page says why."""
     confirm(as_legal, final)
     assert (
         as_legal.get(reverse("reports:public_pdf", args=[final.pk])).status_code == 405
@@ -220,8 +221,9 @@ def test_a_made_public_pdf_is_not_served_after_unfinalising(
     assert as_legal.post(reverse("reports:public_pdf", args=[final.pk]))["Location"] == response["Location"]
 
     services.report_transition(report=final, to="draft", user=chief, reason="更正一处文字")
-    assert as_legal.get(download).status_code == 404
-    assert as_legal.get(reverse("output_detail", args=[job.pk])).status_code == 404
+    assert as_legal.get(download)["Location"] == reverse("output_detail", args=[job.pk])  # not the PDF
+    page = as_legal.get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert report_outputs.PUBLIC_WITHDRAWN in page and download not in page
     response = as_legal.post(reverse("reports:public_pdf", args=[final.pk]), follow=True)
     assert public.NOT_FINAL in response.content.decode()  # not final: nothing to publish
     assert OutputJob.objects.filter(kind="public_pdf").count() == 1
@@ -235,7 +237,10 @@ def test_a_made_public_pdf_is_not_served_once_the_kept_head_changes(
         as_legal.post(reverse("reports:public_pdf", args=[final.pk]))
     job = OutputJob.objects.get(kind="public_pdf")
     confirm(as_legal, final, keep_signer="on")  # reviewed again, now printing 签发人
-    assert as_legal.get(reverse("output_download", args=[job.pk])).status_code == 404
+    download = reverse("output_download", args=[job.pk])
+    assert as_legal.get(download).status_code == 302  # back to its page, not the PDF
+    page = as_legal.get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert report_outputs.PUBLIC_REPLACED in page and download not in page
 
 
 @pytest.mark.parametrize(
