@@ -343,6 +343,68 @@ def breakdown(*, indicator_key, field, brigade_ids, period: Period) -> list[tupl
     `brigade_ids`. Labels as the ledger shows them (a choice's label, a foreign key's name,
     `3月`); the largest change first. One aggregate query for both periods, on the records
     themselves (the same condition as the figure, so the rows add up to it)."""
+    rows = _grouped(indicator_key, field, brigade_ids, period)
+    result = [(part.label, part.current, part.previous) for part in rows]
+    result.sort(key=lambda r: (-abs(r[1] - r[2]), -r[1], r[0]))
+    return result
+
+
+@dataclass
+class Part:
+    """One row of a breakdown: a value of the field (`value`: what the ledger's filter takes for
+    it, None for 未填写 and 其他), its label, and the indicator over it in both periods."""
+
+    label: str
+    current: Decimal | int
+    previous: Decimal | int
+    value: object = None
+
+
+@dataclass
+class Composition:
+    """A breakdown as a table that adds up: the `top` largest values of the field this period,
+    then `rest` (其他: every other value, records leaving the field empty among them), then
+    `total` — the indicator itself, the sum of every row."""
+
+    field: str
+    top: list[Part]
+    rest: Part | None  # None when the top rows are all there is
+    total: Part
+    others: int = 0  # how many values `rest` holds
+    blank: bool = False  # `rest` includes records that leave the field empty (未填写)
+
+    @property
+    def rows(self) -> list[Part]:
+        return self.top + ([self.rest] if self.rest else [])
+
+
+OTHERS = "其他"
+
+
+def composition(*, indicator_key, field, brigade_ids, period: Period, top: int = 8) -> Composition:
+    """The indicator over `period` (and a year earlier) by the values of `field`, largest this
+    period first: the first `top` values, then 其他 (the rest, with the records that leave the
+    field empty: a blank is never a row of its own), then the total. Grouped and summed in the
+    database in one query (`breakdown`'s); the rows always add up to the total shown."""
+    rows = _grouped(indicator_key, field, brigade_ids, period)
+    named = sorted((p for p in rows if p.value is not None), key=lambda p: (-p.current, -p.previous, p.label))
+    blank = [p for p in rows if p.value is None]
+    shown, tail = named[:top], named[top:] + blank
+    zero = 0
+    total = Part("合计", sum((p.current for p in rows), zero), sum((p.previous for p in rows), zero))
+    rest = None
+    if tail:
+        count = len(named[top:])
+        parts = [f"另{count}类"] if count else []
+        if blank:
+            parts.append(f"含{BLANK}")
+        rest = Part(f"{OTHERS}（{'，'.join(parts)}）", sum((p.current for p in tail), zero),
+                    sum((p.previous for p in tail), zero))  # fmt: skip
+    return Composition(field, shown, rest, total, others=len(named[top:]), blank=bool(blank))
+
+
+def _grouped(indicator_key, field, brigade_ids, period) -> list[Part]:
+    """The indicator by each value of `field`, in both periods: one aggregate query."""
     from brigade import rollup  # reads the ledger registry, loaded after this module
 
     item = registry.get(indicator_key)
@@ -358,7 +420,7 @@ def breakdown(*, indicator_key, field, brigade_ids, period: Period) -> list[tupl
     previous = period.previous
     previous_q = rollup.range_q(model, previous.start, previous.end)
 
-    group, label_of = _grouping(model, field)
+    group, label_of, value_of = _grouping(model, field)
     records = model._default_manager.filter(
         item.where, current_q | previous_q, brigade_id__in=list(brigade_ids)
     )
@@ -369,30 +431,32 @@ def breakdown(*, indicator_key, field, brigade_ids, period: Period) -> list[tupl
     rows = (
         records.order_by().values(*group).annotate(current=measure(current_q), previous=measure(previous_q))
     )
-
-    result = [(label_of(row), row["current"] or 0, row["previous"] or 0) for row in rows]
-    result.sort(key=lambda r: (-abs(r[1] - r[2]), -r[1], r[0]))
-    return result
+    return [Part(label_of(row), row["current"] or 0, row["previous"] or 0, value_of(row)) for row in rows]
 
 
 def _grouping(model, name):
-    """The columns to group `model`'s records by for a breakdown by `name`, and how a row of
-    them reads. A foreign key groups by the row it points to, with that row's own columns
-    fetched in the same query to make its name (`str()`)."""
+    """The columns to group `model`'s records by for a breakdown by `name`, how a row of them
+    reads, and the value the ledger list filters it by (None for a blank). A foreign key groups
+    by the row it points to, with that row's own columns fetched in the same query to make its
+    name (`str()`); the list filters it by a unique `name` when it has one (brigade/ledger/filters.py)."""
     if name == MONTH:
-        return [MONTH], lambda row: f"{row[MONTH]}月"
+        return [MONTH], lambda row: f"{row[MONTH]}月", lambda row: row[MONTH]
     field = model._meta.get_field(name)
     if field.is_relation:
         target = field.related_model
         columns = {f"{name}__{f.attname}": f.attname for f in target._meta.concrete_fields}
         pk = f"{name}__{target._meta.pk.attname}"
+        by_name = any(f.name == "name" and f.unique for f in target._meta.concrete_fields)
 
         def label_of(row):
             if row[pk] is None:
                 return BLANK
             return str(target(**{attname: row[column] for column, attname in columns.items()}))
 
-        return list(columns), label_of
+        def value_of(row):
+            return row[f"{name}__name"] if by_name and row[pk] is not None else row[pk]
+
+        return list(columns), label_of, value_of
     labels = {str(value): str(text) for value, text in field.flatchoices}
 
     def label_of(row):
@@ -401,4 +465,7 @@ def _grouping(model, name):
             return BLANK
         return labels.get(str(value), str(value))
 
-    return [name], label_of
+    def value_of(row):
+        return None if row[name] in (None, "") else row[name]
+
+    return [name], label_of, value_of

@@ -28,7 +28,8 @@ def check_indicator_keys(app_configs=None, **kwargs):
     declared = set(registry.keys())
     used = {
         "reports.dashboard": set(dashboard.KEY_FIGURES + dashboard.COMPARE)
-        | {k for _, keys in dashboard.TRENDS + dashboard.BREAKDOWNS for k in keys},
+        | {k for _, keys in dashboard.TRENDS for k in keys}
+        | {key for _, key, _ in dashboard.BREAKDOWNS},
         "reports.drafting": _keys_named_in(drafting),
         "reports.shortcomings": _keys_named_in(shortcomings),
     }

@@ -8,9 +8,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from brigade.figures import WORKLOAD, Figure, Period, Rate, evaluate, evaluate_each, registry
-from mediation.models import Complaint
-from publicity.models import PublicityEvent
+from brigade.figures import WORKLOAD, Figure, Period, Rate, composition, evaluate, evaluate_each, registry
 from reports import phrasing
 
 KEY_FIGURES = [
@@ -31,17 +29,14 @@ TRENDS = [
     ("学法培训", ["training.sessions", "training.leaders"]),
 ]
 
+# What each figure is made of: (title, indicator, the field it is broken down by). Each table
+# lists the largest values, then 其他 (the rest), then 合计, so that it adds up to the figure.
 BREAKDOWNS = [
-    (
-        "违法行为分组",
-        [
-            f"violations.{k}"
-            for k in ("drunk", "overload", "helmet", "plates", "speeding", "fatigue", "passengers")
-        ],
-    ),
-    ("宣传活动形式", [f"events.{kind.name.lower()}" for kind in PublicityEvent.Kind]),
-    ("投诉举报来源渠道", [f"complaints.{channel.name.lower()}" for channel in Complaint.Channel]),
+    ("违法行为类型", "violations.total", "violation_type"),
+    ("宣传活动形式", "events.total", "kind"),
+    ("投诉举报来源渠道", "complaints.received", "channel"),
 ]
+TOP = 8  # rows of a breakdown before 其他
 
 # A detachment compares its brigades on the same key figures its leaders see as cards.
 COMPARE = KEY_FIGURES
@@ -155,6 +150,24 @@ def ledger_url(figure: Figure, period: Period, brigade_id: int | None) -> str | 
     return reverse("ledger:list", args=[ledger.kind]) + "?" + urlencode(params)
 
 
+def breakdown_table(title, figure: Figure, field, brigade_ids, period: Period, link_brigade) -> dict:
+    """A breakdown as the dashboard shows it: the largest values (each linked to its records),
+    其他, and 合计, which is the figure itself (the card's number)."""
+    parts = composition(
+        indicator_key=figure.key, field=field, brigade_ids=brigade_ids, period=period, top=TOP
+    )
+    url = ledger_url(figure, period, link_brigade)
+    filtered = field in figure.item.ledger.filters
+
+    def row(part, link):
+        return {"label": part.label, "current": part.current, "previous": part.previous, "url": link}
+
+    rows = [row(p, f"{url}&{urlencode({field: p.value})}" if url and filtered else None) for p in parts.top]
+    if parts.rest:
+        rows.append(row(parts.rest, None) | {"rest": True})
+    return {"title": title, "rows": rows, "total": row(parts.total, url), "unit": figure.unit}
+
+
 def due_dates(year: int, today: datetime.date) -> dict:
     """厅字〔2019〕28号: the report on year Y goes to the superior by 1 March of Y+1 and is made
     public by 1 April of Y+1."""
@@ -170,7 +183,9 @@ def due_dates(year: int, today: datetime.date) -> dict:
 def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int | None = None,
               compare_ids=None) -> dict:  # fmt: skip
     period = Period.year_to_date(year, today)
-    keys = list(dict.fromkeys(KEY_FIGURES + [k for _, ks in TRENDS + BREAKDOWNS for k in ks]))
+    keys = list(
+        dict.fromkeys(KEY_FIGURES + [k for _, ks in TRENDS for k in ks] + [k for _, k, _ in BREAKDOWNS])
+    )
     figures = evaluate(brigade_ids=brigade_ids, period=period, keys=keys)
 
     cards = []
@@ -194,14 +209,10 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
             })  # fmt: skip
         trends.append({"title": title, "months": [f"{m}月" for m in months], "series": series, "year": year})
 
-    breakdowns = []
-    for title, ks in BREAKDOWNS:
-        rows = [
-            {"label": figures[k].item.label, "current": int(figures[k].current or 0),
-             "previous": int(figures[k].previous or 0), "url": ledger_url(figures[k], period, link_brigade)}
-            for k in ks
-        ]  # fmt: skip
-        breakdowns.append({"title": title, "rows": rows})
+    breakdowns = [
+        breakdown_table(title, figures[key], field, brigade_ids, period, link_brigade)
+        for title, key, field in BREAKDOWNS
+    ]
 
     comparison = (
         compare(brigade_ids=compare_ids, period=period) if compare_ids and len(compare_ids) > 1 else None

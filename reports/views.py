@@ -99,7 +99,11 @@ def home(request):
     )
     names = {b.pk: str(b) for b in brigades}
     if data["comparison"]:
-        data["comparison"]["brigades"] = [names[b] for b in data["comparison"]["brigade_ids"]]
+        shown = [names[b] for b in data["comparison"]["brigade_ids"]]
+        data["comparison"]["brigades"] = shown
+        for row in data["comparison"]["rows"]:  # a phone shows each cell under its brigade's name
+            for cell, name in zip(row["cells"], shown, strict=True):
+                cell["brigade"] = name
     # The report of the unit the page is about: one brigade's, or the 支队's own over its brigades.
     unit = selected[0] if len(selected) == 1 else heads[0] if heads and not chosen else None
     report = (
