@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("reports/", views.report_list, name="list"),
     path("reports/new/", views.report_new, name="new"),
+    path("reports/checks/", views.year_checks, name="year_checks"),
     path("reports/templates/", views.template_list, name="templates"),
     path("reports/<int:pk>/", views.report_detail, name="detail"),
     path("reports/<int:pk>/redraft/", views.report_redraft, name="redraft"),

@@ -122,6 +122,8 @@ def home(request):
 
 
 def report_list(request):
+    """The reports, and for the year chosen (`?year=`): its data check, before drafting
+    (year_checks, fetched after the page), and the button that drafts or opens its report."""
     _require_view(request.user, "view_report")
     reports = access.scope(AnnualReport.objects.select_related("brigade"), request.user).order_by(
         "-year", "brigade"
@@ -129,11 +131,16 @@ def report_list(request):
     today = timezone.localdate()
     years = record_years(access.visible_brigades(request.user).values_list("pk", flat=True), today=today)
     due = today.year - 1 if today.month <= 6 else today.year  # the year whose report is being written
+    year = _year(request, years) if "year" in request.GET else due if due in years else years[0]
+    unit = request.user.brigade
+    drafted = unit and AnnualReport.objects.filter(brigade=unit, year=year).only("pk", "status").first()
     return render(request, "reports/list.html", {
         "reports": reports,
         "can_manage": access.has_unit_perm(request.user, "manage_report"),
         "years": years,
-        "default_year": due if due in years else years[0],
+        "year": year,
+        "unit": unit,
+        "drafted": drafted,
     })  # fmt: skip
 
 
@@ -249,18 +256,42 @@ def report_checks(request, pk):
     the report page shows at once and fetches this part after it (static/js/app.js); opened on
     its own, it is a page of its own."""
     report = _report(request, pk)
-    checks = quality.checked(brigade_ids=coverage_of(report.brigade).ids, year=report.year)
+    return _checks_response(request, unit=report.brigade, year=report.year, report=report)
+
+
+@require_GET
+def year_checks(request):
+    """The same data check before the year's report is drafted (起草前核对): the report list
+    shows it for the year chosen there, over the records of the user's unit (a 支队's: its
+    brigades'), whether or not a draft exists yet."""
+    _require_view(request.user, "view_report")
+    unit = request.user.brigade
+    if unit is None:
+        raise PermissionDenied("您的账号不属于任何单位，没有可核对的台账")
+    years = record_years(access.visible_brigades(request.user).values_list("pk", flat=True))
+    year = _year(request, years)
+    report = AnnualReport.objects.filter(brigade=unit, year=year).select_related("brigade").first()
+    return _checks_response(request, unit=unit, year=year, report=report)
+
+
+def _checks_response(request, *, unit, year, report):
+    checks = quality.checked(brigade_ids=coverage_of(unit).ids, year=year)
     context = {
+        "unit": unit,
+        "year": year,
         "report": report,
         "warnings": checks["active"],
         "dismissed": checks["dismissed"],
-        "may_dismiss": dismissals.may_dismiss(request.user, report),
+        "may_dismiss": report is not None and dismissals.may_dismiss(request.user, report),
     }
     if request.headers.get("X-Fragment"):
         response = render(request, "reports/_checks.html", context)
         response["X-Fragment"] = "data-checks"  # the script inserts only what carries this (not a login page)
     else:
-        trail_to = report_trail(report, ("数据检查", None))
+        if report is not None:
+            trail_to = report_trail(report, ("数据检查", None))
+        else:
+            trail_to = trail(("年度报告", reverse("reports:list")), (f"{year}年数据检查", None))
         response = render(request, "reports/checks.html", {**context, "breadcrumbs": trail_to})
     patch_vary_headers(response, ["X-Fragment"])  # one URL, two bodies
     patch_cache_control(response, private=True, no_cache=True)
