@@ -116,6 +116,8 @@ def test_a_drafts_pdf_is_named_as_a_draft(brigade, legal, fake_pdf, django_captu
     assert job.filename.endswith("（草稿）.pdf") and job.title.endswith("（草稿PDF）")
     header = unquote(client.get(reverse("output_download", args=[job.pk]))["Content-Disposition"])
     assert header.endswith("（草稿）.pdf")
+    page = client.get(reverse("output_detail", args=[job.pk])).content.decode()
+    assert "文件已生成。" in page and "条记录" not in page  # a PDF is no count of records
 
 
 class _Links(HTMLParser):
