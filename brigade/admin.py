@@ -1,6 +1,8 @@
 """The deployment administrator's pages: brigades, units, users and their roles, and read-only
 views of locked years and import jobs. Ledger records are kept in the ledger pages."""
 
+import logging
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -14,6 +16,8 @@ from brigade.ledger import registry as ledgers
 from brigade.models import Brigade, ImportJob, Unit, User, YearLock
 from brigade.resources import BoundedXLSX, ChineseCSV, SheetRefused, UnitResource, UserResource
 from brigade.roles import assign_role
+
+logger = logging.getLogger(__name__)
 
 admin.site.site_header = admin.site.site_title = "法治政府建设管理系统 · 系统管理"
 admin.site.index_title = "系统管理"
@@ -95,11 +99,16 @@ class ImportExportFormats:
     import_template_name = "admin/reference_import.html"
 
     def add_data_read_fail_error_to_form(self, form, e):
-        """A file the bounded reader refused says why, in its own Chinese words."""
+        """A file the bounded reader refused says why, in its own Chinese words; anything else
+        says the file could not be read, never the exception's name (that goes to the log)."""
         if isinstance(e, SheetRefused):
             form.add_error("import_file", str(e))
         else:
-            super().add_data_read_fail_error_to_form(form, e)
+            logger.warning("系统管理导入：文件无法读取", exc_info=e)
+            form.add_error(
+                "import_file",
+                "无法读取这个文件，它不是可读取的电子表格：请在 Excel 或 WPS 中打开，另存为 .xlsx 后重新上传",
+            )
 
 
 class UnitInline(admin.TabularInline):

@@ -8,17 +8,22 @@ header, every refused cell a Chinese message naming the column, and every write 
 (simple-history) attributed to the admin who confirmed, with the file's name as its reason."""
 
 import io
+import logging
 
 import tablib
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import Error
 
 from brigade.ledger import bounded
 from brigade.models import Brigade, Role, Unit, User
 from brigade.roles import assign_role, role_flags
+from brigade.sheets.calaminereader import OLE_MAGIC
 from brigade.sheets.read import ZIP_MAGIC
 from brigade.sheets.readers import FileRefused as SheetRefused
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 20_000  # rows of a reference list's file (a deployment's users, units, violation types)
 
@@ -29,8 +34,10 @@ def bounded_dataset(content: bytes, *, spreadsheet: bool) -> tablib.Dataset:
     openpyxl or the csv module in the web worker. `spreadsheet`: the admin chose .xlsx (a zip),
     else .csv; a file that is not what was chosen is refused as before. Empty rows are left out,
     whole numbers come as int, and what lies right of the header is not read."""
-    if not isinstance(content, bytes) or (content[:4] in ZIP_MAGIC) != spreadsheet:
-        raise ValueError("not the format chosen")
+    if not isinstance(content, bytes):
+        raise SheetRefused("无法读取上传的文件，请重新选择文件后上传")
+    if (content[:4] in ZIP_MAGIC) != spreadsheet:
+        raise SheetRefused(_format_mismatch(content, spreadsheet=spreadsheet))
     with bounded.open_rows(io.BytesIO(content)) as rows:
         header = next(rows, [])
         width = len(header)
@@ -46,6 +53,21 @@ def bounded_dataset(content: bytes, *, spreadsheet: bool) -> tablib.Dataset:
                 raise SheetRefused(f"名单文件最多{MAX_ROWS}行，请分成几个文件导入")
             data.append(row + [""] * (width - len(row)))
     return data
+
+
+def _format_mismatch(content: bytes, *, spreadsheet: bool) -> str:
+    """Why a file is not what the admin chose, and what to do, in the admin's words."""
+    if not spreadsheet:
+        return "这是 Excel 文件（.xlsx），不是 csv 文件：请把“格式”选为 xlsx 后重新上传"
+    if content[:8] == OLE_MAGIC:
+        return (
+            "这是旧版 Excel 文件（.xls）或加密的文件，不是可读取的 .xlsx 电子表格："
+            "请在 Excel 或 WPS 中打开，另存为 .xlsx（不设密码）后重新上传"
+        )
+    return (
+        "这个文件不是可读取的 .xlsx 电子表格（可能是改了扩展名的其他文件，或已损坏）："
+        "请在 Excel 或 WPS 中打开，另存为 .xlsx 后重新上传；若是 csv 文件，请把“格式”选为 csv"
+    )
 
 
 class BoundedXLSX(XLSX):
@@ -76,6 +98,10 @@ class ChineseCSV(CSV):
         return ("\ufeff" + super().export_data(dataset, **kwargs)).encode("utf-8")
 
 
+class CellRefused(ValueError):
+    """A cell the list does not accept, said in Chinese (shown with its row and column)."""
+
+
 class TextWidget(widgets.CharWidget):
     """Text as typed, without the spaces around it (" 超速" is 超速, not a new type)."""
 
@@ -98,7 +124,7 @@ class ChoiceWidget(widgets.Widget):
         for stored, label in self.choices:
             if text in (stored, label):
                 return stored
-        raise ValueError(f"「{text}」不是可选值，可选：{'、'.join(label for _, label in self.choices)}")
+        raise CellRefused(f"「{text}」不是可选值，可选：{'、'.join(label for _, label in self.choices)}")
 
     def render(self, value, obj=None, **kwargs):
         return dict(self.choices).get(str(value or ""), value or "")
@@ -119,7 +145,7 @@ class YesNoWidget(widgets.Widget):
             return True
         if text in ("否", "0", "FALSE", "False", "false"):
             return False
-        raise ValueError(f"「{text}」应填“是”或“否”")
+        raise CellRefused(f"「{text}」应填“是”或“否”")
 
     def render(self, value, obj=None, **kwargs):
         return "是" if value else "否"
@@ -134,11 +160,11 @@ class BrigadeCodeWidget(widgets.ForeignKeyWidget):
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else str(value).strip()
         if not text:
-            raise ValueError("必须填写大队代码")
+            raise CellRefused("必须填写大队代码")
         try:
             return Brigade.objects.get(code=text)
         except Brigade.DoesNotExist:
-            raise ValueError(f"没有代码为「{text}」的单位（见“单位（大队/支队）”中的代码）")
+            raise CellRefused(f"没有代码为「{text}」的单位（见“单位（大队/支队）”中的代码）")
 
 
 class WholeNumberWidget(widgets.IntegerWidget):
@@ -146,16 +172,36 @@ class WholeNumberWidget(widgets.IntegerWidget):
         try:
             return super().clean(value, row, **kwargs)
         except (ValueError, ArithmeticError):
-            raise ValueError(f"「{value}」应为整数")
+            raise CellRefused(f"「{value}」应为整数")
 
 
 class FileRefused(ValueError):
     """The whole file is refused (shown as one sentence above the form, nothing imported)."""
 
 
+class ReadableError(Error):
+    """An import error as the admin reads it: our own refusals in their Chinese words; anything
+    else (the database refusing a row, a bug) as a Chinese sentence naming the row, the exception
+    itself in the log. The library would print its name and its English message."""
+
+    def __init__(self, error, row=None, number=None):
+        if not isinstance(error, FileRefused | SheetRefused | CellRefused):
+            logger.error("系统管理导入出错（第%s行）", number, exc_info=error)
+            error = FileRefused(
+                "这一行未能保存，没有导入任何记录：数据库拒绝了它（可能与刚由他人录入的记录重复）。"
+                "请刷新后重新上传；仍不行请联系系统维护人员（详情已记入系统日志）"
+                if number is not None
+                else "文件未能导入，没有导入任何记录：系统出错（详情已记入系统日志），请联系系统维护人员"
+            )
+        super().__init__(error, row, number)
+
+
 class AuditedResource(resources.ModelResource):
     """One transaction per file (all or nothing; the preview is rolled back), and a reason on
     each history row: who imported is the request's user (the history middleware)."""
+
+    def get_error_result_class(self):
+        return ReadableError
 
     def before_import(self, dataset, **kwargs):
         # An empty cell is empty, also where the preview shows a refused row (not "None").

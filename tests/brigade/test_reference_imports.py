@@ -4,6 +4,8 @@ history under the admin's name; a bad row is named in Chinese and nothing is wri
 
 import datetime
 import io
+import re
+import zipfile
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -115,13 +117,60 @@ def test_violation_types_export_with_the_import_headers(as_admin):
     assert len(rows) == 1 + ViolationType.objects.count()
 
 
-def test_a_file_that_is_not_what_its_format_says_is_refused_in_chinese(as_admin):
-    upload = SimpleUploadedFile("目录.xlsx", "名称,统计分组\n超速,\n".encode("gb18030"))
+def _xlsx_bytes(rows) -> bytes:
+    return make_xlsx(rows).read()
+
+
+def _not_a_workbook() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("说明.txt", "不是工作簿")
+    return out.getvalue()
+
+
+EXCEPTION_NAME = re.compile(r"[A-Z][A-Za-z]*(Error|Exception|Refused)\b|Traceback|encountered")
+
+
+@pytest.mark.parametrize(
+    "content, chosen, says",
+    [
+        (
+            "名称,统计分组\n超速,\n".encode("gb18030"),
+            "0",
+            "不是可读取的 .xlsx 电子表格",
+        ),  # a .csv renamed .xlsx
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "0", "旧版 Excel 文件（.xls）"),
+        (_not_a_workbook(), "0", "文件中没有工作簿"),
+        (_xlsx_bytes([["名称", "统计分组", "排序"], ["超速", "", 1]])[:900], "0", "文件可能已损坏"),
+        (_xlsx_bytes([["名称", "统计分组", "排序"], ["超速", "", 1]]), "1", "请把“格式”选为 xlsx"),
+    ],
+    ids=["text-renamed-xlsx", "old-xls", "zip-not-workbook", "truncated-xlsx", "xlsx-chosen-as-csv"],
+)
+def test_a_file_of_the_wrong_format_is_refused_in_chinese(as_admin, content, chosen, says):
+    before = ViolationType.objects.count()
+    upload = SimpleUploadedFile("目录.xlsx", content)
     response = as_admin.post(
-        _url(ViolationType, "import"), {"import_file": upload, "format": "0", "resource": "0"}
+        _url(ViolationType, "import"), {"import_file": upload, "format": chosen, "resource": "0"}
     )
     assert response.status_code == 200
-    assert "无法读取文件" in page(response) and "请确认所选格式与文件一致" in page(response)
+    errors = " ".join(str(e) for e in response.context["form"].errors["import_file"])
+    assert says in errors
+    assert not EXCEPTION_NAME.search(page(response)), EXCEPTION_NAME.search(page(response))
+    assert ViolationType.objects.count() == before
+
+
+def test_a_row_the_database_refuses_is_named_without_the_exception(as_admin, monkeypatch):
+    from django.db import IntegrityError
+
+    def refuse(self, *args, **kwargs):  # as when another admin saved the same name a moment before
+        raise IntegrityError("UNIQUE constraint failed: enforcement_violationtype.name")
+
+    monkeypatch.setattr(ViolationType, "save", refuse)
+    response = preview(as_admin, ViolationType, [["名称", "统计分组", "排序"], ["驾驶拼装车", "", 200]])
+    text = page(response)
+    assert "第1行：这一行未能保存，没有导入任何记录" in text
+    assert not EXCEPTION_NAME.search(text) and "UNIQUE" not in text
+    assert response.context.get("confirm_form") is None
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
