@@ -3,14 +3,20 @@ views of locked years and import jobs. Ledger records are kept in the ledger pag
 
 import logging
 
+from axes import admin as axes_admin
+from axes.conf import settings as axes_settings
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django_tasks_db.models import DBTaskResult
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from brigade.ledger import registry as ledgers
 from brigade.models import Brigade, ImportJob, Unit, User, YearLock
@@ -26,6 +32,31 @@ admin.site.index_title = "系统管理"
 admin.site.unregister(DBTaskResult)
 # django-axes names its app "Axes" (no translation): the login protection's section, in Chinese.
 apps.get_app_config("axes").verbose_name = "登录保护"
+# The task queue's permissions are still listed where a role's permissions are chosen.
+apps.get_app_config("django_tasks_database").verbose_name = "后台任务"
+# simple-history names each history table "historical 学法培训", untranslatable; the admin shows
+# the name where permissions are chosen (the permissions themselves: brigade/permissions.py).
+# Only the display name changes: migrations read the model's declared options, not these.
+for _model in apps.get_models():
+    if hasattr(_model, "instance_type") and hasattr(_model, "history_id"):
+        _model._meta.verbose_name = format_lazy("{}（历史版本）", _model.instance_type._meta.verbose_name)
+        _model._meta.verbose_name_plural = _model._meta.verbose_name
+
+
+class ChineseDeltaHelper(HistoricalRecordContextHelper):
+    """A history row's changes as the forms show the values: a choice by its label (角色：录入员 →
+    法制员, not clerk → legal), yes/no as 是/否, nothing as 空."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "（空）"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        return value
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -36,6 +67,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChineseDeltaHelper(self.model, historical_record)
 
     def save_model(self, request, obj, form, change):
         """An admin's write is attributed (the history middleware) and reasoned in the history."""
@@ -168,13 +202,53 @@ class YearLockAdmin(ReadOnlyAdmin):
     list_filter = ["locked", "brigade"]
 
 
+class LedgerFilter(admin.SimpleListFilter):
+    """An import's ledger by its title (学法培训), not the kind stored (training)."""
+
+    title = "台账"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(ledger.kind, ledger.title) for ledger in ledgers.all()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     """The audit of who imported what, when: read, never changed or deleted."""
 
-    list_display = ["created_at", "brigade", "kind", "filename", "status", "rows", "user"]
-    list_filter = ["status", "kind", "brigade"]
-    readonly_fields = [f.name for f in ImportJob._meta.fields]
+    list_display = ["created_at", "brigade", "ledger", "filename", "status", "rows", "user"]
+    list_filter = ["status", LedgerFilter, "brigade"]
+    list_select_related = ["brigade", "user"]
+    search_fields = ["filename"]
+    fields = readonly_fields = [
+        "brigade",
+        "ledger",
+        "filename",
+        "size",
+        "fingerprint",
+        "status",
+        "rows",
+        "progress",
+        "message",
+        "user",
+        "confirmed_by",
+        "created_at",
+        "finished_at",
+    ]
+
+    @admin.display(description="台账", ordering="kind")
+    def ledger(self, job):
+        try:
+            return ledgers.get(job.kind).title
+        except KeyError:
+            return job.kind  # a ledger since removed from the declarations
+
+    @admin.display(description="文件指纹（SHA-256，相同文件相同）")
+    def fingerprint(self, job):
+        return job.sha256
 
     def has_add_permission(self, request):
         return False
@@ -184,3 +258,62 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-axes's login records (登录保护), its admin in Chinese: its own columns and messages are
+# English, and its records name themselves with a UTC time ("Attempted Access: … +00:00").
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+AccessAttempt.__str__ = lambda self: f"{self.username} 登录失败（{_local(self.attempt_time)}起）"
+AccessLog.__str__ = lambda self: f"{self.username} 登录（{_local(self.attempt_time)}）"
+AccessFailureLog.__str__ = lambda self: (
+    f"{self.username} 登录失败（{_local(self.attempt_time)}）{'，已锁定' if self.locked_out else ''}"
+)
+
+
+for _model in (AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """Failed logins still counting towards a lockout. Deleting one lifts its lockout."""
+
+    list_display = [
+        "attempt_time",
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "status",
+        "path_info",
+        "user_agent",
+    ]
+
+    @admin.display(description="状态")
+    def status(self, obj):
+        left = axes_settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        return f"还可尝试{left}次" if left > 0 else "已锁定"
+
+    @admin.display(description="到期时间")
+    def expiration(self, obj):
+        return _local(obj.expiration.expires_at) if hasattr(obj, "expiration") else "未设置"
+
+    @admin.action(description="清除已过期的尝试记录")
+    def cleanup_expired_attempts(self, request, queryset):
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(request, f"已清除{count}条过期的尝试记录。")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(axes_admin.AccessLogAdmin):
+    """Every login and logout, kept as the audit of who was in."""
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(axes_admin.AccessFailureLogAdmin):
+    """Every failed login, kept after a lockout is lifted."""

@@ -10,6 +10,7 @@ class BrigadeConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from brigade.ledger.writing import install_history_triggers
+        from brigade.permissions import permission_names_in_chinese
         from brigade.roles import ensure_roles
         from brigade.rollup import install_triggers
 
@@ -30,6 +31,8 @@ class BrigadeConfig(AppConfig):
         from brigade import indicator_checks  # noqa: F401 — registers the indicators' system checks
 
         post_migrate.connect(ensure_roles, dispatch_uid="brigade.ensure_roles")
+        # After Django's own handler has created each app's permissions: named in Chinese.
+        post_migrate.connect(permission_names_in_chinese, dispatch_uid="brigade.permission_names")
         # The figures' rollups are kept current by triggers derived from the ledger declarations.
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="brigade.rollup_triggers")
         # …and an import's history rows (PostgreSQL) by triggers derived from the same declarations.

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 
 from brigade.admin import HistoryAdmin, ReadOnlyAdmin
 from reports.models import (
     AnnualReport,
     FigureAcknowledgement,
     FinalVersion,
+    ReportSection,
     ReportTemplate,
     UnfinaliseRequest,
 )
@@ -65,8 +67,20 @@ class _RecordOnly(admin.ModelAdmin):
 
 @admin.register(FigureAcknowledgement)
 class FigureAcknowledgementAdmin(_RecordOnly):
-    list_display = ["report", "section_key", "reason", "acknowledged_by", "acknowledged_at"]
+    list_display = ["report", "section", "reason", "acknowledged_by", "acknowledged_at"]
     list_filter = ["report__brigade"]
+    list_select_related = ["report", "acknowledged_by"]
+    fields = ["report", "section", "sentence", "fresh_sentence", "stated", "ledger", "reason"]
+    fields += ["acknowledged_by", "acknowledged_at"]
+
+    def get_queryset(self, request):
+        """Each reason with its section's heading (the key, 1.enforce, is the program's)."""
+        heading = ReportSection.objects.filter(report=OuterRef("report"), key=OuterRef("section_key"))
+        return super().get_queryset(request).annotate(section_title=Subquery(heading.values("title")[:1]))
+
+    @admin.display(description="章节", ordering="section_key")
+    def section(self, acknowledgement):
+        return acknowledgement.section_title or acknowledgement.section_key
 
 
 @admin.register(UnfinaliseRequest)
