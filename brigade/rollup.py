@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, DateTimeField, DecimalField, F, Q
+from django.db.models import Count, DateField, DateTimeField, DecimalField, F, Func, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -425,7 +425,7 @@ def _count(model, indicators, days_of) -> dict:
             when |= range_q(model, start, end)
         condition |= Q(brigade_id__in=bs) & when
     field = date_field(model)
-    day = TruncDate(field.name) if isinstance(field, DateTimeField) else F(field.name)
+    day = _local_day(field, [span for spans in groups for span in spans])
     query = (
         model._default_manager.filter(condition)
         .annotate(day=day)
@@ -445,6 +445,49 @@ def _count(model, indicators, days_of) -> dict:
             if value:
                 daily.setdefault(indicator.key, {})[day_value.day] = value
     return counted
+
+
+class _ShiftedDate(Func):
+    """SQLite: the date of a stored UTC date-time shifted by a fixed number of minutes, in SQL."""
+
+    template = "date(%(expressions)s, '%(shift)s')"
+    output_field = DateField()
+
+
+def _local_day(field, spans):
+    """The local day of each record's date field, to group by. On SQLite, Django's TruncDate
+    converts every row's date-time to the zone in a Python function, which was 70% of counting a
+    cold dashboard (two years of the demo's violations: 1.3 s against 0.4 s in SQL). Where the
+    zone's offset is the same throughout the spans counted (Asia/Shanghai since 1991), the local
+    day is the UTC date-time plus that offset, in SQL, as the triggers mark it; across a change of
+    offset (summer time), TruncDate as before. PostgreSQL converts zones natively."""
+    if not isinstance(field, DateTimeField):
+        return F(field.name)
+    if connection.vendor == "sqlite" and spans:
+        minutes = _fixed_offset_minutes(min(s for s, _ in spans), max(e for _, e in spans))
+        if minutes is not None:
+            return _ShiftedDate(F(field.name), shift=f"{minutes:+d} minutes")
+    return TruncDate(field.name)
+
+
+def _fixed_offset_minutes(start: datetime.date, end: datetime.date) -> int | None:
+    """The zone's UTC offset in minutes if it is the same from the day before `start` to the day
+    after `end` (local days), else None. Sampled every six hours: no zone changes its offset and
+    back again within that."""
+    zone = timezone.get_current_timezone()
+    moment = datetime.datetime.combine(
+        start - datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC
+    )
+    last = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC)
+    seen = set()
+    while moment <= last:
+        seen.add(moment.astimezone(zone).utcoffset())
+        if len(seen) > 1:
+            return None
+        moment += datetime.timedelta(hours=6)
+    (offset,) = seen
+    seconds = offset.total_seconds()
+    return int(seconds // 60) if seconds % 60 == 0 else None
 
 
 def _merge(spans):
