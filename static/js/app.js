@@ -10,7 +10,8 @@
 
 // A filter form (<form data-applied>) shows what the page is showing. A typed value (a date, a
 // search) applies on Enter or 筛选; until then the form says it has not been applied. Coming back
-// to the page (the browser's back button keeps pages whole) puts the form back as it was served.
+// to a page (the browser's back button keeps pages whole, with a choice just made in its box)
+// puts such a form, and any GET form that applies on change, back as it was served.
 (function () {
   "use strict";
   function pending(form, on) {
@@ -26,8 +27,15 @@
   document.addEventListener("input", edited);
   document.addEventListener("change", edited);
   window.addEventListener("pageshow", function (event) {
-    if (!event.persisted) { return; }
-    document.querySelectorAll("form[data-applied]").forEach(function (form) { form.reset(); pending(form, false); });
+    var entry = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    // Kept whole (bfcache), or loaded again with the browser restoring what the boxes held.
+    if (!event.persisted && !(entry && entry.type === "back_forward")) { return; }
+    document.querySelectorAll("form[data-applied], form[method=get]").forEach(function (form) {
+      if (form.hasAttribute("data-applied") || form.querySelector("select[data-autosubmit]")) {
+        form.reset();
+        pending(form, false);
+      }
+    });
   });
 })();
 

@@ -164,6 +164,28 @@ def test_a_clerk_finds_and_opens_records(chromium, live_server, clerk, violation
         page.context.close()
 
 
+def test_back_to_the_dashboard_its_year_box_shows_the_year_shown(chromium, live_server, leader, violations):
+    """The browser restores a box as it was left (the year just chosen) when going back; the page
+    puts it back to the year its figures are of."""
+    year = violations["year"]
+    ui = open_at(chromium, live_server, (1366, 768), "lists-back")
+    page = ui.page
+    try:
+        ui.login(leader.username)
+        shown = page.locator("select[name=year] option:checked").inner_text()
+        assert shown == f"{year + 1}年"
+        with page.expect_navigation():
+            page.select_option("select[name=year]", str(year))
+        assert f"统计区间：{year}年" in ui.check(200)
+        with page.expect_navigation():
+            page.go_back()
+        page.wait_for_load_state("load")
+        assert f"统计区间：{year + 1}年" in ui.check()
+        assert page.locator("select[name=year] option:checked").inner_text() == shown
+    finally:
+        page.context.close()
+
+
 def _printed_width(page) -> dict:
     """While Chromium prints the page to A4: how wide it lays the page out, and what lies past
     the printable width (cut off on paper)."""
