@@ -6,7 +6,6 @@ sub-section whose ledgers hold nothing for the period drafts to "" and is left o
 rather than printing zeros. 三 and 四 are drafted in reports/shortcomings.py."""
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
@@ -15,36 +14,7 @@ from django.utils import timezone
 from brigade.figures import Figure, Figures, Period, Rate, evaluate_with_each
 from reports import phrasing, selectors
 from reports.coverage import Coverage
-
-LEVEL1, LEVEL2 = 1, 2
-NUMERALS = "一二三四五六七八九十"
-
-
-@dataclass(frozen=True)
-class Part:
-    key: str
-    level: int
-    title: str  # may use {year} and {next_year}; 一、二、 and （一）（二） are numbered at rendering
-    drafter: str | None = None  # "module:function" that drafts it; None: the officer writes it
-
-
-PLAN = [
-    Part("1", LEVEL1, "{year}年推进法治政府建设的主要举措和成效"),
-    Part("1.study", LEVEL2, "强化学法培训，提升队伍法治素养", "drafting:draft_study"),
-    Part("1.enforce", LEVEL2, "严格规范执法，保持严管高压态势", "drafting:draft_enforcement"),
-    Part("1.lenient", LEVEL2, "推行柔性执法，体现执法温度", "drafting:draft_lenient"),
-    Part("1.supervision", LEVEL2, "强化执法监督，提升执法质量", "drafting:draft_supervision"),
-    Part("1.publicity", LEVEL2, "深化普法宣传，营造良好法治氛围", "drafting:draft_publicity"),
-    Part("1.mediation", LEVEL2, "化解矛盾纠纷，维护社会和谐稳定", "drafting:draft_mediation"),
-    Part("2", LEVEL1, "党政主要负责人履行推进法治建设第一责任人职责情况"),
-    Part("2.lead", LEVEL2, "强化对法治建设的组织领导", "drafting:draft_leadership"),
-    Part("2.rules", LEVEL2, "健全完善制度机制", "drafting:draft_regulations"),
-    Part("2.study", LEVEL2, "带头尊法学法守法用法", "drafting:draft_leaders_study"),
-    Part("3", LEVEL1, "推进法治政府建设存在的不足和原因", "shortcomings:draft_shortcomings"),
-    Part("4", LEVEL1, "{next_year}年推进法治政府建设的主要安排", "shortcomings:draft_plan"),
-    Part("5", LEVEL1, "其他需要报告的情况"),
-]
-DRAFTED = [p for p in PLAN if p.drafter]
+from reports.documents import LEVEL1, LEVEL2, NUMERALS  # noqa: F401 — named here too
 
 
 def report_period(year: int, today: datetime.date | None = None) -> Period:
@@ -685,23 +655,24 @@ def _studied(found: list[str], limit: int = 5) -> str:
 
 
 def draft_all(
-    *, coverage: Coverage, year: int, today: datetime.date | None = None
+    *, coverage: Coverage, year: int, today: datetime.date | None = None, document=None
 ) -> tuple[dict[str, str], Figures]:
-    """Every drafted section's text for `year`, and the figures it was drafted from (summed over
-    the coverage's brigades: a detachment's report is the same drafting over more brigades),
-    over `report_period(year)`: the year, or the year so far against the same days of last year."""
-    from reports import shortcomings
+    """Every drafted part's text of `document` (by default the annual report) for `year`, and the
+    figures it was drafted from (summed over the coverage's brigades: a detachment's document is
+    the same drafting over more brigades), over `report_period(year)`: the year, or the year so
+    far against the same days of last year. Its parts and drafters are its declaration's
+    (reports/documents.py), checked at `manage.py check`."""
+    from reports import documents
 
+    document = document or documents.get("annual")
     figures, each = evaluate_with_each(brigade_ids=coverage.ids, period=report_period(year, today))
     facts = Facts(figures, coverage, year, each)
-    modules = {"drafting": globals(), "shortcomings": vars(shortcomings)}
     texts = {}
     part_of = None
-    for part in DRAFTED:  # each drafter is checked to exist at `manage.py check` (reports.E002)
+    for part in document.drafted:
         if part.key.split(".")[0] != part_of:  # each of 一、二、三、四 names its period in full once
             part_of, facts.said_period = part.key.split(".")[0], False
-        module, _, name = part.drafter.partition(":")
-        texts[part.key] = modules[module][name](facts)
+        texts[part.key] = part.drafter(facts)
     return texts, figures
 
 

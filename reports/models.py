@@ -39,6 +39,11 @@ class AnnualReport(models.Model):
     brigade = models.ForeignKey(
         Brigade, verbose_name="大队", on_delete=models.PROTECT, related_name="annual_reports"
     )
+    # Which declared document this is (reports/documents.py) and the days it reports on (first and
+    # last, both included); `year` is the year those days fall in, the year finalising locks.
+    kind = models.CharField("文书种类", max_length=30, default="annual")
+    period_start = models.DateField("起始日期")
+    period_end = models.DateField("截止日期")
     year = models.PositiveSmallIntegerField("年度")
     title = models.CharField("标题", max_length=200)
     doc_number = models.CharField("发文字号", max_length=50, blank=True, help_text="如：双公交〔2026〕3号")
@@ -76,7 +81,14 @@ class AnnualReport(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "年度报告"
         ordering = ["-year"]
-        constraints = [models.UniqueConstraint(fields=["brigade", "year"], name="annualreport_unique_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brigade", "kind", "period_start", "period_end"], name="annualreport_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="annualreport_period_order"
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -84,6 +96,13 @@ class AnnualReport(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status == self.Status.FINAL
+
+    @property
+    def document(self):
+        """This document's declaration (reports/documents.py)."""
+        from reports import documents
+
+        return documents.get(self.kind)
 
 
 class ReportSection(models.Model):

@@ -14,57 +14,61 @@ from django.utils import timezone
 from brigade import access, locks, rules
 from brigade.figures import Figures, evaluate_with_each
 from brigade.models import Role, YearLock
-from reports import docx, merge, phrasing, stale
+from reports import documents, docx, merge, phrasing, stale
 from reports.coverage import Coverage, coverage_of
-from reports.drafting import LEVEL1, NUMERALS, PLAN, draft_all, report_period, unit_table
+from reports.drafting import LEVEL1, NUMERALS, draft_all, report_period, unit_table
 from reports.models import AnnualReport, FinalVersion, ReportSection, UnfinaliseRequest
-
-OPTIONAL_PART = "5"  # 其他需要报告的情况: left out when there is nothing to report
-
-
-def _title(brigade, year) -> str:
-    return f"{brigade.name}关于{year}年法治政府建设情况的报告"
-
-
-def _opening(coverage: Coverage, year, addressee) -> str:
-    leaders = addressee.rstrip("：:") or "上级党委政府"
-    brigade = coverage.unit
-    scope = ""
-    if coverage.is_detachment:  # whose figures the report sums (docs/report.md, 支队报告)
-        names = "、".join(str(b) for b in coverage.brigades)
-        scope = f"全支队（含{names}，共{len(coverage.brigades)}个大队）"
-    return (
-        f"{year}年，{brigade.name}在{leaders}和上级公安机关的正确领导下，坚持以习近平法治思想为指导，"
-        "紧紧围绕道路交通安全管理中心工作，全面推进严格规范公正文明执法，法治政府建设各项工作取得新成效。"
-        f"现将{year}年{scope}法治政府建设情况报告如下："
-    )
 
 
 @transaction.atomic
-def report_create(*, brigade, year: int, user=None) -> AnnualReport:
-    """The year's report with its head prefilled from the brigade (or 支队) and every section
-    drafted; a detachment's figures are summed over its brigades (reports/coverage.py)."""
-    existing = AnnualReport.objects.filter(brigade=brigade, year=year).first()
+def report_create(*, brigade, year: int, user=None, kind: str = "annual") -> AnnualReport:
+    """The period's document of `kind` with its head prefilled from the brigade (or 支队) and
+    every part of its declaration drafted; a detachment's figures are summed over its brigades
+    (reports/coverage.py)."""
+    document = documents.get(kind)
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    existing = AnnualReport.objects.filter(
+        brigade=brigade, kind=kind, period_start=start, period_end=end
+    ).first()
     if existing:
         return existing
     coverage = coverage_of(brigade)
     today = timezone.localdate()
+    addressee = brigade.superior or ""
     report = AnnualReport.objects.create(
-        brigade=brigade, year=year, title=_title(brigade, year),  # 签发人: whoever signs it
-        addressee=brigade.superior or "", issuer=brigade.name,
-        date=today if today.year > year else datetime.date(year + 1, 1, 10),
+        brigade=brigade, kind=kind, year=year, period_start=start, period_end=end,
+        title=document.document_title(brigade, year),  # 签发人: whoever signs it
+        addressee=addressee, issuer=brigade.name, date=document.default_date(year, today),
         doc_number=f"{brigade.doc_prefix}〔{year + 1}〕号" if brigade.doc_prefix else "",
-        opening=_opening(coverage, year, brigade.superior or ""),
+        opening=document.opening(coverage=coverage, year=year, addressee=addressee), closing=document.closing,
     )  # fmt: skip
-    texts, figures = draft_all(coverage=coverage, year=year)
-    for order, part in enumerate(PLAN):
-        body = texts.get(part.key, "")
-        ReportSection.objects.create(
-            report=report, key=part.key, order=order, level=part.level,
-            title=part.title.format(year=year, next_year=year + 1),
-            body=body, draft=texts.get(part.key, ""), drafted=bool(part.drafter),
-        )  # fmt: skip
+    texts, _ = draft_all(coverage=coverage, year=year, document=document)
+    _sections_add(report, document, document.parts, texts)
     return report
+
+
+def _sections_add(report: AnnualReport, document, parts, texts: dict[str, str], *, user=None, reason=""):
+    """Make the sections of `parts` (drafted ones with their text), then number every section in
+    the declaration's order (sections the declaration no longer names keep their place after)."""
+    for part in parts:
+        section = ReportSection(
+            report=report, key=part.key, order=0, level=part.level, title=document.part_title(part, report.year),
+            body=texts.get(part.key, ""), draft=texts.get(part.key, ""), drafted=bool(part.drafter),
+        )  # fmt: skip
+        section._history_user, section._change_reason = user, reason or None
+        section.save()
+    place = {part.key: n for n, part in enumerate(document.parts)}
+    sections = list(report.sections.all())
+    sections.sort(key=lambda s: (place.get(s.key, len(place) + s.order), s.order))
+    for order, section in enumerate(sections):
+        if section.order != order:
+            ReportSection.objects.filter(pk=section.pk).update(order=order)
+
+
+def _missing_parts(report: AnnualReport, document) -> list:
+    """The parts the declaration has gained since `report` was made."""
+    have = set(report.sections.values_list("key", flat=True))
+    return [part for part in document.parts if part.key not in have]
 
 
 NOT_EDITABLE = "报告已提交领导签发或已定稿，不能修改；如需修改，请先撤回（需填写理由）"
@@ -87,8 +91,24 @@ def redraft_preview(report: AnnualReport, *, chosen: dict[str, dict[int, str]] |
     listed for the officer to decide: keep their sentence, take the new one, or keep their words
     with only the figures updated — the default where it can be done; otherwise they must choose.
     `chosen`: choices already made (section key → conflict → choice), shown as selected."""
-    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
+    document = report.document
+    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year, document=document)
     changes = []
+    for part in _missing_parts(report, document):  # parts the declaration has gained
+        if not part.drafter or not texts.get(part.key):
+            continue
+        section = ReportSection(
+            report=report,
+            key=part.key,
+            level=part.level,
+            title=document.part_title(part, report.year),
+            drafted=True,
+        )
+        changes.append({
+            "section": section, "new": texts[part.key], "edited": False, "conflicts": [], "must_choose": 0,
+            "diff": merge.word_diff("", texts[part.key]), "preselect": True, "seen": _seen(section, texts[part.key]),
+            "added": True,
+        })  # fmt: skip
     for section in report.sections.filter(drafted=True):
         fresh = texts.get(section.key, "")
         merged = merge.three_way(base=section.draft, mine=section.body, theirs=fresh)
@@ -130,8 +150,19 @@ def redraft_apply(
     officer kept as it was: its old base stays, so its figures still show as not updated
     (reports/stale.py) and the next update asks again."""
     _require_editable(report)
-    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year)
+    document = report.document
+    texts, _ = draft_all(coverage=coverage_of(report.brigade), year=report.year, document=document)
     plan, moved, undecided = [], [], []
+    gained = _missing_parts(report, document)
+    for part in gained:
+        blank = ReportSection(report=report, key=part.key, drafted=True)
+        if (
+            part.key in keys
+            and seen
+            and part.key in seen
+            and seen[part.key] != _seen(blank, texts.get(part.key, ""))
+        ):
+            moved.append(document.part_title(part, report.year))
     for section in report.sections.select_for_update().filter(drafted=True, key__in=keys):
         fresh = texts.get(section.key, "")
         if seen and section.key in seen and seen[section.key] != _seen(section, fresh):
@@ -157,6 +188,21 @@ def redraft_apply(
             f"“{'”“'.join(dict.fromkeys(undecided))}”中有您和新数据都改动了的句子，请逐句选择保留哪一种写法"
             "（本次没有更新任何章节）"
         )
+    # A part the declaration has gained is added when it is taken; a heading (or a part the
+    # officer writes) with it, when one of its parts is added or it has none.
+    taken = [p for p in gained if p.drafter and p.key in keys]
+    heads = [
+        p
+        for p in gained
+        if not p.drafter
+        and (
+            any(t.key.startswith(p.key + ".") for t in taken)
+            or not any(g.key.startswith(p.key + ".") for g in document.parts)
+        )
+    ]
+    if taken or heads:
+        added = [p for p in gained if p in taken or p in heads]
+        _sections_add(report, document, added, texts, user=user, reason="报告新增的部分，按最新台账起草")
     for section, merged, settled in plan:
         section.body = merged.resolve(settled)
         section.draft = merged.base_after(settled)
@@ -165,7 +211,7 @@ def redraft_apply(
         section._change_reason = f"采用最新台账数据更新（保留法制员的修改{'；' + chosen if chosen else ''}）"
         section._history_user = user
         section.save()
-    return len(plan)
+    return len(plan) + len(taken)
 
 
 # The workflow (docs/report.md): the legal officer drafts and submits; the brigade's leader
@@ -357,8 +403,9 @@ def report_transition(
             note = f"（{len(found)}句数字与最新台账不一致，均已记录理由）"
     if to == "final":
         return report_sign(report=report, user=user)
-    if move == ("final", "draft"):
+    if move == ("final", "draft") and report.document.locks_period:
         locks.year_unlock(brigade=report.brigade, year=report.year, user=user, reason=f"撤销定稿：{reason}")
+    if move == ("final", "draft"):
         # The document that was final stays, as a version of its own (FinalVersion).
         now = timezone.now()
         report.final_versions.filter(withdrawn_at__isnull=True).update(
@@ -439,7 +486,9 @@ _signer_name = signer_name
 
 def sign_locks(report: AnnualReport) -> str:
     """What 签发 locks, as its confirmation names it. A detachment's report locks the 支队's own
-    year only (report_finalise)."""
+    year only (report_finalise); a kind declared not to lock its period locks nothing."""
+    if not report.document.locks_period:
+        return "签发后报告定稿，定稿文件不再改变；本文书不锁定台账"
     if coverage_of(report.brigade).is_detachment:
         return (
             f"签发后报告定稿，支队本级{report.year}年度台账锁定，不能再新增、修改、删除或导入记录"
@@ -488,7 +537,10 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
         report=report, number=last + 1, docx=content, sha256=report.final_sha256, figures=report.final_figures,
         finalised_at=report.finalised_at, finalised_by=user,
     )  # fmt: skip
-    locks.year_lock(brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度报告定稿")
+    if report.document.locks_period:
+        locks.year_lock(
+            brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度报告定稿"
+        )
     return report
 
 
@@ -569,7 +621,8 @@ def report_context(report: AnnualReport, *, annex: dict | None = None) -> dict:
             parts[-1][1].append(section)
     sections = []
     for section, subsections in parts:
-        if section.key == OPTIONAL_PART and not (section.paragraphs or subsections):
+        part = report.document.parts_by_key.get(section.key)
+        if part and part.optional and not (section.paragraphs or subsections):
             continue
         sections.append({
             "heading": f"{NUMERALS[len(sections)]}、{section.title}",

@@ -279,16 +279,6 @@ def test_quoted(names, expected):
     assert phrasing.quoted(names) == expected
 
 
-def test_a_part_drafted_by_a_missing_function_fails_the_system_check(monkeypatch):
-    from reports.checks import check_report_plan
-
-    assert check_report_plan() == []
-    broken = drafting.Part("1.study", drafting.LEVEL2, "强化学法培训", "drafting:draft_studyy")
-    monkeypatch.setattr(drafting, "DRAFTED", [broken])
-    (error,) = check_report_plan()
-    assert error.id == "reports.E002" and "draft_studyy" in error.msg
-
-
 def test_the_heading_names_what_moved_not_a_shortfall_the_figures_deny(brigade):
     # more sessions (1 → 2), fewer people at them (100 → 60): not 学法培训的常态化仍需加强
     Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 1), name="全警培训", kind="全警培训",
