@@ -216,8 +216,10 @@ class LedgerListView(LedgerMixin, generic.ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(filter=self.filterset, **kwargs)
-        if access.visible_brigades(self.request.user).count() < 2:
+        several = access.visible_brigades(self.request.user).count() > 1
+        if not several:
             self.filterset.form.fields.pop("brigade", None)  # one brigade: nothing to choose
+        context["show_brigade"] = several  # a detachment's list: whose record each row is
         query = self._query()
         query.pop("page", None)
         context["querystring"] = query.urlencode()

@@ -126,3 +126,13 @@ def test_a_search_across_a_one_to_many_relation_fails_the_check():
     ledger.search = ["name", "brigade__users__username"]  # a campaign once per user of its brigade
     errors = check_ledger(ledger)
     assert [e.id for e in errors] == ["brigade.E107"] and "外键" in errors[0].msg
+
+
+def test_a_detachments_list_says_whose_record_each_row_is(clerk, detachment_user, violations):
+    from brigade.services import brigade_upsert
+
+    brigade_upsert(code="c", name="丙县公安局交通警察大队", short_name="丙县大队", parent_code="zd")
+    url = reverse("ledger:list", args=["violations"])
+    html = login(detachment_user).get(url, {"q": "A-001"}).content.decode()
+    assert "<th>所属大队</th>" in html and '<td data-label="所属大队">甲县大队</td>' in html
+    assert "所属大队" not in login(clerk).get(url).content.decode()  # one brigade: nothing to tell apart
