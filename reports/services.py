@@ -33,6 +33,9 @@ def report_create(*, brigade, year: int, user=None, kind: str = "annual") -> Ann
     if existing:
         return existing
     coverage = coverage_of(brigade)
+    level = documents.DETACHMENT if coverage.is_detachment else documents.BRIGADE
+    if level not in document.levels:
+        raise ValidationError(f"{document.name}不由{documents.LEVELS[level]}撰写")
     today = timezone.localdate()
     addressee = brigade.superior or ""
     report = AnnualReport.objects.create(
@@ -240,7 +243,10 @@ def _may(user, permission: str, report: AnnualReport) -> bool:
     (支队级) users included: they write no brigade's records, but their own unit's report."""
     if not user.is_authenticated or user.brigade_id != report.brigade_id:
         return False
-    if permission == "sign_report":
+    # The workflow names the two roles; the document's declaration says which permission each is.
+    document = report.document
+    permission = {"manage_report": document.drafts, "sign_report": document.signs}.get(permission, permission)
+    if permission == document.signs:
         return user.role == Role.LEADER and access.has_unit_perm(user, permission)
     return access.has_unit_perm(user, permission)
 

@@ -160,3 +160,17 @@ def test_a_kind_declared_not_to_lock_its_period_leaves_the_ledgers_open(brigade,
     report2 = services.report_create(brigade=brigade, year=YEAR - 1)
     services.report_finalise(report=report2, user=leader)
     assert YearLock.objects.filter(brigade=brigade, year=YEAR - 1, locked=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_kind_is_made_only_for_the_levels_it_is_declared_for(brigade, detachment):
+    from django.core.exceptions import ValidationError
+
+    annual = documents.get("annual")
+    documents._registry["annual"] = dataclasses.replace(annual, levels=(documents.BRIGADE,))
+    try:
+        with pytest.raises(ValidationError, match="不由支队撰写"):
+            services.report_create(brigade=detachment, year=YEAR)
+        assert services.report_create(brigade=brigade, year=YEAR).kind == "annual"
+    finally:
+        documents._registry["annual"] = annual
