@@ -132,6 +132,20 @@ class ImportExportFormats:
     export_form_class = ExportForm
     import_template_name = "admin/reference_import.html"
 
+    def import_action(self, request, **kwargs):
+        """The import page; after a refused file it still lists the columns expected (the
+        library leaves the list out when the file could not be read)."""
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if context is not None and not context.get("fields_list"):
+            resource_kwargs = self.get_import_resource_kwargs(request=request, form=context.get("form"))
+            resources = [cls(**resource_kwargs) for cls in self.get_import_resource_classes(request)]
+            context["fields_list"] = [
+                (resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])
+                for resource in resources
+            ]
+        return response
+
     def add_data_read_fail_error_to_form(self, form, e):
         """A file the bounded reader refused says why, in its own Chinese words; anything else
         says the file could not be read, never the exception's name (that goes to the log)."""

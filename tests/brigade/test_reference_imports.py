@@ -155,6 +155,7 @@ def test_a_file_of_the_wrong_format_is_refused_in_chinese(as_admin, content, cho
     assert response.status_code == 200
     errors = " ".join(str(e) for e in response.context["form"].errors["import_file"])
     assert says in errors
+    assert "名称, 统计分组, 排序" in page(response)  # the columns expected, still listed
     assert not EXCEPTION_NAME.search(page(response)), EXCEPTION_NAME.search(page(response))
     assert ViolationType.objects.count() == before
 
