@@ -125,13 +125,17 @@ class LedgerFilterSet(django_filters.FilterSet):
             elif name == "q":
                 said.append(f"搜索“{value.strip()}”")
             elif isinstance(value, slice):
-                said.append(f"{field.label}：{_day(value.start) or '不限'} 至 {_day(value.stop) or '不限'}")
+                start, stop = _day(value.start), _day(value.stop)
+                span = (
+                    f"{start} 至 {stop}" if start and stop else f"自 {start} 起" if start else f"至 {stop} 止"
+                )
+                said.append(f"{field.label}：{span}")
             elif isinstance(field, forms.ModelChoiceField):
                 said.append(f"{field.label}：{value}")
             elif isinstance(field, forms.ChoiceField):
                 said.append(f"{field.label}：{dict(field.choices).get(value, value)}")
-            else:
-                said.append(f"{field.label}：{value}")
+            else:  # a typed key: its name without the note on how it is compared
+                said.append(f"{str(field.label).split('（')[0]}：{value}")
         return said
 
 

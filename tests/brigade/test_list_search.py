@@ -95,6 +95,23 @@ def test_the_count_says_which_filters_it_shows(clerk, violations):
     assert _listed(response) == {"A-001"}
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        (
+            {"period_after": "2025-03-01", "period_before": "2025-07-01"},
+            "违法时间范围：2025-03-01 至 2025-07-01，共 2 条",
+        ),
+        ({"period_after": "2025-07-01"}, "违法时间范围：自 2025-07-01 起，共 2 条"),
+        ({"period_before": "2024-12-31"}, "违法时间范围：至 2024-12-31 止，共 1 条"),
+        ({"key": "Ａ-0 03"}, "决定书编号：Ａ-0 03，共 1 条"),
+        ({"method": "现场", "o": "-fine"}, "执法方式：现场，共 4 条"),  # the order is not a filter
+    ],
+)
+def test_each_kind_of_filter_is_said_in_words(clerk, violations, query, said):
+    assert _count_line(login(clerk).get(reverse("ledger:list", args=["violations"]), query)) == said
+
+
 def test_a_refused_year_is_not_claimed_over_all_years(clerk, violations):
     response = login(clerk).get(reverse("ledger:list", args=["violations"]), {"year": "1999"})
     assert _count_line(response) == "全部年度，共 4 条"
