@@ -1,7 +1,8 @@
 """System checks of the ledger declarations (`manage.py check`), as Django's admin checks each
 ModelAdmin: a mistyped field in `fields`, `key`, `date_field`, `filters`, `list_display` or
 `search` fails at startup with the ledger and the attribute named, instead of becoming a server
-error on a list page."""
+error on a list page. The model must keep what the machinery relies on: its history, its brigade,
+an ordering for the list's pages, and its key unique per brigade in the database (E108–E109, E124–E125)."""
 
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
@@ -90,6 +91,25 @@ def check_ledger(ledger: Ledger) -> list[checks.Error]:
         errors.append(_error(ledger, "model", f"{model.__name__} 没有修改历史（HistoricalRecords）", 108))
     if not any(f.name == "brigade" for f in model._meta.concrete_fields):
         errors.append(_error(ledger, "model", f"{model.__name__} 没有所属大队字段 brigade", 109))
+    if not model._meta.ordering:
+        # A list page pages through the records: without an order a page may repeat or skip one.
+        errors.append(
+            _error(ledger, "model", f"{model.__name__} 的 Meta 没有 ordering（列表分页需要固定次序）", 124)
+        )
+    if (
+        ledger.key
+        and set(ledger.key) <= set(fields)
+        and not any(
+            isinstance(c, models.UniqueConstraint) and list(c.fields) == ["brigade", *ledger.key]
+            for c in model._meta.constraints
+        )
+    ):
+        # The key is what an import matches on and what two clerks may race to save: the database
+        # holds it unique per brigade, so a race ends in a message, never a second record.
+        fields = ", ".join(repr(f) for f in ["brigade", *ledger.key])
+        errors.append(
+            _error(ledger, "key", f"{model.__name__} 的 Meta 应有 UniqueConstraint(fields=[{fields}])", 125)
+        )
     return errors
 
 

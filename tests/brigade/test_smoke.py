@@ -54,6 +54,21 @@ def test_a_mistyped_ledger_declaration_fails_the_system_check(attribute, value, 
     assert "training" in errors[0].msg and attribute in errors[0].msg
 
 
+def test_a_ledger_model_without_ordering_or_unique_key_fails_the_system_check(monkeypatch):
+    import copy
+
+    from brigade.ledger import registry
+    from brigade.ledger.checks import check_ledger
+
+    ledger = copy.copy(registry.get("violations"))
+    monkeypatch.setattr(ledger.model._meta, "ordering", [])
+    assert [e.id for e in check_ledger(ledger)] == ["brigade.E124"]
+    monkeypatch.undo()
+    ledger.key = ["occurred_at"]  # a key the database does not hold unique per brigade
+    (error,) = check_ledger(ledger)
+    assert error.id == "brigade.E125" and "UniqueConstraint(fields=['brigade', 'occurred_at'])" in error.msg
+
+
 def test_every_declared_ledger_passes_the_system_check():
     from django.core.management import call_command
 
