@@ -17,9 +17,16 @@ class AnnualReportAdmin(ReadOnlyAdmin):
     """Read-only here: reports are drafted, edited and finalised on their own pages, and a
     finalised report and its stored document are kept for good."""
 
-    list_display = ["year", "brigade", "status", "finalised_at", "final_sha256"]
+    list_display = ["year", "document_kind", "brigade", "status", "finalised_at", "final_sha256"]
     list_filter = ["status", "brigade", "year"]
-    exclude = ["final_docx"]
+    list_select_related = ["brigade"]
+    exclude = ["final_docx", "kind"]
+    readonly_fields = ["document_kind"]
+
+    @admin.display(description="文书种类", ordering="kind")
+    def document_kind(self, report):
+        """The document's name (年度法治政府建设情况报告), not the kind stored (annual)."""
+        return report.document.name
 
 
 @admin.register(ReportTemplate)

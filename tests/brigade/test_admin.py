@@ -75,15 +75,10 @@ def one_of_everything(brigade, legal):
         )
     YearLock.objects.create(brigade=brigade, year=today.year - 2, reason="年度报告定稿", changed_by=legal)
     year = today.year - 2
-    # The days a report covers, where the model records them (a document's period).
-    period = (
-        {"period_start": dt.date(year, 1, 1), "period_end": dt.date(year, 12, 31)}
-        if any(f.name == "period_start" for f in AnnualReport._meta.fields)
-        else {}
-    )
     AnnualReport.objects.create(
-        brigade=brigade, year=year, status="final", title="关于年度的报告", date=today, **period
-    )
+        brigade=brigade, year=year, status="final", title="关于年度的报告", date=today,
+        period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31),
+    )  # fmt: skip
     for model in apps.get_models():  # a history row for every record made in bulk
         if hasattr(model, "history") and model._meta.app_label in {
             "brigade",
