@@ -115,8 +115,6 @@ REQUIRED_VARIABLES = ("title", "sections")
 _MAX_UNPACKED = template_rebuild.MAX_UNPACKED  # a template is a few hundred kB; refuse zip bombs
 # A 2号 (22 pt) line of the 156 mm text block holds 20 characters.
 _TITLE_LINE_CHARS = 20
-_FLD_CHAR, _INSTR_TEXT, _FLD_SIMPLE = qn("w:fldChar"), qn("w:instrText"), qn("w:fldSimple")
-_DEL_INSTR_TEXT = qn("w:delInstrText")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
@@ -519,12 +517,14 @@ def _rendered_problems(data: bytes) -> list[str]:
         if external:
             problems.append(f"生成的报告链接了外部内容（{'、'.join(external[:3])}），已拒绝。")
         if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
+            codes, marks = _fields(part.blob)
             names = {
                 template_rebuild.field_name(code) or "空白"
-                for code in _field_codes(part.blob)
+                for code in codes
                 if template_rebuild.field_problem(code)
             }
             problems += [f"生成的报告含有 {name} 域，已拒绝（只允许页码域）。" for name in sorted(names)]
+            problems += [f"生成的报告的 {part.partname.lstrip('/')} {problem}" for problem in marks]
     return problems
 
 
@@ -729,7 +729,8 @@ def _active_content(data: bytes) -> list[str]:
         if external:
             problems.append(f"模板链接了外部文件（{'、'.join(external[:3])}），请把内容直接放进模板。")
         if part.partname.startswith("/word/") and part.partname.endswith(".xml"):
-            fields = [template_rebuild.field_problem(code) for code in _field_codes(part.blob)]
+            codes, marks = _fields(part.blob)
+            fields = [*map(template_rebuild.field_problem, codes), *marks]
             problems += [f"模板的 {part.partname.lstrip('/')} {problem}" for problem in fields if problem]
     return problems
 
@@ -737,14 +738,21 @@ def _active_content(data: bytes) -> list[str]:
 def _field_codes(xml: bytes) -> list[str]:
     """Each field's instruction: a simple field's, or a complex field's pieces joined (Word
     splits them over runs at will), each nested field on its own."""
+    return _fields(xml)[0]
+
+
+def _fields(xml: bytes) -> tuple[list[str], list[str]]:
+    """A part's field instructions, and what else is wrong with its fields (in Chinese, after the
+    part's name): anything but instrText in a field's code, a field never ended, stray marks
+    (``template_rebuild.Fields``). XML that does not parse is no package python-docx opened."""
     try:
-        root = etree.fromstring(xml)
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
-        return []
+        return [], ["无法读取（不是有效的 XML），已拒绝。"]
     fields = template_rebuild.Fields()
-    for node in root.iter(_FLD_CHAR, _INSTR_TEXT, _DEL_INSTR_TEXT, _FLD_SIMPLE):
-        fields.see(node, etree.QName(node).localname)
-    return fields.all
+    for node in root.iter():
+        fields.see(node)
+    return fields.all, fields.problems
 
 
 def _jinja_sources(tpl: DocxTemplate) -> list[tuple[str, str]]:

@@ -25,6 +25,10 @@ and refuses (``TemplateRefused``, in Chinese, naming the part and the element or
   listed above;
 - any field but the page numbers (PAGE, NUMPAGES, SECTIONPAGES), in ``w:fldSimple`` and in the
   complex ``w:fldChar``/``w:instrText`` form alike, nested fields each on their own; field data;
+  a complex field's code holding anything but ``w:instrText`` (Word and LibreOffice read all the
+  text from the begin mark to the separate mark as the code: a ``w:t`` there reading
+  ``INCLUDETEXT …`` next to an instrText reading ``PAGE`` makes an INCLUDETEXT field); a field
+  inside a simple field; marks that do not pair (a field never ended);
 - an attribute naming a URL or a network path (``src``, ``href`` and the like); a DTD.
 
 What Word keeps for itself and the report does not show is dropped without a word: document
@@ -471,6 +475,7 @@ class _Rebuild:
         for element in root.iter():
             if not isinstance(element.tag, str):
                 continue
+            fields.see(element)
             qname = etree.QName(element)
             namespace, local = qname.namespace or "", qname.localname
             if (namespace, local) in _DROPPED_ELEMENTS:
@@ -486,12 +491,8 @@ class _Rebuild:
                 remove.append(element)
                 continue
             self.attributes(element, source, kept, refused, used)
-            if namespace == W:
-                fields.see(element, local)
-        for code in fields.all:
-            problem = field_problem(code)
-            if problem:
-                self.refuse(f"模板的 {_shown(source)} {problem}")
+        for problem in [*filter(None, map(field_problem, fields.all)), *fields.problems]:
+            self.refuse(f"模板的 {_shown(source)} {problem}")
         for element in remove:
             parent = element.getparent()
             if parent is None:
@@ -544,41 +545,149 @@ def image_type(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+_FIELD_CHARACTERS = {  # text-bearing run content, as the characters a field code would read
+    "t": None, "delText": None, "tab": "\t", "ptab": "\t", "br": "\n", "cr": "\n",
+    "noBreakHyphen": "-", "softHyphen": "", "sym": "?",
+}  # fmt: skip
+_FOUND = {  # what a refusal calls an element found in a field's code
+    "t": "文字", "delText": "删除的修订文字", "tab": "制表符", "ptab": "制表符", "br": "换行符", "cr": "换行符",
+    "noBreakHyphen": "连字符", "softHyphen": "连字符", "sym": "符号", "p": "分段", "pPr": "分段",
+    "fldSimple": "另一个域", "fldChar": "嵌套的另一个域", "drawing": "图片", "pict": "图片",
+    "hyperlink": "超链接", "ins": "修订", "del": "修订", "sdt": "内容控件", "smartTag": "智能标记",
+    "tbl": "表格", "tc": "表格", "tr": "表格",
+}  # fmt: skip
+# What a complex field's code (from its begin to its separate mark) may hold besides its
+# instrText: the runs that carry it, their properties (and what is inside those), the marks
+# Word leaves there. Anything else is refused: Word and LibreOffice read every text between the
+# begin and the separate mark as the code, not only the instrText.
+_IN_FIELD_CODE = {
+    f"{{{W}}}{name}"
+    for name in ("r", "rPr", "fldChar", "instrText", "delInstrText", "proofErr", "bookmarkStart", "bookmarkEnd",
+                 "lastRenderedPageBreak", "commentRangeStart", "commentRangeEnd", "commentReference")
+}  # fmt: skip
+_FLD_CHAR, _FLD_SIMPLE, _RPR = f"{{{W}}}fldChar", f"{{{W}}}fldSimple", f"{{{W}}}rPr"
+_INSTR = {f"{{{W}}}instrText", f"{{{W}}}delInstrText"}
+MAX_FIELD_PROBLEMS = 10
+
+
+class _Field:
+    """A complex field from its begin mark: its code's pieces until the separate mark."""
+
+    __slots__ = ("pieces", "separated", "spoiled")
+
+    def __init__(self):
+        self.pieces: list[str] = []
+        self.separated = False
+        self.spoiled = False
+
+
 class Fields:
-    """Field instructions as Word reads them: a simple field's ``w:instr``; a complex field's
-    ``w:instrText`` pieces from its begin to its separate (or end) mark, each nested field apart."""
+    """Field instructions as Word and LibreOffice read them, and what is wrong with a part's
+    fields. Fed every element of a part in document order (``see``):
+
+    - a simple field's ``w:instr``; its content is its shown result, where no other field may be;
+    - a complex field's code: everything from its begin mark to its separate mark (or its end
+      mark when there is none), ``w:instrText`` and any text alike, each nested field apart;
+      the code may hold nothing but ``w:instrText`` in runs (``_IN_FIELD_CODE``): the text of a
+      ``w:t`` there would be read as code, a checker joining the ``instrText`` alone would not see it;
+    - marks that do not pair: a field never ended, an end or separate mark with no field open.
+
+    ``codes`` are the instructions, ``problems`` (Chinese, after the part's name) the rest."""
 
     def __init__(self):
         self.codes: list[str] = []
-        self.stack: list[list[str] | None] = []  # per open field: its pieces, None once separated
+        self.problems: list[str] = []
+        self.stack: list[_Field] = []
 
-    def see(self, element, local: str) -> None:
-        if local == "fldSimple":
+    def _problem(self, text: str) -> None:
+        if text not in self.problems and len(self.problems) < MAX_FIELD_PROBLEMS:
+            self.problems.append(text)
+
+    def see(self, element) -> None:
+        tag = element.tag
+        if not isinstance(tag, str):
+            return
+        field = self.stack[-1] if self.stack else None
+        if field is not None and not field.separated and tag not in _IN_FIELD_CODE:
+            if next(element.iterancestors(_RPR, _FLD_CHAR), None) is None:
+                self._foreign(field, element)
+                return
+        if tag == _FLD_SIMPLE:
             self.codes.append(element.get(f"{{{W}}}instr", ""))
-        elif local in ("instrText", "delInstrText"):
-            if self.stack and self.stack[-1] is not None:
-                self.stack[-1].append(element.text or "")
-            else:  # outside any field's instruction: judged on its own
+            self._inside_simple(element)
+        elif tag in _INSTR:
+            self._inside_simple(element)
+            if field is not None and not field.separated:
+                field.pieces.append(element.text or "")
+            else:  # outside any field's code: judged on its own
                 self.codes.append(element.text or "")
-        elif local == "fldChar":
-            mark = element.get(f"{{{W}}}fldCharType", "")
-            if mark == "begin":
-                self.stack.append([])
-            elif mark == "separate" and self.stack:
-                pieces = self.stack[-1]
-                if pieces is not None:
-                    self.codes.append("".join(pieces))
-                self.stack[-1] = None
-            elif mark == "end" and self.stack:
-                pieces = self.stack.pop()
-                if pieces is not None:
-                    self.codes.append("".join(pieces))
+        elif tag == _FLD_CHAR:
+            self._inside_simple(element)
+            self._mark(element.get(f"{{{W}}}fldCharType", ""), field)
+
+    def _mark(self, mark: str, field: _Field | None) -> None:
+        if mark == "begin":
+            if field is not None and not field.separated:
+                self._spoil(field, "嵌套的另一个域")
+            self.stack.append(_Field())
+        elif mark in ("separate", "end") and field is not None:
+            if not field.separated:
+                self.codes.append("".join(field.pieces))
+            if mark == "end":
+                self.stack.pop()
+            elif field.separated:
+                self._problem(
+                    "中有一个域含有两个分隔标记（w:fldChar separate），文件已损坏或是恶意构造的，已拒绝。"
+                )
+            else:
+                field.separated = True
+        elif mark in ("separate", "end"):
+            self._problem(
+                f"中有多余的域{'结束' if mark == 'end' else '分隔'}标记（w:fldChar {mark}），前面没有对应的域开始标记，"
+                "文件已损坏或是恶意构造的，已拒绝。请在 Word 中删除该处的页码或域后重新插入。"
+            )
+        else:
+            self._problem(f"中有无法识别的域标记（w:fldChar “{_shown(mark, 20)}”），已拒绝。")
+
+    def _foreign(self, field: _Field, element) -> None:
+        """``element`` found in ``field``'s code, where only instrText may be."""
+        local = etree.QName(element).localname
+        if local in _FIELD_CHARACTERS and etree.QName(element).namespace == W:
+            character = _FIELD_CHARACTERS[local]
+            field.pieces.append(element.text or "" if character is None else character)
+        if local == "fldSimple":  # its instruction is judged on its own too
+            self.codes.append(element.get(f"{{{W}}}instr", ""))
+        what = _FOUND.get(local, "其他内容")
+        text = (element.text or "").strip() if local in ("t", "delText") else ""
+        self._spoil(field, f"{what}“{_shown(text, 40)}”" if text else what, _qname(element))
+
+    def _spoil(self, field: _Field, what: str, qname: str = "w:fldChar begin") -> None:
+        if field.spoiled:
+            return  # one word per field
+        field.spoiled = True
+        self._problem(
+            f"中有一个域的域代码里夹着{what}（{qname} 元素）：Word 和 LibreOffice 会把域开始标记与分隔标记之间的"
+            "全部内容都当作域代码，报告模板的域代码中只能有页码域（PAGE、NUMPAGES）的代码，已拒绝。"
+            "请在 Word 中删除该域，再用“插入 → 页码”重新插入。"
+        )
+
+    def _inside_simple(self, element) -> None:
+        if next(element.iterancestors(_FLD_SIMPLE), None) is not None:
+            self._problem(
+                f"中有一个简单域（w:fldSimple）里嵌着另一个域（{_qname(element)} 元素），"
+                "报告模板的页码域中不能再有别的域，已拒绝。请在 Word 中删除该域后重新插入页码。"
+            )
 
     def close(self) -> None:
+        """The end of the part: a field still open was never ended."""
         while self.stack:
-            pieces = self.stack.pop()
-            if pieces is not None:
-                self.codes.append("".join(pieces))
+            field = self.stack.pop()
+            if not field.separated:
+                self.codes.append("".join(field.pieces))
+            self._problem(
+                "中有一个域没有结束标记（w:fldChar end），其后的内容都会被当作域的一部分，"
+                "文件已损坏或是恶意构造的，已拒绝。请在 Word 中删除该域后重新插入。"
+            )
 
     @property
     def all(self) -> list[str]:
