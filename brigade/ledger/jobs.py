@@ -32,6 +32,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from brigade import rollup
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.writing import ImportUnavailable
@@ -267,6 +268,8 @@ def _run(job: ImportJob) -> str:
     job.finished_at = timezone.now()
     if result is not None:
         job.rows, job.result, job.progress = result.rows, result.as_dict(), result.rows
+    if result is not None and result.written:  # its months counted here, not by the next dashboard
+        rollup.refresh(brigade_ids=[job.brigade_id], models=[ledger.model])
     job.status = ImportJob.Status.DONE if result is not None and result.written else ImportJob.Status.FAILED
     job.save()
     if job.status == ImportJob.Status.DONE:
