@@ -17,7 +17,7 @@ from brigade.models import Role, YearLock
 from reports import documents, docx, merge, phrasing, stale
 from reports.coverage import Coverage, coverage_of
 from reports.drafting import LEVEL1, NUMERALS, draft_all, report_period, unit_table
-from reports.models import AnnualReport, FinalVersion, ReportSection, UnfinaliseRequest
+from reports.models import AnnualReport, FinalVersion, ReportSection, ReportTemplate, UnfinaliseRequest
 
 
 @transaction.atomic
@@ -690,3 +690,24 @@ def report_document(report: AnnualReport) -> bytes:
     if report.is_final and report.final_docx is not None:
         return bytes(report.final_docx)
     return docx.mark_draft(report_render(report)[0])
+
+
+def report_template_upload(*, user, name: str, content: bytes) -> tuple[ReportTemplate | None, list[str]]:
+    """Store a Word template a unit's legal officer uploaded, rebuilt from the allow-list in a
+    child process the OS bounds (reports/template_rebuild.py): only the rebuilt package is kept.
+    Returns (the template, []) or (None, the problems, in Chinese) with nothing stored."""
+    if user.brigade_id is None or not access.has_unit_perm(user, "manage_report"):
+        raise PermissionDenied("只有本单位（大队或支队）的法制员可以上传报告模板")
+    data, problems = docx.prepare_template(content)
+    if problems:
+        return None, problems
+    template = ReportTemplate(
+        brigade_id=user.brigade_id,
+        name=name,
+        content=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=user,
+    )
+    template._history_user = user
+    template.save()
+    return template, []

@@ -1,4 +1,3 @@
-import hashlib
 import re
 from collections import Counter
 
@@ -511,13 +510,10 @@ def template_list(request):
             raise PermissionDenied("只有本单位（大队或支队）的法制员可以上传报告模板")
         form = TemplateUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            data = form.cleaned_data["file"].read()
-            data, problems = docx.prepare_template(data)  # only the rebuilt package is stored
+            _, problems = services.report_template_upload(
+                user=request.user, name=form.cleaned_data["name"], content=form.cleaned_data["file"].read()
+            )
             if not problems:
-                ReportTemplate.objects.create(
-                    brigade=request.user.brigade, name=form.cleaned_data["name"], content=data,
-                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=request.user,
-                )  # fmt: skip
                 messages.success(request, "模板已上传，可在报告页面选用")
                 return redirect("reports:templates")
     templates = access.scope(ReportTemplate.objects.all(), request.user).defer("content")
