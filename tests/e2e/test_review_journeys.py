@@ -97,7 +97,9 @@ def test_legal_officer_dismisses_a_warning_and_downloads_the_public_edition(open
         and final.title.replace("\n", "") in words.replace("\n", "")
     )
     if docx.pdf_available():
-        page.get_by_role("button", name="生成公开版PDF").click()  # the worker makes it; its page follows
+        # In tests the PDF is converted inside the POST (the immediate backend): give it time.
+        with page.expect_navigation(timeout=120_000):
+            page.get_by_role("button", name="生成公开版PDF").click(timeout=120_000)
         with page.expect_download(timeout=120_000) as download:
             page.get_by_role("link", name=re.compile("^下载 .*公开版.*pdf$")).click(timeout=120_000)
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
