@@ -11,6 +11,7 @@ the text flagged)."""
 
 import hashlib
 import re
+import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,11 +34,35 @@ NOT_ALLOWED = "只有本大队的法制员或领导可以确认公开版的保�
 NOT_CONFIRMED = "公开版尚未通过保密审查：请先逐项核对并确认保密审查清单，再下载"
 
 _WIDTH = str.maketrans(FULL_WIDTH, HALF_WIDTH)  # one character for one: positions stay
-# 甲A12345, 京A·12345, 湘M 8C123, 湘 A12345, 湘a12345 (typed in lower case), 湘A1234学 (a 教练,
-# 警用, 挂车, 使领馆, 试验 or 港澳 plate): one province character, a letter, then 5–6 letters or
-# digits (one a digit), or 4 and the plate's suffix character.
+# Cyrillic and Greek letters that look like Latin ones (湘А12345 with a Cyrillic А reads as a plate).
+_LOOK_ALIKES = str.maketrans(
+    "АВЕКМНОРСТУХІЈЅаеорсухіјѕԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορτυχ",
+    "ABEKMHOPCTYXIJSaeopcyxijsdABEZHIKMNOPTYXaikvoptux",
+)
+
+
+def normalised(text: str) -> str:
+    """Text as the detector reads it: what only looks different made the same. Invisible
+    characters (zero-width spaces and joiners, soft hyphens: category Cf) and combining marks
+    are dropped; full-width letters, digits and signs and other compatibility forms become their
+    plain form (NFKD, Ａ１２ → A12); Cyrillic and Greek look-alikes become Latin letters."""
+    kept = []
+    for character in text:
+        for part in unicodedata.normalize("NFKD", character):
+            if unicodedata.category(part) not in ("Cf", "Mn", "Me"):
+                kept.append(part)
+    return "".join(kept).translate(_LOOK_ALIKES)
+
+
+# 甲A12345, 京A·12345, 湘A-12345, 湘M 8C123, 湘 A12345, 湘a12345 (typed in lower case), 湘A1234学 (a
+# 教练, 警用, 挂车, 使领馆, 试验 or 港澳 plate): one province character, a letter, then 5–6 letters or
+# digits (one a digit), or 4 and the plate's suffix character; a dot, a hyphen or a dash (-－—–)
+# or a space may stand after the province, up to three after the letter (湘A - 12345). Read on
+# ``normalised`` text.
+_PLATE_SEPARATOR = r"[·•・.\-‐‒–—―−\s]"
 PLATE = re.compile(
-    r"[\u4e00-\u9fff]\s?[A-Z][·•・.\s]?(?=[A-Z0-9]{0,5}\d)(?:[A-Z0-9]{5,6}|[A-Z0-9]{4}[学警挂领试港澳])(?![A-Za-z0-9])",
+    rf"[\u4e00-\u9fff]{_PLATE_SEPARATOR}?[A-Z]{_PLATE_SEPARATOR}{{0,3}}(?=[A-Z0-9]{{0,5}}\d)"
+    r"(?:[A-Z0-9]{5,6}|[A-Z0-9]{4}[学警挂领试港澳])(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 # 公交决字〔2026〕第001号, 淄公交川政〔2023〕12号, 公交决字[2026]1号: 代字, year in brackets, serial.
@@ -120,7 +145,7 @@ def _doc_number(found: str) -> str:
 def public_flags(report: AnnualReport, context: dict) -> list[dict]:
     """What the automatic check finds in the public text: [{"kind", "label", "found", "sentence",
     "where"}], each with the sentence it is in."""
-    names = _roster_names(report)
+    names = sorted({normalised(name) for name in _roster_names(report)} - {""}, key=len, reverse=True)
     by_name = re.compile("|".join(re.escape(n) for n in names)) if names else None
     flags = []
     for where, text in _passages(context):
@@ -128,16 +153,16 @@ def public_flags(report: AnnualReport, context: dict) -> list[dict]:
             sentence = match.group().strip()
             if not sentence:
                 continue
-            wide = sentence.translate(_WIDTH)
+            wide = normalised(sentence)  # 湘A\u200b12345, 湘А12345, Ａ: read as typed plainly
             hits = []
             if by_name:
-                hits += [("name", m.group()) for m in by_name.finditer(sentence)]
+                hits += [("name", m.group()) for m in by_name.finditer(wide)]
             hits += [("plate", m.group()) for m in PLATE.finditer(wide)]
             for m in DOC_NUMBER.finditer(wide):
                 if not re.search(r"》\s*[（(]?\s*$", wide[: m.start()]):  # a cited regulation's number
                     hits.append(("case_number", _doc_number(m.group())))
             hits += [("case_number", m.group()) for m in SERIAL.finditer(wide)]
-            hits += [("internal", m.group()) for m in INTERNAL.finditer(sentence)]
+            hits += [("internal", m.group()) for m in INTERNAL.finditer(wide)]
             for kind, found in dict.fromkeys(hits):
                 flags.append({"kind": kind, "label": KINDS[kind], "found": found, "sentence": sentence,
                               "where": where, "id": flag_id(kind, found, sentence)})  # fmt: skip
