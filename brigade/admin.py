@@ -9,6 +9,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -183,12 +184,24 @@ class UnitAdmin(ImportExportFormats, ImportExportMixin, HistoryAdmin):
     list_select_related = ["brigade"]
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """A user's 修改密码 page: Django writes the warning under 禁用 in English, outside its
+    catalogue (the id is what its script shows and hides)."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        "禁用后，该用户现有的密码将失效，要由管理员重新设置后才能用密码登录。",
+    )
+
+
 @admin.register(User)
 class UserAdmin(ImportExportFormats, ImportExportMixin, HistoryAdmin, BaseUserAdmin):
     """Users, by hand or from a file of 用户名, 姓名, 大队代码, 角色 — never with passwords
     (brigade/resources.py: an imported user has none until the admin sets one)."""
 
     resource_classes = [UserResource]
+    change_password_form = PasswordChangeForm
     list_display = ["username", "first_name", "brigade", "role", "is_detachment", "is_active", "last_login"]
     list_filter = ["role", "brigade", "is_detachment", "is_active"]
     fieldsets = [

@@ -257,7 +257,7 @@ ENGLISH = [
 # the names in Django's own Chinese ("按住 Control 键或 Mac 上的 Command 键"). "True"/"False" are
 # the alt text Django gives its yes/no icons, not translatable.
 LATIN_ALLOWED = {
-    "xlsx", "Mozilla", "accounts", "login", "text", "html", "unknown", "shuangpai", "Word", "Control",
+    "xlsx", "csv", "Mozilla", "accounts", "login", "text", "html", "unknown", "shuangpai", "Word", "Control",
     "Mac", "Command", "True", "False",
 }  # fmt: skip
 
@@ -319,6 +319,10 @@ def _admin_pages(request):
             (reverse(f"{name}_change", args=[obj.pk]), 200),
             (reverse(f"{name}_history", args=[obj.pk]), 200),
         ]
+        if hasattr(model_admin, "import_action"):  # the reference lists' 导入 and 导出
+            pages += [(reverse(f"{name}_import"), 200), (reverse(f"{name}_export"), 200)]
+    user = User.objects.order_by("pk").first()
+    pages.append((reverse("admin:auth_user_password_change", args=[user.pk]), 200))
     app_labels = sorted({model._meta.app_label for model in admin.site._registry})
     return pages + [(reverse("admin:app_list", args=[label]), 200) for label in app_labels]
 
