@@ -119,7 +119,9 @@ class LedgerFilterSet(django_filters.FilterSet):
         for name, value in self.form.cleaned_data.items():
             if name == "o" or value in (None, "", [], ()) or name in self.form.errors:
                 continue
-            field = self.form.fields[name]
+            field = self.form.fields.get(name)
+            if field is None:  # a field the page hides (one brigade: no 大队 box) narrows nothing to say
+                continue
             if name == "year":
                 said.append(f"{value}年")
             elif name == "q":
