@@ -106,7 +106,9 @@ def home(request):
     # The report of the unit the page is about: one brigade's, or the 支队's own over its brigades.
     unit = selected[0] if len(selected) == 1 else heads[0] if heads and not chosen else None
     report = (
-        AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).only("pk", "status").first() if unit else None
+        AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).only("pk", "status").first()
+        if unit
+        else None
     )
     return render(request, "reports/dashboard.html", {
         **data,
@@ -132,7 +134,10 @@ def report_list(request):
     due = today.year - 1 if today.month <= 6 else today.year  # the year whose report is being written
     year = _year(request, years) if "year" in request.GET else due if due in years else years[0]
     unit = request.user.brigade
-    drafted = unit and AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).only("pk", "status").first()
+    drafted = (
+        unit
+        and AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).only("pk", "status").first()
+    )
     return render(request, "reports/list.html", {
         "reports": reports,
         "can_manage": access.has_unit_perm(request.user, "manage_report"),
@@ -269,7 +274,9 @@ def year_checks(request):
         raise PermissionDenied("您的账号不属于任何单位，没有可核对的台账")
     years = record_years(access.visible_brigades(request.user).values_list("pk", flat=True))
     year = _year(request, years)
-    report = AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).select_related("brigade").first()
+    report = (
+        AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).select_related("brigade").first()
+    )
     return _checks_response(request, unit=unit, year=year, report=report)
 
 
