@@ -462,7 +462,9 @@ def draft_plan(facts) -> str:
 
     points = [p.plan for p in facts.shortcomings]
     headings = [p.area.heading for p in facts.shortcomings]
-    previous = AnnualReport.objects.filter(brigade=facts.coverage.unit, kind="annual", year=facts.year - 1).first()
+    previous = AnnualReport.objects.filter(
+        brigade=facts.coverage.unit, kind="annual", year=facts.year - 1
+    ).first()
     plan = previous.sections.filter(key="4").first() if previous else None
     for line in plan.body.splitlines() if plan else []:
         text = re.sub(r"^（[一二三四五六七八九十]+）", "", line.strip())
