@@ -406,6 +406,7 @@ def warnings(notes, mapping, header_row: int) -> list[str]:
             f"工作表{names}是隐藏的，没有读取；读取的是第一张可见的工作表「{readable(notes.sheet)}」。"
             "如果要导入的是隐藏的工作表，请在 Excel 或 WPS 中取消隐藏、把它移到最前面，保存后重新上传"
         )
+    found += filter(None, [notes.active_sheet()])  # the workbook opens on another sheet
     rows = [n for n in notes.hidden_rows if n > header_row]
     if rows:
         more = notes.hidden_row_count - len(notes.hidden_rows)

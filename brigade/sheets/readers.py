@@ -162,6 +162,7 @@ class Notes:
 
     sheet: str = ""  # the name of the sheet read
     skipped: list = field(default_factory=list)  # hidden sheets before it, by name
+    active: str = ""  # the sheet the workbook opens on (its active tab), when it is another one
     hidden_rows: list = field(default_factory=list)  # row numbers (with a value)
     hidden_row_count: int = 0
     hidden_columns: list = field(default_factory=list)  # column indexes
@@ -181,13 +182,24 @@ class Notes:
     def as_tuple(self) -> tuple:
         """Plain values only, to be passed from the child that reads the file."""
         return (self.sheet, list(self.skipped), list(self.hidden_rows), self.hidden_row_count,
-                sorted(self.hidden_columns)[: self.KEPT], list(self.formulas), self.formula_count)  # fmt: skip
+                sorted(self.hidden_columns)[: self.KEPT], list(self.formulas), self.formula_count,
+                self.active)  # fmt: skip
 
     @classmethod
     def from_tuple(cls, values) -> "Notes":
-        sheet, skipped, rows, row_count, columns, formulas, formula_count = values
-        return cls(str(sheet), [str(s) for s in skipped], [int(r) for r in rows], int(row_count),
+        sheet, skipped, rows, row_count, columns, formulas, formula_count, active = values
+        return cls(str(sheet), [str(s) for s in skipped], str(active), [int(r) for r in rows], int(row_count),
                    [int(c) for c in columns], [tuple(f) for f in formulas], int(formula_count))  # fmt: skip
+
+    def active_sheet(self) -> str | None:
+        """The preview's word when the workbook opens on a sheet other than the one read: the
+        clerk saw that sheet last, the first visible one is what is imported (docs/imports.md)."""
+        if not self.active or self.active == self.sheet:
+            return None
+        return (
+            f"打开这个文件时显示的是工作表「{self.active}」，但本系统只读第一张可见的工作表，读取的是「{self.sheet}」。"
+            f"如果要导入的是「{self.active}」，请在 Excel 或 WPS 中把它拖到最前面（或删除前面的工作表），保存后重新上传"
+        )
 
 
 def metered(batches, budget: Budget):

@@ -23,8 +23,10 @@ Two refusals: a shared-string index that is negative or past the table's end, an
 whose result the file does not keep (a file written by a script and never opened in Excel),
 both naming the cell. A hidden first sheet is skipped: the sheet read is the first visible one.
 What the rows do not show is noted (readers.Notes) for the importer to name: the hidden sheets
-skipped, rows marked hidden="1", columns hidden in <cols>, and each formula with its text and
-the saved result read for it. Looking for them costs a substring search per row.
+skipped, the tab the workbook opens on when it is another sheet (<workbookView activeTab="…">),
+rows marked hidden="1" or lower than a point (ht="0.01"), columns hidden in <cols> or narrower
+than half a character (width="0.01"), and each formula with its text and the saved result read
+for it. Looking for them costs a substring search per row.
 
 What reading may cost is bounded (brigade.sheets.readers.Budget): every part is decompressed
 under a cap, a row or shared string that does not end within row_kb is refused, the shared
@@ -63,6 +65,19 @@ _BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), 45, 47, *range(50, 59)}
 _BUILTIN_DURATION_FORMATS = {46}
 
 
+# A column narrower than half a character, a row lower than a point: hidden in all but name.
+MIN_WIDTH, MIN_HEIGHT = 0.5, 1.0
+_LOW = 'ht="0'  # how a row of height 0.x (hidden so) starts: only those rows are looked at closer
+
+
+def _below(value: str | None, limit: float) -> bool:
+    """Whether an attribute's number (width, ht) is below `limit`; False when it is none."""
+    try:
+        return float(value) < limit
+    except (TypeError, ValueError):
+        return False
+
+
 class NotSpreadsheetML(Exception):
     """A zip archive without an .xlsx workbook part (an .ods or an .xlsb, say)."""
 
@@ -94,17 +109,25 @@ class _Workbook:
         self.names = {info.filename.lower(): info.filename for info in zf.infolist()}
         book = self._main_part()
         rels = self._relationships(book)
-        self.date1904, first = False, None
+        self.date1904, first, active, index = False, None, None, -1
         for _, tag, attrs in self._tags(book):
             if tag == "workbookPr":
                 self.date1904 = attrs.get("date1904", "").lower() in ("1", "true")
-            elif tag == "sheet" and first is None:
+            elif tag == "workbookView" and active is None:  # the first window's tab
+                active = int(attrs["activeTab"]) if attrs.get("activeTab", "").strip().isdigit() else 0
+            elif tag == "sheet":
+                index += 1
                 rel = rels.get(attrs.get("id"))  # r:id; a chartsheet's relationship is not a worksheet
-                if attrs.get("state", "visible") != "visible":
+                visible = attrs.get("state", "visible") == "visible"
+                worksheet = bool(rel and rel[0].endswith("/worksheet"))
+                if first is None and not visible:
                     notes.skipped.append(attrs.get("name", ""))
-                elif rel and rel[0].endswith("/worksheet"):
+                elif first is None and worksheet:
                     first = rel[1]
                     notes.sheet = attrs.get("name", "")
+                elif index == (active or 0) and visible and worksheet:
+                    # Excel opens on another tab: the clerk sees that sheet, the first is read.
+                    notes.active = attrs.get("name", "")
         if first is None:
             raise FileRefused(NO_SHEET)
         self.sheet = self._member(first)
@@ -231,12 +254,15 @@ class _Workbook:
         )
 
     def _hidden_columns(self, text: str) -> None:
-        """Note the columns a <col min="…" max="…" hidden="1"/> hides, in the text before <sheetData>."""
-        if "hidden" not in text:
+        """Note the columns a <col min="…" max="…" hidden="1"/> hides, in the text before
+        <sheetData>, and those it makes narrower than half a character (width="0.01"): hidden
+        in all but name."""
+        if "hidden" not in text and "width" not in text:
             return
         for attrs in _COL.findall(text):
             found = {name: double or single for name, double, single in _ATTRIBUTE.findall(attrs)}
-            if found.get("hidden", "").strip() in ("1", "true") and found.get("min", "").isdigit():
+            hidden = found.get("hidden", "").strip() in ("1", "true") or _below(found.get("width"), MIN_WIDTH)
+            if hidden and found.get("min", "").isdigit():
                 first = int(found["min"]) - 1
                 last = min(
                     int(found.get("max") or 0) if found.get("max", "").isdigit() else first + 1, first + 256
@@ -246,10 +272,10 @@ class _Workbook:
 
     def _look_closer(self, number: int, row_attrs: str, text: str, found, row: list) -> None:
         """Note a hidden row and the row's formulas (only called for a row that may have either)."""
-        if "hidden" in row_attrs:
-            for name, double, single in _ATTRIBUTE.findall(row_attrs):
-                if name == "hidden" and (double or single).strip() in ("1", "true"):
-                    self.notes.hidden_row(number)
+        if "hidden" in row_attrs or "ht=" in row_attrs:
+            found = {name: double or single for name, double, single in _ATTRIBUTE.findall(row_attrs)}
+            if found.get("hidden", "").strip() in ("1", "true") or _below(found.get("ht"), MIN_HEIGHT):
+                self.notes.hidden_row(number)
         if "<f" in text or ":f" in text:
             formula = self._formula
             for position, (col, _, _, other) in enumerate(found):
@@ -309,7 +335,7 @@ class _Workbook:
                     row = cells.row(found, number)
                 if row.count("") == len(row):
                     continue  # nothing in it: yielded as a gap if a row with values follows
-                if "hidden" in row_attrs or "f>" in text or "f " in text:
+                if "hidden" in row_attrs or "f>" in text or "f " in text or _LOW in row_attrs:
                     look_closer(number, row_attrs, text, found, row)
                 if number > last_yielded + 1:
                     batch.append(number - last_yielded - 1)

@@ -132,3 +132,43 @@ def test_xls_and_ods_name_them_too(brigade, tmp_path, target):
     assert "第3行「参加人数」列是公式" in text, text
     if suffix == "ods":
         assert "=1+1" in text, text
+
+
+def _saved(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_workbook_opening_on_another_sheet_names_the_sheet_read(clerk):
+    """Excel opens on the tab last looked at (<workbookView activeTab="1">); the first visible
+    sheet is what is read (docs/imports.md): the preview says so, naming both."""
+    wb = Workbook()
+    wb.active.title = "旧台账"
+    for row in [TRAINING_HEADER, *training_rows(2)]:
+        wb.active.append(row)
+    shown = wb.create_sheet("培训")
+    for row in [TRAINING_HEADER, *training_rows(5)]:
+        shown.append(row)
+    wb.active = 1
+    client = login(clerk)
+    job = upload(client, _saved(wb))
+    assert job.status == ImportJob.Status.PREVIEW, job.result
+    page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
+    assert "打开这个文件时显示的是工作表「培训」，但本系统只读第一张可见的工作表，读取的是「旧台账」" in page
+
+
+def test_a_column_narrower_than_half_a_character_or_a_row_lower_than_a_point_is_named(brigade):
+    wb = Workbook()
+    for row in [TRAINING_HEADER, *training_rows(5)]:
+        wb.active.append(row)
+    wb.active.column_dimensions["G"].width = 0.01  # 学习内容: there, but not to be seen
+    wb.active.row_dimensions[4].height = 0.01
+    wb.active.column_dimensions["F"].width = 0.5  # narrow, but a sliver shows
+    result = ledger_import(
+        ledger=registry.get("training"), brigade=brigade, source=io.BytesIO(_saved(wb)), dry_run=True
+    )
+    assert result.ok, result.errors
+    text = "\n".join(result.warnings)
+    assert "「学习内容」列在表格中是隐藏的" in text and "学时" not in text, text
+    assert "第4行在表格中是隐藏的" in text, text
