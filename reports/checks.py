@@ -27,9 +27,7 @@ def check_indicator_keys(app_configs=None, **kwargs):
 
     declared = set(registry.keys())
     used = {
-        "reports.dashboard": set(dashboard.KEY_FIGURES + dashboard.COMPARE)
-        | {k for _, keys in dashboard.TRENDS for k in keys}
-        | {key for _, key, _ in dashboard.BREAKDOWNS},
+        "reports.dashboard": set(dashboard.DASHBOARD.keys),
         "reports.drafting": _keys_named_in(drafting),
         "reports.shortcomings": _keys_named_in(shortcomings),
     }
@@ -42,6 +40,33 @@ def check_indicator_keys(app_configs=None, **kwargs):
         for where, keys in used.items()
         for key in sorted(keys - declared)
     ]
+
+
+@checks.register()
+def check_dashboard(app_configs=None, **kwargs):
+    """The dashboard's declaration (reports/dashboard.py) can be drawn: a trend is a count by month
+    (a rate has no monthly sum), and a breakdown's field is one its indicator declares (`by`)."""
+    from brigade.figures import Rate, registry
+    from reports.dashboard import DASHBOARD
+
+    errors = []
+    for trend in DASHBOARD.trends:
+        for key in trend.keys:
+            if key in registry.keys() and isinstance(registry.get(key), Rate):
+                errors.append(checks.Error(
+                    f"驾驶舱趋势图“{trend.title}”中的 {key!r} 是比率，不能按月相加",
+                    hint="趋势图只画件数、人次等计数指标", id="reports.E004",
+                ))  # fmt: skip
+    for b in DASHBOARD.breakdowns:
+        if b.key not in registry.keys():
+            continue
+        by = getattr(registry.get(b.key), "by", ())
+        if b.field not in by:
+            errors.append(checks.Error(
+                f"驾驶舱构成表“{b.title}”按 {b.field!r} 分组，但指标 {b.key!r} 没有声明这个分组字段",
+                hint=f"在指标的 by=(...) 中声明；现有：{', '.join(by) or '无'}", id="reports.E003",
+            ))  # fmt: skip
+    return errors
 
 
 def _keys_named_by(func) -> set[str]:

@@ -11,35 +11,65 @@ from django.urls import reverse
 from brigade.figures import WORKLOAD, Figure, Period, Rate, composition, evaluate, evaluate_each, registry
 from reports import phrasing
 
-KEY_FIGURES = [
+
+@dataclass(frozen=True)
+class Trend:
+    title: str
+    keys: tuple[str, ...]  # counts, drawn month by month against the same months last year
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    title: str
+    key: str
+    field: str  # one of the indicator's declared `by` fields (brigade/figures.py)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the leaders' dashboard shows, declared once and checked at `manage.py check`
+    (reports/checks.py: reports.E001, E003, E004): a new indicator appears here by being named."""
+
+    cards: tuple[str, ...]  # key figures, this period against the same days of last year
+    trends: tuple[Trend, ...]
+    # What each figure is made of: the largest values, then 其他 (the rest), then 合计, so that
+    # each table adds up to its figure.
+    breakdowns: tuple[Breakdown, ...]
+    compare: tuple[str, ...]  # a detachment's brigades side by side
+
+    @property
+    def keys(self) -> list[str]:
+        """Every indicator the page states, each once, in the order it first appears."""
+        named = [*self.cards, *(k for t in self.trends for k in t.keys), *(b.key for b in self.breakdowns)]
+        return list(dict.fromkeys([*named, *self.compare]))
+
+
+CARDS = (
     "violations.total", "violations.onsite", "violations.drunk", "violations.overload", "violations.helmet",
     "violations.lenient", "accidents.total", "accidents.mediation_rate", "calls.total", "complaints.received",
     "complaints.close_rate", "supervision.recorder_rate", "events.total", "events.attendees", "training.sessions",
     "training.leaders",
-]  # fmt: skip
-
-TRENDS = [
-    ("查处交通违法", ["violations.total", "violations.onsite"]),
-    (
-        "重点违法：酒醉驾、超载超员、不戴头盔",
-        ["violations.drunk", "violations.overload", "violations.helmet"],
+)  # fmt: skip
+DASHBOARD = Dashboard(
+    cards=CARDS,
+    trends=(
+        Trend("查处交通违法", ("violations.total", "violations.onsite")),
+        Trend(
+            "重点违法：酒醉驾、超载超员、不戴头盔",
+            ("violations.drunk", "violations.overload", "violations.helmet"),
+        ),
+        Trend("事故与矛盾化解", ("accidents.total", "accidents.mediated", "complaints.received")),
+        Trend("普法宣传", ("events.total", "media.short_video")),
+        Trend("学法培训", ("training.sessions", "training.leaders")),
     ),
-    ("事故与矛盾化解", ["accidents.total", "accidents.mediated", "complaints.received"]),
-    ("普法宣传", ["events.total", "media.short_video"]),
-    ("学法培训", ["training.sessions", "training.leaders"]),
-]
-
-# What each figure is made of: (title, indicator, the field it is broken down by). Each table
-# lists the largest values, then 其他 (the rest), then 合计, so that it adds up to the figure.
-BREAKDOWNS = [
-    ("违法行为类型", "violations.total", "violation_type"),
-    ("宣传活动形式", "events.total", "kind"),
-    ("投诉举报来源渠道", "complaints.received", "channel"),
-]
+    breakdowns=(
+        Breakdown("违法行为类型", "violations.total", "violation_type"),
+        Breakdown("宣传活动形式", "events.total", "kind"),
+        Breakdown("投诉举报来源渠道", "complaints.received", "channel"),
+    ),
+    compare=CARDS,  # a detachment compares its brigades on the figures its leaders see as cards
+)
 TOP = 8  # rows of a breakdown before 其他
-
-# A detachment compares its brigades on the same key figures its leaders see as cards.
-COMPARE = KEY_FIGURES
 
 
 @dataclass
@@ -82,9 +112,9 @@ def compare(*, brigade_ids, period: Period) -> dict:
     """The detachment's brigades side by side: for each key figure, each brigade's value, its
     change since last year (as the cards phrase it) and its rank. One evaluation for all of
     them (one rollup read, whatever the number of brigades)."""
-    each = evaluate_each(brigade_ids=brigade_ids, period=period, keys=COMPARE)
+    each = evaluate_each(brigade_ids=brigade_ids, period=period, keys=list(DASHBOARD.compare))
     rows = []
-    for key in COMPARE:
+    for key in DASHBOARD.compare:
         item = registry.get(key)
         higher = ranked_by(item)
         # a brigade that recorded nothing in the ledger has no result to rank (its 0 accidents
@@ -183,13 +213,15 @@ def due_dates(year: int, today: datetime.date) -> dict:
 def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int | None = None,
               compare_ids=None) -> dict:  # fmt: skip
     period = Period.year_to_date(year, today)
-    keys = list(
-        dict.fromkeys(KEY_FIGURES + [k for _, ks in TRENDS for k in ks] + [k for _, k, _ in BREAKDOWNS])
-    )
-    figures = evaluate(brigade_ids=brigade_ids, period=period, keys=keys)
+    keys = [
+        *DASHBOARD.cards,
+        *(k for t in DASHBOARD.trends for k in t.keys),
+        *(b.key for b in DASHBOARD.breakdowns),
+    ]
+    figures = evaluate(brigade_ids=brigade_ids, period=period, keys=list(dict.fromkeys(keys)))
 
     cards = []
-    for key in KEY_FIGURES:
+    for key in DASHBOARD.cards:
         figure = figures[key]
         change, direction = phrase_change(figure)
         cards.append(
@@ -198,20 +230,22 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
 
     months = list(range(1, 13 if period.is_whole_year or year < today.year else today.month + 1))
     trends = []
-    for title, ks in TRENDS:
+    for trend in DASHBOARD.trends:
         series = []
-        for key in ks:
+        for key in trend.keys:
             figure = figures[key]
             series.append({
                 "label": figure.item.label,
                 "current": [int(figure.monthly.get(m, (0, 0))[0]) for m in months],
                 "previous": [int(figure.monthly.get(m, (0, 0))[1]) for m in months],
             })  # fmt: skip
-        trends.append({"title": title, "months": [f"{m}月" for m in months], "series": series, "year": year})
+        trends.append(
+            {"title": trend.title, "months": [f"{m}月" for m in months], "series": series, "year": year}
+        )
 
     breakdowns = [
-        breakdown_table(title, figures[key], field, brigade_ids, period, link_brigade)
-        for title, key, field in BREAKDOWNS
+        breakdown_table(b.title, figures[b.key], b.field, brigade_ids, period, link_brigade)
+        for b in DASHBOARD.breakdowns
     ]
 
     comparison = (

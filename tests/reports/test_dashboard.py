@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 import pytest
@@ -108,9 +109,38 @@ def test_a_mistyped_indicator_key_fails_the_system_check(monkeypatch):
     from reports import checks, dashboard
 
     assert checks.check_indicator_keys() == []
-    monkeypatch.setattr(dashboard, "KEY_FIGURES", [*dashboard.KEY_FIGURES, "violations.overlod"])
+    cards = (*dashboard.DASHBOARD.cards, "violations.overlod")
+    monkeypatch.setattr(dashboard, "DASHBOARD", dataclasses.replace(dashboard.DASHBOARD, cards=cards))
     errors = checks.check_indicator_keys()
     assert [e.id for e in errors] == ["reports.E001"] and "violations.overlod" in errors[0].msg
+
+
+def test_a_dashboard_that_cannot_be_drawn_fails_the_system_check(monkeypatch):
+    from reports import checks, dashboard
+
+    assert checks.check_dashboard() == []
+    declared = dashboard.DASHBOARD
+    broken = dataclasses.replace(
+        declared,
+        trends=(dashboard.Trend("调解率", ("accidents.mediation_rate",)),),
+        breakdowns=(dashboard.Breakdown("按地点", "violations.total", "location"),),
+    )
+    monkeypatch.setattr(dashboard, "DASHBOARD", broken)
+    errors = checks.check_dashboard()
+    assert [e.id for e in errors] == ["reports.E004", "reports.E003"]
+    assert "accidents.mediation_rate" in errors[0].msg and "location" in errors[1].msg
+
+
+@pytest.mark.django_db
+def test_a_figure_named_in_the_declaration_appears_as_a_card(brigade, monkeypatch):
+    from reports import dashboard
+
+    declared = dashboard.DASHBOARD
+    monkeypatch.setattr(
+        dashboard, "DASHBOARD", dataclasses.replace(declared, cards=(*declared.cards, "media.views"))
+    )
+    shown = dashboard.dashboard(brigade_ids=[brigade.pk], year=2025, today=datetime.date(2025, 6, 30))
+    assert [c.figure.key for c in shown["cards"]][-1] == "media.views"
 
 
 def _accident(brigade, n, when):
