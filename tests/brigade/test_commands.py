@@ -119,8 +119,8 @@ def test_export_ledger_cli_round_trip(brigade, tmp_path):
     assert "未变化1" in out and Training.objects.count() == 2
 
 
-def test_load_demo_runs_once(db):
-    run("load_demo")
-    count = Training.objects.count()
-    out, _ = run("load_demo")
-    assert "演示数据已存在" in out and Training.objects.count() == count > 0
+def test_add_user_asks_for_the_name_a_leader_signs_with(brigade):
+    out, _ = run("add_user", "boss", "--brigade", "a", "--role", "leader", stdin="Str0ng-Pass!\n")
+    assert "签发人：boss" in out and "--name" in out
+    out, _ = run("add_user", "boss", "--brigade", "a", "--role", "leader", "--name", "王立新")
+    assert "签发人" not in out and User.objects.get(username="boss").get_full_name() == "王立新"

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--detachment", action="store_true", help="支队级用户：可查看所辖各大队，不能修改"
         )
-        parser.add_argument("--name", help="姓名")
+        parser.add_argument("--name", help="姓名（领导的姓名即签发人）")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行）")
 
     def handle(self, *args, username, brigade, role, detachment, name, password_stdin, **options):
@@ -43,3 +43,8 @@ class Command(BaseCommand):
         )
         if created and not password:
             self.stdout.write("该用户尚无密码，请用 --password-stdin 设置后再登录")
+        if role == Role.LEADER and not user.get_full_name().strip():
+            # A leader's name is printed as 签发人 on what they sign (reports/services.signer_name).
+            self.stdout.write(
+                f"该领导尚无姓名，签发的报告将印“签发人：{user.username}”；请用 --name 填写姓名"
+            )
