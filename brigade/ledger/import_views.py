@@ -12,7 +12,7 @@ from django.views import generic
 
 from brigade import access
 from brigade.ledger import jobs
-from brigade.ledger.importer import ledger_import, readable
+from brigade.ledger.importer import readable
 from brigade.ledger.views import LedgerMixin, xlsx_response
 from brigade.ledger.xlsx import FileRefused, template_workbook
 from brigade.models import ImportJob
@@ -58,21 +58,14 @@ class ImportView(LedgerMixin, generic.TemplateView):
             size=len(content),
         )
         jobs.store_upload(job, content, suffix=upload.name.rpartition(".")[2].lower())
-        try:
-            with job.file.open("rb") as fh:
-                result = ledger_import(ledger=self.ledger, brigade=job.brigade, source=fh, dry_run=True)
-        except FileRefused as e:
-            jobs.remove_upload(job)
-            return self.render_to_response(self.get_context_data(error=readable(str(e))))
-        except BaseException:
-            jobs.remove_upload(job)  # nothing refused or failed stays on disk
-            raise
-        job.rows = result.rows
-        job.result = result.as_dict()
-        job.status = ImportJob.Status.PREVIEW if result.ok else ImportJob.Status.REFUSED
-        if not result.ok:
-            jobs.remove_upload(job)  # the clerk corrects the file and uploads it again
-        job.save()
+        if job.size > jobs.PREVIEW_INLINE_BYTES:
+            # Checking some 30,000 rows takes seconds: the worker does it, the preview page follows.
+            job = jobs.import_preview_queue(job=job)
+        else:
+            try:
+                jobs.import_job_preview(job=job)
+            except FileRefused as e:
+                return self.render_to_response(self.get_context_data(error=readable(str(e))))
         return redirect(self.url("import_preview", job_id=job.pk))
 
 
@@ -111,7 +104,7 @@ class ImportPreviewView(ImportJobMixin, generic.TemplateView):
         stopped = jobs.interrupted(job)
         retry = jobs.can_retry(job)
         return super().get_context_data(
-            job=job, result=job.result, interrupted=stopped, retry=retry, **kwargs
+            job=job, result=job.result, interrupted=stopped, retry=retry, total=progress_total(job), **kwargs
         )
 
 
@@ -122,6 +115,10 @@ class ImportConfirmView(ImportJobMixin, generic.View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
+        if self.job.status == ImportJob.Status.CHECKING:
+            if jobs.interrupted(self.job) and jobs.file_present(self.job):
+                jobs.import_preview_queue(job=self.job)
+            return redirect(self.url("import_preview", job_id=self.job.pk))
         try:
             job = jobs.import_job_confirm(job=self.job, user=request.user)
         except jobs.AlreadyRunning as e:
@@ -161,5 +158,14 @@ class ImportProgressView(ImportJobMixin, generic.View):
         return JsonResponse({
             "status": "interrupted" if stopped else job.status,
             "status_display": "已中断" if stopped else job.get_status_display(),
-            "message": job.message, "done": job.progress, "total": job.result.get("rows", job.rows),
+            "message": job.message, "done": job.progress, "total": progress_total(job),
+            "phase": job.phase, "phase_display": job.get_phase_display() if job.phase else "",
         })  # fmt: skip
+
+
+def progress_total(job) -> int:
+    """Of how many rows the progress counts: the rows to write while writing, else the file's
+    rows as its preview counted them (0 while a large upload's preview reads it: not yet known)."""
+    if job.phase == ImportJob.Phase.WRITING and job.total:
+        return job.total
+    return job.result.get("rows", job.rows) if job.result else job.rows

@@ -13,22 +13,31 @@ first sheet skipped, hidden rows and columns, formulas whose saved result is wha
 back with the rows and is named in the result's warnings (docs/imports.md)."""
 
 import contextlib
+import datetime
+import functools
 import gc
+import logging
+import pickle
 import re
+import tempfile
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from psycopg import errors as psycopg_errors
 
 from brigade import locks, rules
-from brigade.ledger import Ledger, bounded, fingerprints
+from brigade.ledger import Ledger, bounded, fingerprints, matching
 from brigade.ledger.headers import find_header, map_headers
 from brigade.ledger.matching import Existing
-from brigade.ledger.writing import Writer
+from brigade.ledger.writing import Writer, prepare
+
+logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
 # The first chunk is small, so that the database starts storing rows while the rest is read:
@@ -135,6 +144,11 @@ def _parse_chunk(chunk, mapping, row_rules, result):
     return good
 
 
+CHECKING, WRITING = "checking", "writing"  # the phases `progress` is told of
+ATTEMPTS = 3  # checks against a ledger changing meanwhile before the check is made under the lock
+STALE = "stale"
+
+
 def ledger_import(
     *,
     ledger: Ledger,
@@ -143,51 +157,207 @@ def ledger_import(
     user=None,
     dry_run: bool = False,
     reason: str = "",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[..., None] | None = None,
     on_wait: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Import `source` (path or binary file) into `ledger` for `brigade`. All rows or none:
     with any bad row, nothing is written and `result.errors` names each row and column.
     Raises FileRefused for a file that cannot be a ledger of this kind at all.
 
-    Two imports into the same brigade's ledger never interleave: a real import takes the
-    ledger's import lock first (`on_wait` is called if it has to wait for another one), and
-    only then reads what already exists, so neither can miss the other's rows."""
+    The file is read, checked and matched against the records outside any write transaction;
+    only the write takes one (on SQLite the database's one write lock), short, and first checks
+    that none of the records the rows were matched against changed meanwhile (else it matches
+    them again). `progress(phase, done, total=None)` hears of both phases (CHECKING, WRITING);
+    `on_wait` is called if the write has to wait for another import of the same ledger."""
     columns = ledger.columns_for(brigade)
     fingerprint = fingerprints.Fingerprint(ledger=ledger, brigade=brigade, columns=columns, source=source)
     if dry_run:
-        return _preview(ledger, brigade, columns, source, fingerprint)
-    with bounded.open_rows(source) as rows:
-        return _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait)
+        return _preview(ledger, brigade, columns, source, fingerprint, progress)
+    with bounded.open_rows(source) as rows, Spill() as kept_rows:
+        return _import(
+            ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait, kept_rows
+        )
 
 
-def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait) -> ImportResult:
+class Spill:
+    """Objects pickled to a temporary file of this process and read back in order: an import's
+    checked rows and planned writes wait there, so memory stays one chunk however long the file."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 — closed by __exit__
+        self.count = 0
+
+    def append(self, item) -> None:
+        pickle.dump(item, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __iter__(self):
+        self.file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self.file)  # noqa: S301 — written by this process just before
+        self.file.seek(0, 2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+
+@dataclass
+class Plan:
+    """What an import will write, and what it was decided against (re-read under the lock)."""
+
+    existing: Existing
+    writes: Spill  # (to_create, to_update) per chunk, as writing.prepare makes them
+    seen_keys: dict = field(default_factory=dict)  # key → (pk, version) of the record matched, or None
+    seen_hashes: dict = field(default_factory=dict)  # keyless: hash of values → a record had it
+    years: set = field(default_factory=set)  # the years the rows and their records fall in
+    closed: set = field(default_factory=set)  # the locked years among them, as read when checking
+    now: datetime.datetime = field(default_factory=timezone.now)  # the records' created/updated time
+
+
+def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait, kept_rows):
     header, header_row = find_header(rows, columns)
     mapping = map_headers(header, columns)
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
-
     kept = rows.keep(mapping)  # the columns as the rows now come
-    numbered = _numbered(rows, header_row, kept)
+    chunks = _read_chunks(kept, _numbered(rows, header_row, kept), getattr(ledger.model, "row_rules", ()),
+                          result, rows, kept_rows)  # fmt: skip
+    for attempt in range(ATTEMPTS):
+        with Spill() as writes:
+            plan = _plan(ledger, brigade, columns, chunks, result, writes, progress)
+            if attempt == 0:
+                result.warnings = warnings(rows.notes, mapping, header_row)
+            if not result.ok:
+                return result
+            outcome = _write(
+                ledger, brigade, columns, plan, result, fingerprint, user, reason, progress, on_wait
+            )
+            if outcome is not STALE:
+                return outcome
+        # Someone changed a record these rows were matched against: match the rows again.
+        chunks = kept_rows
+        result = ImportResult(kind=ledger.kind, rows=result.rows, warnings=result.warnings)
+    # The records kept changing under every check: check and write under the write lock.
+    with Spill() as writes:
+        replan = functools.partial(_plan, ledger, brigade, columns, kept_rows, result, writes, progress)
+        return _write(
+            ledger, brigade, columns, None, result, fingerprint, user, reason, progress, on_wait, replan
+        )
+
+
+def _read_chunks(mapping, numbered, row_rules, result, meter, kept_rows):
+    """The file's good rows, a chunk at a time ([(row number, values)]), each also kept in
+    `kept_rows` for a second match; bad cells go to `result`."""
+    size = FIRST_CHUNK_ROWS
+    while chunk := _take(numbered, size, meter):
+        size = CHUNK_ROWS
+        result.rows += len(chunk)
+        good = _parse_chunk(chunk, mapping, row_rules, result)
+        if kept_rows is not None:
+            kept_rows.append((len(chunk), good))
+        yield len(chunk), good
+
+
+def _plan(ledger, brigade, columns, chunks, result, writes, progress) -> Plan:
+    plan = Plan(existing=Existing(ledger, brigade, columns), writes=writes)
+    with collector_paused():
+        _check_rows(ledger, brigade, columns, chunks, result, plan, progress)
+    return plan
+
+
+def _write(ledger, brigade, columns, plan, result, fingerprint, user, reason, progress, on_wait, replan=None):
+    """Write the plan in one transaction, after checking under its lock that what it was decided
+    against is unchanged: the result, or STALE (nothing written) if something did change.
+    `replan`: no plan yet, check the rows inside the transaction (the last resort)."""
+    total = result.created + result.updated
+    if progress:
+        progress(WRITING, 0, total if plan else None)
+    started = time.monotonic()
+    writer = stamp = None
+    outer = connection.in_atomic_block  # a caller's transaction: this one commits nothing
     try:
         with transaction.atomic():
             _serialise(ledger, brigade, on_wait)
-            _import_rows(
-                ledger, brigade, columns, kept, numbered, result, user, reason, False, progress, rows
-            )
-            result.warnings = warnings(rows.notes, mapping, header_row)
-            result.written = result.ok
-            if not result.written:
+            if plan is None:
+                plan = replan()
+                if not result.ok:
+                    transaction.set_rollback(True)
+                    return result
+            elif not _still_valid(ledger, brigade, plan):
                 transaction.set_rollback(True)
+                return STALE
+            if plan.years:
+                locks.hold_years(brigade_id=brigade.pk, years=plan.years)
+            writer = Writer(ledger.model, brigade, [c.attname for c in columns], user, reason, plan.now)
+            done = 0
+            for to_create, to_update in plan.writes:
+                writer.write(to_create, to_update)
+                done += len(to_create) + len(to_update)
+                if progress:
+                    progress(WRITING, done, total)
+            writer.close()
+            result.written = True
+            if connection.vendor != "postgresql" and not outer:
+                stamp = _stamp(ledger, brigade)  # the ledger as this import leaves it
             elif connection.vendor != "postgresql" or result.updated == result.unchanged == 0:
                 # No one else can have changed a record of this file before the commit: SQLite's
-                # write lock is held, and records this import created are invisible to others.
+                # write lock is held (by a caller's transaction), and records this import
+                # created on PostgreSQL are invisible to others.
                 fingerprint.remember(rows=result.rows, digest=fingerprint.digest())
     except IntegrityError:
         # Someone saved a record with one of these keys while the file was being written.
         result.written = False
         result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
+    except DatabaseError:
+        # A statement of this thread may have failed only because the writing thread's COPY
+        # had failed the transaction first (a key another user has just saved): report that.
+        if writer:
+            writer.abandon()
+            if isinstance(writer.cause, psycopg_errors.IntegrityError):
+                result.written = False
+                result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
+                return result
+        raise
+    finally:
+        if writer:
+            writer.abandon()
+    logger.info("import of %s rows: write transaction %.2f s", total, time.monotonic() - started)
+    if stamp is not None:
+        _remember_after(fingerprint, ledger, brigade, stamp, result.rows)
     return result
+
+
+def _stamp(ledger, brigade) -> dict:
+    """How many records the brigade's ledger has, its last id and its last write: any write to
+    it since changes one of them (every write of a record sets its `updated_at`)."""
+    qs = ledger.model._default_manager.filter(brigade=brigade)
+    return qs.aggregate(n=Count("pk"), top=Max("pk"), last=Max("updated_at"))
+
+
+def _remember_after(fingerprint, ledger, brigade, stamp, rows) -> None:
+    """SQLite: the imported file's fingerprint, its digest read after the commit in a read
+    transaction (no write lock: reading 30,000 records takes a second, which other users' writes
+    would wait for under it), kept only if the ledger is still as the import left it."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")  # a snapshot of its own in WAL mode; writers go on
+        try:
+            digest = fingerprint.digest() if _stamp(ledger, brigade) == stamp else None
+        finally:
+            cursor.execute("COMMIT")
+    if digest:
+        fingerprint.remember(rows=rows, digest=digest)
+
+
+def _still_valid(ledger, brigade, plan) -> bool:
+    """Under the write's lock: the locked years and every record the rows were matched against
+    are as the check read them (`plan`)."""
+    if plan.years and locks.hold_years(brigade_id=brigade.pk, years=plan.years) != plan.closed:
+        return False
+    return plan.existing.unchanged_since(plan.seen_keys, plan.seen_hashes)
 
 
 def _numbered(rows, header_row, mapping):
@@ -208,7 +378,7 @@ def _numbered(rows, header_row, mapping):
     )
 
 
-def _preview(ledger, brigade, columns, source, fingerprint) -> ImportResult:
+def _preview(ledger, brigade, columns, source, fingerprint, progress) -> ImportResult:
     """A dry run: writes no record, so it opens no write transaction (no write lock on SQLite).
     A file seen before, with the records and rules as they were then, is answered at once."""
     result = ImportResult(kind=ledger.kind)
@@ -223,8 +393,10 @@ def _preview(ledger, brigade, columns, source, fingerprint) -> ImportResult:
             header, header_row = find_header(rows, columns)
             mapping = map_headers(header, columns)
             kept = rows.keep(mapping)
-            numbered = _numbered(rows, header_row, kept)
-            _import_rows(ledger, brigade, columns, kept, numbered, result, None, "", True, None, rows)
+            row_rules = getattr(ledger.model, "row_rules", ())
+            chunks = _read_chunks(kept, _numbered(rows, header_row, kept), row_rules, result, rows, None)
+            with collector_paused():
+                _check_rows(ledger, brigade, columns, chunks, result, None, progress)
             result.warnings = warnings(rows.notes, mapping, header_row)
         digest = fingerprint.digest() if snapshot and result.ok and result.unchanged == result.rows else None
     if digest:  # every row matched a record, read in the same snapshot as the digest
@@ -278,13 +450,6 @@ def collector_paused():
                     gc.enable()
 
 
-def _import_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter):
-    with collector_paused():
-        _check_rows(
-            ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter
-        )
-
-
 def _take(numbered, size: int, meter) -> list:
     """The next chunk: `size` rows, or fewer once they hold CHUNK_CHARS characters of text (as
     `meter`, the rows' reader, counts what it has received), so that a chunk of long cells
@@ -298,98 +463,95 @@ def _take(numbered, size: int, meter) -> list:
     return chunk
 
 
-def _check_rows(ledger, brigade, columns, mapping, numbered, result, user, reason, dry_run, progress, meter):
-    model = ledger.model
-    row_rules = getattr(model, "row_rules", ())
-    attnames = [c.attname for c in columns]
+def _check_rows(ledger, brigade, columns, chunks, result, plan, progress):
+    """Match each chunk's good rows against the records: counts, samples and errors go to
+    `result`; for a real import (`plan`) the rows to create and update go to `plan.writes`,
+    and what they were matched against to `plan` (checked again under the write lock)."""
     first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
+    attnames = [c.attname for c in columns]
     key_header = ledger.key_header
-    existing = Existing(ledger, brigade, columns)
-    # A real import holds each year it touches (locks.hold_years) from the chunk that first
-    # touches it to its commit, so that a report finalised meanwhile either counts these rows or
-    # has locked the year before they are checked; a dry run only reads the locks.
+    existing = plan.existing if plan else Existing(ledger, brigade, columns)
+    seen_keys = plan.seen_keys if plan else None
+    seen_hashes = plan.seen_hashes if plan else None
+    # The locked years as they are now; the write reads them again under its lock, holding the
+    # years it touches (locks.hold_years) so that a report finalised meanwhile either counts
+    # these rows or has locked the year first (and the rows are checked again).
     closed = locks.locked_years(brigade.pk) if ledger.date_field else set()
-    held: set[int] = set()
     date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
     tz = timezone.get_current_timezone()
-    writer = None if dry_run else Writer(model, brigade, attnames, user, reason)
-    try:
-        size = FIRST_CHUNK_ROWS
-        while chunk := _take(numbered, size, meter):
-            size = CHUNK_ROWS
-            result.rows += len(chunk)
-            good = _parse_chunk(chunk, mapping, row_rules, result)
-            keys = [existing.key_of(values) for _, values in good]
-            existing.prefetch([k for k in keys if k is not None])
-            if writer and date_index is not None:
-                years = {locks.year_of(values[date_index], tz) for _, values in good}
-                years |= {locks.year_of(existing.by_key[k][2], tz) for k in keys if k in existing.by_key}
-                if years - held:
-                    closed |= locks.hold_years(brigade_id=brigade.pk, years=years - held)
-                    held |= years
-            to_create, to_update = [], []
-            for (number, values), key in zip(good, keys, strict=True):
-                if key is not None:
-                    if key in first_rows:
-                        result.add_error(
-                            number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）"
-                        )
-                        continue
-                    first_rows[key] = number
-                    found = existing.by_key.get(key)
-                    if found is None:
-                        action = "新增"
-                    elif found[1] == hash(tuple(values)):
-                        result.unchanged += 1
-                        continue
-                    elif closed and locks.year_of(found[2], tz) in closed:
-                        # the record as saved belongs to a finalised year: it may not be moved out of it
-                        year = locks.year_of(found[2])
-                        result.add_error(number, key_header, locks.locked_message(year))
-                        continue
-                    else:
-                        action = "更新"
-                else:
-                    fingerprint = hash(tuple(values))
-                    if fingerprint in existing.by_hash:
-                        result.unchanged += 1
-                        continue
-                    existing.by_hash.add(fingerprint)
-                    found, action = None, "新增"
-                if closed and locks.year_of(values[date_index], tz) in closed:
-                    # a new or changed record dated in a finalised year; unchanged ones pass above
-                    result.add_error(
-                        number,
-                        columns[date_index].header,
-                        locks.locked_message(locks.year_of(values[date_index])),
-                    )
+    required_key = bool(existing.text_parts) and not ledger.key_optional
+    done = 0
+    for size, good in chunks:
+        done += size
+        for _, values in good:
+            existing.normalise(values)
+        keys = [existing.key_of(values) for _, values in good]
+        existing.prefetch([k for k in keys if k is not None])
+        if plan is not None and date_index is not None:
+            plan.years |= {locks.year_of(values[date_index], tz) for _, values in good} - {None}
+            plan.years |= {locks.year_of(f[2], tz) for k in keys if (f := existing.find(k)) is not None} - {
+                None
+            }
+        to_create, to_update = [], []
+        for (number, values), key in zip(good, keys, strict=True):
+            if key is not None:
+                if required_key and any(key[n] == "" for n in existing.text_parts):
+                    result.add_error(number, key_header, f"{key_header}不能只有空格")
                     continue
+                if key in first_rows:
+                    result.add_error(number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）")
+                    continue
+                first_rows[key] = number
+                found = existing.find(key)
+                if seen_keys is not None:
+                    seen_keys[key] = matching.seen(found)
                 if found is None:
-                    to_create.append(values)
-                    result.created += 1
+                    action = "新增"
+                elif found[1] == hash(tuple(values)):
+                    result.unchanged += 1
+                    continue
+                elif closed and locks.year_of(found[2], tz) in closed:
+                    # the record as saved belongs to a finalised year: it may not be moved out of it
+                    year = locks.year_of(found[2])
+                    result.add_error(number, key_header, locks.locked_message(year))
+                    continue
                 else:
-                    to_update.append((found[0], values))
-                    result.updated += 1
-                if len(result.samples) < MAX_SAMPLES:
-                    cells = [_display(c.to_cell(c.name_of(v))) for c, v in zip(columns, values, strict=True)]
-                    result.samples.append((number, action, cells))
-            if result.ok and writer:
-                writer.write(to_create, to_update)
-            if progress:
-                progress(result.rows)
-        if writer:
-            writer.close()
-    except DatabaseError:
-        # A statement of this thread may have failed only because the writing thread's COPY
-        # had failed the transaction first (a key another user has just saved): report that.
-        if writer:
-            writer.abandon()
-            if isinstance(writer.cause, psycopg_errors.IntegrityError):
-                writer._raise()
-        raise
-    finally:
-        if writer:
-            writer.abandon()
+                    action = "更新"
+            else:
+                fingerprint = hash(tuple(values))
+                if seen_hashes is not None:
+                    seen_hashes.setdefault(fingerprint, fingerprint in existing.by_hash)
+                if fingerprint in existing.by_hash:
+                    result.unchanged += 1
+                    continue
+                existing.by_hash.add(fingerprint)
+                found, action = None, "新增"
+            if closed and locks.year_of(values[date_index], tz) in closed:
+                # a new or changed record dated in a finalised year; unchanged ones pass above
+                result.add_error(
+                    number,
+                    columns[date_index].header,
+                    locks.locked_message(locks.year_of(values[date_index])),
+                )
+                continue
+            if found is None:
+                to_create.append(values)
+                result.created += 1
+            else:
+                changed = tuple(
+                    n for n, (new, old) in enumerate(zip(values, found[4], strict=True)) if new != old
+                )
+                to_update.append((found[0], values, changed))
+                result.updated += 1
+            if len(result.samples) < MAX_SAMPLES:
+                cells = [_display(c.to_cell(c.name_of(v))) for c, v in zip(columns, values, strict=True)]
+                result.samples.append((number, action, cells))
+        if plan is not None and result.ok and (to_create or to_update):
+            plan.writes.append(prepare(ledger.model, brigade, attnames, to_create, to_update, plan.now))
+        if progress:
+            progress(CHECKING, done)
+    if plan is not None:
+        plan.closed = closed & plan.years
 
 
 def warnings(notes, mapping, header_row: int) -> list[str]:

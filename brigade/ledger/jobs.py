@@ -1,5 +1,8 @@
-"""Confirmed imports, run as tasks by a worker process (django-tasks, queued in the database).
+"""Confirmed imports, and the previews of large uploads, run as tasks by a worker process
+(django-tasks, queued in the database).
 
+    (large upload) CHECKING ──worker──▶ PREVIEW | REFUSED
+    (small upload) ─────────────────────▶ PREVIEW | REFUSED
     PREVIEW ──confirm──▶ QUEUED ──worker──▶ RUNNING ──▶ DONE | FAILED
                             ▲                  │
                             └──── retry ◀──────┘ (its worker died)
@@ -12,10 +15,11 @@ was confirmed is lost when the worker stops: it is taken up when the worker star
 While a job runs, its worker holds a lock on the job that dies with it: on PostgreSQL a
 session-level advisory lock (released with the worker's connection), on SQLite (one machine) an
 flock on a file of the job's (released by the kernel with the process). So a job whose worker died
-is known at once and the user can retry it; a long write that cannot report progress on SQLite
+is known at once and the user can retry it; the short write that cannot report progress on SQLite
 (the import holds the one write lock) is never taken for dead.
-Progress and heartbeat are written on a connection of the worker's own, in autocommit, so that
-other users see them while the import's own transaction is still open."""
+Progress (its phase, 检查 or 写入, and rows) and heartbeat are written on a connection of the
+worker's own, in autocommit, so that other users see them while the import's own transaction is
+still open."""
 
 import datetime
 import fcntl
@@ -33,7 +37,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from brigade import rollup
-from brigade.ledger import registry
+from brigade.ledger import importer, registry
 from brigade.ledger.importer import ledger_import, readable
 from brigade.ledger.writing import ImportUnavailable
 from brigade.ledger.xlsx import FileRefused
@@ -44,6 +48,10 @@ logger = logging.getLogger(__name__)
 MISSING_FILE = "上传的文件已不在服务器上（可能已被清理），没有写入任何记录，请重新上传"
 JOB_LOCK = 0x4A0B  # advisory lock namespace of running import jobs (the other key is the job's id)
 KEPT_FOR = datetime.timedelta(days=1)  # an upload waiting for a decision (确认, 放弃, 重新导入)
+# An upload up to this size is checked within the request (under about a second: some 5,000
+# rows); a larger one by the worker, the preview page showing its progress.
+PREVIEW_INLINE_BYTES = 200 * 1024
+PREVIEW_FAILED = "检查文件时发生意外错误，没有写入任何记录；请重新上传，仍不成功请联系管理员"
 
 
 class AlreadyRunning(Exception):
@@ -110,7 +118,10 @@ def can_retry(job: ImportJob) -> bool:
 
 
 def interrupted(job: ImportJob) -> bool:
-    """A job left RUNNING by a worker that died (killed, restarted, the machine went down)."""
+    """A job left RUNNING, or CHECKING once a worker took it, by a worker that died (killed,
+    restarted, the machine went down)."""
+    if job.status == ImportJob.Status.CHECKING:
+        return job.heartbeat_at is not None and not worker_alive(job)
     return job.status == ImportJob.Status.RUNNING and not worker_alive(job)
 
 
@@ -184,11 +195,90 @@ def clean_up() -> None:
     """Uploads left waiting for a day: a preview nobody confirmed is abandoned, a failed import's
     file is removed (it can no longer be retried). Run at every upload and every import."""
     old = timezone.now() - KEPT_FOR
-    for job in ImportJob.objects.filter(status=ImportJob.Status.PREVIEW, created_at__lt=old):
+    waiting = [ImportJob.Status.PREVIEW, ImportJob.Status.CHECKING]
+    for job in ImportJob.objects.filter(status__in=waiting, created_at__lt=old):
         abandon(job)
     for job in ImportJob.objects.filter(status=ImportJob.Status.FAILED, created_at__lt=old).exclude(file=""):
         remove_upload(job)
         job.save(update_fields=["file"])
+
+
+# ── the preview ───────────────────────────────────────────────────────────────────────────────
+
+
+def import_job_preview(*, job: ImportJob, progress=None) -> ImportJob:
+    """Check the job's upload (a dry run, nothing written) and keep the outcome on the job:
+    PREVIEW, or REFUSED with its errors (the upload removed: the clerk corrects the file and
+    uploads it again). A file that is no ledger of this kind raises FileRefused, its upload removed."""
+    try:
+        with job.file.open("rb") as fh:
+            result = ledger_import(
+                ledger=registry.get(job.kind), brigade=job.brigade, source=fh, dry_run=True, progress=progress
+            )
+    except BaseException:
+        remove_upload(job)  # nothing refused or failed stays on disk
+        raise
+    job.rows, job.result, job.phase = result.rows, result.as_dict(), ""
+    job.status = ImportJob.Status.PREVIEW if result.ok else ImportJob.Status.REFUSED
+    if not result.ok:
+        remove_upload(job)
+    job.save()
+    return job
+
+
+def import_preview_queue(*, job: ImportJob) -> ImportJob:
+    """Have the worker check a large upload (again, after its worker died); the preview page
+    follows its progress. With the immediate backend (tests) the preview is made on return."""
+    job.status, job.heartbeat_at, job.progress, job.phase, job.message = (
+        ImportJob.Status.CHECKING,
+        None,
+        0,
+        "",
+        "",
+    )
+    job.save()
+    import_preview_task.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def import_preview_task(job_id: int) -> str:
+    return import_preview_run(job_id=job_id)
+
+
+def import_preview_run(*, job_id: int) -> str:
+    """The worker's side of a large upload's preview; a job not waiting for it is left alone."""
+    held = _try_hold(job_id)
+    if held is None:
+        return "taken by another worker"
+    try:
+        claimed = ImportJob.objects.filter(
+            pk=job_id, status=ImportJob.Status.CHECKING, heartbeat_at__isnull=True
+        ).update(heartbeat_at=timezone.now())
+        if not claimed:
+            return "not waiting for a preview"
+        job = ImportJob.objects.select_related("brigade").get(pk=job_id)
+        if not file_present(job):
+            job.status, job.message = ImportJob.Status.REFUSED, MISSING_FILE
+            job.save(update_fields=["status", "message"])
+            return job.status
+        report = _Progress(job.pk)
+        try:
+            job = import_job_preview(job=job, progress=report)
+        except FileRefused as e:
+            job.status, job.message, job.phase = ImportJob.Status.REFUSED, readable(str(e)), ""
+            job.save()
+        except Exception:
+            logger.exception("preview of import job %s failed", job.pk)
+            job.status, job.message, job.phase = ImportJob.Status.REFUSED, PREVIEW_FAILED, ""
+            job.save()
+        finally:
+            report.close()
+        return job.status
+    finally:
+        _release(held)
+        _forget(job_id)
 
 
 # ── confirming, retrying ──────────────────────────────────────────────────────────────────────
@@ -208,8 +298,11 @@ def import_job_confirm(*, job: ImportJob, user=None) -> ImportJob:
                 f"同一文件正在导入中（{other.user or ''}于{timezone.localtime(other.created_at):%H:%M}上传），请等它完成"
             )
         job.status, job.progress, job.message, job.heartbeat_at = ImportJob.Status.QUEUED, 0, "", None
+        job.phase, job.total = "", 0
         job.confirmed_by = user or job.confirmed_by or job.user
-        job.save(update_fields=["status", "progress", "message", "heartbeat_at", "confirmed_by"])
+        job.save(
+            update_fields=["status", "progress", "message", "heartbeat_at", "confirmed_by", "phase", "total"]
+        )
     import_job_task.enqueue(job.pk)
     job.refresh_from_db()
     return job
@@ -265,7 +358,7 @@ def _run(job: ImportJob) -> str:
         result, job.message = None, "导入时发生意外错误，没有写入任何记录；可以重新导入，仍不成功请联系管理员"
     finally:
         report.close()
-    job.finished_at = timezone.now()
+    job.finished_at, job.phase = timezone.now(), ""
     if result is not None:
         job.rows, job.result, job.progress = result.rows, result.as_dict(), result.rows
     if result is not None and result.written:  # its months counted here, not by the next dashboard
@@ -281,12 +374,14 @@ def _run(job: ImportJob) -> str:
 class _Progress:
     """The job's progress and heartbeat, written on a connection of their own in autocommit
     (visible while the import's transaction is open). Best effort: on SQLite the import holds
-    the one write lock while it writes, and the progress then waits for the next chance."""
+    the one write lock while it writes (a couple of seconds), so there the page learns that the
+    write began, with how many rows, and then that it is done."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.wrapper = connections.create_connection("default")
         self.table = connection.ops.quote_name(ImportJob._meta.db_table)
+        self.sqlite = self.wrapper.vendor == "sqlite"
 
     def _write(self, sql, params):
         try:
@@ -297,10 +392,14 @@ class _Progress:
         except DatabaseError:
             pass
 
-    def __call__(self, rows: int):
+    def __call__(self, phase: str, done: int, total: int | None = None):
+        if self.sqlite and phase == importer.WRITING and done:
+            return  # this import holds the one write lock: the update would only wait for it
+        total_sql = ", total = %s" if total is not None else ""
         self._write(
-            f"UPDATE {self.table} SET progress = %s, heartbeat_at = %s, message = '' WHERE id = %s",
-            [rows, self._now(), self.job_id],
+            f"UPDATE {self.table} SET phase = %s, progress = %s{total_sql}, heartbeat_at = %s, message = '' "
+            "WHERE id = %s",
+            [phase, done, *([total] if total is not None else []), self._now(), self.job_id],
         )
 
     def waiting(self):

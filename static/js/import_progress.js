@@ -1,17 +1,21 @@
-// The import preview page, and the page of a file being made, follow their job while it is queued or being written, then reloads.
+// The import preview page, and the page of a file being made, follow their job while it is checked, queued or written, then reload.
 (function () {
   "use strict";
   var box = document.querySelector(".progress[data-url]");
   if (!box) { return; }
+  var following = {running: true, queued: true, checking: true};
   function poll() {
     fetch(box.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
-      document.getElementById("job-progress").value = d.done;
+      var bar = document.getElementById("job-progress");
+      bar.value = d.done;
       document.getElementById("job-count").textContent = d.done;
       var total = document.getElementById("job-total");
-      if (total && d.total) { total.textContent = d.total; document.getElementById("job-progress").max = d.total; }
+      if (total && d.total) { total.textContent = d.total; bar.max = d.total; }
+      var phase = document.getElementById("job-phase");
+      if (phase && d.phase_display) { phase.textContent = d.phase_display; }
       document.getElementById("job-status").textContent = d.status_display;
       if (d.message) { document.getElementById("job-message").textContent = d.message; }
-      if (d.status === "running" || d.status === "queued") { setTimeout(poll, 1000); } else { location.reload(); }
+      if (following[d.status]) { setTimeout(poll, 1000); } else { location.reload(); }
     }).catch(function () { setTimeout(poll, 3000); });
   }
   poll();

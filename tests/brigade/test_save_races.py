@@ -210,7 +210,9 @@ def _import_holding(brigade, *, release):
     written = threading.Event()
     rows = [VIOLATION_HEADER, *[violation(f"批量{n:04d}") for n in range(20)], violation(KEY)]
 
-    def paused(done):
+    def paused(phase, done, total=None):
+        if phase != "writing" or not done:
+            return  # the import is still checking the file, outside its transaction
         # On PostgreSQL the rows go through COPY on the import's second thread, on the same
         # connection: a query here waits for it and then sees them (the import's own transaction).
         deadline = time.monotonic() + 30
