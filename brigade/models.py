@@ -267,6 +267,7 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         PREVIEW = "preview", "待确认"
         REFUSED = "refused", "有错误，未导入"
+        CHECKING = "checking", "正在检查"  # a large upload's preview, made by the worker
         QUEUED = "queued", "排队等待导入"
         RUNNING = "running", "正在导入"
         DONE = "done", "已导入"
@@ -275,6 +276,10 @@ class ImportJob(models.Model):
 
     brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
+    class Phase(models.TextChoices):
+        CHECKING = "checking", "正在检查"
+        WRITING = "writing", "正在写入"
+
         User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Who confirmed (or retried) the import: the records' history names them, not the uploader.
@@ -289,7 +294,10 @@ class ImportJob(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
     rows = models.PositiveIntegerField("已处理行数", default=0)
     # Written by the worker on a connection of its own while the import's transaction is open.
-    progress = models.PositiveIntegerField("已写入行数", default=0)
+    progress = models.PositiveIntegerField("已处理行数", default=0)
+    # What the worker is doing now (检查 or 写入), and of how many rows; shown while it runs.
+    phase = models.CharField("进行到", max_length=10, choices=Phase.choices, blank=True)
+    total = models.PositiveIntegerField("共计行数", default=0)
     heartbeat_at = models.DateTimeField("导入进程最后报告时间", null=True, blank=True)
     result = models.JSONField("结果", default=dict, blank=True)
     message = models.TextField("说明", blank=True)
