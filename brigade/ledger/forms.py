@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from brigade import locks
-from brigade.ledger import saving
+from brigade.ledger import keys, saving
 
 if TYPE_CHECKING:
     from brigade.ledger.declarations import Ledger
@@ -53,6 +53,13 @@ class LedgerForm(forms.ModelForm):
             model_field = self._meta.model._meta.get_field(name)
             if name in cleaned and cleaned[name] in (None, "") and model_field.has_default():
                 cleaned[name] = model_field.get_default()
+        # A key is kept as the one rule writes it (keys.key_text: no spaces, half-width), as
+        # the import keeps it, so that 「公交决字 2026 001」 is the record 「公交决字2026001」.
+        for name in keys.text_fields(self.ledger):
+            if isinstance(cleaned.get(name), str) and cleaned[name]:
+                cleaned[name] = keys.key_text(cleaned[name])
+                if not cleaned[name] and self.fields[name].required:
+                    self.add_error(name, "不能只有空格")
         # What is committed now; a save of the same key that commits after this check is
         # refused by the database and explained by the view (brigade/ledger/saving.py).
         holder = saving.holder_of_key(self.ledger, self.instance, cleaned)

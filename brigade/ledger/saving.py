@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from brigade.ledger import keys
 from brigade.models import Brigade, ImportJob
 
 LOCK_TIMEOUT = "55P03"  # PostgreSQL: lock_not_available (lock_timeout ran out)
@@ -156,15 +157,25 @@ def key_of(ledger, record) -> str:
 
 
 def holder_of_key(ledger, instance, cleaned) -> object | None:
-    """The brigade's other record that holds the key the form asks for, or None."""
+    """The brigade's other record that holds the key the form asks for, or None. Keys are
+    compared as `keys.key_text` writes them: a record saved before that rule, its key typed with
+    a space or a full-width character, holds the key as the rule writes it too."""
     key = ledger.key
     if not key or any(cleaned.get(k) in (None, "") for k in key):
         return None
-    return (
-        ledger.model._default_manager.filter(brigade_id=instance.brigade_id, **{k: cleaned[k] for k in key})
-        .exclude(pk=instance.pk)
-        .first()
-    )
+    others = ledger.model._default_manager.filter(brigade_id=instance.brigade_id).exclude(pk=instance.pk)
+    found = others.filter(**{k: cleaned[k] for k in key}).first()
+    text = keys.text_fields(ledger)
+    if found is None and text:
+        normalised = {f"_key_{k}": keys.NormalisedText(k) for k in text}
+        found = (
+            others.filter(keys.odd_key(ledger))
+            .annotate(**normalised)
+            .filter(**{f"_key_{k}": keys.key_text(cleaned[k]) for k in text})
+            .filter(**{k: cleaned[k] for k in key if k not in text})
+            .first()
+        )
+    return found
 
 
 def key_taken(ledger, record, *, meanwhile: bool = False) -> SafeString:
