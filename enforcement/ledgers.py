@@ -27,6 +27,7 @@ class ViolationLedger(Ledger):
     list_display = ["decision_no", "occurred_at", "violation_type", "method", "outcome", "fine", "points"]
     filters = ["violation_type", "violation_type__group", "method", "outcome"]
     search = ["decision_no", "violation_type__name", "plate", "location", "officer", "campaign__name"]
+    examples = {"violation_type": "酒后驾驶"}
 
 
 @register

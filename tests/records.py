@@ -1,78 +1,100 @@
-"""A valid record of every ledger, as a clerk fills its form, for the suite over the registry
-(tests/brigade/test_ledgers.py) and the apps' own rule tests."""
+"""A valid record of every ledger, as a clerk fills its form, made from its declaration: each
+column's example (brigade/ledger/columns.py, or the declaration's `examples` where a field needs
+its own), the same examples the import template's guide shows. A new ledger is covered by the
+suite over the registry (tests/brigade/test_ledgers.py) without an entry here."""
 
 import datetime
 
 from django.utils import timezone
 
-from brigade.ledger import registry
+from brigade import rules
+from brigade.ledger import Column, DateColumn, DateTimeColumn, LookupColumn, registry
 
-# kind → a valid form submission. A new ledger adds its entry here (the suite fails until it does).
-GOOD = {
-    "training": {
-        "date": "2025-03-05", "name": "宪法专题学法", "kind": "专题学法", "mode": "线下", "attendees": "35",
-        "hours": "2", "content": "学习宪法",
-    },
-    "meetings": {
-        "date": "2025-03-05", "name": "法治建设专题会", "kind": "法治建设专题会议", "chair": "李明",
-        "topics": "研究年度法治建设要点",
-    },
-    "regulations": {"name": "执法过错责任追究办法", "date": "2025-03-05", "category": "监督管理", "status": "新建"},
-    "officers": {
-        "badge_no": "043101", "name": "王伟", "category": "民警", "birth_date": "1985-06-01", "unit": "城区中队",
-        "qualification": "中级", "is_legal_officer": "是", "status": "在职",
-    },
-    "violations": {
-        "decision_no": "4311232500000001", "occurred_at": "2025-03-05T21:30", "violation_type": "酒后驾驶",
-        "method": "现场", "outcome": "罚款", "fine": "1500", "points": "12", "location": "G207国道",
-        "plate": "湘MA1234", "officer": "王伟", "campaign": "",
-    },
-    "campaigns": {
-        "name": "酒驾醉驾集中整治", "start_date": "2025-03-01", "end_date": "2025-03-15", "kind": "集中整治",
-        "partners": "", "officers": "120", "batches": "3",
-    },
-    "supervision": {
-        "date": "2025-03-05", "kind": "执法记录仪检查", "checked": "60", "passed": "52", "problems_found": "5",
-        "problems_fixed": "4", "notices": "1", "note": "抽查执法记录仪视频",
-    },
-    "accidents": {
-        "case_no": "43112320250001", "occurred_at": "2025-03-05T08:15", "severity": "轻微事故",
-        "procedure": "快处快赔", "mediation_method": "保险直赔", "mediation_result": "调解成功",
-        "compensation": "3200.50", "closed_date": "2025-03-06", "location": "G207国道K1826+300",
-    },
-    "calls": {
-        "call_no": "J4311232025000001", "received_at": "2025-03-05T08:10", "category": "交通事故",
-        "outcome": "已出警，指导当事人快处快赔", "follow_up": "满意",
-    },
-    "complaints": {
-        "number": "TS20250001", "received_date": "2025-03-05", "channel": "12345热线", "category": "执法投诉",
-        "summary": "对违停处罚有异议", "closed_date": "2025-03-12", "satisfaction": "基本满意",
-    },
-    "events": {
-        "date": "2025-03-05", "name": "“一盔一带”集中宣传", "kind": "集中宣传", "audience": "电动自行车驾驶人",
-        "place": "县文化广场", "attendees": "300", "materials": "500",
-    },
-    "media": {
-        "date": "2025-03-05", "title": "夜查酒驾现场", "kind": "短视频", "platform": "抖音", "quantity": "1",
-        "views": "12000",
-    },
-}  # fmt: skip
 
-# kind → a text field that tells records apart (the key where there is one): a marker for each.
-DISTINCT = {
-    "training": "name", "meetings": "name", "regulations": "name", "officers": "badge_no",
-    "violations": "decision_no", "campaigns": "name", "supervision": "note", "accidents": "case_no",
-    "calls": "call_no", "complaints": "number", "events": "name", "media": "title",
-}  # fmt: skip
+def form_value(value) -> str:
+    """A value as the form posts it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def example_record(ledger) -> dict:
+    """Every column's example. A reference (违法行为) is named by its declared example: its type's
+    example is only the template's word for a name; an optional one is left blank."""
+    record = {}
+    for col in ledger.columns:
+        if isinstance(col, LookupColumn):
+            assert col.given_example or not col.required, (
+                f"{type(ledger).__name__}.examples: 必填的“{col.header}”要声明一个示例名称"
+            )
+            record[col.name] = col.given_example or ""
+        else:
+            record[col.name] = form_value(col.example())
+    return record
+
+
+def text_columns(ledger) -> list[Column]:
+    """The free-text columns (no choices, no reference, no number or date)."""
+    return [c for c in ledger.columns if type(c) is Column and c.choices is None]
+
+
+def distinct_field(ledger) -> str:
+    """A text field that tells records apart: the key's, or else the first text column."""
+    texts = text_columns(ledger)
+    return next((c.name for c in texts if c.name in ledger.key), texts[0].name)
+
+
+def blanks(ledger) -> dict:
+    """Every optional column left blank, but one a row rule requires of this record (罚款 ⇒ 罚款金额)."""
+    record = GOOD[ledger.kind]
+    needed = {
+        rule.field
+        for rule in getattr(ledger.model, "row_rules", ())
+        if isinstance(rule, rules.PositiveWhen) and record[rule.when] in rule.values
+    }
+    return {c.name: "" for c in ledger.columns if not c.required and c.name not in needed}
+
+
+def choice_filter(ledger) -> tuple[str, str, str] | None:
+    """The first declared filter on a choice of the record itself: (field, a value, another)."""
+    for path in ledger.filters:
+        col = next((c for c in ledger.columns if c.name == path), None)
+        if col is not None and col.choices and len(col.choices) > 1:
+            return path, col.choices[0], col.choices[1]
+    return None
+
+
+def a_year_earlier(kind) -> dict:
+    """The record's dates a year earlier (every date column, so that cross-column rules hold)."""
+    earlier = {}
+    for col in registry.get(kind).columns:
+        if isinstance(col, DateColumn | DateTimeColumn) and GOOD[kind][col.name]:
+            year = GOOD[kind][col.name][:4]
+            earlier[col.name] = f"{int(year) - 1}{GOOD[kind][col.name][4:]}"
+    return earlier
+
+
+def year_of(kind) -> int:
+    """The year the record falls in (its date field's)."""
+    return int(GOOD[kind][registry.get(kind).date_field][:4])
+
+
+# kind → a valid form submission, and the field that tells two records apart
+GOOD = {ledger.kind: example_record(ledger) for ledger in registry.all()}
+DISTINCT = {ledger.kind: distinct_field(ledger) for ledger in registry.all()}
 
 
 def good(kind) -> dict:
-    """GOOD[kind] as the form posts it (a violation type by its id)."""
+    """GOOD[kind] as the form posts it: a reference by its id."""
     data = dict(GOOD[kind])
-    if kind == "violations":
-        from enforcement.models import ViolationType
-
-        data["violation_type"] = ViolationType.objects.get(name=data["violation_type"]).pk
+    for col in registry.get(kind).columns:
+        if isinstance(col, LookupColumn) and data[col.name]:
+            assert not col.scoped, "a brigade's own record has no example common to every brigade"
+            data[col.name] = col.target._default_manager.get(**{col.lookup_field: data[col.name]}).pk
     return data
 
 
@@ -82,6 +104,13 @@ def make(kind, brigade, /, **changes):
     form = registry.get(kind).form_class(data=data, brigade=brigade)
     assert form.is_valid(), form.errors
     return form.save()
+
+
+def refused(kind, brigade, /, **changes) -> dict:
+    """The form's errors for the example record with `changes`, nothing saved."""
+    form = registry.get(kind).form_class(data=good(kind) | changes, brigade=brigade)
+    assert not form.is_valid(), "the form took it"
+    return form.errors
 
 
 def tomorrow() -> str:

@@ -17,6 +17,10 @@ from django.utils import timezone
 from brigade import rules
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Examples of a value (Column.example): a past day, so that a date-time example is never in the
+# future whatever the hour; and a text column's word, which the template's guide explains.
+EXAMPLE_DAY = datetime.date(2025, 3, 5)
+TEXT_EXAMPLE = "文字"
 
 
 class CellError(ValueError):
@@ -310,8 +314,16 @@ class Column:
         """What the templates of earlier versions put in their example row (never imported)."""
         return f"示例{self.header}"
 
+    # The declaration's example for this field (`Ledger.examples`), where the type's would not do.
+    given_example = None
+
     def example(self):
-        return self.choices[0] if self.choices else self.placeholder
+        """A valid value of the column: what the import template's guide shows and what the suite
+        over every ledger enters (tests/records.py). The type's, unless the declaration gives one."""
+        return self.type_example() if self.given_example is None else self.given_example
+
+    def type_example(self):
+        return self.choices[0] if self.choices else TEXT_EXAMPLE
 
 
 def _bounds(validators):
@@ -361,7 +373,7 @@ class IntegerColumn(Column):
         except ValueError:
             raise CellError(f"「{text}」不是整数")
 
-    def example(self):
+    def type_example(self):
         return self.default if isinstance(self.default, int) else 1
 
 
@@ -402,7 +414,7 @@ class DecimalColumn(Column):
             raise CellError(f"{quoted(raw)}太大")
         return value
 
-    def example(self):
+    def type_example(self):
         return 100
 
 
@@ -436,8 +448,8 @@ class DateColumn(Column):
         value = parse_date_text(str(raw))
         return value.date() if isinstance(value, datetime.datetime) else value
 
-    def example(self):
-        return timezone.localdate().replace(day=1)
+    def type_example(self):
+        return EXAMPLE_DAY
 
 
 class DateTimeColumn(Column):
@@ -499,8 +511,8 @@ class DateTimeColumn(Column):
         tz = timezone.get_current_timezone()  # once per export, not once per record
         return lambda value: None if value is None else value.astimezone(tz).replace(tzinfo=None)
 
-    def example(self):
-        return timezone.localtime().replace(day=1, hour=9, minute=30, second=0, microsecond=0, tzinfo=None)
+    def type_example(self):
+        return datetime.datetime.combine(EXAMPLE_DAY, datetime.time(9, 30))
 
 
 class LookupColumn(Column):

@@ -2,7 +2,7 @@
 `ledgers.py`, read by the views, the import and export, the admin, the checks and the commands."""
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 
 from django import forms
@@ -26,6 +26,9 @@ class Ledger:
     list_display: Sequence[str] = ()  # defaults to the first six fields
     filters: Sequence[str] = ()  # choice fields offered as list filters (the year always is)
     search: Sequence[str] = ()  # text fields searched by the list's search box
+    # field → a valid example where its type's would not do (a name from a reference list): the
+    # import template's guide shows it, the suite over every ledger enters it (docs/ledgers.md)
+    examples: Mapping[str, object] = {}
     personal_data: bool = False  # person-level data leaders must not see (the roster)
     icon: str = ""
 
@@ -39,7 +42,10 @@ class Ledger:
 
     @cached_property
     def columns(self) -> list[Column]:
-        return [column_for(self.model._meta.get_field(name)) for name in self.fields]
+        columns = [column_for(self.model._meta.get_field(name)) for name in self.fields]
+        for col in columns:
+            col.given_example = self.examples.get(col.name)
+        return columns
 
     @property
     def key_header(self) -> str:

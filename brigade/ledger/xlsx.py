@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from brigade.ledger import LookupColumn
+from brigade.ledger.columns import TEXT_EXAMPLE
 from brigade.sheets.read import NO_WORKBOOK, XLSB, open_rows  # noqa: F401 — named here too
 from brigade.sheets.readers import DAMAGED, FileRefused  # noqa: F401
 
@@ -98,7 +99,7 @@ def _example(col, key=False) -> str:
     if options:
         return "、".join(map(str, options[:12])) + ("……" if len(options) > 12 else "")
     value = col.example()
-    if isinstance(value, str) and value == col.placeholder:
+    if value == TEXT_EXAMPLE:
         return "文字" + ("（同一大队内不能重复）" if key else "")
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d %H:%M")

@@ -12,7 +12,7 @@ from brigade.ledger.exporter import ledger_export
 from brigade.ledger.importer import ledger_import
 from enforcement.models import Campaign, Violation, ViolationType
 from tests.conftest import login
-from tests.records import good, make
+from tests.records import good, make, refused
 
 
 def type_id(name):
@@ -25,7 +25,7 @@ def test_a_violations_campaign_is_exported_by_name_and_reimports_unchanged(briga
     ledger = registry.get("violations")
     content = io.BytesIO(ledger_export(ledger=ledger, queryset=ledger.queryset().filter(brigade=brigade)))
     rows = list(load_workbook(content).worksheets[0].values)
-    assert rows[1][rows[0].index("专项行动")] == "酒驾醉驾集中整治"
+    assert rows[1][rows[0].index("专项行动")] == campaign.name
     content.seek(0)
     result = ledger_import(ledger=ledger, brigade=brigade, source=content)
     assert result.ok and result.unchanged == 1
@@ -94,3 +94,19 @@ def test_times_show_in_beijing_time_on_the_record_page_and_in_its_history(brigad
     assert "2025-11-20 11:30" in page and "+00:00" not in page and "03:30" not in page
     assert "违法时间：2025-11-20 10:00 → 2025-11-20 11:30" in page
     assert "违法行为：超速 → 闯红灯" in page
+
+
+@pytest.mark.parametrize(
+    "kind, changes, field, message",
+    [
+        ("violations", {"points": "13"}, "points", "确保该值小于或等于12。"),
+        ("violations", {"fine": "-1"}, "fine", "确保该值大于或等于0。"),
+        ("campaigns", {"start_date": "2025-03-01", "end_date": "2025-02-28"}, "end_date", "结束日期不能早于开始日期"),
+        ("campaigns", {"batches": "0"}, "batches", "确保该值大于或等于1。"),
+        ("campaigns", {"officers": "-3"}, "officers", "确保该值大于或等于0。"),
+        ("supervision", {"problems_found": "5", "problems_fixed": "6"}, "problems_fixed", "整改问题不能多于发现问题"),
+        ("supervision", {"checked": "60", "passed": "61"}, "passed", "合格数量不能多于检查数量"),
+    ],
+)  # fmt: skip
+def test_the_enforcement_ledgers_own_rules(brigade, kind, changes, field, message):
+    assert message in refused(kind, brigade, **changes)[field]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from mediation.models import Complaint, PoliceCall
-from tests.records import good, make
+from tests.records import good, make, refused
 
 MODELS = {"calls": PoliceCall, "complaints": Complaint}
 
@@ -27,3 +27,17 @@ def test_an_optional_key_is_unique_when_given_and_may_be_left_blank(as_clerk, br
     assert as_clerk.post(url, good(kind) | {field: ""}).status_code == 302
     assert as_clerk.post(url, good(kind) | {field: ""}).status_code == 302
     assert MODELS[kind].objects.filter(brigade=brigade).count() == 3
+
+
+@pytest.mark.parametrize(
+    "kind, changes, field, message",
+    [
+        ("accidents", {"occurred_at": "2025-03-05T08:15", "closed_date": "2025-03-04"}, "closed_date",
+         "结案日期不能早于事故时间"),
+        ("accidents", {"compensation": "-1"}, "compensation", "确保该值大于或等于0。"),
+        ("complaints", {"received_date": "2025-03-05", "closed_date": "2025-03-04"}, "closed_date",
+         "办结日期不能早于受理日期"),
+    ],
+)  # fmt: skip
+def test_the_mediation_ledgers_own_rules(brigade, kind, changes, field, message):
+    assert message in refused(kind, brigade, **changes)[field]
