@@ -153,7 +153,9 @@ class Training(LedgerRecord):
     hours = models.DecimalField(
         "学时", max_digits=6, decimal_places=1, null=True, blank=True, validators=[rules.positive]
     )
-    content = models.TextField("学习内容", blank=True)
+    # A long note still has a length a clerk keeps (docs/ledgers.md): the form and the import
+    # (brigade/ledger/columns.py) refuse more; the database column stays text.
+    content = models.TextField("学习内容", max_length=2000, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -177,7 +179,7 @@ class Meeting(LedgerRecord):
     name = models.CharField("会议名称", max_length=200)
     kind = models.CharField("会议类型", max_length=20, choices=Kind.choices)
     chair = models.CharField("主持人", max_length=30, blank=True)
-    topics = models.TextField("研究事项", blank=True)
+    topics = models.TextField("研究事项", max_length=2000, blank=True)
     history = HistoricalRecords()
 
     class Meta:

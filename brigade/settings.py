@@ -245,8 +245,16 @@ IMPORT_PROCESS = {
     "memory_mb": env.int("IMPORT_MEMORY_MB", default=512),
     "cpu_seconds": env.int("IMPORT_CPU_SECONDS", default=300),
 }
-# The text given out of one file, every cell counted (a shared string as often as cells name it).
-IMPORT_LIMITS["text_chars"] = env.int("IMPORT_MAX_TEXT", default=50_000_000)
+# The text given out of one file, every cell counted (a shared string as often as cells name it),
+# is what the database will keep twice (the record and its history row: ~8 bytes a character of
+# CJK in all, measured). At most 30 million characters (README's 500,000 violation rows hold 21
+# million), and beyond the first million at most 30 characters a byte of the file: ordinary files
+# hold 0.7 (violations) to 5.4 (one 300-character note in every row), while a file naming one
+# shared string row after row holds hundreds. So one upload stores at most ~250 times its size,
+# or 8 MB when smaller than 33 KB (docs/imports.md).
+IMPORT_LIMITS["text_chars"] = env.int("IMPORT_MAX_TEXT", default=30_000_000)
+IMPORT_LIMITS["text_per_byte"] = 30
+IMPORT_LIMITS["text_floor"] = 1_000_000
 
 # Violation's (brigade, occurred_at) index INCLUDEs three columns so that PostgreSQL counts from
 # the index alone; SQLite has no INCLUDE and builds the same index on its key columns, which is

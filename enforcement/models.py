@@ -160,7 +160,7 @@ class SupervisionCheck(LedgerRecord):
     problems_found = models.PositiveIntegerField("发现问题")
     problems_fixed = models.PositiveIntegerField("整改问题")
     notices = models.PositiveIntegerField("下发通报", help_text="期")
-    note = models.TextField("备注", blank=True)
+    note = models.TextField("备注", max_length=1000, blank=True)
     history = HistoricalRecords()
 
     row_rules = (

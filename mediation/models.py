@@ -124,7 +124,7 @@ class Complaint(LedgerRecord):
     received_date = models.DateField("受理日期", validators=[rules.not_in_future])
     channel = models.CharField("来源渠道", max_length=10, choices=Channel.choices)
     category = models.CharField("类别", max_length=10, choices=Category.choices)
-    summary = models.TextField("内容摘要", blank=True)
+    summary = models.TextField("内容摘要", max_length=1000, blank=True)
     closed_date = models.DateField("办结日期", null=True, blank=True, validators=[rules.not_in_future])
     satisfaction = models.CharField("群众满意度", max_length=10, choices=Satisfaction.choices)
     history = HistoricalRecords()

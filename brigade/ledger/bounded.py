@@ -92,6 +92,12 @@ class BoundedRows:
         self._copy = None
         self.process = None
         path = self._path(source)
+        if "text_per_byte" in limits:  # the text a file may have stored grows with the file (settings)
+            size = os.path.getsize(path)
+            limits["text_chars"] = min(
+                limits["text_chars"],
+                max(limits["text_floor"], limits["text_per_byte"] * size) // 10_000 * 10_000,
+            )  # a round number for the message (200万字)
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-c", STARTER],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

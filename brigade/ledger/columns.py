@@ -105,6 +105,11 @@ def quoted(raw) -> str:
     return f"「{raw}」"
 
 
+def _amount(n: int) -> str:
+    """A count as a message writes it: 3200, or 3.2万 from ten thousand on."""
+    return str(n) if n < 10_000 else f"{n / 10_000:.1f}".removesuffix(".0") + "万"
+
+
 class Column:
     """One Excel column of a ledger, bound to one model field.
 
@@ -119,7 +124,9 @@ class Column:
         self.header = header or str(field.verbose_name)
         self.required = not field.blank
         self.choices = [str(value) for value, _ in field.flatchoices] if field.choices else None
-        self.max_length = getattr(field, "max_length", None) if isinstance(field, models.CharField) else None
+        # A TextField's max_length is the form's only (the database column stays text), so the
+        # import holds a long note to it here, as it holds a CharField to its own.
+        self.max_length = field.max_length if isinstance(field, models.CharField | models.TextField) else None
         # Max length is checked here with a clearer message; the rest run as the form runs them.
         self.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
         self.default = field.get_default() if field.has_default() else (None if field.null else "")
@@ -163,7 +170,7 @@ class Column:
         if self.choices is not None and text not in self.choices:
             raise CellError(f"「{text}」不是可选值，应为：{'、'.join(self.choices)}")
         if self.max_length and len(text) > self.max_length:
-            raise CellError(f"不能超过{self.max_length}个字（现有{len(text)}个）")
+            raise CellError(f"超过{self.max_length}字（本格{_amount(len(text))}字）")
         return text
 
     def fast_parser(self):

@@ -77,8 +77,12 @@ class Ledger:
 
     @cached_property
     def form_class(self):
-        widgets = {}
+        widgets, error_messages = {}, {}
         for col in self.columns:
+            if col.max_length:  # what the import says of a cell too long (Column.convert)
+                error_messages[col.name] = {
+                    "max_length": "超过%(limit_value)d字（现有%(show_value)d字），请精简后再保存"
+                }
             if isinstance(col, DateTimeColumn):
                 widgets[col.name] = forms.DateTimeInput(
                     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -87,7 +91,13 @@ class Ledger:
                 widgets[col.name] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             elif isinstance(col.field, models.TextField):
                 widgets[col.name] = forms.Textarea(attrs={"rows": 3})
-        form = forms.modelform_factory(self.model, form=LedgerForm, fields=list(self.fields), widgets=widgets)
+        form = forms.modelform_factory(
+            self.model,
+            form=LedgerForm,
+            fields=list(self.fields),
+            widgets=widgets,
+            error_messages=error_messages,
+        )
         form.ledger = self
         return form
 

@@ -132,7 +132,7 @@ def test_a_file_over_the_memory_limit_is_refused_in_chinese_on_the_page(clerk, s
 
 def test_a_file_over_the_cpu_limit_is_refused_in_chinese(brigade, settings, tmp_path):
     settings.IMPORT_PROCESS = {**settings.IMPORT_PROCESS, "cpu_seconds": 1}
-    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "cells": 50_000_000}
+    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "cells": 50_000_000, "text_chars": 100_000_000}
     path = tmp_path / "big.csv"
     path.write_bytes("日期,名称\n".encode() + b"2025-01-02,abcdefgh\n" * 4_000_000)
     with pytest.raises(FileRefused) as caught, bounded.open_rows(path) as rows:
@@ -143,7 +143,12 @@ def test_a_file_over_the_cpu_limit_is_refused_in_chinese(brigade, settings, tmp_
 
 
 def test_a_file_over_the_wall_clock_is_refused_in_chinese(brigade, settings, tmp_path):
-    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "cells": 50_000_000, "seconds": 1}
+    settings.IMPORT_LIMITS = {
+        **settings.IMPORT_LIMITS,
+        "cells": 50_000_000,
+        "text_chars": 100_000_000,
+        "seconds": 1,
+    }
     path = tmp_path / "big.csv"
     path.write_bytes("日期,名称\n".encode() + b"2025-01-02,abcdefgh\n" * 4_000_000)
     with pytest.raises(FileRefused) as caught, bounded.open_rows(path) as rows:
@@ -198,17 +203,15 @@ def test_one_long_shared_string_named_by_300_rows_is_refused_naming_the_cell(cle
 
 
 def test_text_is_counted_at_every_reference_against_the_limit(brigade, settings):
-    upload = build(
-        training_sheet(300, shared), shared=[f"<si><t>{'学' * 30_000}</t></si>"]
-    )  # 9 million stored
-    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 5_000_000}
+    upload = build(training_sheet(300, shared), shared=[f"<si><t>{'学' * 2_000}</t></si>"])  # 600,000 stored
+    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 500_000}
     with pytest.raises(FileRefused) as caught:
         ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     message = str(caught.value)
-    assert "文件中的文字超过500万字（上限；每个单元格都计算在内" in message and is_chinese_refusal(message), (
+    assert "文件中的文字超过50万字（上限；每个单元格都计算在内" in message and is_chinese_refusal(message), (
         message
     )
-    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 10_000_000}
+    settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, "text_chars": 1_000_000}
     result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     assert result.ok and result.created == 300
 
@@ -221,11 +224,11 @@ def test_chunks_of_long_cells_are_cut_by_text(brigade, monkeypatch):
     monkeypatch.setattr(
         importer, "_parse_chunk", lambda chunk, *a: sizes.append(len(chunk)) or original(chunk, *a)
     )
-    monkeypatch.setattr(importer, "CHUNK_CHARS", 100_000)
-    upload = build(training_sheet(300, lambda n: inline(f"G{n}", "学" * 20_000)))
+    monkeypatch.setattr(importer, "CHUNK_CHARS", 10_000)
+    upload = build(training_sheet(300, lambda n: inline(f"G{n}", "学" * 2_000)))
     result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=upload, dry_run=True)
     assert result.ok and sum(sizes) == 300
-    assert max(sizes) < 40, sizes  # not one chunk of 300 rows of 20,000 characters
+    assert max(sizes) < 100, sizes  # not one chunk of 300 rows of 2,000 characters
 
 
 # ── the admin's reference lists ───────────────────────────────────────────────────────────────
