@@ -94,8 +94,10 @@ def test_clerk(open_ui, clerk, office):
         text = ui.goto("/ledgers/training/")
         assert selected(page, "year") == "全部年度" and total(text) == 3
         fits(ui)
-        page.select_option("form.filters select[name=year]", str(year))
-        text = ui.submit(page.get_by_role("button", name="筛选"))
+        # Choosing a year applies it: the list reloads for that year, no 筛选 to press.
+        with page.expect_navigation():
+            page.select_option("form.filters select[name=year]", str(year))
+        text = ui.check(200)
         assert f"year={year}" in page.url and selected(page, "year") == f"{year}年" and total(text) == 2
         assert "本年度培训" not in text
         # A finalised year: no 修改 in the rows, 已锁定 said instead.
@@ -156,10 +158,15 @@ def test_legal_officer(open_ui, legal, office):
         fits(ui, ["驾驶舱", "年度报告", f"甲县大队 {year}年度报告"])
         ui.shot("report-final")
 
-        # This year's draft: the save bar never sits over a section's text.
+        # This year's draft: the year chosen reloads the list with its data check, then drafted.
+        # The save bar never sits over a section's text.
         ui.goto("/reports/")
-        page.select_option("select[name=year]", str(this_year))
-        ui.submit(page.get_by_role("button", name="起草（或打开）该年度报告"))
+        with page.expect_navigation():
+            page.select_option("select[name=year]", str(this_year))
+        ui.check(200)
+        # drafted at the first width, opened at the second
+        action = "核对无误，起草" if size == WIDTHS[0] else "打开"
+        ui.submit(page.get_by_role("button", name=f"{action}{this_year}年度报告"))
         fits(ui, ["驾驶舱", "年度报告", f"甲县大队 {this_year}年度报告"])
         bar = page.locator(".savebar")
         areas = page.locator(".report-editor textarea")
@@ -223,9 +230,13 @@ def test_detachment_user(open_ui, detachment_user, brigade, office):
         assert page.locator("#compare").count() == 0
 
         ui.goto("/ledgers/training/")
-        page.select_option("form.filters select[name=brigade]", str(brigade.pk))
-        page.select_option("form.filters select[name=year]", str(year))
-        text = ui.submit(page.get_by_role("button", name="筛选"))
+        # Each choice applies when made: two choices, two reloads, both kept.
+        with page.expect_navigation():
+            page.select_option("form.filters select[name=brigade]", str(brigade.pk))
+        ui.check(200)
+        with page.expect_navigation():
+            page.select_option("form.filters select[name=year]", str(year))
+        text = ui.check(200)
         assert selected(page, "brigade") == "甲县大队" and selected(page, "year") == f"{year}年"
         assert total(text) == 2 and page.locator("table.grid").get_by_text("已锁定").count() == 2
         fits(ui)

@@ -49,8 +49,10 @@ def test_the_detachments_legal_officer_drafts_and_its_leader_signs_its_report(
     page = ui.page
     ui.login(officer.username)
     ui.submit(page.locator("nav.sidebar").get_by_role("link", name="年度报告"))
-    page.select_option("select[name=year]", str(year))
-    text = ui.submit(page.get_by_role("button", name="起草（或打开）该年度报告"))
+    with page.expect_navigation():  # the year chosen reloads the list with that year's data check
+        page.select_option("select[name=year]", str(year))
+    ui.check(200)
+    text = ui.submit(page.get_by_role("button", name=f"核对无误，起草{year}年度报告"))
     assert f"测试市公安局交通警察支队关于{year}年法治政府建设情况的报告" in text
     assert "全年共查纠各类交通违法行为5起" in page.locator("#s-1\\.enforce textarea").input_value()
     assert "甲县大队查处酒醉驾3起，居各大队首位。" in page.locator("#s-1\\.enforce textarea").input_value()

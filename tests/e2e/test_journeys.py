@@ -95,8 +95,9 @@ def test_clerk_records_imports_and_sees_the_dashboard(open_ui, clerk):
     ui.shot("imported")
 
     # The year filter: this year's three records, not last year's lecture.
-    page.select_option("form.filters select[name=year]", str(year))
-    text = ui.submit(page.get_by_role("button", name="筛选"))
+    with page.expect_navigation():  # a choice applies when made
+        page.select_option("form.filters select[name=year]", str(year))
+    text = ui.check(200)
     assert f"year={year}" in page.url and "共 3 条" in text
     assert "宪法专题学习会" in text and "执法资格考试考前辅导" in text and "上年度法治讲座" not in text
     ui.shot("filtered")
@@ -125,9 +126,11 @@ def test_legal_officer_writes_and_submits_and_the_leader_signs_the_report(open_u
     ui.login(legal.username)
     ui.submit(page.locator("nav.sidebar").get_by_role("link", name="年度报告"))
     assert "还没有年度报告" in page.inner_text("body")
-    page.select_option("select[name=year]", str(year))
+    with page.expect_navigation():  # the year chosen reloads the list with that year's data check
+        page.select_option("select[name=year]", str(year))
+    ui.check(200)
     ui.shot("reports")
-    text = ui.submit(page.get_by_role("button", name="起草（或打开）该年度报告"))
+    text = ui.submit(page.get_by_role("button", name=f"核对无误，起草{year}年度报告"))
     assert f"关于{year}年法治政府建设情况的报告" in text and "草稿" in text
     ui.shot("drafted")
 

@@ -9,9 +9,12 @@ import subprocess
 import pytest
 from django.utils import timezone
 
+from enforcement.models import ViolationType
 from reports import services
 from reports.models import ReportSection
 from tests.e2e.conftest import OUTPUT
+from tests.e2e.test_dashboard_mobile import TYPES
+from tests.reports.test_indicators import at, violation
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -48,6 +51,13 @@ def within_margins(words):
 
 
 def test_the_dashboard_prints_its_charts_for_the_paper(open_ui, leader):
+    """With ten kinds of violation this year, the 违法行为类型 table prints its top kinds, 其他 and
+    合计 inside the margins too."""
+    today = timezone.localdate()
+    for rank, name in enumerate(TYPES):
+        ViolationType.objects.get_or_create(name=name)  # a flushed database has no list
+        for k in range(len(TYPES) - rank):
+            violation(leader.brigade, rank * 100 + k, at(today.year, 1, 1), name)
     ui = open_ui("print-dashboard")
     page = ui.page
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -65,8 +75,13 @@ def test_the_dashboard_prints_its_charts_for_the_paper(open_ui, leader):
     assert all(abs(drawn - shown) <= 2 for drawn, shown in sizes), f"(drawn, on paper): {sizes}"
     assert all(shown < 400 for _, shown in sizes[:4])  # two charts a row on A4
     within_margins(words)
-    for label in ("违法行为分组", "宣传活动形式", "投诉举报来源渠道", "上级转办", "领导班子集中学法"):
+    for label in ("违法行为类型", "宣传活动形式", "投诉举报来源渠道", "领导班子集中学法"):
         assert label in text, label
+    # the table's rows on paper (this year, then last year's 0): the most frequent kind of ten, the
+    # two least as 其他 (pdftotext reads a wrapped "其他（另2类）" around the row's numbers), 合计 55
+    table = text[text.index("违法行为类型（起）") :]
+    assert "违法停车100" in table and "合计550" in table, table
+    assert re.search(r"其他（另2(类）)?30", table), table
 
 
 def test_a_report_being_edited_prints_each_section_whole(open_ui, legal):
