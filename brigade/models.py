@@ -267,21 +267,21 @@ class ImportJob(models.Model):
     (放弃, or a day without a decision), and identical uploads share one copy (brigade.ledger.jobs)."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", "正在检查"  # a large upload's preview, made by the worker
         PREVIEW = "preview", "待确认"
         REFUSED = "refused", "有错误，未导入"
-        CHECKING = "checking", "正在检查"  # a large upload's preview, made by the worker
         QUEUED = "queued", "排队等待导入"
         RUNNING = "running", "正在导入"
         DONE = "done", "已导入"
         FAILED = "failed", "导入失败，未写入"
         ABANDONED = "abandoned", "已放弃"
 
-    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(
     class Phase(models.TextChoices):
         CHECKING = "checking", "正在检查"
         WRITING = "writing", "正在写入"
 
+    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
         User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Who confirmed (or retried) the import: the records' history names them, not the uploader.
