@@ -1,8 +1,16 @@
-"""Who sees what: the one mechanism that scopes every record to the user's brigade.
+"""The one policy: who sees what, and who may do what to what.
 
 A user sees their own brigade; a detachment-level user sees their detachment and the
 brigades under it, read-only. Someone else's record is a 404, never a 403, so that its
-existence does not leak; a write the user's role does not allow is a 403."""
+existence does not leak; a write the user's role does not allow is a 403.
+
+Every view and service asks here: `may(user, action, obj)` / `require(user, action, obj)`, where
+`obj` is a ledger's model (view/add/change/delete of its records) or an object a later layer owns
+(a report): that layer declares its rules with `@rule(Model, action, refusal)` (reports/policy.py),
+so that the answer for each (kind of object, action) lives in one place and the imports still
+flow one way (tests/test_layers.py)."""
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -51,9 +59,42 @@ def can(user, action, model) -> bool:
     return user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}")
 
 
-def require(user, action, model):
-    if not can(user, action, model):
-        raise PermissionDenied("您的角色无权进行此操作")
+_RULES: dict[tuple[type, str], tuple[Callable, str]] = {}
+
+
+def rule(model: type, action: str, refusal: str):
+    """Declare who may do `action` to an object of `model`: the decorated `fn(user, obj) -> bool`;
+    `refusal` is what a user refused is told (PermissionDenied, a 403 page)."""
+
+    def register(fn):
+        if (model, action) in _RULES:
+            raise ValueError(f"rule {model.__name__}.{action} declared twice")
+        _RULES[(model, action)] = (fn, refusal)
+        return fn
+
+    return register
+
+
+def _rule(action: str, obj) -> tuple[Callable, str]:
+    for klass in type(obj).__mro__:
+        if (klass, action) in _RULES:
+            return _RULES[(klass, action)]
+    raise LookupError(f"no rule for {action!r} on {type(obj).__name__}")  # a programming error
+
+
+def may(user, action: str, obj) -> bool:
+    """May `user` do `action` to `obj`: a ledger's model (its records) or a declared object."""
+    if isinstance(obj, type):
+        return can(user, action, obj)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(_rule(action, obj)[0](user, obj))
+
+
+def require(user, action: str, obj):
+    """`may`, or PermissionDenied saying who may."""
+    if not may(user, action, obj):
+        raise PermissionDenied("您的角色无权进行此操作" if isinstance(obj, type) else _rule(action, obj)[1])
 
 
 def has_role_perm(user, codename) -> bool:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brigade import access, rules
-from reports import quality
+from reports import policy, quality
 from reports.coverage import coverage_of
 from reports.models import AnnualReport, WarningDismissal
 
@@ -15,14 +15,8 @@ CHANGED = "该提示的情况已有变化（例如又多了记录），请刷新
 GONE = "该提示已不存在（记录可能已更正），请刷新页面"
 
 
-def may_dismiss(user, report: AnnualReport) -> bool:
-    """The legal officer of the report's own unit (the role that drafts the report): a 支队's
-    detachment-level 法制员 for the 支队's own report too (access.has_unit_perm)."""
-    return access.has_unit_perm(user, "manage_report") and user.brigade_id == report.brigade_id
-
-
 def _require(user, report):
-    if not may_dismiss(user, report):
+    if not access.may(user, policy.DISMISS, report):
         raise PermissionDenied(NOT_ALLOWED)
 
 

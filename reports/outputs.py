@@ -26,7 +26,7 @@ from brigade import access, outputs
 from brigade.breadcrumbs import report_trail
 from brigade.filenames import safe_filename
 from brigade.models import OutputJob
-from reports import docx, public, services
+from reports import docx, policy, public, services
 from reports.models import AnnualReport, FinalVersion
 from reports.pdf import PdfFailed
 
@@ -115,7 +115,7 @@ def _confirmed_for(job, report: AnnualReport) -> bool:
 
 def _may_public(job) -> bool:
     report = _visible(job)
-    return report is not None and public.may_view(job.user, report)
+    return report is not None and access.may(job.user, policy.PUBLIC_VIEW, report)
 
 
 def _void(job) -> str | None:
@@ -150,7 +150,7 @@ def _again(job) -> str:
 
 def _report(job) -> AnnualReport:
     report = _visible(job)
-    if report is None or (job.kind == "public_pdf" and not public.may_view(job.user, report)):
+    if report is None or (job.kind == "public_pdf" and not access.may(job.user, policy.PUBLIC_VIEW, report)):
         raise outputs.Refused("您已无权查看这份报告", retry=False)
     if not docx.pdf_available():
         raise outputs.Refused(NO_LIBREOFFICE, retry=False)

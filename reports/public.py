@@ -20,7 +20,7 @@ from django.utils import timezone
 from brigade import access, rules
 from brigade.ledger.keys import FULL_WIDTH, HALF_WIDTH
 from brigade.models import Officer, Role, User
-from reports import docx, services
+from reports import docx, policy, services
 from reports.models import AnnualReport, PublicEdition, PublicFlagOverride
 
 CHECKLIST = [
@@ -78,21 +78,6 @@ INTERNAL = re.compile(
 )
 SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 KINDS = {"name": "人员姓名", "case_number": "案件或文书编号", "plate": "号牌号码", "internal": "内部内容"}
-
-
-def may_view(user, report: AnnualReport) -> bool:
-    """The public edition is shown to the users of the report's own brigade who see its reports."""
-    return user.brigade_id == report.brigade_id
-
-
-def may_confirm(user, report: AnnualReport) -> bool:
-    """The legal officer (法制员) or a leader (领导) of the report's own unit: a 支队's
-    detachment-level users for the 支队's own report too (access.has_unit_perm)."""
-    if user.brigade_id != report.brigade_id:
-        return False
-    return access.has_unit_perm(user, "manage_report") or (
-        user.role == Role.LEADER and access.has_unit_perm(user, "sign_report")
-    )
 
 
 def public_context(report: AnnualReport, *, keep_doc_number=False, keep_signer=False) -> dict:
@@ -206,7 +191,7 @@ def flag_override(*, report: AnnualReport, flag_id: str, reason: str, user) -> P
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     if not report.is_final:
         raise ValidationError(NOT_FINAL)
-    if not may_confirm(user, report):
+    if not access.may(user, policy.PUBLIC_CONFIRM, report):
         raise PermissionDenied(NOT_ALLOWED)
     reason = rules.reason_text(reason, what="可以公开的理由")
     flags = []
@@ -246,7 +231,7 @@ def public_edition_confirm(
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     if not report.is_final:
         raise ValidationError(NOT_FINAL)
-    if not may_confirm(user, report):
+    if not access.may(user, policy.PUBLIC_CONFIRM, report):
         raise PermissionDenied(NOT_ALLOWED)
     missing = [label for key, label in CHECKLIST if key not in set(checks)]
     if missing:

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from brigade import access
 from brigade.breadcrumbs import report_trail
 from brigade.filenames import content_disposition, safe_filename
-from reports import dismissals, docx, public, services, stale
+from reports import dismissals, docx, policy, public, services, stale
 from reports import outputs as report_outputs
 from reports.forms import PublicEditionForm, WarningDismissForm
 from reports.models import AnnualReport
@@ -36,7 +37,7 @@ def _form_error(form) -> str:
 @require_POST
 def warning_dismiss(request, pk):
     report = _report(request, pk)
-    if not dismissals.may_dismiss(request.user, report):
+    if not access.may(request.user, policy.DISMISS, report):
         raise PermissionDenied(dismissals.NOT_ALLOWED)
     form = WarningDismissForm(request.POST)
     if not form.is_valid():
@@ -62,7 +63,7 @@ def warning_dismiss(request, pk):
 @require_POST
 def warning_restore(request, pk, dismissal):
     report = _report(request, pk)
-    if not dismissals.may_dismiss(request.user, report):
+    if not access.may(request.user, policy.DISMISS, report):
         raise PermissionDenied(dismissals.NOT_ALLOWED)
     try:
         dismissals.warning_restore(report=report, dismissal_id=dismissal, user=request.user)
@@ -91,8 +92,8 @@ def report_stale(request, pk):
         "report": report,
         "found": found,
         "unsettled": stale.blocking(found),
-        "may_acknowledge": stale.may_acknowledge(request.user, report),
-        "editable": services.may_edit(report, request.user),
+        "may_acknowledge": access.may(request.user, policy.ACKNOWLEDGE, report),
+        "editable": access.may(request.user, policy.EDIT, report),
     }
     if request.headers.get("X-Fragment"):
         response = render(request, "reports/_stale.html", context)
@@ -126,7 +127,7 @@ def report_sign(request, pk):
     """签发's own page: what it locks, who signs and the date, and every sentence whose figures
     the ledger no longer gives; signing takes a ticked box (services.CONFIRMED)."""
     report = _report(request, pk)
-    if not services.may_sign(report, request.user):
+    if not access.may(request.user, policy.SIGN, report):
         raise PermissionDenied("只有本单位的领导可以签发报告")
     if report.status != AnnualReport.Status.REVIEW:
         messages.error(request, f"报告当前为“{report.get_status_display()}”，不能签发")
@@ -182,7 +183,7 @@ def unfinalise_decline(request, pk, asked):
 
 def _final_report(request, pk):
     report = _report(request, pk)
-    if not public.may_view(request.user, report):
+    if not access.may(request.user, policy.PUBLIC_VIEW, report):
         raise Http404("记录不存在或不属于本单位")
     return report
 
@@ -207,7 +208,7 @@ def public_edition(request, pk, form=None):
             "keep_signer": request.GET.get("keep_signer") == "on",
         }
     context = public.public_context(report, **keep)
-    may_confirm = public.may_confirm(request.user, report)
+    may_confirm = access.may(request.user, policy.PUBLIC_CONFIRM, report)
     if form is None and may_confirm:
         form = PublicEditionForm(initial=keep)
     return render(request, "reports/public.html", {
@@ -226,7 +227,7 @@ def public_edition(request, pk, form=None):
 @require_POST
 def public_edition_confirm(request, pk):
     report = _final_report(request, pk)
-    if not public.may_confirm(request.user, report):
+    if not access.may(request.user, policy.PUBLIC_CONFIRM, report):
         raise PermissionDenied(public.NOT_ALLOWED)
     form = PublicEditionForm(request.POST)
     if not form.is_valid():
@@ -251,7 +252,7 @@ def public_flag_override(request, pk):
     """One flag of the automatic check may be published as it stands: the reason is recorded
     (who, when, the text flagged); the checklist is confirmed only once every flag is resolved."""
     report = _final_report(request, pk)
-    if not public.may_confirm(request.user, report):
+    if not access.may(request.user, policy.PUBLIC_CONFIRM, report):
         raise PermissionDenied(public.NOT_ALLOWED)
     try:
         override = public.flag_override(

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from brigade import access, locks, rules
 from brigade.figures import Figures, evaluate_with_each
-from brigade.models import Role, YearLock
-from reports import documents, docx, merge, phrasing, stale
+from brigade.models import YearLock
+from reports import documents, docx, merge, phrasing, policy, stale
 from reports.coverage import Coverage, coverage_of
 from reports.drafting import LEVEL1, NUMERALS, draft_all, report_period, unit_table
 from reports.models import AnnualReport, FinalVersion, ReportSection, ReportTemplate, UnfinaliseRequest
@@ -222,13 +222,13 @@ def redraft_apply(
 # Only the leader undoes a signed report (撤销定稿); the legal officer may ask for it (ASKS).
 # (from, to) → {the role permission that may make the move: what the button says}.
 TRANSITIONS = {
-    ("draft", "review"): {"manage_report": "提交领导签发"},
-    ("review", "draft"): {"manage_report": "撤回修改", "sign_report": "退回修改"},
-    ("review", "final"): {"sign_report": "签发"},
-    ("final", "draft"): {"sign_report": "撤销定稿"},
+    ("draft", "review"): {policy.DRAFT: "提交领导签发"},
+    ("review", "draft"): {policy.DRAFT: "撤回修改", policy.SIGN: "退回修改"},
+    ("review", "final"): {policy.SIGN: "签发"},
+    ("final", "draft"): {policy.SIGN: "撤销定稿"},
 }
 # Moves a role may not make but may ask for, with a reason, of the role that may.
-ASKS = {("final", "draft"): {"manage_report": "申请撤销定稿"}}
+ASKS = {("final", "draft"): {policy.DRAFT: "申请撤销定稿"}}
 NEEDS_REASON = {("review", "draft"), ("final", "draft")}
 # Moves made only on a confirmation step of their own (the 签发 page, reports:sign), never by
 # a button on the report page.
@@ -236,27 +236,12 @@ CONFIRMED = {("review", "final")}
 DOC_NUMBER = re.compile(r"〔(\d{4})〕(\d+)号$")
 
 
-def _may(user, permission: str, report: AnnualReport) -> bool:
-    """Whether `user` holds `permission` for this report: a user of the report's own unit, and
-    for signing its leader (role 领导) only — not a superuser, not the deployment's admin. A
-    detachment's report is its 支队's users' (its 法制员 drafts, its 领导 signs), detachment-level
-    (支队级) users included: they write no brigade's records, but their own unit's report."""
-    if not user.is_authenticated or user.brigade_id != report.brigade_id:
-        return False
-    # The workflow names the two roles; the document's declaration says which permission each is.
-    document = report.document
-    permission = {"manage_report": document.drafts, "sign_report": document.signs}.get(permission, permission)
-    if permission == document.signs:
-        return user.role == Role.LEADER and access.has_unit_perm(user, permission)
-    return access.has_unit_perm(user, permission)
-
-
 def moves_for(report: AnnualReport, user) -> list[tuple[str, str]]:
     """(to, label) of the moves `user` may make on `report` now."""
     found = []
     for (start, to), labels in TRANSITIONS.items():
         if start == report.status:
-            label = next((lb for perm, lb in labels.items() if _may(user, perm, report)), None)
+            label = next((lb for perm, lb in labels.items() if access.may(user, perm, report)), None)
             if label:
                 found.append((to, label))
     return found
@@ -267,20 +252,10 @@ def asks_for(report: AnnualReport, user) -> list[tuple[str, str]]:
     found = []
     for (start, to), labels in ASKS.items():
         if start == report.status:
-            label = next((lb for perm, lb in labels.items() if _may(user, perm, report)), None)
+            label = next((lb for perm, lb in labels.items() if access.may(user, perm, report)), None)
             if label:
                 found.append((to, label))
     return found
-
-
-def may_sign(report: AnnualReport, user) -> bool:
-    """Whether `user` is the unit's leader (who signs, returns and undoes a signed report)."""
-    return _may(user, "sign_report", report)
-
-
-def may_edit(report: AnnualReport, user) -> bool:
-    """Whether `user` may edit the report's text now (a draft, by its brigade's legal officer)."""
-    return report.status == AnnualReport.Status.DRAFT and _may(user, "manage_report", report)
 
 
 def report_versions(report: AnnualReport) -> dict[str, int]:
@@ -438,7 +413,7 @@ NOT_LEADER = "只有本单位的领导可以处理撤销定稿的申请"
 @transaction.atomic
 def unfinalise_request(*, report: AnnualReport, reason: str, user) -> UnfinaliseRequest:
     """A legal officer asks the leader to undo the signed report, with a reason (one at a time)."""
-    if not _may(user, "manage_report", report):
+    if not access.may(user, policy.DRAFT, report):
         raise PermissionDenied(NOT_LEGAL)
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     if not report.is_final:
@@ -456,7 +431,7 @@ def unfinalise_request(*, report: AnnualReport, reason: str, user) -> Unfinalise
 def unfinalise_decline(*, report: AnnualReport, request_id: int, reason: str, user) -> UnfinaliseRequest:
     """The leader declines a legal officer's request to undo the signed report, with a reason;
     the report stays final."""
-    if not may_sign(report, user):
+    if not access.may(user, policy.SIGN, report):
         raise PermissionDenied(NOT_LEADER)
     asked = report.unfinalise_requests.select_for_update().filter(pk=request_id, decision=PENDING).first()
     if asked is None:

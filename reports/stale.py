@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brigade import access, rules
-from reports import drafting, merge
+from reports import drafting, merge, policy
 from reports.coverage import coverage_of
 from reports.models import AnnualReport, FigureAcknowledgement, ReportSection
 
@@ -103,20 +103,11 @@ def _short(sentence: str, limit: int = 30) -> str:
     return sentence if len(sentence) <= limit else sentence[:limit] + "……"
 
 
-def may_acknowledge(user, report: AnnualReport) -> bool:
-    """The legal officer of the report's own unit, before it is final."""
-    return (
-        access.has_unit_perm(user, "manage_report")
-        and user.brigade_id == report.brigade_id
-        and not report.is_final
-    )
-
-
 @transaction.atomic
 def figure_acknowledge(*, report: AnnualReport, mismatch_id: str, reason: str, user) -> FigureAcknowledgement:
     """Record why the report keeps the figures of one out-of-date sentence (`mismatch_id`, as the
     page showed it: checked again now, refused when the records or the text changed since)."""
-    if not (access.has_unit_perm(user, "manage_report") and user.brigade_id == report.brigade_id):
+    if not access.may(user, policy.DRAFT, report):
         raise PermissionDenied(NOT_ALLOWED)
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
     if report.is_final:

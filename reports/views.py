@@ -16,7 +16,7 @@ from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.filenames import content_disposition, safe_filename
 from brigade.years import record_years
-from reports import dismissals, docx, drafting, phrasing, quality, services, stale
+from reports import docx, drafting, phrasing, policy, quality, services, stale
 from reports import outputs as report_outputs
 from reports.coverage import coverage_of
 from reports.dashboard import dashboard, ledger_url
@@ -56,17 +56,10 @@ def _require_view(user, codename):
         raise PermissionDenied("您的角色无权查看此页面")
 
 
-def _require_manage(user, report=None):
-    """The unit's legal officer (of the report's own brigade or 支队 when there is one)."""
+def _require_drafter(user):
+    """A new report: the legal officer of a unit (大队 or 支队), who drafts their unit's."""
     if not access.has_unit_perm(user, "manage_report"):
-        raise PermissionDenied("只有本单位（大队或支队）的法制员可以起草、修改和提交年度报告")
-    if report is not None and report.brigade_id != user.brigade_id:
-        raise PermissionDenied("只有本单位的法制员可以修改本单位的年度报告")
-
-
-def _require_unlock(user, report):
-    if not access.has_unit_perm(user, "unlock_year") or user.brigade_id != report.brigade_id:
-        raise PermissionDenied("只有本单位的法制员可以解锁或锁定年度台账")
+        raise PermissionDenied("只有本单位（大队或支队）的法制员可以起草报告")
 
 
 def home(request):
@@ -150,7 +143,7 @@ def report_list(request):
 
 @require_POST
 def report_new(request):
-    _require_manage(request.user)
+    _require_drafter(request.user)
     try:
         year = int(request.POST.get("year", ""))
     except ValueError:
@@ -178,7 +171,7 @@ def report_detail(request, pk):
     can_manage = (
         access.has_unit_perm(request.user, "manage_report") and request.user.brigade_id == report.brigade_id
     )
-    editable = services.may_edit(report, request.user)
+    editable = access.may(request.user, policy.EDIT, report)
     sections = list(report.sections.all())
     form = ReportHeadForm(instance=report) if editable else None
     if request.method == "POST":
@@ -248,7 +241,7 @@ def report_detail(request, pk):
         "confirmed": [to for (frm, to) in services.CONFIRMED if frm == report.status],
         "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
         "unfinalise_requests": list(report.unfinalise_requests.select_related("requested_by", "decided_by")),
-        "may_sign": services.may_sign(report, request.user),
+        "may_sign": access.may(request.user, policy.SIGN, report),
         "pdf_available": docx.pdf_available(),
     })  # fmt: skip
 
@@ -288,7 +281,7 @@ def _checks_response(request, *, unit, year, report):
         "report": report,
         "warnings": checks["active"],
         "dismissed": checks["dismissed"],
-        "may_dismiss": report is not None and dismissals.may_dismiss(request.user, report),
+        "may_dismiss": report is not None and access.may(request.user, policy.DISMISS, report),
     }
     if request.headers.get("X-Fragment"):
         response = render(request, "reports/_checks.html", context)
@@ -371,7 +364,7 @@ def report_redraft(request, pk):
     """用最新台账数据更新: the sections the fresh figures change, and each sentence both the officer
     and the figures changed, for the officer to settle one by one (services.redraft_preview)."""
     report = _report(request, pk)
-    _require_manage(request.user, report)
+    access.require(request.user, policy.DRAFT, report)
     chosen, taken = {}, None
     if request.method == "POST":
         chosen, seen = _redraft_choices(request.POST)
@@ -427,7 +420,7 @@ def report_transition(request, pk):
             "report": report,
             "found": e.found,
             "unsettled": stale.blocking(e.found),
-            "may_acknowledge": stale.may_acknowledge(request.user, report),
+            "may_acknowledge": access.may(request.user, policy.ACKNOWLEDGE, report),
         })  # fmt: skip
     except ValidationError as e:
         messages.error(request, e.messages[0])
@@ -442,7 +435,7 @@ def report_transition(request, pk):
 @require_POST
 def report_unlock(request, pk):
     report = _report(request, pk)
-    _require_unlock(request.user, report)
+    access.require(request.user, policy.UNLOCK, report)
     try:
         services.report_unlock(report=report, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as e:
@@ -455,7 +448,7 @@ def report_unlock(request, pk):
 @require_POST
 def report_relock(request, pk):
     report = _report(request, pk)
-    _require_unlock(request.user, report)
+    access.require(request.user, policy.UNLOCK, report)
     try:
         services.report_relock(report=report, user=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as e:
