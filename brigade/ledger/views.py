@@ -6,9 +6,8 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.db.models import Max, Min, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -21,10 +20,10 @@ from django.views import generic
 from brigade import access, figures, locks, outputs, rollup
 from brigade.breadcrumbs import trail
 from brigade.filenames import content_disposition
-from brigade.ledger import registry, saving, version_of
+from brigade.ledger import registry
 from brigade.ledger.exporter import XLSX, export_filename, ledger_export_stream
 from brigade.ledger.filters import filterset_for
-from brigade.ledger.services import record_delete, record_restore
+from brigade.ledger.services import ChangedMeanwhile, record_delete, record_restore, record_save
 from brigade.models import YearLock
 
 
@@ -369,96 +368,36 @@ class LedgerFormMixin(LedgerMixin):
         return kwargs | {"brigade": brigade}
 
     def form_valid(self, form):
-        """Write the record; whatever another user or an import does meanwhile, the answer is a
-        page: the record saved, or this form again saying why not (brigade/ledger/saving.py)."""
+        """Write the record (record_save); whatever another user or an import does meanwhile, the
+        answer is a page: the record saved, or this form again saying why not."""
         adding = form.instance.pk is None
         try:
-            with saving.bounded_write(ledger=self.ledger, brigade_id=form.instance.brigade_id):
-                response = self._write(form)
-        except saving.Busy as e:
-            return self._not_saved(form, adding, e.message)
-        except IntegrityError:
-            # The key was taken between the form's check and this write (another user's save, an
-            # import), or what the record refers to was deleted meanwhile: nothing was written.
-            holder = saving.holder_of_key(self.ledger, form.instance, form.cleaned_data)
-            if holder is not None:
-                form.add_error(self.ledger.key[0], "已被刚保存的另一条记录使用")
-                return self._not_saved(form, adding, saving.key_taken(self.ledger, holder, meanwhile=True))
-            return self._not_saved(form, adding, saving.CONFLICT.format(self.ledger.key_header or "关键字段"))
-        except self.model.DoesNotExist:
-            return self._not_saved(form, adding, "没有保存：这条记录已被其他用户删除。")
-        if response.status_code == 302:
-            messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
-        return response
-
-    def _write(self, form):
-        """In the write's transaction: refuse a stale form or a locked year, else save."""
-        date_field = self.ledger.date_field
-        dates = [form.cleaned_data.get(date_field)] if date_field else []
-        if form.instance.pk is not None:
-            current = self.model._default_manager.select_for_update().get(pk=form.instance.pk)
-            opened = form.cleaned_data.get("version", "")
-            if opened != version_of(current):
-                form.add_error(None, _changed_meanwhile(self.ledger, current, opened))
-                form.data = form.data.copy()
-                form.data["version"] = version_of(current)  # saving again overwrites, knowingly
-                return self.form_invalid(form)
-            dates.append(getattr(current, date_field) if date_field else None)
-        refused = _locked(self.ledger, form.instance.brigade_id, dates)  # held until the commit
-        if refused:
-            form.add_error(None, refused)
+            self.object = record_save(ledger=self.ledger, form=form)
+        except ChangedMeanwhile as e:
+            form.data = form.data.copy()
+            form.data["version"] = e.version  # saving again overwrites, knowingly
+            form.add_error(None, e.messages[0])
             return self.form_invalid(form)
-        changed = "、".join(str(form.fields[n].label) for n in form.changed_data if n != "version")
-        form.instance._change_reason = (
-            f"在网页上修改：{changed}" if form.instance.pk is not None else "在网页上新增"
-        )  # attributed by the history middleware, reasoned here
-        return super().form_valid(form)
+        except ValidationError as e:
+            return self._not_saved(form, adding, e)
+        messages.success(self.request, f"已保存{self.ledger.title}记录：{self.object}")
+        return redirect(self.get_success_url())
 
-    def _not_saved(self, form, adding: bool, message):
-        """The form again, with `message`, after a write that was rolled back."""
+    def _not_saved(self, form, adding: bool, refusal: ValidationError):
+        """The form again, saying why, after a write that was refused or rolled back."""
         if adding:  # an insert that failed at its commit had been given an id: it is not a record
             form.instance.pk = None
             form.instance._state.adding = True
             self.object = None
-        form.add_error(None, message)
+        if hasattr(refusal, "error_dict"):
+            for field, errors in refusal.error_dict.items():
+                form.add_error(field if field != NON_FIELD_ERRORS else None, errors)
+        else:
+            form.add_error(None, refusal.messages)
         return self.form_invalid(form)
 
     def get_success_url(self):
         return self.url("detail", pk=self.object.pk)
-
-
-def _changed_meanwhile(ledger, current, opened: str) -> str:
-    """What another user changed since this form was opened: who, when, and each column."""
-    history = current.history.order_by("-history_date", "-history_id")
-    last = history.select_related("history_user").first()
-    was = None
-    if opened:
-        try:
-            was = history.filter(updated_at=datetime.datetime.fromisoformat(opened)).first()
-        except ValueError:
-            was = None
-    changes = []
-    for column in ledger.columns_for(current.brigade):
-        before = getattr(was, column.attname, None) if was else None
-        after = getattr(current, column.attname)
-        if was is not None and before != after:
-            changes.append(f"「{column.header}」{_shown(column, before)} → {_shown(column, after)}")
-    who = (
-        f"{last.history_user or '其他用户'}于{timezone.localtime(last.history_date):%Y-%m-%d %H:%M}"
-        if last
-        else "其他用户"
-    )
-    detail = "：" + "；".join(changes) if changes else ""
-    return (
-        f"您打开此记录之后，{who}修改了它{detail}。下面仍是您填写的内容；"
-        "请核对后再次保存（将以您的内容为准），或取消以保留对方的修改。"
-    )
-
-
-def _shown(column, value) -> str:
-    if value in (None, ""):
-        return "（空）"
-    return column.display(column.name_of(value) if column.field.is_relation else value)
 
 
 class LedgerCreateView(LedgerFormMixin, generic.CreateView):
@@ -546,16 +485,6 @@ class RestoreView(LedgerMixin, generic.View):
         else:
             messages.success(request, f"已恢复{self.ledger.title}记录：{record}")
         return redirect(self.url("list"))
-
-
-def _locked(ledger, brigade_id, dates) -> str | None:
-    """Why a record of these dates may not be written (its year's report is final), or None.
-    Called inside the write's transaction: the years stay held until it commits."""
-    try:
-        locks.check_open(brigade_id=brigade_id, ledger=ledger, values=dates)
-    except ValidationError as e:
-        return e.messages[0]
-    return None
 
 
 class ExportView(LedgerListView):

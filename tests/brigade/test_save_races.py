@@ -50,7 +50,7 @@ class Gates:
         self.commit = {}  # thread name → event that lets its transaction commit
         self.checked = {}  # thread name → set once its form is checked, before it writes
         self.written = {}  # thread name → set once its row is written, before the commit
-        original = views.LedgerFormMixin.form_valid
+        original = views.LedgerFormMixin.form_valid  # the view, before record_save runs
 
         def form_valid(view, form):
             name = threading.current_thread().name
