@@ -535,7 +535,7 @@ def _store(missing, present):
     own_transaction = not connection.in_atomic_block
     accounted = []  # (bucket key, the marks read on it) of what was stored
     try:
-        with transaction.atomic(), connection.cursor() as cursor, _brief_waits(cursor):
+        with _brief_begin(), transaction.atomic(), connection.cursor() as cursor, _brief_waits(cursor):
             if pg and own_transaction:
                 # Derived data: a commit lost in a crash loses the stored values and the deletion
                 # of their marks together, so they are simply counted again. Not waiting for the
@@ -614,6 +614,27 @@ def _delete_marks(cursor, accounted):
             f"DELETE FROM {_q(MARKS)} WHERE ledger = %s AND brigade_id = %s AND month = %s AND id <= %s",
             [name, b, month.isoformat(), greatest],
         )
+
+
+@contextmanager
+def _brief_begin():
+    """SQLite: the write lock is taken at BEGIN (IMMEDIATE, brigade/settings.py), before the block
+    runs, and would be waited for up to the connection's timeout (60 s: as long as an import's
+    write) — so the brief wait is set before the transaction begins. A reader that cannot store
+    its counts at once leaves them unstored; its answer is exact either way."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
 @contextmanager
