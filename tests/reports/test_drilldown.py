@@ -38,7 +38,8 @@ def test_every_indicator_links_to_a_list_whose_total_is_the_figure(sampled_demo,
     client = login(legal)
     today = timezone.localdate()
     indicators = [i for i in registry.all() if isinstance(i, Indicator)]
-    assert {i.model for i in indicators} == {lg.model for lg in ledgers.all() if lg.date_field}
+    # every indicator counts a dated ledger (a ledger need not have one: docs/ledgers.md)
+    assert {i.model for i in indicators} <= {lg.model for lg in ledgers.all() if lg.date_field}
     checked = 0
     for period in (Period.year_to_date(today.year, today), Period.year(today.year - 1)):
         figures = evaluate(brigade_ids=[sampled_demo.pk], period=period)
