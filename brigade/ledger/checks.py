@@ -2,7 +2,8 @@
 ModelAdmin: a mistyped field in `fields`, `key`, `date_field`, `filters`, `list_display` or
 `search` fails at startup with the ledger and the attribute named, instead of becoming a server
 error on a list page. The model must keep what the machinery relies on: its history, its brigade,
-an ordering for the list's pages, and its key unique per brigade in the database (E108–E109, E124–E125)."""
+an ordering for the list's pages, and its key unique per brigade in the database (E108–E109, E124–E125);
+an example value may only be given for one of its columns (E126)."""
 
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
@@ -77,6 +78,9 @@ def check_ledger(ledger: Ledger) -> list[checks.Error]:
             errors.append(
                 _error(ledger, "filters", f"{path!r} 既不是选项字段也不是外键，无法作为筛选项", 105)
             )
+    for name in getattr(ledger, "examples", {}):
+        if name not in fields:
+            errors.append(_error(ledger, "examples", f"{name!r} 不在 fields 中", 126))
     for name in ledger.list_display:
         if name not in fields:
             errors.append(_error(ledger, "list_display", f"{name!r} 不在 fields 中", 106))

@@ -38,6 +38,7 @@ def test_pages_forbid_inline_scripts_and_have_none(as_clerk, as_legal):
         ("filters", ["name"], "brigade.E105"),
         ("list_display", ["date", "hours_total"], "brigade.E106"),
         ("search", ["attendees"], "brigade.E107"),
+        ("examples", {"nmae": "宪法学习"}, "brigade.E126"),
     ],
 )
 def test_a_mistyped_ledger_declaration_fails_the_system_check(attribute, value, code):

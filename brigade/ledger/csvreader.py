@@ -1,8 +1,0 @@
-"""Moved to brigade.sheets.csvreader, which needs no Django, so that the child process that reads an
-upload (brigade.ledger.bounded) starts quickly; this name is the same module."""
-
-import sys
-
-from brigade.sheets import csvreader
-
-sys.modules[__name__] = csvreader
