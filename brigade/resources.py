@@ -19,9 +19,9 @@ from import_export.results import Error
 from brigade.ledger import bounded
 from brigade.models import Brigade, Role, Unit, User
 from brigade.roles import assign_role, role_flags
-from brigade.sheets.calaminereader import OLE_MAGIC
-from brigade.sheets.read import ZIP_MAGIC
-from brigade.sheets.readers import FileRefused as SheetRefused
+from sheets.calaminereader import OLE_MAGIC
+from sheets.read import ZIP_MAGIC
+from sheets.readers import FileRefused as SheetRefused
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class ChineseCSV(CSV):
         return "rb"
 
     def create_dataset(self, in_stream, **kwargs):
-        """UTF-8 or GB18030, decoded and parsed in the bounded child (brigade.sheets.csvreader)."""
+        """UTF-8 or GB18030, decoded and parsed in the bounded child (sheets.csvreader)."""
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
         return bounded_dataset(in_stream, spreadsheet=False)

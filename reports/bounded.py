@@ -14,7 +14,7 @@ the sandbox saw anything. So the web worker never parses or renders a template i
 - a file-size limit and no core file.
 
 It is the mechanism brigade.ledger.bounded uses for spreadsheets, the same limits set by the same
-function (brigade.sheets.child.bound) and the same framing (a 4-byte length, then a pickle), for
+function (sheets.child.bound) and the same framing (a 4-byte length, then a pickle), for
 one question and one answer: the child reads the job (an operation of reports.docx and its
 arguments, all plain values), runs it, and writes ("ok", result), ("refused", message) or
 ("memory",). This process unpickles nothing but plain values.
@@ -77,7 +77,7 @@ class _Plain(pickle.Unpickler):
 def run(operation: str, *args, seconds: int | None = None):
     """``reports.docx``'s child operation ``operation(*args)`` run in a bounded child; its result.
     Raises ``Refused`` (Chinese) for what the operation refused and for a limit crossed."""
-    from brigade.sheets.child import HEADER  # the framing brigade.ledger.bounded uses
+    from sheets.child import HEADER  # the framing brigade.ledger.bounded uses
 
     seconds = seconds or SECONDS
     job = pickle.dumps(
@@ -189,7 +189,7 @@ def _why_ended(process, errors) -> str:
 
 
 def main() -> None:
-    from brigade.sheets.child import HEADER, bound, receive
+    from sheets.child import HEADER, bound, receive
 
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything a library prints goes to stderr, not into the answer

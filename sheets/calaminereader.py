@@ -5,7 +5,7 @@ rectangle from its first to its last cell, so that a small file can ask for any 
 (an .xls naming cells A1 and a far corner asks for 137 GB at once, and the process aborts; an
 .ods repeating one row 50,000 times and a cell 1,000 times in it took 6 GB), and a formula's
 tokens can make it spin for minutes. It cannot be stopped once it has started, so its input is
-measured first, the way it will read it, and charged to the Budget (brigade.sheets.readers):
+measured first, the way it will read it, and charged to the Budget (sheets.readers):
 
 - .xls: the workbook stream is taken out of its OLE container and its records walked as
   calamine walks them (xls.rs): the rectangle of each sheet's cells (and the room a DIMENSIONS
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from brigade.sheets.readers import (
+from sheets.readers import (
     DAMAGED,
     ENCRYPTED,
     HOSTILE,

@@ -3,7 +3,7 @@
 Started as `python -I -c "…main()"` with the limits the operating system is to hold it to: an
 address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), the size of a file it may write (the
 copies calamine reads) and no core file. It imports no Django, so that it starts in a tenth of
-a second, and it reads the file with the same readers (brigade.sheets.read) and the same Budget
+a second, and it reads the file with the same readers (sheets.read) and the same Budget
 as the parent would have, a batch at a time.
 
 Messages are pickles framed by a 4-byte length, on the file descriptors it was given:
@@ -25,7 +25,7 @@ import resource
 import struct
 import sys
 
-from brigade.sheets import read, readers
+from sheets import read, readers
 
 SPLIT_CHARS = 1 << 21  # characters of text in one message, at most (one row may hold more)
 HEADER = struct.Struct("<I")

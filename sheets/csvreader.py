@@ -12,7 +12,7 @@ text; one that starts with "<" is a web page or XML saved as "Excel" by some sys
 import codecs
 import csv
 
-from brigade.sheets.readers import UNRECOGNISED, Budget, FileRefused, counted, decoded
+from sheets.readers import UNRECOGNISED, Budget, FileRefused, counted, decoded
 
 BLOCK = 1 << 18
 ROWS_PER_BATCH = 2048

@@ -1,9 +1,9 @@
 """Reading an uploaded spreadsheet, whatever it is: an .xlsx from Excel, WPS or LibreOffice
-(streamed row by row by brigade.sheets.xlsxreader, so that memory does not grow with the file),
-an .xls of Excel 97-2003 or an .ods (python-calamine, after brigade.sheets.calaminereader has
-checked what it would cost), or a .csv in UTF-8 or GB18030 (brigade.sheets.csvreader),
-recognised by its content, not its name. All read through one Budget (brigade.sheets.readers),
-so that a damaged or hostile file is refused quickly, with a message in Chinese.
+(streamed row by row by sheets.xlsxreader, so that memory does not grow with the file), an
+.xls of Excel 97-2003 or an .ods (python-calamine, after sheets.calaminereader has checked what
+it would cost), or a .csv in UTF-8 or GB18030 (sheets.csvreader), recognised by its content,
+not its name. All read through one Budget (sheets.readers), so that a damaged or hostile file
+is refused quickly, with a message in Chinese.
 
 The product reads uploads through brigade.ledger.bounded, which runs this in a child process
 bounded by the operating system; `open_rows` here reads in the calling process (tests, tools)."""
@@ -14,8 +14,8 @@ import zipfile
 import zlib
 from xml.parsers import expat
 
-from brigade.sheets import calaminereader, csvreader, readers, xlsxreader
-from brigade.sheets.readers import DAMAGED, FileRefused
+from sheets import calaminereader, csvreader, readers, xlsxreader
+from sheets.readers import DAMAGED, FileRefused
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip's directory
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -32,16 +32,18 @@ BROKEN = (
 )  # fmt: skip
 
 
-def open_rows(source, limits: dict | None = None, notes: readers.Notes | None = None):
+def open_rows(source, limits: dict, notes: readers.Notes | None = None):
     """Yield the first visible sheet's rows as lists of Python values (str, float, bool, date,
     datetime, time, timedelta or ''), the header row first. `source` is a path or a binary file
-    object (seekable). A file that cannot or may not be read raises FileRefused. `notes`, when
-    given, is filled with what the rows do not show (hidden sheets and rows, formulas).
+    object (seekable); `limits` what reading it may cost (readers.Budget; the product's are
+    settings.IMPORT_LIMITS). A file that cannot or may not be read, or would cost more, raises
+    FileRefused. `notes`, when given, is filled with what the rows do not show (hidden sheets and
+    rows, formulas).
 
     The first row yielded is the sheet's row 1 and an empty or missing row comes as an empty
     list, so that counting rows gives the numbers Excel shows; rows are not padded to the
     header's width, and rows after the last one with a value are not yielded. See
-    brigade.sheets.xlsxreader for the values; a .csv gives text only."""
+    sheets.xlsxreader for the values; a .csv gives text only."""
     budget = readers.Budget(limits)
     try:
         with opened(source) as fh:

@@ -4,18 +4,18 @@ may cost.
 A clerk's file may be damaged or hostile: a 1 KB zip can expand to gigabytes, a row can lack its
 end, an .ods can repeat one cell a billion times, and an .xls can name a cell so far away that
 python-calamine asks for 137 GB at once and aborts the process. So every reader reads through a
-Budget made from settings.IMPORT_LIMITS when the file is opened: decompressed bytes, rows, text
-and cells are counted as they are read (or, for python-calamine, counted before it is handed the
-file), the reader's own time is clocked, and going over any limit refuses the file with a message
-that names the limit. The counting is done per block of input, never per cell, so that it costs
-nothing measurable on a 500,000-row file; only the text given out is measured cell by cell, a
-batch at a time, because what is stored is every cell's text, however often a file names one
-shared string.
+Budget made from the limits its caller passes (the product's are settings.IMPORT_LIMITS):
+decompressed bytes, rows, text and cells are counted as they are read (or, for python-calamine,
+counted before it is handed the file), the reader's own time is clocked, and going over any
+limit refuses the file with a message that names the limit. The counting is done per block of
+input, never per cell, so that it costs nothing measurable on a 500,000-row file; only the text
+given out is measured cell by cell, a batch at a time, because what is stored is every cell's
+text, however often a file names one shared string.
 
 These counts are the fast first checks. Behind them, every upload is read in a child process
 that the operating system bounds (brigade.ledger.bounded): what a count does not foresee cannot
-grow the web worker or the import worker. Nothing in brigade.sheets needs Django, so that the
-child starts in a fraction of a second; the limits are passed to it."""
+grow the web worker or the import worker. Nothing in this package imports Django or the rest of
+the project, so that the child starts in a fraction of a second; the limits are passed to it."""
 
 import codecs
 import struct
@@ -44,15 +44,11 @@ def _count(n: int) -> str:
 
 
 class Budget:
-    """What reading one file may still cost. The limits are settings.IMPORT_LIMITS as they are
-    when the file is opened (so that a deployment, or a test, can change them without a
-    restart), or `limits` as the parent process passed them to the child that reads the file."""
+    """What reading one file may still cost, within `limits`: the caller's (the product passes
+    settings.IMPORT_LIMITS as they are when the file is opened, so that a deployment or a test can
+    change them without a restart; the parent process passes them on to the child that reads)."""
 
-    def __init__(self, limits: dict | None = None):
-        if limits is None:
-            from django.conf import settings
-
-            limits = settings.IMPORT_LIMITS
+    def __init__(self, limits: dict):
         self.part_mb = limits["part_mb"]
         self.small_part_mb = limits["small_part_mb"]
         self.row_kb = limits["row_kb"]

@@ -7,7 +7,7 @@ into a zip that is itself written as a stream: the download starts with the firs
 whole file takes a few seconds. (The import template, which needs notes and drop-downs, is still
 made with openpyxl: it is small.)
 
-What it writes is what our reader (brigade.ledger.xlsxreader) and Excel, WPS and LibreOffice read:
+What it writes is what our reader (sheets.xlsxreader) and Excel, WPS and LibreOffice read:
 text as inline strings (never a formula, whatever it starts with), numbers, booleans, and dates
 and date-times as serial numbers with a date format; the header row bold on a light fill, frozen."""
 
@@ -18,7 +18,7 @@ import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from brigade.ledger.xlsxreader import column_name
+from sheets.xlsxreader import column_name
 
 ROWS_PER_FLUSH = 500  # rows of XML handed to the zip at a time
 

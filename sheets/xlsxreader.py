@@ -28,7 +28,7 @@ rows marked hidden="1" or lower than a point (ht="0.01"), columns hidden in <col
 than half a character (width="0.01"), and each formula with its text and the saved result read
 for it. Looking for them costs a substring search per row.
 
-What reading may cost is bounded (brigade.sheets.readers.Budget): every part is decompressed
+What reading may cost is bounded (sheets.readers.Budget): every part is decompressed
 under a cap, a row or shared string that does not end within row_kb is refused, the shared
 strings' total and the sheet's cells are counted a block at a time, and the regular
 expressions stop at the next element of the same name, so that a file whose end tags are
@@ -50,7 +50,7 @@ from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
-from brigade.sheets.readers import NO_SHEET, Budget, FileRefused, Notes, decoded, member_blocks, start_tags
+from sheets.readers import NO_SHEET, Budget, FileRefused, Notes, decoded, member_blocks, start_tags
 
 BLOCK = 1 << 18  # bytes of XML decompressed at a time (as fast as 1 MB, in 3 MB of RSS, not 16)
 TEXT_CACHE = 4096  # escaped inline texts remembered with their text (choice values repeat)

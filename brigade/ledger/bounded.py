@@ -1,9 +1,9 @@
 """Every uploaded spreadsheet is parsed in a child process that the operating system bounds.
 
-The readers count what a file may cost before they spend it (brigade.sheets.readers.Budget), but a
+The readers count what a file may cost before they spend it (sheets.readers.Budget), but a
 count can only foresee what its author thought of: an 864-byte .ods of 6,000 rows × 1,000 repeated
 cells took 880 MB in the web worker, which kept 505 MB of it afterwards. So the web worker and the
-import worker never parse an upload themselves. A child (brigade.sheets.child, no Django, started
+import worker never parse an upload themselves. A child (sheets.child, no Django, started
 in about a tenth of a second) reads it under an address-space limit (RLIMIT_AS,
 settings.IMPORT_PROCESS["memory_mb"]), a CPU limit (RLIMIT_CPU) and a wall-clock limit (the time
 this process waits for it, IMPORT_LIMITS["seconds"]), and passes back the rows only:
@@ -35,15 +35,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from brigade.sheets import child
-from brigade.sheets.readers import HOSTILE, FileRefused, Notes
+from sheets import child
+from sheets.readers import HOSTILE, FileRefused, Notes
 
 logger = logging.getLogger(__name__)
 
 HEAD_ROWS = 10  # brigade.ledger.headers.HEADER_SEARCH_ROWS: the rows the header is looked for in
 MAX_MESSAGE = 64 << 20  # bytes of one message from the child
 ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds the brigade package
-STARTER = f"import sys; sys.path.insert(0, {ROOT!r}); from brigade.sheets.child import main; main()"
+STARTER = f"import sys; sys.path.insert(0, {ROOT!r}); from sheets.child import main; main()"
 
 
 def _memory_message(mb: int) -> str:
@@ -71,7 +71,7 @@ class _Plain(pickle.Unpickler):
 
 class BoundedRows:
     """The rows of an uploaded file, read by a bounded child process: iterate it like
-    brigade.sheets.read.open_rows (rows as lists, the header first, an empty row as []), and
+    sheets.read.open_rows (rows as lists, the header first, an empty row as []), and
     call `keep(mapping)` once the header is mapped. Use it as a context manager (or `close` it):
     the child is ended when the rows are no longer wanted. `notes` (hidden sheets, rows,
     formulas) is known once every row has been read."""

@@ -1,6 +1,6 @@
 """Export of a ledger's (filtered) records to .xlsx, in the import template's columns, so that
 an exported file re-imports unchanged. Streamed: the browser's download starts with the first
-rows (brigade.ledger.sheetwriter)."""
+rows (sheets.writer)."""
 
 from types import SimpleNamespace
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from brigade import access, outputs
 from brigade.ledger import DecimalColumn, Ledger, registry
 from brigade.ledger.filters import filterset_for
-from brigade.ledger.sheetwriter import DECIMAL, stream_workbook
+from sheets.writer import DECIMAL, stream_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+import sheets
 from brigade import rules
 from brigade.ledger import LookupColumn
 
@@ -58,7 +59,7 @@ def file_sha256(source) -> str:
 def _code(kind: str, model_module: str, ledger_module: str) -> bytes:
     """The source of everything that reads and checks this ledger's files, once per process."""
     package = Path(__file__).parent
-    files = sorted(package.glob("*.py")) + sorted((package.parent / "sheets").glob("*.py"))
+    files = sorted(package.glob("*.py")) + sorted(Path(sheets.__file__).parent.glob("*.py"))
     files += [
         Path(rules.__file__),
         Path(sys.modules[model_module].__file__),

@@ -1,15 +1,16 @@
 """Reading and writing ledger workbooks.
 
-Reading is brigade.sheets.read's (`open_rows`, named here too): whatever a clerk was sent, an
-.xlsx, .xls, .ods or .csv, recognised by its content, every reader bounded by one Budget. The
-importer reads through brigade.ledger.bounded, which runs it in a child process that the
-operating system bounds; `open_rows` here reads in the calling process.
+Reading is the sheets package's (sheets.read.open_rows): whatever a clerk was sent, an .xlsx,
+.xls, .ods or .csv, recognised by its content, every reader bounded by one Budget. The importer
+reads through brigade.ledger.bounded, which runs it in a child process that the operating system
+bounds; `open_rows` here reads in the calling process, within settings.IMPORT_LIMITS.
 
 Writing uses openpyxl's write-only mode, which streams rows without building a cell tree."""
 
 import datetime
 import io
 
+from django.conf import settings
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
@@ -19,8 +20,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from brigade.ledger import LookupColumn
 from brigade.ledger.columns import TEXT_EXAMPLE
-from brigade.sheets.read import NO_WORKBOOK, XLSB, open_rows  # noqa: F401 — named here too
-from brigade.sheets.readers import DAMAGED, FileRefused  # noqa: F401
+from sheets import read
+from sheets.read import NO_WORKBOOK, XLSB  # noqa: F401 — named here too
+from sheets.readers import DAMAGED, FileRefused  # noqa: F401
+
+
+def open_rows(source, notes=None):
+    """sheets.read.open_rows within settings.IMPORT_LIMITS as they are now (tools and tests; the
+    product reads uploads through brigade.ledger.bounded)."""
+    return read.open_rows(source, settings.IMPORT_LIMITS, notes)
+
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -1,11 +1,12 @@
 """open_rows on every file a clerk may be sent (.xlsx, .xls, .ods, .csv, recognised by content),
 the first visible sheet, cells that make a file unreadable, and the limits that keep a damaged
-or hostile file from costing more than IMPORT_LIMITS allows. Every file is built here, small; the
-limits are lowered so that a "bomb" of a few KB expands past them."""
+or hostile file from costing more than its limits allow (the product's are IMPORT_LIMITS). Every
+file is built here, small; the limits are lowered so that a "bomb" of a few KB expands past them.
+That the importer takes every format alike is tests/brigade/test_import_formats.py."""
 
 import datetime
 import io
-import os
+import json
 import re
 import shutil
 import struct
@@ -13,34 +14,35 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from brigade.ledger import calaminereader, registry
-from brigade.ledger.importer import ledger_import
-from brigade.ledger.sheetwriter import stream_workbook
-from brigade.ledger.xlsx import FileRefused, open_rows
-from tests.conftest import make_xlsx
+from sheets import calaminereader
+from sheets.read import open_rows
+from sheets.readers import FileRefused
+from sheets.tests.support import LIMITS, make_xlsx
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 SOFFICE = shutil.which("soffice")
+ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the sheets package
 
 
-def read(source) -> list[list]:
-    return list(open_rows(source))
+def read(source, limits=LIMITS) -> list[list]:
+    return list(open_rows(source, limits))
 
 
 # Words a message may hold; anything else in Latin letters would be English or a class name.
 _ALLOWED = re.compile(r"Excel|WPS|LibreOffice|HTML|XML|DOCTYPE|CSV|xlsx|xlsb|xls|ods|csv|MB|KB|[A-Z]+[0-9]+")
 
 
-def refused(source, match: str) -> str:
+def refused(source, match: str, limits=LIMITS) -> str:
     """The message open_rows refuses `source` with: it contains `match`, and it is Chinese."""
     with pytest.raises(FileRefused) as caught:
-        read(source)
+        read(source, limits)
     message = str(caught.value)
     assert match in message, message
     rest = _ALLOWED.sub("", message.replace(match, ""))
@@ -49,13 +51,9 @@ def refused(source, match: str) -> str:
 
 
 @pytest.fixture
-def limits(settings):
-    """Lower some of IMPORT_LIMITS for one test: limits(row_kb=64)."""
-
-    def lower(**values):
-        settings.IMPORT_LIMITS = {**settings.IMPORT_LIMITS, **values}
-
-    return lower
+def limits():
+    """A copy of the default limits for one test to lower: limits["row_kb"] = 64."""
+    return dict(LIMITS)
 
 
 # ── files written by hand ─────────────────────────────────────────────────────────────────────
@@ -259,31 +257,6 @@ def test_xls_written_by_hand_first_visible_sheet_in_sheet_coordinates():
     assert read(source) == [["名称"], ["", 3.0], [], [2.5]]
 
 
-def test_importer_takes_the_same_ledger_from_every_format(brigade):
-    """The app's own export, and the same rows as .csv (GB18030), .ods and .xls, import alike."""
-    ledger = registry.get("training")
-    columns = ledger.columns_for(brigade)
-    header = [c.header for c in columns]
-    rows = [
-        [datetime.date(2025, 1, 2 + i), f"培训{i}", "专题学法", "线下", 20 + i, 2, "宪法"] for i in range(5)
-    ]
-    exported = io.BytesIO(b"".join(stream_workbook(ledger.title, [c.header for c in columns], rows)))
-    csv_text = "\r\n".join(",".join(str(v) for v in row) for row in [header, *rows])
-    sources = {
-        "xlsx": exported,
-        "csv": io.BytesIO(csv_text.encode("gb18030")),
-        "ods": ods_rows([header, *rows]),
-        "xls": xls([("Data", 0, [
-            label(r, c, v) if isinstance(v, str) else number(r, c, v)
-            for r, row in enumerate([header, *[[str(v) if isinstance(v, datetime.date) else v for v in row] for row in rows]])
-            for c, v in enumerate(row)
-        ])]),
-    }  # fmt: skip
-    for name, source in sources.items():
-        result = ledger_import(ledger=ledger, brigade=brigade, source=source, dry_run=True)
-        assert result.ok and result.created == 5, (name, result.errors)
-
-
 def test_a_binary_file_that_is_no_spreadsheet_is_refused():
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
     refused(io.BytesIO(png), "文件格式无法识别：请上传 .xlsx、.xls、.ods 或 .csv 文件")
@@ -482,92 +455,100 @@ def quick(seconds: float = 3):
     ids=["no-row-end", "giant-cell"],
 )
 def test_a_row_over_row_kb_is_refused(limits, body):
-    limits(row_kb=64)
+    limits["row_kb"] = 64
     source = zipped({"xl/worksheets/sheet1.xml": sheet_xml(body)}, xlsx())
     assert len(source.getvalue()) < 20_000
     with quick():
-        refused(source, "文件中一行的内容超过64 KB（上限），可能是损坏或恶意的文件，已拒绝")
+        refused(source, "文件中一行的内容超过64 KB（上限），可能是损坏或恶意的文件，已拒绝", limits)
 
 
 def test_a_csv_row_over_row_kb_is_refused(limits):
-    limits(row_kb=64)
+    limits["row_kb"] = 64
     with quick():
-        refused(io.BytesIO(("名称\n" + "甲" * 100_000 + "\n").encode()), "文件中一行的内容超过64 KB（上限）")
+        refused(
+            io.BytesIO(("名称\n" + "甲" * 100_000 + "\n").encode()),
+            "文件中一行的内容超过64 KB（上限）",
+            limits,
+        )
         # one quoted cell over many short lines is one row
         refused(
             io.BytesIO(('名称\n"' + "乙\n" * 50_000 + '"\n').encode("gb18030")),
             "文件中一行的内容超过64 KB（上限）",
+            limits,
         )
 
 
 def test_a_shared_string_without_its_end_is_refused(limits):
-    limits(row_kb=64)
+    limits["row_kb"] = 64
     source = zipped(
         {"xl/sharedStrings.xml": f'<sst xmlns="{MAIN}"><si><t>甲</t></si><si><t>' + "乙" * 2_000_000}, xlsx()
     )
     with quick():
-        refused(source, "文件中一段文字的内容超过64 KB（上限）")
+        refused(source, "文件中一段文字的内容超过64 KB（上限）", limits)
 
 
 def test_the_shared_strings_total_is_capped(limits):
-    limits(strings_mb=1)
+    limits["strings_mb"] = 1
     shared = "".join(f"<si><t>湘M{n:05d}</t></si>" for n in range(20_000))  # 20,000 plates: 1.9 MB as str
     refused(
-        xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=shared), "文件中的文字超过1 MB（上限）"
+        xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=shared),
+        "文件中的文字超过1 MB（上限）",
+        limits,
     )
-    limits(strings_mb=4)
-    assert read(xlsx('<row r="1"><c r="A1" t="s"><v>19999</v></c></row>', shared=shared)) == [["湘M19999"]]
+    limits["strings_mb"] = 4
+    source = xlsx('<row r="1"><c r="A1" t="s"><v>19999</v></c></row>', shared=shared)
+    assert read(source, limits) == [["湘M19999"]]
 
 
 def test_a_large_styles_part_is_refused(limits):
-    limits(small_part_mb=1)
+    limits["small_part_mb"] = 1
     styles = "<cellXfs>" + '<xf numFmtId="0"/>' * 200_000 + "</cellXfs>"  # 3.4 MB
     source = zipped(
         {"xl/styles.xml": f'<styleSheet xmlns="{MAIN}">{styles}</styleSheet>'},
         xlsx(f'<row r="1">{inline("A1", "名称")}</row>'),
     )
     with quick():
-        refused(source, "文件解压后超过1 MB（上限），可能是损坏或恶意的文件，已拒绝")
+        refused(source, "文件解压后超过1 MB（上限），可能是损坏或恶意的文件，已拒绝", limits)
 
 
 def test_a_sheet_over_part_mb_is_refused(limits):
-    limits(part_mb=2)
+    limits["part_mb"] = 2
     rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 100_000))  # 4.6 MB
     source = zipped({"xl/worksheets/sheet1.xml": sheet_xml(rows)}, xlsx())
-    refused(source, "文件解压后超过2 MB（上限）")
-    limits(part_mb=5)
-    assert len(read(source)) == 99_999
+    refused(source, "文件解压后超过2 MB（上限）", limits)
+    limits["part_mb"] = 5
+    assert len(read(source, limits)) == 99_999
 
 
 def test_the_cells_are_capped(limits):
-    limits(cells=1000)
+    limits["cells"] = 1000
     rows = "".join(
         f'<row r="{n}">' + "".join(f'<c r="{c}{n}"><v>1</v></c>' for c in "ABCDEFGHIJ") + "</row>"
         for n in range(1, 200)
     )
-    refused(xlsx(rows), "文件中的单元格超过1000个（上限），请把数据分成几个文件分别导入")
-    refused(io.BytesIO(("a,b,c,d,e,f,g,h,i,j\n" * 200).encode()), "单元格超过1000个")
-    refused(ods_rows([[1] * 10] * 200), "单元格超过1000个")
-    refused(xls([("Data", 0, [number(0, 0, 1), number(99, 19, 1)])]), "单元格超过1000个")  # 100 × 20
-    limits(cells=2000)
-    assert len(read(xlsx(rows))) == 199
+    refused(xlsx(rows), "文件中的单元格超过1000个（上限），请把数据分成几个文件分别导入", limits)
+    refused(io.BytesIO(("a,b,c,d,e,f,g,h,i,j\n" * 200).encode()), "单元格超过1000个", limits)
+    refused(ods_rows([[1] * 10] * 200), "单元格超过1000个", limits)
+    refused(xls([("Data", 0, [number(0, 0, 1), number(99, 19, 1)])]), "单元格超过1000个", limits)  # 100 × 20
+    limits["cells"] = 2000
+    assert len(read(xlsx(rows), limits)) == 199
 
 
 def test_reading_time_is_capped_but_not_the_callers(limits):
-    limits(seconds=0)
-    refused(make_xlsx([["名称"], ["甲"]]), "读取文件超过0秒（上限）")
-    limits(seconds=1)
+    limits["seconds"] = 0
+    refused(make_xlsx([["名称"], ["甲"]]), "读取文件超过0秒（上限）", limits)
+    limits["seconds"] = 1
     rows = []
-    for row in open_rows(make_xlsx([["名称"], *[[f"甲{n}"] for n in range(5)]])):
+    for row in open_rows(make_xlsx([["名称"], *[[f"甲{n}"] for n in range(5)]]), limits):
         time.sleep(0.3)  # the importer's work between rows is not reading
         rows.append(row)
     assert len(rows) == 6
 
 
 def test_a_zip_with_a_huge_directory_is_refused(limits):
-    limits(small_part_mb=1)
+    limits["small_part_mb"] = 1
     source = zipped({f"xl/media/{n:06d}.bin": b"" for n in range(30_000)}, make_xlsx([["名称"]]))
-    refused(source, "文件的压缩目录超过1 MB（上限）")
+    refused(source, "文件的压缩目录超过1 MB（上限）", limits)
 
 
 @pytest.mark.parametrize(
@@ -599,7 +580,7 @@ def test_a_file_whose_end_tags_are_missing_is_read_in_linear_time(part, text):
 
 def test_an_ods_that_repeats_a_cell_is_refused_before_calamine(monkeypatch, limits):
     """The 938-byte .ods that took 6 GB: one row of a value repeated 1,000 times, 50,000 times."""
-    limits(cells=20_000_000)
+    limits["cells"] = 20_000_000
     monkeypatch.setattr(calaminereader, "CalamineWorkbook", None)  # must not be reached
     source = ods(
         '<table:table table:name="数据"><table:table-row table:number-rows-repeated="50000">'
@@ -608,15 +589,16 @@ def test_an_ods_that_repeats_a_cell_is_refused_before_calamine(monkeypatch, limi
     )
     assert len(source.getvalue()) < 2000
     with quick(1):
-        refused(source, "文件中的单元格超过2000万个（上限）")
+        refused(source, "文件中的单元格超过2000万个（上限）", limits)
 
 
 def test_an_ods_whose_text_repeats_is_refused(limits):
-    limits(strings_mb=1)
+    limits["strings_mb"] = 1
     spaces = '<table:table-cell office:value-type="string"><text:p>甲<text:s text:c="900000000"/></text:p></table:table-cell>'
     refused(
         ods(f'<table:table table:name="数据"><table:table-row>{spaces}</table:table-row></table:table>'),
         "文字超过1 MB",
+        limits,
     )
     long = ods_cell("乙" * 1000).replace(
         "<table:table-cell ", '<table:table-cell table:number-columns-repeated="1000" '
@@ -624,16 +606,16 @@ def test_an_ods_whose_text_repeats_is_refused(limits):
     refused(
         ods(f'<table:table table:name="数据"><table:table-row>{long}</table:table-row></table:table>'),
         "文字超过1 MB",
+        limits,
     )
 
 
 READ_IN_A_FRESH_PROCESS = """
-import sys
-import django
-django.setup()
-from brigade.ledger.xlsx import FileRefused, open_rows
+import json, sys
+from sheets.read import open_rows
+from sheets.readers import FileRefused
 try:
-    list(open_rows(sys.argv[1]))
+    list(open_rows(sys.argv[1], json.loads(sys.argv[2])))
 except FileRefused as e:
     print(e)
 """
@@ -648,14 +630,14 @@ except FileRefused as e:
     ],
     ids=["far-corner", "far-column", "dimensions"],
 )
-def test_an_xls_whose_cells_are_far_apart_is_refused_before_calamine_aborts(cells, tmp_path, settings):
+def test_an_xls_whose_cells_are_far_apart_is_refused_before_calamine_aborts(cells, tmp_path, limits):
     """Run in a process of its own: were the check missing, calamine would abort the process."""
     path = tmp_path / "hostile.xls"
     path.write_bytes(xls([("Data", 0, cells)]).getvalue())
+    limits["cells"] = 10_000_000
     done = subprocess.run(
-        [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path)],
-        cwd=settings.BASE_DIR, env={**os.environ, "DJANGO_SETTINGS_MODULE": "brigade.settings", "IMPORT_MAX_CELLS": "10000000"},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path), json.dumps(limits)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "文件中的单元格超过1000万个（上限）" in done.stdout

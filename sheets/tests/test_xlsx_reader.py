@@ -1,25 +1,30 @@
 """The streaming .xlsx reader behind open_rows: values as python-calamine gave them (the reader
-the importer used before), row numbers kept, memory bounded, bad files refused."""
+the importer used before), row numbers kept, memory bounded, bad files refused; and our own
+export (sheets.writer) read back as calamine reads it. That the importer is given the sheet's
+row numbers is tests/brigade/test_import_formats.py."""
 
 import datetime
 import decimal
 import html
 import io
+import json
 import os
 import random
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from python_calamine import CalamineWorkbook
 
-from brigade.ledger import registry, whole_seconds, xlsxreader
-from brigade.ledger.importer import ledger_import
-from brigade.ledger.sheetwriter import stream_workbook
-from brigade.ledger.xlsx import FileRefused, open_rows
+from sheets import xlsxreader
+from sheets.read import open_rows
+from sheets.readers import FileRefused
+from sheets.tests.support import LIMITS, make_xlsx
+from sheets.writer import stream_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -77,12 +82,19 @@ def build(sheet: str, shared=(), formats=(), styles=(0,), date1904=False, prefix
 
 
 def read(source) -> list[list]:
-    return list(open_rows(source))
+    return list(open_rows(source, LIMITS))
 
 
 def calamine(source) -> list[list]:
     source.seek(0)
     return list(CalamineWorkbook.from_filelike(source).get_sheet_by_index(0).iter_rows())
+
+
+def whole_seconds(value: datetime.datetime) -> datetime.datetime:
+    """As the importer rounds: Excel keeps times as fractions of a day (brigade.ledger.columns)."""
+    if value.microsecond:
+        value = value.replace(microsecond=0) + datetime.timedelta(seconds=value.microsecond >= 500_000)
+    return value
 
 
 def typed(value):
@@ -305,21 +317,6 @@ def test_cells_and_rows_keep_their_places():
     assert len(calamine(build(sheet))) == len(rows)  # the same rows as calamine, empty ones included
 
 
-def test_row_numbers_reach_the_importer(brigade):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"])
-    ws.append([datetime.date(2025, 1, 2), "培训", "专题学法", "线下", 20, 2, ""])
-    for cell, value in zip(
-        "ABCDEFG", [datetime.date(2025, 1, 3), "培训", "喝茶", "线下", 20, 2, ""], strict=True
-    ):
-        ws[f"{cell}7"] = value  # rows 3 to 6 are empty: Excel and openpyxl write nothing for them
-    buf = io.BytesIO()
-    wb.save(buf)
-    result = ledger_import(ledger=registry.get("training"), brigade=brigade, source=buf, dry_run=True)
-    assert [(e.row, e.column) for e in result.errors] == [(7, "类型")]
-
-
 def test_namespace_prefix():
     sheet = (
         '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>名称</x:t></x:is></x:c><x:c r="B1" t="s"><x:v>0</x:v></x:c></x:row>'
@@ -435,7 +432,7 @@ def test_same_as_calamine_on_a_shared_strings_workbook():
 
 
 def test_same_as_calamine_on_our_export():
-    columns = registry.get("training").columns
+    header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]  # the 学法培训 ledger's
     rows = [
         [
             datetime.date(2025, 1, 1 + i % 28),
@@ -448,7 +445,7 @@ def test_same_as_calamine_on_our_export():
         ]
         for i in range(50)
     ]
-    source = io.BytesIO(b"".join(stream_workbook("学法培训", [c.header for c in columns], rows)))
+    source = io.BytesIO(b"".join(stream_workbook("学法培训", header, rows)))
     ours = assert_same_as_calamine(source)
     assert ours[1][:6] == [datetime.date(2025, 1, 1), "培训0 & <学习>", "专题学法", "线下", 20.0, 1.5]
 
@@ -475,10 +472,9 @@ def test_blocks_may_end_anywhere(monkeypatch):
 
 
 READ_IN_A_FRESH_PROCESS = """
+import json
 import sys
-import django
-django.setup()
-from brigade.ledger.xlsx import open_rows
+from sheets.read import open_rows
 
 
 def peak_kb():  # VmHWM: ru_maxrss would carry the peak of the process that forked this one
@@ -487,21 +483,20 @@ def peak_kb():  # VmHWM: ru_maxrss would carry the peak of the process that fork
 
 
 before = peak_kb()
-count = sum(1 for _ in open_rows(sys.argv[1]))
+count = sum(1 for _ in open_rows(sys.argv[1], json.loads(sys.argv[2])))
 print(count, peak_kb() - before)
 """
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak RSS from /proc")
-def test_memory_does_not_grow_with_the_sheet(tmp_path, settings):
+def test_memory_does_not_grow_with_the_sheet(tmp_path):
     """The peak RSS grows by a few MB reading a 25 MB sheet (with calamine: by 29 MB)."""
     path = tmp_path / "big.xlsx"
     path.write_bytes(big_sheet(150_000).getvalue())
     assert zipfile.ZipFile(path).getinfo("xl/worksheets/data.xml").file_size > 20_000_000
     done = subprocess.run(
-        [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path)],
-        cwd=settings.BASE_DIR, env={**os.environ, "DJANGO_SETTINGS_MODULE": "brigade.settings"},
-        capture_output=True, text=True, timeout=120, check=True,
+        [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path), json.dumps(LIMITS)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     count, grown_kb = map(int, done.stdout.split())
     assert count == 150_001
@@ -512,7 +507,7 @@ def test_memory_does_not_grow_with_the_sheet(tmp_path, settings):
 
 
 def test_damaged_workbooks_are_refused(tmp_path):
-    # (a CSV is read as one now, and an old .xls by its own reader: tests/brigade/test_readers.py)
+    # (a CSV is read as one now, and an old .xls by its own reader: sheets/tests/test_readers.py)
     path = tmp_path / "ledger.xlsx"
     path.write_bytes(b"\xd0\xcf\x11\xe0 an old .xls")  # the OLE magic, cut short
     with pytest.raises(FileRefused, match="文件格式无法识别|文件可能已损坏"):
@@ -587,8 +582,6 @@ def _patched(content: bytes, old: str, new: str) -> io.BytesIO:
 
 @pytest.mark.parametrize(("old", "new"), [('r="3"', 'r="2000000000"'), ('r="A3"', 'r="ZZZZZZZ3"')])
 def test_a_row_or_column_beyond_excel_is_refused_quickly(old, new):
-    from tests.conftest import make_xlsx
-
     content = make_xlsx([["a", "b"], ["1", "2"], ["3", "4"]]).getvalue()
     with pytest.raises(FileRefused, match="超出 Excel 的范围"):
-        list(open_rows(_patched(content, old, new)))
+        read(_patched(content, old, new))

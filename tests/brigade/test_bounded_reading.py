@@ -14,8 +14,8 @@ from brigade.ledger import bounded, registry
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
 from brigade.models import ImportJob, Training
+from sheets.tests.test_xlsx_reader import build, inline
 from tests.brigade.test_import_export import TRAINING_HEADER
-from tests.brigade.test_xlsx_reader import build, inline
 from tests.conftest import login
 
 NS = (

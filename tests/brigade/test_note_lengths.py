@@ -16,8 +16,8 @@ from brigade.ledger.xlsx import FileRefused
 from brigade.models import Meeting, Training
 from enforcement.models import SupervisionCheck
 from mediation.models import Complaint
+from sheets.tests.test_xlsx_reader import build, inline
 from tests.brigade.test_import_export import TRAINING_HEADER
-from tests.brigade.test_xlsx_reader import build, inline
 from tests.conftest import login, make_xlsx
 
 NOTES = [  # (ledger, model, field, header, what a clerk writes there at most)
