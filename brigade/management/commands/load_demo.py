@@ -16,27 +16,28 @@ from django.db.models import Max
 from django.utils import timezone
 
 from brigade import rollup
+from brigade.ledger import registry
 from brigade.ledger.writing import _history_columns
-from brigade.models import Officer, Role, Training, User
+from brigade.models import Role, Training, User
 from brigade.services import brigade_upsert, user_upsert
-from enforcement.models import SupervisionCheck, Violation
-from mediation.models import AccidentCase, Complaint, PoliceCall
-from publicity.models import MediaWork, PublicityEvent
 
 DEMO_PASSWORD = "Fazhi@2026"
 REASON = "演示数据"
 # Apps whose demo.py fills their ledgers, in the order their records depend on each other.
-DEMO_APPS = ["brigade", "enforcement", "mediation", "publicity"]
+# Each app's demo module (<app>/demo.py): `populate(...)` writes a brigade's records; `finish(...)`,
+# after every brigade is loaded, makes what starts from the records (the reports app: a draft).
+DEMO_APPS = ["brigade", "enforcement", "mediation", "publicity", "reports"]
 # The demo apps write 双牌's place names into places, and its 行政区划代码 (431123) at the head
 # of 决定书编号, 事故编号 and 警情编号 (a code followed by more digits: a 警号 may read 431123 too).
 HOME_PLACE, HOME_CODE = "双牌", "431123"
 NUMBER_HEAD = re.compile(rf"(?<!\d){HOME_CODE}(?=\d{{6}})")
 # Ledgers whose volume follows the county's size (a smaller county finds fewer violations);
 # training, meetings and regulations are the brigade's own programme, whatever its size.
-SIZED = {Violation, PoliceCall, AccidentCase, Complaint, PublicityEvent, MediaWork, Officer}
+# Named by ledger kind (brigade/ledger): the organisation's package imports no data app.
+SIZED = {"violations", "calls", "accidents", "complaints", "events", "media", "officers"}
 # Outcomes whose this-year-against-last a brigade's `trend` sets (fewer is better for the first
 # two, more is better for the third): what the 支队's comparison ranks and colours.
-FEWER_IS_BETTER, MORE_IS_BETTER = (AccidentCase, Complaint), (PublicityEvent,)
+FEWER_IS_BETTER, MORE_IS_BETTER = ("accidents", "complaints"), ("events",)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class DemoBrigade:
     scale: float = 1.0  # share of a 双牌-sized year kept
     trend: float | None = None  # this year's accidents and complaints against the same period last year
     # A ledger whose records of one past month of this year were "not entered": what 数据核对 finds.
-    unrecorded: type | None = None
+    unrecorded: str | None = None
 
 
 DETACHMENT = {
@@ -62,7 +63,7 @@ DETACHMENT = {
 }  # fmt: skip
 BRIGADES = [
     DemoBrigade("demo", "双牌县公安局交通警察大队", "双牌大队", "中共双牌县委", "双公交", "张建国", "双牌", "431123", 3,
-                unrecorded=SupervisionCheck),
+                unrecorded="supervision"),
     DemoBrigade("jiangyong", "江永县公安局交通警察大队", "江永大队", "中共江永县委", "江永公交", "欧阳文斌",
                 "江永", "431125", 2, scale=0.45, trend=0.7),
     DemoBrigade("xintian", "新田县公安局交通警察大队", "新田大队", "中共新田县委", "新公交", "蒋志刚",
@@ -112,7 +113,11 @@ class Command(BaseCommand):
                 rng = random.Random(seed if n == 0 else seed * 100 + n)
                 self._populate(spec, units[spec.code], today, rng)
         rollup.refresh()  # the months counted now, not by the first dashboard (rollup.refresh)
-        self._draft(units[BRIGADES[0].code], today)
+        for module in _demo_modules():
+            if hasattr(module, "finish"):
+                module.finish(
+                    brigades=[units[s.code] for s in BRIGADES], today=today, write=self.stdout.write
+                )
 
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, unit, role, detachment, name, does in DEMO_USERS:
@@ -135,32 +140,19 @@ class Command(BaseCommand):
             self.stdout.flush()
             first = False
 
-        for app in DEMO_APPS:
-            if apps.is_installed(app):
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError:
-                    continue
+        for module in _demo_modules():
+            if hasattr(module, "populate"):
                 module.populate(brigade=brigade, years=years, today=today, rng=rng, save=save)
         self.stdout.write("")
 
-    def _draft(self, brigade, today: datetime.date):
-        """This year's report of the first brigade, drafted by its legal officer: what 数据核对,
-        公开版 and 签发 start from. An existing one (drafted, edited or signed) is left as it is."""
-        # Imported here: the demo is the one place the organisation's package asks for a document.
-        from reports import services
-        from reports.models import AnnualReport
 
-        legal = User.objects.get(username="legal")
-        new = not AnnualReport.objects.filter(brigade=brigade, year=today.year).exists()
-        report = services.report_create(brigade=brigade, year=today.year, user=legal)
-        if new and brigade.doc_prefix:
-            # The serial the officer would fill in, of the year it is signed (this one, in the
-            # demo): without it, 提交领导签发 asks for it first.
-            report.doc_number = f"{brigade.doc_prefix}〔{today.year}〕3号"
-            report._history_user, report._change_reason = legal, "填写发文字号"
-            report.save(update_fields=["doc_number"])
-        self.stdout.write(f"{brigade.short_name}{report.year}年度报告：{report.get_status_display()}")
+def _demo_modules():
+    for app in DEMO_APPS:
+        if apps.is_installed(app):
+            try:
+                yield importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError:
+                continue
 
 
 def _year_of(value) -> int:
@@ -173,12 +165,17 @@ def _same_period(value, today: datetime.date) -> bool:
     return (day.month, day.day) <= (today.month, today.day)
 
 
+def _kind_of(model) -> str | None:
+    return next((ledger.kind for ledger in registry.all() if ledger.model is model), None)
+
+
 def _shaped(spec: DemoBrigade, model, objs: list, today: datetime.date, rng: random.Random) -> list:
     """The records a brigade of `spec`'s size and trend keeps of a 双牌-sized draw: `scale` of
     the sized ledgers, and this year's outcomes set against last year's same period by `trend`
     (the draw alone may go either way)."""
     share = {}
-    if spec.trend is not None and model in FEWER_IS_BETTER + MORE_IS_BETTER:
+    kind = _kind_of(model)
+    if spec.trend is not None and kind in FEWER_IS_BETTER + MORE_IS_BETTER:
         field = rollup.date_field(model).attname
         this = sum(1 for o in objs if _year_of(getattr(o, field)) == today.year)
         last = sum(
@@ -186,17 +183,17 @@ def _shaped(spec: DemoBrigade, model, objs: list, today: datetime.date, rng: ran
             for o in objs
             if _year_of(getattr(o, field)) == today.year - 1 and _same_period(getattr(o, field), today)
         )
-        want = spec.trend if model in FEWER_IS_BETTER else 1 / spec.trend
+        want = spec.trend if kind in FEWER_IS_BETTER else 1 / spec.trend
         if this and last:  # keep this/last = want by thinning the year that has too many
             if this > want * last:
                 share[today.year] = want * last / this
             else:
                 share[today.year - 1] = this / (want * last)
-    if model is spec.unrecorded and today.month > 2:
+    if kind == spec.unrecorded and today.month > 2:
         gap = (today.year, today.month - 2)  # judged by the data check (the month under way is not)
         field = rollup.date_field(model).attname
         objs = [o for o in objs if (getattr(o, field).year, getattr(o, field).month) != gap]
-    scale = spec.scale if model in SIZED else 1.0
+    scale = spec.scale if kind in SIZED else 1.0
     if scale == 1.0 and not share:
         return objs
     field = rollup.date_field(model).attname if share else None
