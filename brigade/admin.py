@@ -19,8 +19,10 @@ from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from brigade import outputs
+from brigade.ledger import jobs
 from brigade.ledger import registry as ledgers
-from brigade.models import Brigade, ImportJob, Unit, User, YearLock
+from brigade.models import Brigade, Job, Unit, User, YearLock
 from brigade.resources import BoundedXLSX, ChineseCSV, SheetRefused, UnitResource, UserResource
 from brigade.roles import assign_role
 
@@ -229,34 +231,44 @@ class YearLockAdmin(ReadOnlyAdmin):
     list_filter = ["locked", "brigade"]
 
 
-class LedgerFilter(admin.SimpleListFilter):
-    """An import's ledger by its title (学法培训), not the kind stored (training)."""
+class KindFilter(admin.SimpleListFilter):
+    """A job's kind by its name (导入台账 · 学法培训, 报告PDF), not the kind stored."""
 
-    title = "台账"
+    title = "类型"
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return [(ledger.kind, ledger.title) for ledger in ledgers.all()]
+        kinds = [(kind, title) for kind, title in outputs.TITLES.items() if kind != jobs.KIND]
+        return [
+            *((f"import:{ledger.kind}", f"导入台账 · {ledger.title}") for ledger in ledgers.all()),
+            *kinds,
+        ]
 
     def queryset(self, request, queryset):
-        return queryset.filter(kind=self.value()) if self.value() else queryset
+        value = self.value()
+        if not value:
+            return queryset
+        if value.startswith("import:"):
+            return queryset.filter(kind=jobs.KIND, params__ledger=value.removeprefix("import:"))
+        return queryset.filter(kind=value)
 
 
-@admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    """The audit of who imported what, when: read, never changed or deleted."""
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """后台任务: every job the worker did or does (imports, exports, PDFs) — the audit of who
+    imported or asked for what, when: read, never changed or deleted."""
 
-    list_display = ["created_at", "brigade", "ledger", "filename", "status", "rows", "user"]
-    list_filter = ["status", LedgerFilter, "brigade"]
+    list_display = ["created_at", "brigade", "kind_title", "name", "status_title", "rows", "user"]
+    list_filter = ["status", KindFilter, "brigade"]
     list_select_related = ["brigade", "user"]
-    search_fields = ["filename"]
+    search_fields = ["filename", "title"]
     fields = readonly_fields = [
+        "kind_title",
         "brigade",
-        "ledger",
-        "filename",
+        "name",
         "size",
         "fingerprint",
-        "status",
+        "status_title",
         "rows",
         "progress",
         "message",
@@ -266,12 +278,27 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
 
-    @admin.display(description="台账", ordering="kind")
-    def ledger(self, job):
+    @admin.display(description="类型", ordering="kind")
+    def kind_title(self, job):
+        title = outputs.TITLES.get(job.kind, job.kind)
+        if job.kind != jobs.KIND:
+            return title
         try:
-            return ledgers.get(job.kind).title
+            return f"{title} · {ledgers.get(job.ledger_kind).title}"
         except KeyError:
-            return job.kind  # a ledger since removed from the declarations
+            return f"{title} · {job.ledger_kind}"  # a ledger since removed from the declarations
+
+    @admin.display(description="名称", ordering="title")
+    def name(self, job):
+        return job.title or job.filename
+
+    @admin.display(description="状态", ordering="status")
+    def status_title(self, job):
+        return job.get_status_display()
+
+    @admin.display(description="行数")
+    def rows(self, job):
+        return (job.result or {}).get("rows", job.total if job.kind != jobs.KIND else 0)
 
     @admin.display(description="文件指纹（SHA-256，相同文件相同）")
     def fingerprint(self, job):

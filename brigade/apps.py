@@ -23,7 +23,7 @@ class BrigadeConfig(AppConfig):
 
         register_ledger_admins()
         # Files the worker makes (brigade/outputs.py): each app declares its producers in outputs.py.
-        from brigade.ledger import exporter  # noqa: F401 — the ledger export's producer
+        from brigade.ledger import exporter, jobs  # noqa: F401 — the ledger export's and import's producers
 
         autodiscover_modules("outputs")
         # …and its indicators in indicators.py (machinery: brigade/figures.py).

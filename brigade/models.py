@@ -261,59 +261,6 @@ class Officer(LedgerRecord):
         return f"{self.name}（{self.badge_no}）"
 
 
-class ImportJob(models.Model):
-    """One uploaded ledger file: its preview, its confirmation and its outcome. Kept as the
-    audit of who imported what; the uploaded file stays until the job is imported or abandoned
-    (放弃, or a day without a decision), and identical uploads share one copy (brigade.ledger.jobs)."""
-
-    class Status(models.TextChoices):
-        CHECKING = "checking", "正在检查"  # a large upload's preview, made by the worker
-        PREVIEW = "preview", "待确认"
-        REFUSED = "refused", "有错误，未导入"
-        QUEUED = "queued", "排队等待导入"
-        RUNNING = "running", "正在导入"
-        DONE = "done", "已导入"
-        FAILED = "failed", "导入失败，未写入"
-        ABANDONED = "abandoned", "已放弃"
-
-    class Phase(models.TextChoices):
-        CHECKING = "checking", "正在检查"
-        WRITING = "writing", "正在写入"
-
-    brigade = models.ForeignKey(Brigade, verbose_name="所属大队", on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(
-        User, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Who confirmed (or retried) the import: the records' history names them, not the uploader.
-    confirmed_by = models.ForeignKey(
-        User, verbose_name="确认导入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField("台账", max_length=20)
-    filename = models.CharField("文件名", max_length=255)
-    file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    size = models.PositiveIntegerField("大小（字节）", default=0)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
-    rows = models.PositiveIntegerField("已处理行数", default=0)
-    # Written by the worker on a connection of its own while the import's transaction is open.
-    progress = models.PositiveIntegerField("已处理行数", default=0)
-    # What the worker is doing now (检查 or 写入), and of how many rows; shown while it runs.
-    phase = models.CharField("进行到", max_length=10, choices=Phase.choices, blank=True)
-    total = models.PositiveIntegerField("共计行数", default=0)
-    heartbeat_at = models.DateTimeField("导入进程最后报告时间", null=True, blank=True)
-    result = models.JSONField("结果", default=dict, blank=True)
-    message = models.TextField("说明", blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "导入记录"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.filename}（{self.get_status_display()}）"
-
-
 class YearLock(models.Model):
     """A brigade's year whose annual report has been finalised: its records may not change
     until a legal officer unlocks it, with a reason. The history keeps every lock and unlock."""
@@ -404,37 +351,72 @@ class ImportFingerprint(models.Model):
         return f"{self.kind} {self.sha256[:12]}"
 
 
-class OutputJob(models.Model):
-    """A file made for one user by the worker (brigade.outputs): a large ledger export, a PDF.
-    Kept as the record of who asked for what; the file is removed a day after it was made."""
+class Job(models.Model):
+    """One piece of work the worker does for a user (brigade.outputs): a ledger file imported, a
+    large export, a PDF. One status set, one liveness rule, one progress page and one admin for
+    every kind; what a kind does is declared by its producer (`outputs.producer`). Kept as the
+    record of who asked for what; its file (an upload, a file made) is removed when done with."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", "正在检查"  # an upload's preview, made by the worker
+        PREVIEW = "preview", "待确认"
+        REFUSED = "refused", "有错误，未导入"
         QUEUED = "queued", "排队等待"
-        RUNNING = "running", "正在生成"
+        RUNNING = "running", "正在进行"
         DONE = "done", "已完成"
-        FAILED = "failed", "生成失败"
+        FAILED = "failed", "失败"
+        ABANDONED = "abandoned", "已放弃"
 
+    class Phase(models.TextChoices):
+        CHECKING = "checking", "正在检查"
+        WRITING = "writing", "正在写入"
+
+    kind = models.CharField("类型", max_length=40, db_index=True)
     brigade = models.ForeignKey(
         Brigade, verbose_name="所属单位", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    user = models.ForeignKey(User, verbose_name="申请人", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField("类型", max_length=40)
-    title = models.CharField("名称", max_length=200)
+    user = models.ForeignKey(
+        User, verbose_name="申请人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who confirmed (or retried) an import: the records' history names them, not the uploader.
+    confirmed_by = models.ForeignKey(
+        User, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField("名称", max_length=200, blank=True)
     params = models.JSONField("参数", default=dict, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # What the worker is doing now (检查 or 写入), and how far of how much; shown while it runs.
+    phase = models.CharField("进行到", max_length=10, choices=Phase.choices, blank=True)
     progress = models.PositiveIntegerField("已完成", default=0)
     total = models.PositiveIntegerField("总数", default=0)
     heartbeat_at = models.DateTimeField("最后报告时间", null=True, blank=True)
-    file = models.FileField("文件", upload_to="outputs/%Y/%m/", blank=True)
+    file = models.FileField("文件", upload_to="outputs/%Y/%m/", blank=True, max_length=200)
     filename = models.CharField("文件名", max_length=255, blank=True)
     content_type = models.CharField("文件类型", max_length=100, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField("大小（字节）", default=0)
+    result = models.JSONField("结果", default=dict, blank=True)
     message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "生成的文件"
+        verbose_name = verbose_name_plural = "后台任务"
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.title}（{self.get_status_display()}）"
+        return f"{self.title or self.filename}（{self.get_status_display()}）"
+
+    def get_status_display(self) -> str:
+        """The status in the words of the job's kind (已导入, 生成失败), as its producer declares."""
+        from brigade import outputs
+
+        return outputs.status_label(self)
+
+    @property
+    def ledger_kind(self) -> str:
+        """An import's ledger (its `kind` in the declarations)."""
+        return (self.params or {}).get("ledger", "")
+
+
+ImportJob = Job  # the name the browser journeys still use (tests/e2e): the one job model

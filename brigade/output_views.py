@@ -9,19 +9,19 @@ from django.views.decorators.http import require_GET
 from brigade import outputs
 from brigade.breadcrumbs import trail
 from brigade.filenames import content_disposition
-from brigade.models import OutputJob
+from brigade.models import Job
 
 
-def _job(request, pk) -> OutputJob:
+def _job(request, pk) -> Job:
     """The user's own job, while the user may still have what it holds (else a 404 as for
     anyone else's)."""
-    job = get_object_or_404(OutputJob.objects.select_related("user"), pk=pk, user=request.user)
+    job = get_object_or_404(Job.objects.select_related("user"), pk=pk, user=request.user)
     if not outputs.may_fetch(job):
         raise Http404("文件不存在或已无权查看")
     return job
 
 
-def _state(job: OutputJob) -> dict:
+def _state(job: Job) -> dict:
     stopped = outputs.interrupted(job)
     return {
         "status": "interrupted" if stopped else job.status,
@@ -32,7 +32,7 @@ def _state(job: OutputJob) -> dict:
     }
 
 
-def _breadcrumbs(job: OutputJob) -> list:
+def _breadcrumbs(job: Job) -> list:
     """Back to where the file was asked for (`params["back"]`, set by the view that asked: the
     ledger's list as filtered, the report), then the file itself."""
     back = [tuple(step) for step in (job.params or {}).get("back", [])]
@@ -42,9 +42,9 @@ def _breadcrumbs(job: OutputJob) -> list:
 @require_GET
 def output_detail(request, pk):
     job = _job(request, pk)
-    void = outputs.void_reason(job) if job.status == OutputJob.Status.DONE else None
+    void = outputs.void_reason(job) if job.status == Job.Status.DONE else None
     expired = outputs.expired(job)
-    gone = job.status == OutputJob.Status.DONE and (expired or not job.file)
+    gone = job.status == Job.Status.DONE and (expired or not job.file)
     # 重试 after a failure that may pass, 重新生成 once the file is gone; never for a void file
     again = outputs.ask_again(job) if outputs.can_retry(job) or (gone and not void) else None
     return render(request, "outputs/detail.html", {
@@ -61,15 +61,22 @@ def output_status(request, pk):
 @require_GET
 def output_download(request, pk):
     job = _job(request, pk)
-    if job.status != OutputJob.Status.DONE or not job.file or outputs.expired(job):
+    if job.status != Job.Status.DONE or not job.file or outputs.expired(job):
         return redirect("output_detail", pk=job.pk)
     if outputs.void_reason(job) is not None:  # its version withdrawn: the page says so
         return redirect("output_detail", pk=job.pk)
     try:
         opened = job.file.open("rb")
     except FileNotFoundError:  # removed from the disk by hand or lost: its page says to make it again
-        OutputJob.objects.filter(pk=job.pk).update(file="")
+        Job.objects.filter(pk=job.pk).update(file="")
         return redirect("output_detail", pk=job.pk)
     response = FileResponse(opened, content_type=job.content_type)
     response["Content-Disposition"] = content_disposition(job.filename)
     return response
+
+
+@require_GET
+def old_file(request, old, to):
+    """/files/<id>/, a link kept from before jobs were one model: the job that file is now."""
+    job = get_object_or_404(Job, result__output_id=old, user=request.user)
+    return redirect(to, pk=job.pk)

@@ -24,9 +24,14 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("ledgers/", include("brigade.ledger.urls")),
-    path("files/<int:pk>/", output_views.output_detail, name="output_detail"),
-    path("files/<int:pk>/status", output_views.output_status, name="output_status"),
-    path("files/<int:pk>/download", output_views.output_download, name="output_download"),
+    # Every job's page, its progress and its file (brigade/outputs.py).
+    path("jobs/<int:pk>/", output_views.output_detail, name="output_detail"),
+    path("jobs/<int:pk>/status", output_views.output_status, name="output_status"),
+    path("jobs/<int:pk>/download", output_views.output_download, name="output_download"),
+    # A file's page asked for before there was one job model: its id then (migration 0012).
+    path("files/<int:old>/", output_views.old_file, {"to": "output_detail"}),
+    path("files/<int:old>/status", output_views.old_file, {"to": "output_status"}),
+    path("files/<int:old>/download", output_views.old_file, {"to": "output_download"}),
     path("admin/", admin.site.urls),
     path(
         "", include("reports.home_urls")

@@ -25,7 +25,7 @@ from django.urls import reverse
 from brigade import access, outputs
 from brigade.breadcrumbs import report_trail
 from brigade.filenames import safe_filename
-from brigade.models import OutputJob
+from brigade.models import Job
 from reports import docx, policy, public, services
 from reports.models import AnnualReport, FinalVersion
 from reports.pdf import PdfFailed
@@ -88,7 +88,7 @@ def pdf_job_start(*, user, report: AnnualReport, kind: str, title: str, again: s
     back = report_trail(report, ("", None))[1:-1]  # 年度报告 › the report
     params = {"report": report.pk, "again": again, "back": back, "version": version_key(report, kind)}
     made = (
-        OutputJob.objects.filter(user=user, kind=kind, params=params, status=OutputJob.Status.DONE)
+        Job.objects.filter(user=user, kind=kind, params=params, status=Job.Status.DONE)
         .exclude(file="")
         .order_by("-finished_at")
         .first()
@@ -187,7 +187,9 @@ def _name(report: AnnualReport, suffix: str) -> str:
     return f"{safe_filename(report.title, max_bytes=120)}{suffix}.pdf"
 
 
-@outputs.producer("report_pdf", may=lambda job: _visible(job) is not None, void=_void, again=_again)
+@outputs.producer(
+    "report_pdf", title="报告PDF", may=lambda job: _visible(job) is not None, void=_void, again=_again
+)
 def report_pdf(job, progress) -> outputs.Made:
     """The version of the report the job was asked for: a finalised version's stored document, or
     the draft as it reads now (marked 草稿)."""
@@ -204,7 +206,7 @@ def report_pdf(job, progress) -> outputs.Made:
     return outputs.Made(_name(report, ""), PDF, [_pdf(lambda: content, progress)])
 
 
-@outputs.producer("public_pdf", may=_may_public, void=_void, again=_again)
+@outputs.producer("public_pdf", title="公开版PDF", may=_may_public, void=_void, again=_again)
 def public_pdf(job, progress) -> outputs.Made:
     """The public edition, while its 保密审查 is confirmed for the current finalised document."""
     report = _report(job)

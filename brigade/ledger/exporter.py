@@ -56,7 +56,7 @@ def _may_export(job) -> bool:
     return access.can(job.user, access.READ, registry.get(job.params["kind"]).model)
 
 
-@outputs.producer("ledger_export", may=_may_export)
+@outputs.producer("ledger_export", title="导出台账", may=_may_export)
 def ledger_export_job(job, progress) -> outputs.Made:
     """A large export, made by the worker for the user who asked for it, with the list's filters
     as they were asked (the user's permissions are checked again: they may have changed)."""

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import generic
 
-from brigade import access
+from brigade import access, outputs
 from brigade.ledger import jobs
 from brigade.ledger.importer import readable
 from brigade.ledger.views import LedgerMixin, xlsx_response
 from brigade.ledger.xlsx import FileRefused, template_workbook
-from brigade.models import ImportJob
+from brigade.models import Job
 
 
 class TemplateDownloadView(LedgerMixin, generic.View):
@@ -49,10 +49,10 @@ class ImportView(LedgerMixin, generic.TemplateView):
         if running:
             error = f"同一文件正在导入中（{timezone.localtime(running.created_at):%H:%M}上传），请等它完成后再上传"
             return self.render_to_response(self.get_context_data(error=error))
-        job = ImportJob(
+        job = jobs.import_job_new(
             brigade=request.user.brigade,
             user=request.user,
-            kind=self.ledger.kind,
+            ledger=self.ledger.kind,
             filename=upload.name,
             sha256=sha256,
             size=len(content),
@@ -83,17 +83,17 @@ def _check_upload(upload) -> str | None:
     return None
 
 
-class ImportJobMixin(LedgerMixin):
+class JobMixin(LedgerMixin):
     action = access.ADD
 
     def dispatch(self, request, *args, **kwargs):
         self.job = get_object_or_404(
-            ImportJob, pk=kwargs["job_id"], kind=kwargs["kind"], brigade_id=request.user.brigade_id
+            jobs.imports(ledger=kwargs["kind"], brigade_id=request.user.brigade_id), pk=kwargs["job_id"]
         )
         return super().dispatch(request, *args, **kwargs)
 
 
-class ImportPreviewView(ImportJobMixin, generic.TemplateView):
+class ImportPreviewView(JobMixin, generic.TemplateView):
     template_name = "ledger/import_preview.html"
 
     def crumbs(self):
@@ -108,14 +108,14 @@ class ImportPreviewView(ImportJobMixin, generic.TemplateView):
         )
 
 
-class ImportConfirmView(ImportJobMixin, generic.View):
+class ImportConfirmView(JobMixin, generic.View):
     """Confirm (or retry after its worker died) → the job is queued for the worker; the preview
     page shows its progress. With the immediate task backend the import is done on return."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        if self.job.status == ImportJob.Status.CHECKING:
+        if self.job.status == Job.Status.CHECKING:
             if jobs.interrupted(self.job) and jobs.file_present(self.job):
                 jobs.import_preview_queue(job=self.job)
             return redirect(self.url("import_preview", job_id=self.job.pk))
@@ -124,26 +124,26 @@ class ImportConfirmView(ImportJobMixin, generic.View):
         except jobs.AlreadyRunning as e:
             messages.warning(request, str(e))
             return redirect(self.url("import_preview", job_id=self.job.pk))
-        if job.status == ImportJob.Status.DONE:
+        if job.status == Job.Status.DONE:
             result = job.result
             messages.success(
                 request,
                 f"导入完成：新增{result['created']}条，更新{result['updated']}条，未变化{result['unchanged']}条",
             )
             return redirect(self.url("list"))
-        if job.status == ImportJob.Status.FAILED:
+        if job.status == Job.Status.FAILED:
             messages.error(request, "导入未完成，没有写入任何记录。" + (job.message or "请查看下方错误"))
         return redirect(self.url("import_preview", job_id=job.pk))
 
 
-class ImportAbandonView(ImportJobMixin, generic.View):
+class ImportAbandonView(JobMixin, generic.View):
     """放弃 a preview (or a failed import): its upload is removed at once, the job stays."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         job = self.job
-        if job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.FAILED) or jobs.interrupted(job):
+        if job.status in (Job.Status.PREVIEW, Job.Status.FAILED) or jobs.interrupted(job):
             jobs.abandon(job)
             messages.info(request, f"已放弃导入「{job.filename}」，上传的文件已从服务器删除")
             return redirect(self.url("list"))
@@ -151,21 +151,14 @@ class ImportAbandonView(ImportJobMixin, generic.View):
         return redirect(self.url("import_preview", job_id=job.pk))
 
 
-class ImportProgressView(ImportJobMixin, generic.View):
+class ImportProgressView(JobMixin, generic.View):
     def get(self, request, *args, **kwargs):
-        job = self.job
-        stopped = jobs.interrupted(job)
-        return JsonResponse({
-            "status": "interrupted" if stopped else job.status,
-            "status_display": "已中断" if stopped else job.get_status_display(),
-            "message": job.message, "done": job.progress, "total": progress_total(job),
-            "phase": job.phase, "phase_display": job.get_phase_display() if job.phase else "",
-        })  # fmt: skip
+        return JsonResponse(outputs.job_state(self.job, total=progress_total(self.job)))
 
 
 def progress_total(job) -> int:
     """Of how many rows the progress counts: the rows to write while writing, else the file's
     rows as its preview counted them (0 while a large upload's preview reads it: not yet known)."""
-    if job.phase == ImportJob.Phase.WRITING and job.total:
+    if job.phase == Job.Phase.WRITING and job.total:
         return job.total
-    return job.result.get("rows", job.rows) if job.result else job.rows
+    return (job.result or {}).get("rows", 0)

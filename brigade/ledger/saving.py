@@ -26,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from brigade.ledger import keys
-from brigade.models import Brigade, ImportJob
+from brigade.models import Brigade, Job
 
 LOCK_TIMEOUT = "55P03"  # PostgreSQL: lock_not_available (lock_timeout ran out)
 DEADLOCK = "40P01"
@@ -112,13 +112,15 @@ def _import_lock_held(ledger, brigade_id) -> bool:
 def busy_message(*, ledger, brigade_id, seconds: int, action: str = "保存") -> str:
     """Why a save (or another `action`) waited its `seconds` in vain: the import running (named
     when it is a job of the browser's), or another write."""
-    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).select_related("user").order_by("-pk")
+    running = (
+        Job.objects.filter(kind="import", status=Job.Status.RUNNING).select_related("user").order_by("-pk")
+    )
     if connection.vendor == "sqlite":
         # One writer at a time for the whole database: any import holds every save.
-        job = running.filter(brigade_id=brigade_id, kind=ledger.kind).first() or running.first()
+        job = running.filter(brigade_id=brigade_id, params__ledger=ledger.kind).first() or running.first()
         importing = job is not None
     else:
-        job = running.filter(brigade_id=brigade_id, kind=ledger.kind).first()
+        job = running.filter(brigade_id=brigade_id, params__ledger=ledger.kind).first()
         importing = job is not None or _import_lock_held(ledger, brigade_id)
     undone = "本条记录没有保存，您填写的内容仍在下面" if action == "保存" else f"没有{action}"
     after = f"请稍后再{action}（等了{seconds}秒仍未完成，{undone}）"
@@ -129,9 +131,9 @@ def busy_message(*, ledger, brigade_id, seconds: int, action: str = "保存") ->
         from brigade.ledger import registry
 
         try:
-            title = registry.get(job.kind).title
+            title = registry.get(job.ledger_kind).title
         except KeyError:
-            title = job.kind
+            title = job.ledger_kind
         who = f"{job.user}" if job.user else "其他用户"
         what = (
             f"{title}台账正在导入「{job.filename}」（{who}于{timezone.localtime(job.created_at):%H:%M}上传）"

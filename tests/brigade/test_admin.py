@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from brigade.ledger import registry as ledgers
-from brigade.models import Brigade, ImportJob, User
+from brigade.models import Brigade, Job, User
 from tests.conftest import login
 
 
@@ -156,13 +156,12 @@ def test_every_admin_history_page_and_every_protected_change_form_refuses_to_sav
 
 
 def test_import_jobs_cannot_be_deleted_in_the_admin(admin_user, brigade):
-    job = ImportJob.objects.create(brigade=brigade, kind="training", filename="a.xlsx", sha256="0" * 64)
-    client = login(admin_user)
-    assert (
-        client.post(reverse("admin:brigade_importjob_delete", args=[job.pk]), {"post": "yes"}).status_code
-        == 403
+    job = Job.objects.create(
+        brigade=brigade, kind="import", params={"ledger": "training"}, filename="a.xlsx", sha256="0" * 64
     )
-    assert ImportJob.objects.filter(pk=job.pk).exists()
+    client = login(admin_user)
+    assert client.post(reverse("admin:brigade_job_delete", args=[job.pk]), {"post": "yes"}).status_code == 403
+    assert Job.objects.filter(pk=job.pk).exists()
 
 
 def test_the_admin_speaks_chinese_for_third_party_parts_too(admin_user):
@@ -359,8 +358,16 @@ def report_records(one_of_everything, brigade, legal, leader):
 def test_every_admin_page_reads_in_chinese(report_records, login_records, admin_user, brigade, legal):
     from axes.models import AccessAttempt
 
-    ImportJob.objects.create(
-        brigade=brigade, kind="training", filename="培训.xlsx", sha256="0" * 64, user=legal
+    Job.objects.create(
+        brigade=brigade,
+        kind="import",
+        params={"ledger": "training"},
+        filename="培训.xlsx",
+        sha256="0" * 64,
+        user=legal,
+    )
+    Job.objects.create(
+        brigade=brigade, kind="report_pdf", title="2025年报告（PDF）", status="done", user=legal
     )
     legal.role = "clerk"
     legal.save()  # a change of role in the user's history

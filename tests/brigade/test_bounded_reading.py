@@ -13,7 +13,7 @@ from django.urls import reverse
 from brigade.ledger import bounded, registry
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from sheets.tests.test_xlsx_reader import build, inline
 from tests.brigade.test_import_export import TRAINING_HEADER
 from tests.conftest import login
@@ -102,8 +102,8 @@ def test_a_hostile_ods_costs_the_web_worker_nothing(clerk, rows):
         assert "读取该文件需要的内存超过512 MB（上限）" in message and is_chinese_refusal(message), message
     else:
         assert response.status_code == 302  # a preview listing the rows' errors
-        job = ImportJob.objects.latest("pk")
-        assert job.status == ImportJob.Status.REFUSED and job.result["rows"] == rows
+        job = Job.objects.latest("pk")
+        assert job.status == Job.Status.REFUSED and job.result["rows"] == rows
     # In the web worker it took 880 MB at its peak and kept 505 MB; here the child paid.
     assert (peak - rss_before) < 80 * 1024, f"peak grew by {(peak - rss_before) // 1024} MB"
     assert (rss_after - rss_before) < 30 * 1024, f"kept {(rss_after - rss_before) // 1024} MB"
@@ -127,7 +127,7 @@ def test_a_file_over_the_memory_limit_is_refused_in_chinese_on_the_page(clerk, s
     page = response.content.decode()
     message = re.search(r'<div class="msg error">(.*?)</div>', page, re.S).group(1)
     assert "读取该文件需要的内存超过120 MB（上限）" in message and is_chinese_refusal(message), message
-    assert not ImportJob.objects.exists() or ImportJob.objects.get().file.name == ""
+    assert not Job.objects.exists() or Job.objects.get().file.name == ""
 
 
 def test_a_file_over_the_cpu_limit_is_refused_in_chinese(brigade, settings, tmp_path):
@@ -199,7 +199,7 @@ def test_one_long_shared_string_named_by_300_rows_is_refused_naming_the_cell(cle
     upload.name = "培训.xlsx"
     page = preview(login(clerk), upload).content.decode()
     assert "第2行G列单元格的文字有900000个字符" in page
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_text_is_counted_at_every_reference_against_the_limit(brigade, settings):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from brigade import outputs
 from brigade.filenames import MAX_BYTES, content_disposition, safe_filename
-from brigade.models import OutputJob
+from brigade.models import Job
 from tests.conftest import login
 
 NASTY = {
@@ -76,10 +76,10 @@ def test_a_file_made_for_any_title_is_written_in_the_outputs_folder_and_download
 ):
     producer_of(f"{title}（公开版）.pdf")
     # the job's own title as a form would take it (no NUL: PostgreSQL keeps none); the file's name as given
-    job = OutputJob.objects.create(
+    job = Job.objects.create(
         user=clerk, brigade=clerk.brigade, kind="test", title=title.replace("\x00", "")[:200]
     )
-    assert outputs.output_job_run(job_id=job.pk) == OutputJob.Status.DONE
+    assert outputs.output_job_run(job_id=job.pk) == Job.Status.DONE
     job.refresh_from_db()
     stored = Path(settings.MEDIA_ROOT, job.file.name).resolve()
     outputs_folder = Path(settings.MEDIA_ROOT, "outputs").resolve()

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from brigade.services import user_upsert
 from tests.brigade.test_commands import run
 from tests.brigade.test_import_export import TRAINING_HEADER, training_rows
@@ -60,12 +60,12 @@ def test_a_preview_confirmed_by_another_clerk_is_recorded_as_theirs(brigade, cle
     second = user_upsert(username="clerk2_a", brigade_code="a", role="clerk", password=PASSWORD)[0]
     login(clerk).post(reverse("ledger:import", args=["training"]),
                       {"file": make_xlsx([TRAINING_HEADER, *training_rows(3)])})  # fmt: skip
-    job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.PREVIEW and job.user == clerk
+    job = Job.objects.get()
+    assert job.status == Job.Status.PREVIEW and job.user == clerk
     response = login(second).post(reverse("ledger:import_confirm", args=["training", job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE and job.confirmed_by == second and job.user == clerk
+    assert job.status == Job.Status.DONE and job.confirmed_by == second and job.user == clerk
     assert Training.history.count() == 3
     assert {h.history_user for h in Training.history.all()} == {second}
     record = Training.objects.first()

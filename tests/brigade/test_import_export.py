@@ -10,7 +10,7 @@ from brigade.ledger import CellError, registry
 from brigade.ledger.exporter import ledger_export
 from brigade.ledger.importer import ledger_import
 from brigade.ledger.xlsx import FileRefused
-from brigade.models import ImportJob, Officer, Regulation, Training
+from brigade.models import Job, Officer, Regulation, Training
 from tests.conftest import make_xlsx
 
 TRAINING_HEADER = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
@@ -130,7 +130,7 @@ def test_column_order_is_free(brigade):
 def test_browser_import_preview_then_confirm(as_clerk, brigade, clerk):
     upload = make_xlsx([TRAINING_HEADER, *training_rows(3)])
     response = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload})
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response["Location"] == reverse("ledger:import_preview", args=["training", job.pk])
     preview = as_clerk.get(response["Location"]).content.decode()
     assert "将新增：3" in preview and not Training.objects.exists()
@@ -150,8 +150,8 @@ def test_browser_import_with_a_bad_row_shows_it_and_cannot_be_confirmed(as_clerk
     response = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload}, follow=True)
     page = response.content.decode()
     assert "第3行" in page and "形式" in page and "「飞行」不是可选值" in page
-    job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.REFUSED
+    job = Job.objects.get()
+    assert job.status == Job.Status.REFUSED
     as_clerk.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     assert not Training.objects.exists()
 
@@ -169,7 +169,7 @@ def test_browser_refuses_files_that_are_not_ledgers(as_clerk, name, content, mes
     upload.name = name
     page = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload}).content.decode()
     assert message in page
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_browser_refuses_files_over_the_size_limit(as_clerk, settings):
@@ -209,24 +209,24 @@ def test_a_second_upload_of_a_file_being_imported_is_refused(as_clerk, clerk, br
     upload = io.BytesIO(content)
     upload.name = "a.xlsx"
     as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload})
-    job = ImportJob.objects.get()
-    job.status = ImportJob.Status.QUEUED  # as if it had just been confirmed
+    job = Job.objects.get()
+    job.status = Job.Status.QUEUED  # as if it had just been confirmed
     job.save()
     again = io.BytesIO(content)
     again.name = "a-copy.xlsx"
     page = as_clerk.post(reverse("ledger:import", args=["training"]), {"file": again}).content.decode()
-    assert "同一文件正在导入中" in page and ImportJob.objects.count() == 1
+    assert "同一文件正在导入中" in page and Job.objects.count() == 1
 
 
 def test_a_confirmed_file_is_queued_for_the_worker_and_the_page_follows_it(as_clerk, clerk, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # no worker yet
     upload = make_xlsx([TRAINING_HEADER, *training_rows(25)])
     as_clerk.post(reverse("ledger:import", args=["training"]), {"file": upload})
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     response = as_clerk.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     assert response["Location"] == reverse("ledger:import_preview", args=["training", job.pk])
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.QUEUED and not Training.objects.exists()
+    assert job.status == Job.Status.QUEUED and not Training.objects.exists()
     page = as_clerk.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     assert "已排入导入队列" in page
     # confirming again does not queue it twice
@@ -238,7 +238,7 @@ def test_a_confirmed_file_is_queued_for_the_worker_and_the_page_follows_it(as_cl
 
     from brigade.ledger import jobs
 
-    assert jobs.import_job_run(job_id=job.pk) == ImportJob.Status.DONE  # what the worker does
+    assert jobs.import_job_run(job_id=job.pk) == Job.Status.DONE  # what the worker does
     assert jobs.import_job_run(job_id=job.pk) == "not queued"  # a second delivery changes nothing
     progress = as_clerk.get(reverse("ledger:import_progress", args=["training", job.pk])).json()
     assert progress["status"] == "done" and progress["done"] == progress["total"] == 25

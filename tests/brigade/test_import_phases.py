@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from brigade.ledger import importer, jobs
-from brigade.models import ImportJob
+from brigade.models import Job
 from enforcement.models import Violation
 from tests.conftest import make_xlsx
 from tests.enforcement.test_import import VIOLATION_HEADER, do_import, violation
@@ -91,15 +91,15 @@ def test_a_large_upload_is_previewed_by_the_worker_while_the_page_follows(as_cle
     monkeypatch.setattr(jobs, "PREVIEW_INLINE_BYTES", 1024)
     upload = make_xlsx([VIOLATION_HEADER, *[violation(f"W{n:03d}") for n in range(300)]])
     response = as_clerk.post(reverse("ledger:import", args=["violations"]), {"file": upload})
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response["Location"] == reverse("ledger:import_preview", args=["violations", job.pk])
-    assert job.status == ImportJob.Status.CHECKING  # the request did not check the file
+    assert job.status == Job.Status.CHECKING  # the request did not check the file
     page = as_clerk.get(response["Location"]).content.decode()
     assert "正在检查" in page and "检查完成后本页自动显示预览" in page and CONFIRM not in page
     state = as_clerk.get(reverse("ledger:import_progress", args=["violations", job.pk])).json()
     assert state["status"] == "checking" and state["status_display"] == "正在检查"
 
-    assert jobs.import_preview_run(job_id=job.pk) == ImportJob.Status.PREVIEW  # the worker's turn
+    assert jobs.import_preview_run(job_id=job.pk) == Job.Status.PREVIEW  # the worker's turn
     page = as_clerk.get(response["Location"]).content.decode()
     assert "将新增：300" in page and CONFIRM in page and not Violation.objects.exists()
 
@@ -109,11 +109,11 @@ def test_a_large_upload_the_worker_cannot_read_says_why_in_chinese(as_clerk, set
     monkeypatch.setattr(jobs, "PREVIEW_INLINE_BYTES", 10)
     upload = make_xlsx([["名称", "日期"], ["甲", datetime.date(2025, 1, 1)]])
     as_clerk.post(reverse("ledger:import", args=["violations"]), {"file": upload})
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     jobs.import_preview_run(job_id=job.pk)
     page = as_clerk.get(reverse("ledger:import_preview", args=["violations", job.pk])).content.decode()
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.REFUSED and not jobs.file_present(job)
+    assert job.status == Job.Status.REFUSED and not jobs.file_present(job)
     assert "没有导入：" in page and "重新上传" in page and "Error" not in page
 
 
@@ -121,4 +121,4 @@ def test_a_small_upload_is_still_previewed_at_once(as_clerk):
     upload = make_xlsx([VIOLATION_HEADER, violation("S1")])
     response = as_clerk.post(reverse("ledger:import", args=["violations"]), {"file": upload}, follow=True)
     assert "将新增：1" in response.content.decode()
-    assert ImportJob.objects.get().status == ImportJob.Status.PREVIEW
+    assert Job.objects.get().status == Job.Status.PREVIEW

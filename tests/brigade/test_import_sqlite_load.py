@@ -37,13 +37,13 @@ CLERK = textwrap.dedent(
     """
     import json, time
     from django.test import Client
-    from brigade.models import User, ImportJob
+    from brigade.models import User, Job
     client = Client()
     client.force_login(User.objects.get(username="clerk_a"))
     with open(FILE, "rb") as fh:
         response = client.post("/ledgers/violations/import/", {"file": fh})
     preview = response["Location"]
-    job = ImportJob.objects.latest("pk")
+    job = Job.objects.latest("pk")
     seen, deadline = [], time.monotonic() + 600
 
     def follow(until):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brigade.ledger import jobs
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from tests.brigade.test_import_export import TRAINING_HEADER, training_rows
 from tests.conftest import login, make_xlsx
 
@@ -39,7 +39,7 @@ def upload(client, rows, name="台账.xlsx"):
     content = io.BytesIO(rows) if isinstance(rows, bytes) else make_xlsx(rows)
     content.name = name
     client.post(reverse("ledger:import", args=["training"]), {"file": content})
-    return ImportJob.objects.latest("pk")
+    return Job.objects.latest("pk")
 
 
 def test_the_same_file_uploaded_twelve_times_is_stored_once(clerk, legal):
@@ -48,8 +48,8 @@ def test_the_same_file_uploaded_twelve_times_is_stored_once(clerk, legal):
     clients = [login(clerk), login(legal)]
     for n in range(12):
         job = upload(clients[n % 2], content)
-        assert job.status == ImportJob.Status.PREVIEW, job.result
-    assert ImportJob.objects.count() == 12
+        assert job.status == Job.Status.PREVIEW, job.result
+    assert Job.objects.count() == 12
     files = stored()
     assert len(files) == 12  # a name per job …
     assert bytes_on_disk(files) == size  # … one copy of the bytes
@@ -59,12 +59,12 @@ def test_the_same_file_uploaded_twelve_times_is_stored_once(clerk, legal):
     assert bytes_on_disk(stored()) > size and other.file.name.split("/")[1] == other.sha256
 
     # Abandoning or importing one of them leaves the others' file whole.
-    first, second = ImportJob.objects.filter(sha256=job.sha256).order_by("pk")[:2]
+    first, second = Job.objects.filter(sha256=job.sha256).order_by("pk")[:2]
     clients[0].post(reverse("ledger:import_abandon", args=["training", first.pk]))
     clients[0].post(reverse("ledger:import_confirm", args=["training", second.pk]))
     second.refresh_from_db()
-    assert second.status == ImportJob.Status.DONE and Training.objects.count() == 5
-    remaining = ImportJob.objects.filter(sha256=job.sha256, status=ImportJob.Status.PREVIEW)
+    assert second.status == Job.Status.DONE and Training.objects.count() == 5
+    remaining = Job.objects.filter(sha256=job.sha256, status=Job.Status.PREVIEW)
     assert remaining.count() == 10
     for left in remaining:
         with left.file.open("rb") as fh:
@@ -83,14 +83,14 @@ def test_abandoning_a_preview_removes_its_upload_at_once(clerk):
     response = client.post(reverse("ledger:import_abandon", args=["training", job.pk]))
     assert response["Location"] == reverse("ledger:list", args=["training"])
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.ABANDONED and not job.file and not path.exists()
+    assert job.status == Job.Status.ABANDONED and not job.file and not path.exists()
     assert stored() == []
     page = client.get(reverse("ledger:list", args=["training"])).content.decode()
     assert "已放弃导入「台账.xlsx」，上传的文件已从服务器删除" in page
     # nothing left to confirm
     client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.ABANDONED and not Training.objects.exists()
+    assert job.status == Job.Status.ABANDONED and not Training.objects.exists()
 
 
 def test_the_preview_offers_abandon_as_a_form(clerk):
@@ -104,24 +104,22 @@ def test_a_preview_left_a_day_is_abandoned_and_its_file_removed(clerk):
     client = login(clerk)
     old = upload(client, [TRAINING_HEADER, *training_rows(5)])
     old_path = Path(old.file.path)
-    ImportJob.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=1, minutes=1)
-    )
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1, minutes=1))
     recent = upload(client, [TRAINING_HEADER, *training_rows(3)])  # every upload sweeps
     old.refresh_from_db()
-    assert old.status == ImportJob.Status.ABANDONED and not old.file and not old_path.exists()
+    assert old.status == Job.Status.ABANDONED and not old.file and not old_path.exists()
     recent.refresh_from_db()
-    assert recent.status == ImportJob.Status.PREVIEW and os.path.exists(recent.file.path)
+    assert recent.status == Job.Status.PREVIEW and os.path.exists(recent.file.path)
 
 
 def test_a_failed_import_keeps_its_file_a_day_for_a_retry(clerk):
     client = login(clerk)
     job = upload(client, [TRAINING_HEADER, *training_rows(2)])
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED)
     jobs.clean_up()
     job.refresh_from_db()
     assert job.file and jobs.can_retry(job)
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
     jobs.clean_up()
     job.refresh_from_db()
     assert not job.file and not jobs.can_retry(job) and stored() == []
@@ -131,4 +129,4 @@ def test_a_refused_file_is_not_kept(clerk):
     rows = [TRAINING_HEADER, *training_rows(2)]
     rows[1][4] = "很多"
     job = upload(login(clerk), rows)
-    assert job.status == ImportJob.Status.REFUSED and stored() == []
+    assert job.status == Job.Status.REFUSED and stored() == []

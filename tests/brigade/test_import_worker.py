@@ -17,9 +17,10 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.urls import reverse
 
+from brigade import outputs
 from brigade.ledger import jobs, registry
 from brigade.ledger.importer import ledger_import
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from enforcement.models import Violation, ViolationType
 from tests.brigade.test_import_export import TRAINING_HEADER, training_rows
 from tests.conftest import login, make_xlsx
@@ -126,8 +127,8 @@ def test_a_key_another_user_saves_meanwhile_is_a_plain_message_and_nothing_is_wr
 
 def _upload_and_confirm(client, kind, rows):
     client.post(reverse("ledger:import", args=[kind]), {"file": make_xlsx(rows)})
-    job = ImportJob.objects.latest("pk")
-    assert job.status == ImportJob.Status.PREVIEW, job.result
+    job = Job.objects.latest("pk")
+    assert job.status == Job.Status.PREVIEW, job.result
     client.post(reverse("ledger:import_confirm", args=[kind, job.pk]))
     job.refresh_from_db()
     return job
@@ -138,7 +139,7 @@ def test_a_job_left_running_by_a_dead_worker_is_retried_at_once(clerk, settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     job = _upload_and_confirm(client, "training", [TRAINING_HEADER, *training_rows(30)])
     # a worker took it and died: nobody holds the job's lock any more
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     job.refresh_from_db()
     assert jobs.interrupted(job)
     page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
@@ -147,7 +148,7 @@ def test_a_job_left_running_by_a_dead_worker_is_retried_at_once(clerk, settings)
     response = client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     assert response["Location"] == reverse("ledger:list", args=["training"])
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE and Training.objects.count() == 30
+    assert job.status == Job.Status.DONE and Training.objects.count() == 30
 
 
 def test_a_running_job_is_alive_however_long_it_is_silent(clerk, settings):
@@ -158,16 +159,16 @@ def test_a_running_job_is_alive_however_long_it_is_silent(clerk, settings):
     client = login(clerk)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     job = _upload_and_confirm(client, "training", [TRAINING_HEADER, *training_rows(3)])
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, heartbeat_at=None)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=None)
     job.refresh_from_db()
-    held = jobs._try_hold(job.pk)  # as its worker does
+    held = outputs._try_hold(job.pk)  # as its worker does
     try:
         assert not jobs.interrupted(job)
         client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
         job.refresh_from_db()
-        assert job.status == ImportJob.Status.RUNNING and not Training.objects.exists()
+        assert job.status == Job.Status.RUNNING and not Training.objects.exists()
     finally:
-        jobs._release(held)
+        outputs._release(held)
     assert jobs.interrupted(job)  # its worker gone
 
 
@@ -199,15 +200,15 @@ def test_the_worker_process_imports_a_confirmed_file_and_its_death_is_seen_at_on
     #    it is caught in the middle. It is killed: the job is seen interrupted at once.
     release, holder = hold_import_lock(brigade, "training")
     job = _upload_and_confirm(client, "training", [TRAINING_HEADER, *training_rows(40)])
-    assert job.status == ImportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
     worker = _worker(url)
     try:
         for _ in range(100):
             job.refresh_from_db()
-            if job.status == ImportJob.Status.RUNNING and "等它完成" in job.message:
+            if job.status == Job.Status.RUNNING and "等它完成" in job.message:
                 break
             time.sleep(0.1)
-        assert job.status == ImportJob.Status.RUNNING and not jobs.interrupted(job), job.message
+        assert job.status == Job.Status.RUNNING and not jobs.interrupted(job), job.message
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
         for _ in range(50):  # the server ends the dead connection's session: its lock goes
@@ -225,11 +226,11 @@ def test_the_worker_process_imports_a_confirmed_file_and_its_death_is_seen_at_on
     # 2. Retried: a new worker imports it, once.
     client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.QUEUED
+    assert job.status == Job.Status.QUEUED
     worker = _worker(url, "--batch")
     output = worker.communicate(timeout=120)[0].decode()
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE, output
+    assert job.status == Job.Status.DONE, output
     assert job.progress == 40 and Training.objects.count() == 40
 
 
@@ -318,6 +319,6 @@ def test_a_job_whose_upload_is_gone_says_so_and_offers_no_retry(clerk, settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     job = _upload_and_confirm(client, "training", [TRAINING_HEADER, *training_rows(3)])
     job.file.storage.delete(job.file.name)  # cleaned away meanwhile
-    assert jobs.import_job_run(job_id=job.pk) == ImportJob.Status.FAILED
+    assert jobs.import_job_run(job_id=job.pk) == Job.Status.FAILED
     page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     assert "已不在服务器上" in page and "重新导入" not in page

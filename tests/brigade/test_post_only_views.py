@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from brigade import locks
 from brigade.ledger import registry
 from brigade.ledger.services import record_delete
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from brigade.services import user_upsert
 from reports import services as report_services
 from reports.models import AnnualReport
@@ -91,14 +91,14 @@ def _import_job(brigade, actor):
     header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
     upload = make_xlsx([header, [f"{YEAR}-03-05", "道路交通安全法学习", "专题学法", "线下", 30, 2, ""]])
     login(actor).post(reverse("ledger:import", args=["training"]), {"file": upload})
-    job = ImportJob.objects.get(brigade=brigade)
-    assert job.status == ImportJob.Status.PREVIEW, job.result
+    job = Job.objects.get(brigade=brigade)
+    assert job.status == Job.Status.PREVIEW, job.result
     return Target(["training", job.pk], {}, lambda: Training.objects.filter(brigade=brigade).count())
 
 
 def _abandoned_import(brigade, actor):
     target = _import_job(brigade, actor)
-    status = lambda: ImportJob.objects.get(pk=target.args[1]).status  # noqa: E731
+    status = lambda: Job.objects.get(pk=target.args[1]).status  # noqa: E731
     return Target(target.args, {}, status)
 
 
@@ -180,15 +180,15 @@ def _fake_pdf(monkeypatch):
 
 def _pdf(brigade, actor):
     """A report whose PDF anyone who reads reports may ask for (not a clerk)."""
-    from brigade.models import OutputJob
+    from brigade.models import Job
 
     report = report_services.report_create(brigade=brigade, year=YEAR, user=actor)
-    return Target([report.pk], {}, lambda: OutputJob.objects.filter(kind="report_pdf").count())
+    return Target([report.pk], {}, lambda: Job.objects.filter(kind="report_pdf").count())
 
 
 def _public_pdf(brigade, actor):
     """A finalised report whose public edition passed its 保密审查."""
-    from brigade.models import OutputJob
+    from brigade.models import Job
     from reports import public
     from reports.models import AnnualReport
 
@@ -197,7 +197,7 @@ def _public_pdf(brigade, actor):
     for flag in public.public_flags(report, public.public_context(report)):
         public.flag_override(report=report, flag_id=flag["id"], reason="经核对可以公开", user=actor)
     public.public_edition_confirm(report=report, user=actor, checks=[key for key, _ in public.CHECKLIST])
-    return Target(target.args, {}, lambda: OutputJob.objects.filter(kind="public_pdf").count())
+    return Target(target.args, {}, lambda: Job.objects.filter(kind="public_pdf").count())
 
 
 def _public_flag(brigade, actor):

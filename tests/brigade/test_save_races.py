@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from brigade.ledger import registry, version_of, views
 from brigade.ledger.importer import ledger_import
-from brigade.models import ImportJob
+from brigade.models import Job
 from brigade.services import user_upsert
 from enforcement.models import Violation
 from tests.conftest import PASSWORD, make_xlsx
@@ -200,8 +200,8 @@ def test_a_key_saved_before_the_form_is_checked_is_named_with_a_link(two_clerks)
 
 
 def _running_job(brigade, clerk):
-    return ImportJob.objects.create(brigade=brigade, user=clerk, kind="violations", filename="三月违法.xlsx",
-                                    sha256="0" * 64, status=ImportJob.Status.RUNNING)  # fmt: skip
+    return Job.objects.create(brigade=brigade, user=clerk, kind="import", params={"ledger": "violations"}, filename="三月违法.xlsx",
+                                    sha256="0" * 64, status=Job.Status.RUNNING)  # fmt: skip
 
 
 def _import_holding(brigade, *, release):

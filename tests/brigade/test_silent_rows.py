@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from brigade.ledger import registry
 from brigade.ledger.importer import ledger_import
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from tests.brigade.test_commands import run
 from tests.brigade.test_import_export import TRAINING_HEADER, training_rows
 from tests.conftest import login
@@ -55,13 +55,13 @@ def upload(client, content: bytes, name="台账.xlsx"):
     buf = io.BytesIO(content)
     buf.name = name
     client.post(reverse("ledger:import", args=["training"]), {"file": buf})
-    return ImportJob.objects.latest("pk")
+    return Job.objects.latest("pk")
 
 
 def test_hidden_sheet_rows_columns_and_formulas_are_named_in_the_preview(clerk):
     client = login(clerk)
     job = upload(client, tricky_workbook())
-    assert job.status == ImportJob.Status.PREVIEW, job.result
+    assert job.status == Job.Status.PREVIEW, job.result
     page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     assert "工作表「说明」是隐藏的，没有读取；读取的是第一张可见的工作表「数据」" in page
     assert "第4行在表格中是隐藏的（被筛选或手动隐藏），打开文件时看不到，但会照常导入" in page
@@ -70,7 +70,7 @@ def test_hidden_sheet_rows_columns_and_formulas_are_named_in_the_preview(clerk):
     # imported as the preview said, with the warnings kept on the job
     client.post(reverse("ledger:import_confirm", args=["training", job.pk]))
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.DONE and Training.objects.count() == 5
+    assert job.status == Job.Status.DONE and Training.objects.count() == 5
     assert Training.objects.get(name="培训1").attendees == 999
     assert len(job.result["warnings"]) == 4
 
@@ -153,7 +153,7 @@ def test_a_workbook_opening_on_another_sheet_names_the_sheet_read(clerk):
     wb.active = 1
     client = login(clerk)
     job = upload(client, _saved(wb))
-    assert job.status == ImportJob.Status.PREVIEW, job.result
+    assert job.status == Job.Status.PREVIEW, job.result
     page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     assert "打开这个文件时显示的是工作表「培训」，但本系统只读第一张可见的工作表，读取的是「旧台账」" in page
 

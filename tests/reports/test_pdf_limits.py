@@ -9,7 +9,7 @@ import stat
 import pytest
 from django.urls import reverse
 
-from brigade.models import OutputJob
+from brigade.models import Job
 from reports import pdf, services
 from tests.conftest import login
 
@@ -38,8 +38,8 @@ def soffice(tmp_path, monkeypatch):
 def _job_page(client, report, capture):
     with capture(execute=True):
         response = client.post(reverse("reports:pdf", args=[report.pk]))
-    job = OutputJob.objects.get()
-    assert job.status == OutputJob.Status.FAILED
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED
     return job, client.get(response["Location"]).content.decode()
 
 
@@ -61,7 +61,7 @@ def test_a_timeout_is_named_and_may_be_retried(
     soffice("exit 1")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reports:pdf", args=[report.pk]))
-    assert OutputJob.objects.count() == 2
+    assert Job.objects.count() == 2
 
 
 def test_memory_over_the_limit_is_named_without_a_retry(

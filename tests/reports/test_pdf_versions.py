@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brigade import outputs
-from brigade.models import OutputJob
+from brigade.models import Job
 from reports import docx, services
 from reports import outputs as report_outputs
 from tests.conftest import login
@@ -34,11 +34,11 @@ def final(brigade, legal, leader):
     return report
 
 
-def _made(client, report, capture) -> OutputJob:
+def _made(client, report, capture) -> Job:
     with capture(execute=True):
         response = client.post(reverse("reports:pdf", args=[report.pk]))
-    job = OutputJob.objects.get(pk=response["Location"].strip("/").split("/")[-1])
-    assert job.status == OutputJob.Status.DONE, job.message
+    job = Job.objects.get(pk=response["Location"].strip("/").split("/")[-1])
+    assert job.status == Job.Status.DONE, job.message
     return job
 
 
@@ -88,11 +88,11 @@ def test_a_pdf_asked_for_before_unfinalising_is_not_made_of_the_draft(
     """Queued while the report was signed; the worker took it up after 撤销定稿."""
     client = login(legal)
     client.post(reverse("reports:pdf", args=[final.pk]))  # never committed: still queued
-    job = OutputJob.objects.get()
+    job = Job.objects.get()
     services.report_transition(report=final, to="draft", user=leader, reason="更正一处文字")
     outputs.output_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.status == OutputJob.Status.FAILED and not job.file
+    assert job.status == Job.Status.FAILED and not job.file
     page = client.get(reverse("output_detail", args=[job.pk])).content.decode()
     assert report_outputs.WITHDRAWN in page and "重试" not in page
 
@@ -154,8 +154,8 @@ def test_an_older_pdf_jobs_page_asks_again_by_a_post(final, legal, fake_pdf, kin
     name = "reports:public_pdf" if kind == "public_pdf" else "reports:pdf"
     pdf_url = reverse(name, args=[final.pk])
     client = login(legal)
-    failed = OutputJob.objects.create(
-        user=legal, brigade=legal.brigade, kind=kind, title="报告（PDF）", status=OutputJob.Status.FAILED,
+    failed = Job.objects.create(
+        user=legal, brigade=legal.brigade, kind=kind, title="报告（PDF）", status=Job.Status.FAILED,
         message="转换为 PDF 失败，请下载 Word 文件",
         params={"report": final.pk, "again": pdf_url, "version": final.final_sha256},
     )  # fmt: skip
@@ -168,10 +168,10 @@ def test_every_link_on_a_pdf_jobs_page_works(final, legal, fake_pdf, django_capt
     job = _made(client, final, django_capture_on_commit_callbacks)
     found = _every_link_works(client, job)
     assert reverse("output_download", args=[job.pk]) in found.links
-    OutputJob.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).update(
         params={**job.params, "again": reverse("reports:pdf", args=[final.pk])}
     )
-    OutputJob.objects.filter(pk=job.pk).update(
+    Job.objects.filter(pk=job.pk).update(
         finished_at=timezone.now() - outputs.KEPT_FOR - datetime.timedelta(minutes=1)
     )
     found = _every_link_works(client, job)  # its day is past: 重新生成 is a button

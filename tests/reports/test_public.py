@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from docx import Document
 
-from brigade.models import Officer, OutputJob, Role
+from brigade.models import Job, Officer, Role
 from brigade.services import user_upsert
 from reports import docx, public, services
 from reports import outputs as report_outputs
@@ -153,9 +153,9 @@ def test_the_public_edition_pdf_after_the_checklist(
     assert PublicEdition.objects.get().confirmed_by == leader  # a leader may confirm too
     with django_capture_on_commit_callbacks(execute=True):
         response = as_leader.post(reverse("reports:public_pdf", args=[final.pk]))
-    job = OutputJob.objects.get(kind="public_pdf")  # made by the worker (brigade/outputs.py)
+    job = Job.objects.get(kind="public_pdf")  # made by the worker (brigade/outputs.py)
     assert response["Location"] == reverse("output_detail", args=[job.pk])
-    assert job.status == OutputJob.Status.DONE, job.message
+    assert job.status == Job.Status.DONE, job.message
     page = as_leader.get(response["Location"]).content.decode()
     assert reverse("output_download", args=[job.pk]) in page
     download = as_leader.get(reverse("output_download", args=[job.pk]))
@@ -214,8 +214,8 @@ def test_a_made_public_pdf_is_not_served_after_unfinalising(
     )  # a GET queues nothing
     with django_capture_on_commit_callbacks(execute=True):
         response = as_legal.post(reverse("reports:public_pdf", args=[final.pk]))
-    job = OutputJob.objects.get(kind="public_pdf")
-    assert job.status == OutputJob.Status.DONE, job.message
+    job = Job.objects.get(kind="public_pdf")
+    assert job.status == Job.Status.DONE, job.message
     download = reverse("output_download", args=[job.pk])
     assert b"".join(as_legal.get(download).streaming_content).startswith(b"%PDF")
     assert as_legal.post(reverse("reports:public_pdf", args=[final.pk]))["Location"] == response["Location"]
@@ -226,7 +226,7 @@ def test_a_made_public_pdf_is_not_served_after_unfinalising(
     assert report_outputs.PUBLIC_WITHDRAWN in page and download not in page
     response = as_legal.post(reverse("reports:public_pdf", args=[final.pk]), follow=True)
     assert public.NOT_FINAL in response.content.decode()  # not final: nothing to publish
-    assert OutputJob.objects.filter(kind="public_pdf").count() == 1
+    assert Job.objects.filter(kind="public_pdf").count() == 1
 
 
 def test_a_made_public_pdf_is_not_served_once_the_kept_head_changes(
@@ -235,7 +235,7 @@ def test_a_made_public_pdf_is_not_served_once_the_kept_head_changes(
     confirm(as_legal, final)
     with django_capture_on_commit_callbacks(execute=True):
         as_legal.post(reverse("reports:public_pdf", args=[final.pk]))
-    job = OutputJob.objects.get(kind="public_pdf")
+    job = Job.objects.get(kind="public_pdf")
     confirm(as_legal, final, keep_signer="on")  # reviewed again, now printing 签发人
     download = reverse("output_download", args=[job.pk])
     assert as_legal.get(download).status_code == 302  # back to its page, not the PDF

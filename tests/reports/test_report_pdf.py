@@ -6,7 +6,7 @@ import shutil
 import pytest
 from django.urls import reverse
 
-from brigade.models import OutputJob
+from brigade.models import Job
 from reports import docx
 from reports import services as report_services
 from tests.conftest import login
@@ -24,9 +24,9 @@ def test_the_pdf_is_made_by_the_worker_and_downloaded_from_its_page(
     client = login(leader)  # anyone who may read the report
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:pdf", args=[report.pk]))
-    job = OutputJob.objects.get()
+    job = Job.objects.get()
     assert response["Location"] == reverse("output_detail", args=[job.pk])
-    assert job.status == OutputJob.Status.DONE, job.message
+    assert job.status == Job.Status.DONE, job.message
     download = client.get(reverse("output_download", args=[job.pk]))
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert download["Content-Type"] == "application/pdf"
@@ -37,12 +37,12 @@ def test_without_libreoffice_the_report_page_says_so(report, legal, monkeypatch)
     monkeypatch.setattr(docx, "pdf_available", lambda: False)
     response = login(legal).post(reverse("reports:pdf", args=[report.pk]), follow=True)
     assert "服务器未安装 LibreOffice" in response.content.decode()
-    assert not OutputJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_another_brigades_user_cannot_ask_for_it(report, outsider):
     assert login(outsider).post(reverse("reports:pdf", args=[report.pk])).status_code == 404
-    assert not OutputJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
@@ -52,8 +52,8 @@ def test_a_detachment_user_gets_the_pdf_of_a_brigades_report(
     client = login(detachment_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("reports:pdf", args=[report.pk]))
-    job = OutputJob.objects.get()
-    assert job.status == OutputJob.Status.DONE, job.message
+    job = Job.objects.get()
+    assert job.status == Job.Status.DONE, job.message
     assert client.get(response["Location"]).status_code == 200
     assert client.get(reverse("output_download", args=[job.pk])).status_code == 200
 
@@ -69,7 +69,7 @@ def test_a_get_queues_nothing(report, legal, fake_pdf):
     client = login(legal)
     for _ in range(3):  # a crawler following a link
         assert client.get(reverse("reports:pdf", args=[report.pk])).status_code == 405
-    assert not OutputJob.objects.exists()
+    assert not Job.objects.exists()
     page = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert f'<form method="post" action="{reverse("reports:pdf", args=[report.pk])}"' in page
 
@@ -79,16 +79,16 @@ def test_one_job_per_version_of_the_report(report, legal, fake_pdf, django_captu
     url = reverse("reports:pdf", args=[report.pk])
     first = client.post(url)  # queued (the worker has not run yet)
     again = client.post(url)
-    assert first["Location"] == again["Location"] and OutputJob.objects.count() == 1
-    job = OutputJob.objects.get()
+    assert first["Location"] == again["Location"] and Job.objects.count() == 1
+    job = Job.objects.get()
     from brigade import outputs
 
     outputs.output_job_run(job_id=job.pk)
     assert client.post(url)["Location"] == first["Location"]  # made, and still kept: that file
-    assert OutputJob.objects.count() == 1
+    assert Job.objects.count() == 1
     section = report.sections.get(key="5")
     section.body = "另一段文字。"
     section.save()
     assert client.post(url)["Location"] != first["Location"]  # the text changed: a new version
-    assert OutputJob.objects.count() == 2
+    assert Job.objects.count() == 2
     assert job.params["again"] == reverse("reports:detail", args=[report.pk])  # a page, not the POST
