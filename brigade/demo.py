@@ -71,14 +71,19 @@ def populate(*, brigade, years, today, rng, save):
         age = rng.randint(24, 58) if category == "民警" else rng.randint(21, 50)
         officers.append(
             Officer(
-                brigade=brigade, badge_no=badge, name=person(rng), category=category,
+                brigade=brigade,
+                badge_no=badge,
+                name=person(rng),
+                category=category,
                 birth_date=datetime.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28)),
                 unit=rng.choice(units),
-                qualification=rng.choice(["基本级"] * 6 + ["中级"] * 3 + ["高级"]) if category == "民警" else "无",
+                qualification=rng.choice(["基本级"] * 6 + ["中级"] * 3 + ["高级"])
+                if category == "民警"
+                else "无",
                 is_legal_officer="是" if category == "民警" and i % 9 == 0 else "否",
                 status=rng.choice(["在职"] * 18 + ["借调", "退休"]),
             )
-        )  # fmt: skip
+        )
     save(Officer, officers)
 
     trainings, meetings, regulations = [], [], []
@@ -99,12 +104,16 @@ def populate(*, brigade, years, today, rng, save):
                 law = rng.choice(LAWS)
                 trainings.append(
                     Training(
-                        brigade=brigade, date=random_day(rng, year, today), name=f"{law}{kind}",
-                        kind=kind, mode=rng.choice(["线下", "线下", "线上", "线上线下结合"]),
+                        brigade=brigade,
+                        date=random_day(rng, year, today),
+                        name=f"{law}{kind}",
+                        kind=kind,
+                        mode=rng.choice(["线下", "线下", "线上", "线上线下结合"]),
                         attendees=rng.randint(8, 15) if kind == "领导班子集中学法" else rng.randint(30, 120),
-                        hours=rng.choice([1, 1.5, 2, 3, 4]), content=f"学习{law}" + ("" if law.endswith("思想") else "及相关配套规定"),
+                        hours=rng.choice([1, 1.5, 2, 3, 4]),
+                        content=f"学习{law}" + ("" if law.endswith("思想") else "及相关配套规定"),
                     )
-                )  # fmt: skip
+                )
         for kind, count in [
             ("党委会", 24),
             ("法治建设专题会议", 4),
@@ -115,20 +124,27 @@ def populate(*, brigade, years, today, rng, save):
             for _ in range(max(1, round(count * rng.uniform(0.8, 1.2)))):
                 meetings.append(
                     Meeting(
-                        brigade=brigade, date=random_day(rng, year, today), name=f"{year}年{kind}", kind=kind,
-                        chair=rng.choice(["大队长", "教导员"]), topics="研究部署法治建设、执法规范化建设等工作",
+                        brigade=brigade,
+                        date=random_day(rng, year, today),
+                        name=f"{year}年{kind}",
+                        kind=kind,
+                        chair=rng.choice(["大队长", "教导员"]),
+                        topics="研究部署法治建设、执法规范化建设等工作",
                     )
-                )  # fmt: skip
+                )
         for _ in range(6 + n * 2):
             if not reg_pool:
                 break
             name, category = reg_pool.pop()
             regulations.append(
                 Regulation(
-                    brigade=brigade, name=f"{brigade.short_name or ''}{name}", date=random_day(rng, year, today),
-                    category=category, status=rng.choice(["新建", "新建", "修订"]),
+                    brigade=brigade,
+                    name=f"{brigade.short_name or ''}{name}",
+                    date=random_day(rng, year, today),
+                    category=category,
+                    status=rng.choice(["新建", "新建", "修订"]),
                 )
-            )  # fmt: skip
+            )
     save(Training, trainings)
     save(Meeting, meetings)
     save(Regulation, regulations)

@@ -76,10 +76,18 @@ class Rate:
     unit: str = "%"
     why: str = ""
 
-    def __init__(self, key, label, numerator, denominator, higher_is_better=True, unit="%", *,
-                 better=_UNSET, why=""):  # fmt: skip
-        values = dict(key=key, label=label, numerator=numerator, denominator=denominator,
-                      higher_is_better=higher_is_better if better is _UNSET else better, unit=unit, why=why)  # fmt: skip
+    def __init__(
+        self, key, label, numerator, denominator, higher_is_better=True, unit="%", *, better=_UNSET, why=""
+    ):
+        values = dict(
+            key=key,
+            label=label,
+            numerator=numerator,
+            denominator=denominator,
+            higher_is_better=higher_is_better if better is _UNSET else better,
+            unit=unit,
+            why=why,
+        )
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
@@ -131,8 +139,9 @@ def count(
     return Indicator(key, label, unit, model, "count", where or Q(), better, kind, why, _fields(by))
 
 
-def total(key, label, model, field_name, where=None, *, unit="次", kind=WORKLOAD, better=None, why="",
-          by=()) -> Indicator:  # fmt: skip
+def total(
+    key, label, model, field_name, where=None, *, unit="次", kind=WORKLOAD, better=None, why="", by=()
+) -> Indicator:
     """The sum of `field_name` over `model`'s records meeting `where` (参训人次); as `count`."""
     return Indicator(key, label, unit, model, field_name, where or Q(), better, kind, why, _fields(by))
 
@@ -398,8 +407,11 @@ def composition(*, indicator_key, field, brigade_ids, period: Period, top: int =
         parts = [f"另{count}类"] if count else []
         if blank:
             parts.append(f"含{BLANK}")
-        rest = Part(f"{OTHERS}（{'，'.join(parts)}）", sum((p.current for p in tail), zero),
-                    sum((p.previous for p in tail), zero))  # fmt: skip
+        rest = Part(
+            f"{OTHERS}（{'，'.join(parts)}）",
+            sum((p.current for p in tail), zero),
+            sum((p.previous for p in tail), zero),
+        )
     return Composition(field, shown, rest, total, others=len(named[top:]), blank=bool(blank))
 
 
@@ -426,8 +438,11 @@ def _grouped(indicator_key, field, brigade_ids, period) -> list[Part]:
     )
     if field == MONTH:
         records = records.annotate(month=ExtractMonth(rollup.date_field(model).name))
-    measure = (lambda q: Count("pk", filter=q)) if item.aggregate == "count" else (
-        lambda q: Sum(F(item.aggregate), filter=q))  # fmt: skip
+    measure = (
+        (lambda q: Count("pk", filter=q))
+        if item.aggregate == "count"
+        else (lambda q: Sum(F(item.aggregate), filter=q))
+    )
     rows = (
         records.order_by()
         .values(*group)

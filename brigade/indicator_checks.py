@@ -100,10 +100,14 @@ def _check_where(item: Indicator) -> list[checks.Error]:
             allowed = [str(v) for v, _ in field.flatchoices]
             for v in _values(value):
                 if str(v) not in allowed:
-                    errors.append(_error(
-                        item, "where",
-                        f"{lookup!r} 的值 {v!r} 不是“{field.verbose_name}”的可选值（可选：{'、'.join(allowed)}）", 113,
-                    ))  # fmt: skip
+                    errors.append(
+                        _error(
+                            item,
+                            "where",
+                            f"{lookup!r} 的值 {v!r} 不是“{field.verbose_name}”的可选值（可选：{'、'.join(allowed)}）",
+                            113,
+                        )
+                    )
     return errors
 
 
@@ -163,17 +167,25 @@ def _check_sense(item) -> list[checks.Error]:
     if not (higher is True or higher is False or higher is None):
         return [_error(item, "higher_is_better", f"{higher!r} 应为 True、False 或 None（better=）", 119)]
     if kind == WORKLOAD and higher is not None:
-        return [_error(
-            item, "higher_is_better",
-            f"工作量（kind=\"workload\"）随需求多少而定，不分好坏，不能声明方向（better={higher}）；"
-            "跟随另一个数字的计数（如回访跟随接警）由比率评判，确有好坏的结果声明为 kind=\"outcome\"", 119,
-        )]  # fmt: skip
+        return [
+            _error(
+                item,
+                "higher_is_better",
+                f'工作量（kind="workload"）随需求多少而定，不分好坏，不能声明方向（better={higher}）；'
+                '跟随另一个数字的计数（如回访跟随接警）由比率评判，确有好坏的结果声明为 kind="outcome"',
+                119,
+            )
+        ]
     if kind == OUTCOME and higher is None:
-        return [_error(
-            item, "higher_is_better",
-            "结果（kind=\"outcome\"）必须声明方向（better=True 越高越好，或 better=False 越低越好）；"
-            "没有好坏方向的数字是工作量（kind=\"workload\"）", 120,
-        )]  # fmt: skip
+        return [
+            _error(
+                item,
+                "higher_is_better",
+                '结果（kind="outcome"）必须声明方向（better=True 越高越好，或 better=False 越低越好）；'
+                '没有好坏方向的数字是工作量（kind="workload"）',
+                120,
+            )
+        ]
     why = getattr(item, "why", "")
     if higher is not None:
         if not isinstance(why, str) or not why.strip():
@@ -202,10 +214,15 @@ def _check_by(item: Indicator) -> list[checks.Error]:
         if field is None:
             errors.append(_error(item, "by", f"{name!r}：模型 {model.__name__} 没有字段 {name!r}", 123))
         elif not field.concrete or (field.is_relation and not field.many_to_one):
-            errors.append(_error(
-                item, "by", f"{name!r}：“{getattr(field, 'verbose_name', name)}”不是模型 {model.__name__} "
-                "自己的一列（只能按普通字段或外键分解）", 123,
-            ))  # fmt: skip
+            errors.append(
+                _error(
+                    item,
+                    "by",
+                    f"{name!r}：“{getattr(field, 'verbose_name', name)}”不是模型 {model.__name__} "
+                    "自己的一列（只能按普通字段或外键分解）",
+                    123,
+                )
+            )
     if all(isinstance(name, str) for name in by) and len(set(by)) != len(by):
         errors.append(_error(item, "by", f"{tuple(by)!r} 中有重复的字段", 123))
     return errors
@@ -231,8 +248,11 @@ def check_reference_values(item) -> list[checks.Error]:
             continue
         if not isinstance(field, models.CharField) or field.model is item.model:
             continue
-        known = set(field.model._default_manager.filter(**{f"{field.name}__in": _values(value)})
-                    .values_list(field.name, flat=True))  # fmt: skip
+        known = set(
+            field.model._default_manager.filter(**{f"{field.name}__in": _values(value)}).values_list(
+                field.name, flat=True
+            )
+        )
         for v in _values(value):
             if v not in known:
                 where = f"{field.model._meta.verbose_name}的{field.verbose_name}"

@@ -154,8 +154,11 @@ def _mark_sql(model, events) -> list[str]:
                 f"extract(day FROM t.d)::int FROM (SELECT s.brigade_id, {day} AS d FROM "
                 f"({sources[event].format(c=column)}) AS s WHERE s.{column} IS NOT NULL) AS t"
             )
-            transition = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows",
-                          "update": "NEW TABLE AS new_rows OLD TABLE AS old_rows"}[event]  # fmt: skip
+            transition = {
+                "insert": "NEW TABLE AS new_rows",
+                "delete": "OLD TABLE AS old_rows",
+                "update": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
+            }[event]
             statements += [
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
                 f"BEGIN {body}; RETURN NULL; END $$",
@@ -265,9 +268,10 @@ def read(*, indicators_by_model, brigade_ids, months, daily_months=()) -> dict:
         return result
     signatures = {label(m): signature(m, inds) for m, inds in indicators_by_model.items()}
     by_label = {label(m): m for m in indicators_by_model}
-    seen = {(row["ledger"], row["brigade_id"], row["month"]): row for row in _select(
-        list(by_label), brigade_ids, months, daily_months
-    )}  # fmt: skip
+    seen = {
+        (row["ledger"], row["brigade_id"], row["month"]): row
+        for row in _select(list(by_label), brigade_ids, months, daily_months)
+    }
     stale = defaultdict(dict)  # model → {(brigade, month): the row as read, or None when missing}
     for name, model in by_label.items():
         decode = _decoders(model, indicators_by_model[model])
@@ -382,10 +386,20 @@ def _select(ledger_labels, brigade_ids, months, daily_months) -> list[dict]:
             month = datetime.date.fromisoformat(month)
         if isinstance(days, str):
             days = [int(d) for d in days.split(",")]
-        found.append({
-            "id": pk, "brigade_id": b, "ledger": ledger, "month": month, "version": version, "signature": sig,
-            "totals": _json(totals), "daily": _json(daily), "marked": set(days) if days else None, "marks": ids,
-        })  # fmt: skip
+        found.append(
+            {
+                "id": pk,
+                "brigade_id": b,
+                "ledger": ledger,
+                "month": month,
+                "version": version,
+                "signature": sig,
+                "totals": _json(totals),
+                "daily": _json(daily),
+                "marked": set(days) if days else None,
+                "marks": ids,
+            }
+        )
     return found
 
 
@@ -401,9 +415,11 @@ def count_records(*, model, brigade_ids, start: datetime.date, end: datetime.dat
 
     whole, parts = month_split(start, end)
     buckets = read(
-        indicators_by_model={model: indicators_of(model)}, brigade_ids=brigade_ids,
-        months=whole + list(parts), daily_months=list(parts),
-    )[model]  # fmt: skip
+        indicators_by_model={model: indicators_of(model)},
+        brigade_ids=brigade_ids,
+        months=whole + list(parts),
+        daily_months=list(parts),
+    )[model]
     return sum(bucket.value(key, parts.get(bucket.month)) for bucket in buckets)
 
 

@@ -186,19 +186,24 @@ def record_checks(model, fields) -> list[RecordCheck]:
     for rule in model.row_rules:
         if hasattr(rule, "where"):
             other = getattr(rule, "other", None) or getattr(rule, "when", "")
-            found.append(RecordCheck(f"{type(rule).__name__}.{rule.field}.{other}", rule.field, rule.message,
-                                     rule.where(model)))  # fmt: skip
+            found.append(
+                RecordCheck(
+                    f"{type(rule).__name__}.{rule.field}.{other}", rule.field, rule.message, rule.where(model)
+                )
+            )
     for name in fields:
         field = model._meta.get_field(name)
         label = str(field.verbose_name)
         for v in field._validators:  # those declared, not the database's integer range
             limit = getattr(v, "limit_value", None)
             if isinstance(v, MinValueValidator) and not callable(limit):
-                found.append(RecordCheck(f"min.{name}", name, f"{label}不能小于{limit}",
-                                         Q(**{f"{name}__lt": limit})))  # fmt: skip
+                found.append(
+                    RecordCheck(f"min.{name}", name, f"{label}不能小于{limit}", Q(**{f"{name}__lt": limit}))
+                )
             elif isinstance(v, MaxValueValidator) and not callable(limit):
-                found.append(RecordCheck(f"max.{name}", name, f"{label}不能大于{limit}",
-                                         Q(**{f"{name}__gt": limit})))  # fmt: skip
+                found.append(
+                    RecordCheck(f"max.{name}", name, f"{label}不能大于{limit}", Q(**{f"{name}__gt": limit}))
+                )
             elif v is positive:
                 found.append(
                     RecordCheck(f"positive.{name}", name, f"{label}必须大于0", Q(**{f"{name}__lte": 0}))

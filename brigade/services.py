@@ -10,9 +10,15 @@ from brigade.roles import assign_role
 
 @transaction.atomic
 def brigade_upsert(
-    *, code: str, name: str, short_name: str | None = None, superior: str | None = None,
-    doc_prefix: str | None = None, signer: str | None = None, parent_code: str | None = None,
-) -> tuple[Brigade, bool]:  # fmt: skip
+    *,
+    code: str,
+    name: str,
+    short_name: str | None = None,
+    superior: str | None = None,
+    doc_prefix: str | None = None,
+    signer: str | None = None,
+    parent_code: str | None = None,
+) -> tuple[Brigade, bool]:
     brigade = Brigade.objects.filter(code=code).first() or Brigade(code=code)
     created = brigade.pk is None
     brigade.name = name
@@ -35,9 +41,14 @@ def brigade_upsert(
 
 @transaction.atomic
 def user_upsert(
-    *, username: str, brigade_code: str, role: str, detachment: bool = False,
-    password: str | None = None, full_name: str | None = None,
-) -> tuple[User, bool]:  # fmt: skip
+    *,
+    username: str,
+    brigade_code: str,
+    role: str,
+    detachment: bool = False,
+    password: str | None = None,
+    full_name: str | None = None,
+) -> tuple[User, bool]:
     if role not in Role.values:
         raise ValueError(f"未知角色 {role}，应为：{', '.join(Role.values)}")
     brigade = Brigade.objects.get(code=brigade_code)

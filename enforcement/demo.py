@@ -101,11 +101,16 @@ def _campaigns(brigade, years, today, rng):
             end = start + datetime.timedelta(days=days - 1)
             campaigns.append(
                 Campaign(
-                    brigade=brigade, name=name, start_date=start, end_date=end if end <= today else None,
-                    kind=kind, partners=partners, officers=rng.randint(4, 12) * min(days, 20),
+                    brigade=brigade,
+                    name=name,
+                    start_date=start,
+                    end_date=end if end <= today else None,
+                    kind=kind,
+                    partners=partners,
+                    officers=rng.randint(4, 12) * min(days, 20),
                     batches=rng.randint(1, 3) if kind == "统一行动" else rng.randint(1, 12),
                 )
-            )  # fmt: skip
+            )
     return campaigns, targets
 
 
@@ -143,14 +148,20 @@ def _violations(brigade, years, today, rng, targets):
                     break
             violations.append(
                 Violation(
-                    brigade=brigade, decision_no=f"{COUNTY_CODE}{year % 100:02d}{seq:08d}", occurred_at=moment,
-                    violation_type_id=types[name], method=method, outcome=outcome,
-                    fine=None if fine is None else money.get(fine, Decimal(fine)), points=pts,
+                    brigade=brigade,
+                    decision_no=f"{COUNTY_CODE}{year % 100:02d}{seq:08d}",
+                    occurred_at=moment,
+                    violation_type_id=types[name],
+                    method=method,
+                    outcome=outcome,
+                    fine=None if fine is None else money.get(fine, Decimal(fine)),
+                    points=pts,
                     location=f"{rng.choice(TOWNS)}{rng.choice(ROADS)}",
                     plate="" if name in HELMETS and rng.random() < 0.5 else _plate(rng),
-                    officer=rng.choice(officers) if method == "现场" else "", campaign_id=campaign,
+                    officer=rng.choice(officers) if method == "现场" else "",
+                    campaign_id=campaign,
                 )
-            )  # fmt: skip
+            )
     return violations
 
 
@@ -212,10 +223,15 @@ def _supervision(brigade, years, today, rng):
                 has_pass = kind in ("执法记录仪检查", "案卷评查", "执法质量考评", "网上执法巡查")
                 checks.append(
                     SupervisionCheck(
-                        brigade=brigade, date=random_day(rng, year, today), kind=kind, checked=checked,
-                        passed=passed if has_pass else None, problems_found=found, problems_fixed=fixed,
+                        brigade=brigade,
+                        date=random_day(rng, year, today),
+                        kind=kind,
+                        checked=checked,
+                        passed=passed if has_pass else None,
+                        problems_found=found,
+                        problems_fixed=fixed,
                         notices=1 if found and rng.random() < 0.4 else 0,
                         note=f"发现问题{found}个，已整改{fixed}个" if found else "",
                     )
-                )  # fmt: skip
+                )
     return checks

@@ -27,8 +27,16 @@ def _outcome(name):
 
 register(
     count("violations.total", "查纠各类交通违法行为", Violation, why=FOUND, by=(*BY_TYPE, "campaign")),
-    count("violations.onsite", "现场查处交通违法", Violation, Q(method="现场"), by=("violation_type", "outcome")),
-    count("violations.offsite", "非现场查处交通违法", Violation, Q(method="非现场"), by=("violation_type", "outcome")),
+    count(
+        "violations.onsite", "现场查处交通违法", Violation, Q(method="现场"), by=("violation_type", "outcome")
+    ),
+    count(
+        "violations.offsite",
+        "非现场查处交通违法",
+        Violation,
+        Q(method="非现场"),
+        by=("violation_type", "outcome"),
+    ),
     count("violations.drunk", "酒醉驾", Violation, **_group("酒醉驾")),
     count("violations.drunk_severe", "醉驾", Violation, **_type("醉酒驾驶")),
     count("violations.overload", "超载超员", Violation, **_group("超载超员")),
@@ -40,14 +48,18 @@ register(
         Violation,
         Q(violation_type__name__in=["超速", "疲劳驾驶"]) | Q(violation_type__group="超载超员"),
         by=BY_TYPE,
-    ),  # fmt: skip
+    ),
     count("violations.helmet", "不戴头盔", Violation, **_group("不戴头盔")),
     count("violations.passengers", "违法载人", Violation, **_type("违法载人")),
     count("violations.plates", "涉牌涉证", Violation, **_group("涉牌涉证")),
     count(
-        "violations.lenient", "柔性执法（警告、不予处罚）", Violation, Q(outcome__in=["警告", "不予处罚"]),
-        by=BY_TYPE, why="柔性执法多少随查处的违法情节而定，不以多少论好坏",
-    ),  # fmt: skip
+        "violations.lenient",
+        "柔性执法（警告、不予处罚）",
+        Violation,
+        Q(outcome__in=["警告", "不予处罚"]),
+        by=BY_TYPE,
+        why="柔性执法多少随查处的违法情节而定，不以多少论好坏",
+    ),
     count("violations.warning", "警告", Violation, **_outcome("警告")),
     count("violations.no_penalty", "不予处罚", Violation, **_outcome("不予处罚")),
     count("violations.lighter", "从轻处罚", Violation, **_outcome("从轻处罚")),
@@ -58,22 +70,41 @@ register(
     # Campaigns follow superiors' deployments and the roads: their number and size are effort
     # spent, not a result, so they are workloads too.
     count(
-        "campaigns.count", "开展专项行动", Campaign, unit="次", by=("kind",),
+        "campaigns.count",
+        "开展专项行动",
+        Campaign,
+        unit="次",
+        by=("kind",),
         why="专项行动按上级部署和路面形势开展，次数多少本身不分好坏",
     ),
     total(
-        "campaigns.batches", "专项行动", Campaign, "batches", unit="批次", by=("kind",),
+        "campaigns.batches",
+        "专项行动",
+        Campaign,
+        "batches",
+        unit="批次",
+        by=("kind",),
         why="批次跟随专项行动的次数和规模",
     ),
     total(
-        "campaigns.officers", "出动警力", Campaign, "officers", unit="人次", by=("kind",),
+        "campaigns.officers",
+        "出动警力",
+        Campaign,
+        "officers",
+        unit="人次",
+        by=("kind",),
         why="出动警力跟随专项行动的次数和规模，是投入而不是成效",
     ),
     count(
-        "campaigns.joint", "联合执法行动", Campaign, Q(kind="联合执法") | ~Q(partners=""), unit="次",
-        by=("kind",), why="是否联合其他部门随行动需要而定，次数多少不分好坏",
+        "campaigns.joint",
+        "联合执法行动",
+        Campaign,
+        Q(kind="联合执法") | ~Q(partners=""),
+        unit="次",
+        by=("kind",),
+        why="是否联合其他部门随行动需要而定，次数多少不分好坏",
     ),
-)  # fmt: skip
+)
 
 # Supervision is planned by the brigade itself: its total is an outcome (fewer checks than last
 # year is less oversight); the kinds trade off against each other and are read from the total's
@@ -93,38 +124,75 @@ register(
         ]
     ],
     count(
-        "supervision.total", "开展执法监督", SupervisionCheck, unit="次", by=("kind",),
-        kind=OUTCOME, better=True,
+        "supervision.total",
+        "开展执法监督",
+        SupervisionCheck,
+        unit="次",
+        by=("kind",),
+        kind=OUTCOME,
+        better=True,
         why="执法监督由大队按计划开展，是大队自己掌握的监督力度，次数少于上年即监督不足",
     ),
     total(
-        "supervision.files_checked", "评查案卷", SupervisionCheck, "checked", Q(kind="案卷评查"), unit="卷",
+        "supervision.files_checked",
+        "评查案卷",
+        SupervisionCheck,
+        "checked",
+        Q(kind="案卷评查"),
+        unit="卷",
         why="评查案卷数跟随办案数量，评查的次数计入执法监督总次数",
     ),
     total(
-        "supervision.recorder_checked", "检查执法记录仪视频", SupervisionCheck, "checked",
-        Q(kind="执法记录仪检查"), unit="条",
+        "supervision.recorder_checked",
+        "检查执法记录仪视频",
+        SupervisionCheck,
+        "checked",
+        Q(kind="执法记录仪检查"),
+        unit="条",
     ),
     total(
-        "supervision.recorder_passed", "执法记录仪视频相符", SupervisionCheck, "passed",
-        Q(kind="执法记录仪检查"), unit="条",
+        "supervision.recorder_passed",
+        "执法记录仪视频相符",
+        SupervisionCheck,
+        "passed",
+        Q(kind="执法记录仪检查"),
+        unit="条",
     ),
     total(
-        "supervision.problems_found", "发现问题", SupervisionCheck, "problems_found", unit="个", by=("kind",),
+        "supervision.problems_found",
+        "发现问题",
+        SupervisionCheck,
+        "problems_found",
+        unit="个",
+        by=("kind",),
         why="发现问题多少既看执法质量也看监督深度，不分好坏；整改看整改率",
     ),
-    total("supervision.problems_fixed", "整改问题", SupervisionCheck, "problems_fixed", unit="个", by=("kind",)),
     total(
-        "supervision.notices", "下发执法通报", SupervisionCheck, "notices", unit="期", by=("kind",),
+        "supervision.problems_fixed", "整改问题", SupervisionCheck, "problems_fixed", unit="个", by=("kind",)
+    ),
+    total(
+        "supervision.notices",
+        "下发执法通报",
+        SupervisionCheck,
+        "notices",
+        unit="期",
+        by=("kind",),
         why="通报随检查发现的问题下发，期数多少不分好坏",
     ),
     Rate(
-        "supervision.recorder_rate", "执法记录仪相符率", "supervision.recorder_passed",
-        "supervision.recorder_checked", better=True,
+        "supervision.recorder_rate",
+        "执法记录仪相符率",
+        "supervision.recorder_passed",
+        "supervision.recorder_checked",
+        better=True,
         why="相符率越高，执法记录仪的使用和执法过程越规范",
     ),
     Rate(
-        "supervision.fix_rate", "问题整改率", "supervision.problems_fixed", "supervision.problems_found",
-        better=True, why="整改率越高，监督发现的问题越是得到了整改",
+        "supervision.fix_rate",
+        "问题整改率",
+        "supervision.problems_fixed",
+        "supervision.problems_found",
+        better=True,
+        why="整改率越高，监督发现的问题越是得到了整改",
     ),
-)  # fmt: skip
+)

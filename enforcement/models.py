@@ -130,7 +130,7 @@ class Violation(LedgerRecord):
                 fields=["brigade", "occurred_at"],
                 include=["violation_type", "method", "outcome"],
                 name="violation_brigade_time_idx",
-            ),  # fmt: skip
+            ),
             models.Index(
                 fields=["campaign"], condition=models.Q(campaign__isnull=False), name="violation_campaign_idx"
             ),

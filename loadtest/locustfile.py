@@ -36,9 +36,11 @@ class Logged(HttpUser):
         page = self.client.get("/login/", name="登录页")
         token = CSRF.search(page.text).group(1)
         response = self.client.post(
-            "/login/", {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            name="登录", allow_redirects=False,
-        )  # fmt: skip
+            "/login/",
+            {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            name="登录",
+            allow_redirects=False,
+        )
         if response.status_code != 302:
             response.failure(f"登录失败：{response.status_code}")
         logged_in[0] += 1
@@ -75,10 +77,22 @@ class Clerk(Logged):
         form = self.client.get("/ledgers/training/new/", name="新增培训表单")
         token = CSRF.search(form.text).group(1)
         day = datetime.date.today() - datetime.timedelta(days=random.randint(0, 200))
-        with self.client.post("/ledgers/training/new/", {
-            "csrfmiddlewaretoken": token, "date": day.isoformat(), "name": "压力测试培训", "kind": "全警培训",
-            "mode": "线下", "attendees": "30", "hours": "2", "content": "",
-        }, name="新增培训保存", allow_redirects=False, catch_response=True) as response:  # fmt: skip
+        with self.client.post(
+            "/ledgers/training/new/",
+            {
+                "csrfmiddlewaretoken": token,
+                "date": day.isoformat(),
+                "name": "压力测试培训",
+                "kind": "全警培训",
+                "mode": "线下",
+                "attendees": "30",
+                "hours": "2",
+                "content": "",
+            },
+            name="新增培训保存",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"保存失败：{response.status_code}")
 
@@ -89,12 +103,26 @@ class Clerk(Logged):
         token = CSRF.search(form.text).group(1)
         violation_type = TYPE_OPTION.search(form.text).group(1)
         now = datetime.datetime.now(BEIJING).replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
-        with self.client.post("/ledgers/violations/new/", {
-            "csrfmiddlewaretoken": token, "decision_no": f"L{random.getrandbits(60):x}",
-            "occurred_at": now.strftime("%Y-%m-%dT%H:%M"), "violation_type": violation_type,
-            "method": "现场", "outcome": "罚款", "fine": "200", "points": "3", "location": "国道",
-            "plate": "", "officer": "", "campaign": "",
-        }, name="新增违法保存", allow_redirects=False, catch_response=True) as response:  # fmt: skip
+        with self.client.post(
+            "/ledgers/violations/new/",
+            {
+                "csrfmiddlewaretoken": token,
+                "decision_no": f"L{random.getrandbits(60):x}",
+                "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
+                "violation_type": violation_type,
+                "method": "现场",
+                "outcome": "罚款",
+                "fine": "200",
+                "points": "3",
+                "location": "国道",
+                "plate": "",
+                "officer": "",
+                "campaign": "",
+            },
+            name="新增违法保存",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"保存失败：{response.status_code}")
 

@@ -9,5 +9,7 @@ print(f"{'页面':<16}{'请求':>7}{'错误':>6}{'req/s':>8}{'p50':>7}{'p95':>7}
 for row in rows:
     if row["Request Count"] == "0":  # the logins, counted before the statistics started afresh
         continue
-    print(f"{row['Name']:<16}{row['Request Count']:>7}{row['Failure Count']:>6}{float(row['Requests/s']):>8.1f}"
-          f"{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}")  # fmt: skip
+    print(
+        f"{row['Name']:<16}{row['Request Count']:>7}{row['Failure Count']:>6}{float(row['Requests/s']):>8.1f}"
+        f"{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}"
+    )

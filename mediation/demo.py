@@ -88,12 +88,18 @@ def _accidents(brigade, year, today, rng, volume):
         closed = moment.date() + datetime.timedelta(days=days)
         records.append(
             AccidentCase(
-                brigade=brigade, case_no=f"{COUNTY_CODE}{year}{seq:05d}", occurred_at=moment, severity=severity,
-                procedure=procedure, mediation_method=method, mediation_result=result,
+                brigade=brigade,
+                case_no=f"{COUNTY_CODE}{year}{seq:05d}",
+                occurred_at=moment,
+                severity=severity,
+                procedure=procedure,
+                mediation_method=method,
+                mediation_result=result,
                 compensation=Decimal(rng.randrange(low, high, 100)) if result == "调解成功" else None,
-                closed_date=closed if closed <= today else None, location=rng.choice(PLACES),
+                closed_date=closed if closed <= today else None,
+                location=rng.choice(PLACES),
             )
-        )  # fmt: skip
+        )
     return records
 
 
@@ -105,18 +111,25 @@ def _calls(brigade, year, today, rng, volume):
         category = rng.choices([c for c, _ in CALLS], weights=[w for _, w in CALLS])[0]
         r = rng.random()
         follow_up = (
-            "不满意" if r < unsatisfied else "未回访" if r < unsatisfied + 0.08
-            else "基本满意" if r < unsatisfied + 0.2 else "满意"
-        )  # fmt: skip
+            "不满意"
+            if r < unsatisfied
+            else "未回访"
+            if r < unsatisfied + 0.08
+            else "基本满意"
+            if r < unsatisfied + 0.2
+            else "满意"
+        )
         records.append(
             PoliceCall(
                 brigade=brigade,
                 # A few calls are logged by hand at the desk, without a 110 platform number.
                 call_no="" if rng.random() < 0.03 else f"J{COUNTY_CODE}{year}{seq:06d}",
-                received_at=moment, category=category, outcome=rng.choice(CALL_OUTCOMES[category]),
+                received_at=moment,
+                category=category,
+                outcome=rng.choice(CALL_OUTCOMES[category]),
                 follow_up=follow_up,
             )
-        )  # fmt: skip
+        )
     return records
 
 
@@ -132,15 +145,25 @@ def _complaints(brigade, year, today, rng, volume):
             closed = None
         r = rng.random()
         satisfaction = (
-            "未评价" if closed is None or r > 0.97 else "满意" if r < satisfied
-            else "基本满意" if r < 0.93 else "不满意"
-        )  # fmt: skip
+            "未评价"
+            if closed is None or r > 0.97
+            else "满意"
+            if r < satisfied
+            else "基本满意"
+            if r < 0.93
+            else "不满意"
+        )
         numbered = channel in ("12345热线", "网络平台", "上级转办", "信访") or rng.random() < 0.3
         records.append(
             Complaint(
-                brigade=brigade, number=f"TS{year}{seq:04d}" if numbered else "", received_date=day,
-                channel=channel, category=category, summary=rng.choice(COMPLAINT_TOPICS[category]),
-                closed_date=closed, satisfaction=satisfaction,
+                brigade=brigade,
+                number=f"TS{year}{seq:04d}" if numbered else "",
+                received_date=day,
+                channel=channel,
+                category=category,
+                summary=rng.choice(COMPLAINT_TOPICS[category]),
+                closed_date=closed,
+                satisfaction=satisfaction,
             )
-        )  # fmt: skip
+        )
     return records

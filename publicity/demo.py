@@ -60,11 +60,16 @@ def _events(brigade, year, today, rng, volume):
         attendees = rng.randint(low, high)
         records.append(
             PublicityEvent(
-                brigade=brigade, date=random_day(rng, year, today), name=rng.choice(names), kind=kind,
-                audience=rng.choice(audiences), place=rng.choice(places), attendees=attendees,
+                brigade=brigade,
+                date=random_day(rng, year, today),
+                name=rng.choice(names),
+                kind=kind,
+                audience=rng.choice(audiences),
+                place=rng.choice(places),
+                attendees=attendees,
                 materials=attendees * rng.randint(1, 3) if rng.random() < 0.8 and attendees else None,
             )
-        )  # fmt: skip
+        )
     return records
 
 
@@ -76,15 +81,23 @@ def _media(brigade, year, today, rng, share_of_year):
             shown = platform not in ("电视台", "报纸", "广播电台")
             records.append(
                 MediaWork(
-                    brigade=brigade, date=random_day(rng, year, today), title=rng.choice(titles), kind=kind,
-                    platform=platform, views=rng.randint(*views) if shown else None,
+                    brigade=brigade,
+                    date=random_day(rng, year, today),
+                    title=rng.choice(titles),
+                    kind=kind,
+                    platform=platform,
+                    views=rng.randint(*views) if shown else None,
                 )
-            )  # fmt: skip
+            )
     # The year's text messages, sent through the carriers, are one row counted by the thousand.
     records.append(
         MediaWork(
-            brigade=brigade, date=random_day(rng, year, today), title=f"{year}年交通安全提示短信",
-            kind="安全提示信息", platform="短信", quantity=round(rng.uniform(1_400, 1_800) * share_of_year),
+            brigade=brigade,
+            date=random_day(rng, year, today),
+            title=f"{year}年交通安全提示短信",
+            kind="安全提示信息",
+            platform="短信",
+            quantity=round(rng.uniform(1_400, 1_800) * share_of_year),
         )
-    )  # fmt: skip
+    )
     return records

@@ -33,10 +33,16 @@ def ensure_bench_detachment(*, brigades=10, violations=330_000, others=30_000, s
             stdout.write(f"大队 {n}/{brigades}")
         members.append(
             ensure_bench_brigade(
-                code=f"bench{n:02d}", name=f"基准{n}县公安局交通警察大队", short_name=f"基准{n}县大队",
-                parent=detachment, violations=violations, others=others, stdout=stdout, vacuum=False,
+                code=f"bench{n:02d}",
+                name=f"基准{n}县公安局交通警察大队",
+                short_name=f"基准{n}县大队",
+                parent=detachment,
+                violations=violations,
+                others=others,
+                stdout=stdout,
+                vacuum=False,
             )
-        )  # fmt: skip
+        )
     _vacuum()
     return detachment, members
 
@@ -49,9 +55,16 @@ def _vacuum():
 
 
 def ensure_bench_brigade(
-    *, code=BENCH_CODE, name="基准测试县公安局交通警察大队", short_name="基准大队", parent=None,
-    violations=1_000_000, others=100_000, stdout=None, vacuum=True,
-) -> Brigade:  # fmt: skip
+    *,
+    code=BENCH_CODE,
+    name="基准测试县公安局交通警察大队",
+    short_name="基准大队",
+    parent=None,
+    violations=1_000_000,
+    others=100_000,
+    stdout=None,
+    vacuum=True,
+) -> Brigade:
     """A benchmark brigade, filled once; later calls reuse it."""
     brigade, _ = Brigade.objects.get_or_create(
         code=code,

@@ -81,16 +81,24 @@ def run(operation: str, *args, seconds: int | None = None):
 
     seconds = seconds or SECONDS
     job = pickle.dumps(
-        {"operation": operation, "args": args, "memory_mb": MEMORY_MB, "cpu_seconds": CPU_SECONDS,
-         "file_mb": FILE_MB},
+        {
+            "operation": operation,
+            "args": args,
+            "memory_mb": MEMORY_MB,
+            "cpu_seconds": CPU_SECONDS,
+            "file_mb": FILE_MB,
+        },
         protocol=pickle.HIGHEST_PROTOCOL,
-    )  # fmt: skip
+    )
     with tempfile.TemporaryFile(prefix="template-child-") as errors:
         process = subprocess.Popen(
             [sys.executable, "-I", "-c", STARTER],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-            close_fds=True, start_new_session=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            close_fds=True,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + seconds
         try:
             try:

@@ -53,19 +53,25 @@ def check_dashboard(app_configs=None, **kwargs):
     for trend in DASHBOARD.trends:
         for key in trend.keys:
             if key in registry.keys() and isinstance(registry.get(key), Rate):
-                errors.append(checks.Error(
-                    f"驾驶舱趋势图“{trend.title}”中的 {key!r} 是比率，不能按月相加",
-                    hint="趋势图只画件数、人次等计数指标", id="reports.E004",
-                ))  # fmt: skip
+                errors.append(
+                    checks.Error(
+                        f"驾驶舱趋势图“{trend.title}”中的 {key!r} 是比率，不能按月相加",
+                        hint="趋势图只画件数、人次等计数指标",
+                        id="reports.E004",
+                    )
+                )
     for b in DASHBOARD.breakdowns:
         if b.key not in registry.keys():
             continue
         by = getattr(registry.get(b.key), "by", ())
         if b.field not in by:
-            errors.append(checks.Error(
-                f"驾驶舱构成表“{b.title}”按 {b.field!r} 分组，但指标 {b.key!r} 没有声明这个分组字段",
-                hint=f"在指标的 by=(...) 中声明；现有：{', '.join(by) or '无'}", id="reports.E003",
-            ))  # fmt: skip
+            errors.append(
+                checks.Error(
+                    f"驾驶舱构成表“{b.title}”按 {b.field!r} 分组，但指标 {b.key!r} 没有声明这个分组字段",
+                    hint=f"在指标的 by=(...) 中声明；现有：{', '.join(by) or '无'}",
+                    id="reports.E003",
+                )
+            )
     return errors
 
 
@@ -149,7 +155,9 @@ def check_documents(app_configs=None, **kwargs):
             if part.drafter is not None:
                 for key in sorted(_keys_named_by(part.drafter) - set(part.states)):
                     error(
-                        doc, f"部分 {part.key!r} 的起草函数 {part.drafter_name} 陈述了指标 {key!r}，声明中未列出",
-                        "在该部分的 states 中列出它陈述的每个指标", "E019",
-                    )  # fmt: skip
+                        doc,
+                        f"部分 {part.key!r} 的起草函数 {part.drafter_name} 陈述了指标 {key!r}，声明中未列出",
+                        "在该部分的 states 中列出它陈述的每个指标",
+                        "E019",
+                    )
     return errors

@@ -128,17 +128,30 @@ def compare(*, brigade_ids, period: Period) -> dict:
             figure = each[b][key]
             change, direction = phrase_change(figure)
             rank = order[b]
-            cells.append({
-                "value": phrase_value(figure) if figure.has_current else "本期无记录",
-                "change": change, "direction": direction, "tone": tone(figure),
-                "rank": rank, "tied": rank is not None and shared.count(rank) > 1,
-                "url": ledger_url(figure, period, b),
-            })  # fmt: skip
+            cells.append(
+                {
+                    "value": phrase_value(figure) if figure.has_current else "本期无记录",
+                    "change": change,
+                    "direction": direction,
+                    "tone": tone(figure),
+                    "rank": rank,
+                    "tied": rank is not None and shared.count(rank) > 1,
+                    "url": ledger_url(figure, period, b),
+                }
+            )
         sense = {True: "越高越好", False: "越低越好", None: "不分好坏，不排名"}[higher]
         if item.kind == WORKLOAD:
             sense = "工作量，" + sense
-        rows.append({"label": item.label, "sense": sense, "ranked": higher is not None, "kind": item.kind,
-                     "why": item.why, "cells": cells})  # fmt: skip
+        rows.append(
+            {
+                "label": item.label,
+                "sense": sense,
+                "ranked": higher is not None,
+                "kind": item.kind,
+                "why": item.why,
+                "cells": cells,
+            }
+        )
     return {"brigade_ids": list(brigade_ids), "rows": rows}
 
 
@@ -210,8 +223,9 @@ def due_dates(year: int, today: datetime.date) -> dict:
     }
 
 
-def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int | None = None,
-              compare_ids=None) -> dict:  # fmt: skip
+def dashboard(
+    *, brigade_ids, year: int, today: datetime.date, link_brigade: int | None = None, compare_ids=None
+) -> dict:
     period = Period.year_to_date(year, today)
     keys = [
         *DASHBOARD.cards,
@@ -234,11 +248,13 @@ def dashboard(*, brigade_ids, year: int, today: datetime.date, link_brigade: int
         series = []
         for key in trend.keys:
             figure = figures[key]
-            series.append({
-                "label": figure.item.label,
-                "current": [int(figure.monthly.get(m, (0, 0))[0]) for m in months],
-                "previous": [int(figure.monthly.get(m, (0, 0))[1]) for m in months],
-            })  # fmt: skip
+            series.append(
+                {
+                    "label": figure.item.label,
+                    "current": [int(figure.monthly.get(m, (0, 0))[0]) for m in months],
+                    "previous": [int(figure.monthly.get(m, (0, 0))[1]) for m in months],
+                }
+            )
         trends.append(
             {"title": trend.title, "months": [f"{m}月" for m in months], "series": series, "year": year}
         )

@@ -332,10 +332,29 @@ _ORGAN_MARK_STYLE = "IssuingOrgan"
 _ORGAN_MARK_PT = 36
 _TEXT_WIDTH_PT = 442.25  # 156 mm, should a template not say
 _NARROWEST = 50  # per cent of the characters' width; narrower still, the size comes down instead
-_AFTER_W = tuple(f"w:{tag}" for tag in (
-    "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
-    "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath",
-))  # fmt: skip
+_AFTER_W = tuple(
+    f"w:{tag}"
+    for tag in (
+        "kern",
+        "position",
+        "sz",
+        "szCs",
+        "highlight",
+        "u",
+        "effect",
+        "bdr",
+        "shd",
+        "fitText",
+        "vertAlign",
+        "rtl",
+        "cs",
+        "em",
+        "lang",
+        "eastAsianLayout",
+        "specVanish",
+        "oMath",
+    )
+)
 
 
 def _fit_organ_mark(document) -> None:
@@ -398,7 +417,7 @@ _SHAPETYPE = (
             "mid @6 @7",
             "sum @6 0 @5",
         )
-    )  # fmt: skip
+    )
     + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
     'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
     '<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/>'

@@ -20,17 +20,29 @@ _TABLE_PT = 10.5
 def _font(run, east_asia: str, size_pt: float, *, bold: bool = False) -> None:
     """A run's fonts, the East Asian one on w:eastAsia (not only the Latin name)."""
     rpr = run._r.get_or_add_rPr()
-    rpr.append(etree.fromstring(
-        f'<w:rFonts xmlns:w="{_W}" w:ascii="Times New Roman" w:hAnsi="Times New Roman" '
-        f'w:eastAsia="{east_asia}" w:cs="Times New Roman" w:hint="eastAsia"/>'
-    ))  # fmt: skip
+    rpr.append(
+        etree.fromstring(
+            f'<w:rFonts xmlns:w="{_W}" w:ascii="Times New Roman" w:hAnsi="Times New Roman" '
+            f'w:eastAsia="{east_asia}" w:cs="Times New Roman" w:hint="eastAsia"/>'
+        )
+    )
     run.font.size = Pt(size_pt)
     run.font.bold = bold
 
 
-def _paragraph(container, text: str, east_asia: str, size_pt: float, *, align: str = "left",
-               line: int | None = None, before: int = 0, after: int = 0, page_break: bool = False,
-               bold: bool = False):  # fmt: skip
+def _paragraph(
+    container,
+    text: str,
+    east_asia: str,
+    size_pt: float,
+    *,
+    align: str = "left",
+    line: int | None = None,
+    before: int = 0,
+    after: int = 0,
+    page_break: bool = False,
+    bold: bool = False,
+):
     p = container.add_paragraph()
     ppr = p._p.get_or_add_pPr()
     if page_break:
@@ -63,14 +75,19 @@ def append_annex(document, annex: dict) -> None:
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in [_NAME_WIDTH] + [width] * len(headers))
     tbl = table._tbl
     tbl.remove(tbl.tblPr)
-    borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
-                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))  # fmt: skip
-    tbl.insert(0, etree.fromstring(
-        f'<w:tblPr xmlns:w="{_W}"><w:tblW w:w="{_NAME_WIDTH + width * len(headers)}" w:type="dxa"/>'
-        f'<w:jc w:val="center"/><w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
-        '<w:tblLook w:val="0000"/></w:tblPr>'
-    ))  # fmt: skip
+    borders = "".join(
+        f'<w:{side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    tbl.insert(
+        0,
+        etree.fromstring(
+            f'<w:tblPr xmlns:w="{_W}"><w:tblW w:w="{_NAME_WIDTH + width * len(headers)}" w:type="dxa"/>'
+            f'<w:jc w:val="center"/><w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+            '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblLook w:val="0000"/></w:tblPr>'
+        ),
+    )
     tbl.remove(tbl.tblGrid)
     tbl.insert(1, etree.fromstring(f'<w:tblGrid xmlns:w="{_W}">{grid}</w:tblGrid>'))
 
@@ -82,8 +99,16 @@ def append_annex(document, annex: dict) -> None:
         tcpr.append(etree.fromstring(f'<w:vAlign xmlns:w="{_W}" w:val="center"/>'))
         cell._tc.remove(cell.paragraphs[0]._p)
         for n, (text, size) in enumerate(lines):
-            _paragraph(cell, text, east_asia, size, align="center", before=40 if n == 0 else 0,
-                       after=40 if n == len(lines) - 1 else 0, bold=bold)  # fmt: skip
+            _paragraph(
+                cell,
+                text,
+                east_asia,
+                size,
+                align="center",
+                before=40 if n == 0 else 0,
+                after=40 if n == len(lines) - 1 else 0,
+                bold=bold,
+            )
 
     head = table.rows[0]
     head._tr.get_or_add_trPr().append(

@@ -174,7 +174,7 @@ STYLES = [
     # GB/T 9704 §7.3.4: 附件说明 one line below the body, two characters in (a detachment's table).
     _paragraph_style(
         "AnnexNote", "附件说明", next_style="Issuer", ind=FIRST_LINE_2, before=LINE, extra_ppr="<w:keepNext/>"
-    ),  # fmt: skip
+    ),
     _paragraph_style(
         "Issuer",
         "落款",

@@ -126,13 +126,21 @@ class Facts:
             new = set(self.new_units.get(key, ()))
             if new:
                 kept = [figures[key] for b, figures in self.each.items() if b not in new]
-                result[key] = Figure(figure.item, sum(f.current or 0 for f in kept), sum(f.previous or 0 for f in kept),
-                                     has_previous=any(f.has_previous for f in kept))  # fmt: skip
+                result[key] = Figure(
+                    figure.item,
+                    sum(f.current or 0 for f in kept),
+                    sum(f.previous or 0 for f in kept),
+                    has_previous=any(f.has_previous for f in kept),
+                )
         for key, figure in self.f.items():
             if isinstance(figure.item, Rate):
                 num, den = result[figure.item.numerator], result[figure.item.denominator]
-                result[key] = Figure(figure.item, _percent(num.current, den.current), _percent(num.previous, den.previous),
-                                     has_previous=den.has_previous)  # fmt: skip
+                result[key] = Figure(
+                    figure.item,
+                    _percent(num.current, den.current),
+                    _percent(num.previous, den.previous),
+                    has_previous=den.has_previous,
+                )
         return result
 
     def not_compared(self, key) -> str:
@@ -293,8 +301,11 @@ def draft_study(facts: Facts) -> str:
         return ""
     sessions = facts.value("training.sessions")
     kinds = [("法治讲座", "training.lectures"), ("执法资格考试", "training.exams")]
-    inner = _among(sessions, [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
-                   all_words="均为" + "、".join(label for label, key in kinds if facts.value(key))).removeprefix("，")  # fmt: skip
+    inner = _among(
+        sessions,
+        [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
+        all_words="均为" + "、".join(label for label, key in kinds if facts.value(key)),
+    ).removeprefix("，")
     leaders = f"领导班子集中学法{facts.q('training.leaders')}另计" if facts.value("training.leaders") else ""
     noted = "；".join(part for part in (inner, leaders) if part)
     studied = selectors.laws_studied(brigade_ids=facts.brigade_ids, period=facts.period, leaders=False)
@@ -315,26 +326,47 @@ def draft_study(facts: Facts) -> str:
 def draft_enforcement(facts: Facts) -> str:
     paragraphs = []
     if facts.value("violations.total"):
-        three = facts.listing([("超速", "violations.speeding"), ("超载超员", "violations.overload"),
-                               ("疲劳驾驶", "violations.fatigue")])  # fmt: skip
+        three = facts.listing(
+            [
+                ("超速", "violations.speeding"),
+                ("超载超员", "violations.overload"),
+                ("疲劳驾驶", "violations.fatigue"),
+            ]
+        )
         total = sum(
             facts.value(k) for k in ("violations.speeding", "violations.overload", "violations.fatigue")
         )
         unit = facts.f["violations.speeding"].unit
-        groups = "、".join(part for part in [
-            facts.listing([("酒醉驾", "violations.drunk")]),
-            f"“三超一疲劳”{phrasing.count(total)}{unit}（{three}）" if "、" in three else (
-                f"“三超一疲劳”{phrasing.count(total)}{unit}（均为{three.rstrip('0123456789.万余' + unit)}）" if total else ""),
-            facts.listing([("不戴安全头盔", "violations.helmet"), ("违法载人", "violations.passengers"),
-                           ("涉牌涉证", "violations.plates")]),
-        ] if part)  # fmt: skip
+        groups = "、".join(
+            part
+            for part in [
+                facts.listing([("酒醉驾", "violations.drunk")]),
+                f"“三超一疲劳”{phrasing.count(total)}{unit}（{three}）"
+                if "、" in three
+                else (
+                    f"“三超一疲劳”{phrasing.count(total)}{unit}（均为{three.rstrip('0123456789.万余' + unit)}）"
+                    if total
+                    else ""
+                ),
+                facts.listing(
+                    [
+                        ("不戴安全头盔", "violations.helmet"),
+                        ("违法载人", "violations.passengers"),
+                        ("涉牌涉证", "violations.plates"),
+                    ]
+                ),
+            ]
+            if part
+        )
         drunk, severe = facts.value("violations.drunk"), facts.value("violations.drunk_severe")
         if severe and groups.startswith("酒醉驾"):
             inner = f"（其中醉驾{facts.q('violations.drunk_severe')}）" if severe < drunk else "（均为醉驾）"
             first, _, rest = groups.partition("、")
             groups = first + inner + ("、" + rest if rest else "")
-        split = [(f"{label}{facts.q(key)}", facts.value(key))
-                 for label, key in [("现场查处", "violations.onsite"), ("非现场查处", "violations.offsite")]]  # fmt: skip
+        split = [
+            (f"{label}{facts.q(key)}", facts.value(key))
+            for label, key in [("现场查处", "violations.onsite"), ("非现场查处", "violations.offsite")]
+        ]
         paragraphs.append(
             "聚焦易引发事故的重点交通违法行为，保持严管高压态势。"
             f"{facts.span}共查纠各类交通违法行为{facts.q('violations.total')}{facts.versus('violations.total')}"
@@ -353,8 +385,11 @@ def draft_enforcement(facts: Facts) -> str:
         if facts.value("campaigns.joint"):
             partners = selectors.partner_departments(brigade_ids=facts.brigade_ids, period=facts.period)
             who = f"联合{'、'.join(partners)}等部门" if partners else "联合相关部门"
-            joint = _among(facts.value("campaigns.count"), [(f"{who}开展{facts.q('campaigns.joint')}", facts.value("campaigns.joint"))],
-                           all_words=f"均为{who}开展").removeprefix("，")  # fmt: skip
+            joint = _among(
+                facts.value("campaigns.count"),
+                [(f"{who}开展{facts.q('campaigns.joint')}", facts.value("campaigns.joint"))],
+                all_words=f"均为{who}开展",
+            ).removeprefix("，")
         closing = "持续整治突出交通违法行为" if facts.worse("accidents.total") else "有力净化了道路通行环境"
         paragraphs.append(
             f"组织开展{named}专项行动{facts.q('campaigns.count')}"
@@ -405,7 +440,7 @@ def draft_supervision(facts: Facts) -> str:
             facts.value("supervision.total"),
             [(f"{label}{facts.q(key)}", facts.value(key)) for label, key in kinds],
             all_words=only,
-        )  # fmt: skip
+        )
     )
     if facts.value("supervision.files_checked"):
         text += f"，评查案卷{facts.q('supervision.files_checked')}"
@@ -508,20 +543,33 @@ def draft_mediation(facts: Facts) -> str:
     if facts.value("accidents.total"):
         text = f"处理道路交通事故{facts.q('accidents.total')}{facts.versus('accidents.total')}"
         if facts.value("accidents.quick"):
-            text += _among(facts.value("accidents.total"),
-                           [(f"适用“快处快赔”程序{facts.q('accidents.quick')}", facts.value("accidents.quick"))],
-                           all_words="均适用“快处快赔”程序")  # fmt: skip
+            text += _among(
+                facts.value("accidents.total"),
+                [(f"适用“快处快赔”程序{facts.q('accidents.quick')}", facts.value("accidents.quick"))],
+                all_words="均适用“快处快赔”程序",
+            )
         mediated = facts.value("accidents.mediated")
         if mediated:
-            levels = facts.listing([
-                ("轻微事故", "accidents.mediated_minor"), ("一般事故", "accidents.mediated_ordinary"),
-                ("重大事故", "accidents.mediated_major"), ("特大事故", "accidents.mediated_grave"),
-            ])  # fmt: skip
+            levels = facts.listing(
+                [
+                    ("轻微事故", "accidents.mediated_minor"),
+                    ("一般事故", "accidents.mediated_ordinary"),
+                    ("重大事故", "accidents.mediated_major"),
+                    ("特大事故", "accidents.mediated_grave"),
+                ]
+            )
             text += f"；成功调解交通事故{facts.q('accidents.mediated')}（{levels}）"
             if facts.value("accidents.mediated_onsite"):
-                text += _among(mediated, [(f"事故现场成功调解{facts.q('accidents.mediated_onsite')}",
-                                           facts.value("accidents.mediated_onsite"))],
-                               all_words="均在事故现场调解成功")  # fmt: skip
+                text += _among(
+                    mediated,
+                    [
+                        (
+                            f"事故现场成功调解{facts.q('accidents.mediated_onsite')}",
+                            facts.value("accidents.mediated_onsite"),
+                        )
+                    ],
+                    all_words="均在事故现场调解成功",
+                )
             rate = facts.rate("accidents.mediation_rate")
             text += f"，调解成功率{rate}" if rate else ""
         closing = "" if facts.worse("accidents.mediation_rate") else "，及时化解了矛盾纠纷"
@@ -736,11 +784,24 @@ def unit_table(*, coverage: Coverage, year: int, figures: Figures, each: dict[in
         return None
     keys = [key for key, _ in UNIT_TABLE]
     names = coverage.names()
-    units = [coverage.unit.pk] if any(each[coverage.unit.pk][k].current or each[coverage.unit.pk][k].previous
-                                      for k in keys) else []  # fmt: skip
-    rows = [{"name": names[b] if b != coverage.unit.pk else "支队本级", "brigade_id": b,
-             "cells": [_cell(each[b][k]) for k in keys]} for b in [*(x.pk for x in coverage.brigades), *units]]  # fmt: skip
+    units = (
+        [coverage.unit.pk]
+        if any(each[coverage.unit.pk][k].current or each[coverage.unit.pk][k].previous for k in keys)
+        else []
+    )
+    rows = [
+        {
+            "name": names[b] if b != coverage.unit.pk else "支队本级",
+            "brigade_id": b,
+            "cells": [_cell(each[b][k]) for k in keys],
+        }
+        for b in [*(x.pk for x in coverage.brigades), *units]
+    ]
     rows.append({"name": "合计", "brigade_id": None, "cells": [_cell(figures[k]) for k in keys]})
     headers = [f"{label}（{figures[key].unit}）" for key, label in UNIT_TABLE]
-    return {"title": f"{year}年各大队法治政府建设主要指标情况表", "headers": headers, "rows": rows,
-            "note": UNIT_TABLE_NOTE}  # fmt: skip
+    return {
+        "title": f"{year}年各大队法治政府建设主要指标情况表",
+        "headers": headers,
+        "rows": rows,
+        "note": UNIT_TABLE_NOTE,
+    }

@@ -78,5 +78,8 @@ class PublicEditionForm(forms.Form):
             )
 
     def checks(self) -> list[str]:
-        return [name.removeprefix("check_") for name, value in self.cleaned_data.items()
-                if name.startswith("check_") and value]  # fmt: skip
+        return [
+            name.removeprefix("check_")
+            for name, value in self.cleaned_data.items()
+            if name.startswith("check_") and value
+        ]

@@ -154,10 +154,16 @@ def three_way(*, base: str, mine: str, theirs: str) -> Merged:
         else:  # both changed the same words: the officer decides
             mine_s, fresh_s = sentence.rstrip("\n"), fresh.rstrip("\n")
             out.append(len(conflicts))
-            conflicts.append(Conflict(
-                mine_s, fresh_s, update_numbers(was=was.rstrip("\n"), fresh=fresh_s, mine=mine_s), was.rstrip("\n"),
-                "\n" if sentence.endswith("\n") else "", next((i for i, s in enumerate(new) if s is fresh), 0),
-            ))  # fmt: skip
+            conflicts.append(
+                Conflict(
+                    mine_s,
+                    fresh_s,
+                    update_numbers(was=was.rstrip("\n"), fresh=fresh_s, mine=mine_s),
+                    was.rstrip("\n"),
+                    "\n" if sentence.endswith("\n") else "",
+                    next((i for i, s in enumerate(new) if s is fresh), 0),
+                )
+            )
     # sentences the new draft adds (a kind of record the year did not have before)
     out += [s for s in new if s not in used and s.strip() not in {o.strip() for o in old} and s not in out]
     return Merged(out, conflicts, theirs)

@@ -54,15 +54,22 @@ class AnnualReport(models.Model):
     opening = models.TextField("开头段")
     closing = models.CharField("结束语", max_length=50, default="特此报告。")
     template = models.ForeignKey(
-        ReportTemplate, verbose_name="Word模板", null=True, blank=True, on_delete=models.PROTECT,
+        ReportTemplate,
+        verbose_name="Word模板",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text="留空则使用系统默认模板（GB/T 9704）",
-    )  # fmt: skip
+    )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.CharField("状态变更理由", max_length=500, blank=True)
     stale_at_submit = models.PositiveSmallIntegerField(
-        "提交时数字未更新的句数", null=True, blank=True, editable=False,
+        "提交时数字未更新的句数",
+        null=True,
+        blank=True,
+        editable=False,
         help_text="提交领导签发时，报告中数字与最新台账不一致且未记录理由的句数（reports/stale.py）",
-    )  # fmt: skip
+    )
     final_docx = models.BinaryField("定稿文件", null=True, editable=False)
     final_sha256 = models.CharField("定稿文件SHA-256", max_length=64, blank=True, editable=False)
     final_figures = models.JSONField("定稿所用指标", default=dict, blank=True, editable=False)

@@ -129,13 +129,25 @@ def docx_to_pdf(data: bytes) -> bytes | None:
         profile = work_dir / "profile"
         env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG_FILE), "HOME": str(work_dir)}
         command = [
-            sys.executable, "-I", "-c", _LIMITED, str(MEMORY_MB), str(CPU_SECONDS), str(FILE_MB),
+            sys.executable,
+            "-I",
+            "-c",
+            _LIMITED,
+            str(MEMORY_MB),
+            str(CPU_SECONDS),
+            str(FILE_MB),
             *isolation(),
             soffice,
             f"-env:UserInstallation={profile.as_uri()}",
-            "--headless", "--norestore", "--nolockcheck",
-            "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
-        ]  # fmt: skip
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work_dir),
+            str(source),
+        ]
         # Its own session, so that a timeout ends soffice.bin as well as the soffice script.
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True

@@ -149,8 +149,16 @@ def public_flags(report: AnnualReport, context: dict) -> list[dict]:
             hits += [("case_number", m.group()) for m in SERIAL.finditer(wide)]
             hits += [("internal", m.group()) for m in INTERNAL.finditer(wide)]
             for kind, found in dict.fromkeys(hits):
-                flags.append({"kind": kind, "label": KINDS[kind], "found": found, "sentence": sentence,
-                              "where": where, "id": flag_id(kind, found, sentence)})  # fmt: skip
+                flags.append(
+                    {
+                        "kind": kind,
+                        "label": KINDS[kind],
+                        "found": found,
+                        "sentence": sentence,
+                        "where": where,
+                        "id": flag_id(kind, found, sentence),
+                    }
+                )
     overrides = {o.flag_id: o for o in _overrides(report)}
     for flag in flags:
         flag["override"] = overrides.get(flag["id"])

@@ -48,8 +48,15 @@ def _list_url(ledger, brigade_id, month: datetime.date) -> str:
 
 
 def _warning(kind, ledger, subject, fingerprint, text, summary, links) -> dict:
-    return {"id": f"{kind}:{ledger.kind}:{subject}", "kind": kind, "ledger": ledger, "fingerprint": str(fingerprint),
-            "text": text, "summary": summary, "links": links}  # fmt: skip
+    return {
+        "id": f"{kind}:{ledger.kind}:{subject}",
+        "kind": kind,
+        "ledger": ledger,
+        "fingerprint": str(fingerprint),
+        "text": text,
+        "summary": summary,
+        "links": links,
+    }
 
 
 def data_warnings(*, brigade_ids, year: int, link_brigade: int | None = None) -> list[dict]:
@@ -89,8 +96,9 @@ def _month_warnings(brigade_ids, year, link_brigade) -> list[dict]:
         if not ledger.date_field:
             continue
         model = ledger.model
-        buckets = rollup.read(indicators_by_model={model: indicators_of(model)}, brigade_ids=brigade_ids,
-                              months=months)[model]  # fmt: skip
+        buckets = rollup.read(
+            indicators_by_model={model: indicators_of(model)}, brigade_ids=brigade_ids, months=months
+        )[model]
         counts = dict.fromkeys(months, 0)
         for bucket in buckets:
             counts[bucket.month] += bucket.value(rollup.RECORDS)
@@ -103,23 +111,34 @@ def _month_warnings(brigade_ids, year, link_brigade) -> list[dict]:
             # the usual month of the others: an empty month of a ledger that records a few a
             # month (专项行动) may be no gap at all; 三 takes up only a gap in a busy one
             usual = statistics.median([n for n in counts.values() if n])
-            warnings.append({"usual": usual} | _warning(
-                "empty", ledger, "", ",".join(str(m.month) for m in empty),
-                f"「{ledger.title}」{year}年{names}没有记录（全年其他月份共{total}条），请核对是否漏录",
-                f"{ledger.title}台账有{len(empty)}个月没有记录",
-                [(f"{m.month}月", _list_url(ledger, link_brigade, m)) for m in empty],
-            ))  # fmt: skip
+            warnings.append(
+                {"usual": usual}
+                | _warning(
+                    "empty",
+                    ledger,
+                    "",
+                    ",".join(str(m.month) for m in empty),
+                    f"「{ledger.title}」{year}年{names}没有记录（全年其他月份共{total}条），请核对是否漏录",
+                    f"{ledger.title}台账有{len(empty)}个月没有记录",
+                    [(f"{m.month}月", _list_url(ledger, link_brigade, m)) for m in empty],
+                )
+            )
         for month, n in counts.items():
             others = [v for m, v in counts.items() if m != month]
             middle = statistics.median(others)
             if middle and n > OUTLIER_TIMES * middle:
-                warnings.append(_warning(
-                    "outlier", ledger, f"{month:%Y-%m}", n,
-                    f"「{ledger.title}」{year}年{month.month}月{n}条，是其他月份中位数（{middle:g}条）的"
-                    f"{n / middle:.1f}倍，请核对是否重复录入或导入",
-                    f"{ledger.title}台账{month.month}月的记录数明显偏离其他月份",
-                    [(f"{month.month}月", _list_url(ledger, link_brigade, month))],
-                ))  # fmt: skip
+                warnings.append(
+                    _warning(
+                        "outlier",
+                        ledger,
+                        f"{month:%Y-%m}",
+                        n,
+                        f"「{ledger.title}」{year}年{month.month}月{n}条，是其他月份中位数（{middle:g}条）的"
+                        f"{n / middle:.1f}倍，请核对是否重复录入或导入",
+                        f"{ledger.title}台账{month.month}月的记录数明显偏离其他月份",
+                        [(f"{month.month}月", _list_url(ledger, link_brigade, month))],
+                    )
+                )
     return warnings
 
 
@@ -180,12 +199,22 @@ def _key_warnings(brigade_ids, year, link_brigade) -> list[dict]:
                     params["period_after"] = params["period_before"] = parts[ledger.date_field]
             if len(brigade_ids) > 1:
                 params["brigade"] = g["brigade_id"]
-            warnings.append(_warning(
-                "samekey", ledger, f"{g['brigade_id']}:{g['_n']}", f"{g['n']}:{g['last']}",
-                f"「{ledger.title}」{ledger.key_header}“{shown}”{more}只差空格或全角、半角，可能是同一条记录录入了{g['n']}次，请核对后合并",
-                f"{ledger.title}台账有{ledger.key_header}只差空格或全角、半角的重复记录",
-                [(f"这{g['n']}条记录", _query_url(ledger, None if len(brigade_ids) > 1 else link_brigade, params))],
-            ))  # fmt: skip
+            warnings.append(
+                _warning(
+                    "samekey",
+                    ledger,
+                    f"{g['brigade_id']}:{g['_n']}",
+                    f"{g['n']}:{g['last']}",
+                    f"「{ledger.title}」{ledger.key_header}“{shown}”{more}只差空格或全角、半角，可能是同一条记录录入了{g['n']}次，请核对后合并",
+                    f"{ledger.title}台账有{ledger.key_header}只差空格或全角、半角的重复记录",
+                    [
+                        (
+                            f"这{g['n']}条记录",
+                            _query_url(ledger, None if len(brigade_ids) > 1 else link_brigade, params),
+                        )
+                    ],
+                )
+            )
     return warnings
 
 
@@ -197,10 +226,12 @@ def _rule_warnings(brigade_ids, year, link_brigade) -> list[dict]:
         checks = rules.record_checks(ledger.model, ledger.fields)
         if not checks:
             continue
-        counted = _records(ledger, brigade_ids, year).aggregate(**{
-            **{f"n{i}": Count("pk", filter=c.where) for i, c in enumerate(checks)},
-            **{f"m{i}": Max("pk", filter=c.where) for i, c in enumerate(checks)},
-        })  # fmt: skip
+        counted = _records(ledger, brigade_ids, year).aggregate(
+            **{
+                **{f"n{i}": Count("pk", filter=c.where) for i, c in enumerate(checks)},
+                **{f"m{i}": Max("pk", filter=c.where) for i, c in enumerate(checks)},
+            }
+        )
         for i, check in enumerate(checks):
             n = counted[f"n{i}"]
             if not n:
@@ -208,10 +239,15 @@ def _rule_warnings(brigade_ids, year, link_brigade) -> list[dict]:
             params = {"rule": check.key}
             if ledger.date_field:
                 params["year"] = year
-            warnings.append(_warning(
-                "rule", ledger, check.key, f"{n}:{counted[f'm{i}']}",
-                f"「{ledger.title}」有{n}条记录不符合“{check.message}”（多半是这条规则施行前录入的），请核对更正",
-                f"{ledger.title}台账有{n}条记录不符合现行录入规则",
-                [(f"这{n}条记录", _query_url(ledger, link_brigade, params))],
-            ))  # fmt: skip
+            warnings.append(
+                _warning(
+                    "rule",
+                    ledger,
+                    check.key,
+                    f"{n}:{counted[f'm{i}']}",
+                    f"「{ledger.title}」有{n}条记录不符合“{check.message}”（多半是这条规则施行前录入的），请核对更正",
+                    f"{ledger.title}台账有{n}条记录不符合现行录入规则",
+                    [(f"这{n}条记录", _query_url(ledger, link_brigade, params))],
+                )
+            )
     return warnings

@@ -112,9 +112,11 @@ def figure_acknowledge(request, pk):
     report = _report(request, pk)
     try:
         stale.figure_acknowledge(
-            report=report, mismatch_id=request.POST.get("mismatch", ""), reason=request.POST.get("reason", ""),
+            report=report,
+            mismatch_id=request.POST.get("mismatch", ""),
+            reason=request.POST.get("reason", ""),
             user=request.user,
-        )  # fmt: skip
+        )
     except ValidationError as e:
         messages.error(request, f"没有记录：{e.messages[0]}")
     else:
@@ -133,16 +135,20 @@ def report_sign(request, pk):
         messages.error(request, f"报告当前为“{report.get_status_display()}”，不能签发")
         return redirect("reports:detail", pk=report.pk)
     found = stale.mismatches(report)
-    return render(request, "reports/sign.html", {
-        "breadcrumbs": report_trail(report, ("签发", None)),
-        "report": report,
-        "found": found,
-        "unsettled": stale.blocking(found),
-        "signer": services.signer_name(request.user),
-        "today": timezone.localdate(),
-        "locks": services.sign_locks(report),
-        "return_label": dict(services.moves_for(report, request.user)).get("draft"),
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/sign.html",
+        {
+            "breadcrumbs": report_trail(report, ("签发", None)),
+            "report": report,
+            "found": found,
+            "unsettled": stale.blocking(found),
+            "signer": services.signer_name(request.user),
+            "today": timezone.localdate(),
+            "locks": services.sign_locks(report),
+            "return_label": dict(services.moves_for(report, request.user)).get("draft"),
+        },
+    )
 
 
 # ── 撤销定稿: the legal officer asks, the leader undoes or declines ─────────────────────────────
@@ -211,17 +217,21 @@ def public_edition(request, pk, form=None):
     may_confirm = access.may(request.user, policy.PUBLIC_CONFIRM, report)
     if form is None and may_confirm:
         form = PublicEditionForm(initial=keep)
-    return render(request, "reports/public.html", {
-        "breadcrumbs": report_trail(report, ("公开版", None)),
-        "report": report,
-        "doc": context,
-        "flags": public.public_flags(report, context),
-        "edition": edition,
-        "form": form,
-        "may_confirm": may_confirm,
-        "keep": keep,
-        "pdf_available": docx.pdf_available(),
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/public.html",
+        {
+            "breadcrumbs": report_trail(report, ("公开版", None)),
+            "report": report,
+            "doc": context,
+            "flags": public.public_flags(report, context),
+            "edition": edition,
+            "form": form,
+            "may_confirm": may_confirm,
+            "keep": keep,
+            "pdf_available": docx.pdf_available(),
+        },
+    )
 
 
 @require_POST
@@ -237,9 +247,12 @@ def public_edition_confirm(request, pk):
         return public_edition(request, pk, form=form)
     try:
         public.public_edition_confirm(
-            report=report, user=request.user, checks=form.checks(),
-            keep_doc_number=form.cleaned_data["keep_doc_number"], keep_signer=form.cleaned_data["keep_signer"],
-        )  # fmt: skip
+            report=report,
+            user=request.user,
+            checks=form.checks(),
+            keep_doc_number=form.cleaned_data["keep_doc_number"],
+            keep_signer=form.cleaned_data["keep_signer"],
+        )
     except ValidationError as e:
         messages.error(request, e.messages[0])
     else:
@@ -256,9 +269,11 @@ def public_flag_override(request, pk):
         raise PermissionDenied(public.NOT_ALLOWED)
     try:
         override = public.flag_override(
-            report=report, flag_id=request.POST.get("flag", ""), reason=request.POST.get("reason", ""),
+            report=report,
+            flag_id=request.POST.get("flag", ""),
+            reason=request.POST.get("reason", ""),
             user=request.user,
-        )  # fmt: skip
+        )
     except ValidationError as e:
         messages.error(request, f"没有记录：{e.messages[0]}")
     else:
@@ -279,9 +294,13 @@ def _public_download(request, pk, *, pdf: bool):
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载公开版的 Word 文件")
         return redirect("reports:public", pk=report.pk)
     if pdf:  # made by the worker (reports/outputs.py); its page follows it, then downloads
-        job = report_outputs.pdf_job_start(user=request.user, report=report, kind="public_pdf",
-                                           title=f"{report.title[:180]}（公开版PDF）",
-                                           again=reverse("reports:public", args=[report.pk]))  # fmt: skip
+        job = report_outputs.pdf_job_start(
+            user=request.user,
+            report=report,
+            kind="public_pdf",
+            title=f"{report.title[:180]}（公开版PDF）",
+            again=reverse("reports:public", args=[report.pk]),
+        )
         return redirect("output_detail", pk=job.pk)
     content = public.public_edition_document(report=report, edition=edition, pdf=False)
     name = f"{safe_filename(report.title, max_bytes=120)}（公开版）.docx"

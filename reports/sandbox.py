@@ -236,8 +236,12 @@ class ReportEnvironment(ImmutableSandboxedEnvironment):
             separator = _argument(rest, kwargs, 0, "d", "")
             size = cost(value, MAX_ITEMS + 1) + len(value) * len(str(separator))
         elif name == "replace":
-            size = _replaced_size(value, _argument(rest, kwargs, 0, "old"), _argument(rest, kwargs, 1, "new"),
-                                  _argument(rest, kwargs, 2, "count"))  # fmt: skip
+            size = _replaced_size(
+                value,
+                _argument(rest, kwargs, 0, "old"),
+                _argument(rest, kwargs, 1, "new"),
+                _argument(rest, kwargs, 2, "count"),
+            )
         elif name == "indent" and isinstance(value, str):
             width = _argument(rest, kwargs, 0, "width", 4)
             width = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0

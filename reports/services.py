@@ -39,12 +39,19 @@ def report_create(*, brigade, year: int, user=None, kind: str = "annual") -> Ann
     today = timezone.localdate()
     addressee = brigade.superior or ""
     report = AnnualReport.objects.create(
-        brigade=brigade, kind=kind, year=year, period_start=start, period_end=end,
+        brigade=brigade,
+        kind=kind,
+        year=year,
+        period_start=start,
+        period_end=end,
         title=document.document_title(brigade, year),  # 签发人: whoever signs it
-        addressee=addressee, issuer=brigade.name, date=document.default_date(year, today),
+        addressee=addressee,
+        issuer=brigade.name,
+        date=document.default_date(year, today),
         doc_number=f"{brigade.doc_prefix}〔{year + 1}〕号" if brigade.doc_prefix else "",
-        opening=document.opening(coverage=coverage, year=year, addressee=addressee), closing=document.closing,
-    )  # fmt: skip
+        opening=document.opening(coverage=coverage, year=year, addressee=addressee),
+        closing=document.closing,
+    )
     texts, _ = draft_all(coverage=coverage, year=year, document=document)
     _sections_add(report, document, document.parts, texts)
     return report
@@ -55,9 +62,15 @@ def _sections_add(report: AnnualReport, document, parts, texts: dict[str, str], 
     the declaration's order (sections the declaration no longer names keep their place after)."""
     for part in parts:
         section = ReportSection(
-            report=report, key=part.key, order=0, level=part.level, title=document.part_title(part, report.year),
-            body=texts.get(part.key, ""), draft=texts.get(part.key, ""), drafted=bool(part.drafter),
-        )  # fmt: skip
+            report=report,
+            key=part.key,
+            order=0,
+            level=part.level,
+            title=document.part_title(part, report.year),
+            body=texts.get(part.key, ""),
+            draft=texts.get(part.key, ""),
+            drafted=bool(part.drafter),
+        )
         section._history_user, section._change_reason = user, reason or None
         section.save()
     place = {part.key: n for n, part in enumerate(document.parts)}
@@ -107,11 +120,19 @@ def redraft_preview(report: AnnualReport, *, chosen: dict[str, dict[int, str]] |
             title=document.part_title(part, report.year),
             drafted=True,
         )
-        changes.append({
-            "section": section, "new": texts[part.key], "edited": False, "conflicts": [], "must_choose": 0,
-            "diff": merge.word_diff("", texts[part.key]), "preselect": True, "seen": _seen(section, texts[part.key]),
-            "added": True,
-        })  # fmt: skip
+        changes.append(
+            {
+                "section": section,
+                "new": texts[part.key],
+                "edited": False,
+                "conflicts": [],
+                "must_choose": 0,
+                "diff": merge.word_diff("", texts[part.key]),
+                "preselect": True,
+                "seen": _seen(section, texts[part.key]),
+                "added": True,
+            }
+        )
     for section in report.sections.filter(drafted=True):
         fresh = texts.get(section.key, "")
         merged = merge.three_way(base=section.draft, mine=section.body, theirs=fresh)
@@ -120,18 +141,31 @@ def redraft_preview(report: AnnualReport, *, chosen: dict[str, dict[int, str]] |
         if new == section.body and fresh == section.draft:
             continue
         picked = (chosen or {}).get(section.key, {})
-        conflicts = [{
-            "field": f"choice-{section.key}-{i}", "mine": c.mine, "fresh": c.fresh, "numbers": c.numbers,
-            "selected": picked.get(i) or c.default,
-            "mine_marked": merge.mark_numbers(c.mine, c.fresh, "del"),
-            "fresh_marked": merge.mark_numbers(c.fresh, c.mine, "ins"),
-            "numbers_marked": merge.mark_numbers(c.numbers, c.mine, "ins") if c.numbers else None,
-        } for i, c in enumerate(merged.conflicts)]  # fmt: skip
-        changes.append({
-            "section": section, "new": new, "edited": section.body != section.draft, "conflicts": conflicts,
-            "must_choose": sum(1 for c in merged.conflicts if not c.default),
-            "diff": merge.word_diff(section.body, new), "preselect": True, "seen": _seen(section, fresh),
-        })  # fmt: skip
+        conflicts = [
+            {
+                "field": f"choice-{section.key}-{i}",
+                "mine": c.mine,
+                "fresh": c.fresh,
+                "numbers": c.numbers,
+                "selected": picked.get(i) or c.default,
+                "mine_marked": merge.mark_numbers(c.mine, c.fresh, "del"),
+                "fresh_marked": merge.mark_numbers(c.fresh, c.mine, "ins"),
+                "numbers_marked": merge.mark_numbers(c.numbers, c.mine, "ins") if c.numbers else None,
+            }
+            for i, c in enumerate(merged.conflicts)
+        ]
+        changes.append(
+            {
+                "section": section,
+                "new": new,
+                "edited": section.body != section.draft,
+                "conflicts": conflicts,
+                "must_choose": sum(1 for c in merged.conflicts if not c.default),
+                "diff": merge.word_diff(section.body, new),
+                "preselect": True,
+                "seen": _seen(section, fresh),
+            }
+        )
     return changes
 
 
@@ -140,9 +174,13 @@ CHOICE_LABELS = {merge.NUMBERS: "只更新数字", merge.FRESH: "采用新句", 
 
 @transaction.atomic
 def redraft_apply(
-    *, report: AnnualReport, keys: list[str], user=None,
-    choices: dict[str, dict[int, str]] | None = None, seen: dict[str, str] | None = None,
-) -> int:  # fmt: skip
+    *,
+    report: AnnualReport,
+    keys: list[str],
+    user=None,
+    choices: dict[str, dict[int, str]] | None = None,
+    seen: dict[str, str] | None = None,
+) -> int:
     """Take the fresh figures for the sections `keys`, merged into the officer's text; the others
     keep their text. Each sentence both changed is settled as `choices` says (section key →
     conflict → merge.MINE / FRESH / NUMBERS), by default with only its figures updated where that
@@ -515,9 +553,14 @@ def report_finalise(*, report: AnnualReport, user, reason: str = "") -> AnnualRe
     report.save()
     last = report.final_versions.order_by("-number").values_list("number", flat=True).first() or 0
     FinalVersion.objects.create(
-        report=report, number=last + 1, docx=content, sha256=report.final_sha256, figures=report.final_figures,
-        finalised_at=report.finalised_at, finalised_by=user,
-    )  # fmt: skip
+        report=report,
+        number=last + 1,
+        docx=content,
+        sha256=report.final_sha256,
+        figures=report.final_figures,
+        finalised_at=report.finalised_at,
+        finalised_by=user,
+    )
     if report.document.locks_period:
         locks.year_lock(
             brigade=report.brigade, year=report.year, user=user, reason=f"{report.year}年度报告定稿"
@@ -576,8 +619,10 @@ def _figures_json(figures: Figures, each: dict[int, Figures], coverage: Coverage
     def plain(v):
         return None if v is None else (int(v) if v == int(v) else float(round(v, 4)))
 
-    stored = {k: {"label": f.item.label, "current": plain(f.current), "previous": plain(f.previous)}
-              for k, f in figures.items()}  # fmt: skip
+    stored = {
+        k: {"label": f.item.label, "current": plain(f.current), "previous": plain(f.previous)}
+        for k, f in figures.items()
+    }
     if coverage.is_detachment:
         units = (coverage.unit, *coverage.brigades)
         for key, entry in stored.items():
@@ -605,14 +650,16 @@ def report_context(report: AnnualReport, *, annex: dict | None = None) -> dict:
         part = report.document.parts_by_key.get(section.key)
         if part and part.optional and not (section.paragraphs or subsections):
             continue
-        sections.append({
-            "heading": f"{NUMERALS[len(sections)]}、{section.title}",
-            "paragraphs": section.paragraphs,
-            "subsections": [
-                {"heading": f"（{NUMERALS[n]}）{sub.title}", "paragraphs": sub.paragraphs}
-                for n, sub in enumerate(subsections)
-            ],
-        })  # fmt: skip
+        sections.append(
+            {
+                "heading": f"{NUMERALS[len(sections)]}、{section.title}",
+                "paragraphs": section.paragraphs,
+                "subsections": [
+                    {"heading": f"（{NUMERALS[n]}）{sub.title}", "paragraphs": sub.paragraphs}
+                    for n, sub in enumerate(subsections)
+                ],
+            }
+        )
     return {
         "title": report.title,
         "doc_number": report.doc_number,

@@ -99,9 +99,13 @@ AREAS = [
 STAFFING = Area(
     (), "执法队伍建设需要进一步加强", (), "加强执法队伍建设", "配齐配强法制员，分层分类开展执法资格培训"
 )
-RECORDS = Area((), "台账录入的规范性仍需加强",
-               (Cause("部分台账未做到随办随录，录入后缺少核对，数据质量检查还不够经常"),),
-               "提升台账数据质量", "落实随办随录制度，每月查看数据检查提示，及时补录、更正")  # fmt: skip
+RECORDS = Area(
+    (),
+    "台账录入的规范性仍需加强",
+    (Cause("部分台账未做到随办随录，录入后缺少核对，数据质量检查还不够经常"),),
+    "提升台账数据质量",
+    "落实随办随录制度，每月查看数据检查提示，及时补录、更正",
+)
 STUDY, PUBLICITY, SUPERVISION = AREAS[6], AREAS[4], AREAS[3]
 STANDING = [STUDY, PUBLICITY, SUPERVISION]  # 四's standing tasks
 
@@ -210,8 +214,11 @@ def _contradicted(facts, cause: Cause) -> bool:
 def _cause(facts, area: Area, heading: str, key: str = "") -> str:
     """The area's usual causes that can explain the point's main figure (`key`), that the
     report's own figures do not contradict and that do not repeat the heading, joined."""
-    kept = [c.text for c in area.causes
-            if (not c.only_for or key in c.only_for) and not _contradicted(facts, c) and c.text[:4] not in heading]  # fmt: skip
+    kept = [
+        c.text
+        for c in area.causes
+        if (not c.only_for or key in c.only_for) and not _contradicted(facts, c) and c.text[:4] not in heading
+    ]
     return "，".join(kept[:2])
 
 
@@ -303,9 +310,10 @@ def _open_items(facts) -> dict:
             n = sum(k for _, k in problems)
             by = "、".join(f"{kind}发现的{phrasing.count(k)}{unit}" for kind, k in problems[:3])
             found[SUPERVISION] = (
-                f"执法监督发现的问题尚有{phrasing.count(n)}{unit}未整改到位" + (f"，其中{by}" if len(problems) > 1 else ""),
+                f"执法监督发现的问题尚有{phrasing.count(n)}{unit}未整改到位"
+                + (f"，其中{by}" if len(problems) > 1 else ""),
                 [f"对尚未整改的{phrasing.count(n)}{unit}问题逐一跟踪、限期销号，问题整改率达到100%"],
-            )  # fmt: skip
+            )
     if not facts.comparable["complaints.close_rate"].better:
         complaints = selectors.complaints_open(brigade_ids=facts.brigade_ids, period=facts.period)
         if complaints:
@@ -313,9 +321,10 @@ def _open_items(facts) -> dict:
             cunit = facts.f["complaints.received"].unit
             by = "、".join(f"{cat}类{phrasing.count(k)}{cunit}" for cat, k in complaints[:3] if cat != "其他")
             found[AREAS[2]] = (
-                f"受理的投诉举报尚有{phrasing.count(n)}{cunit}未办结" + (f"，其中{by}" if len(complaints) > 1 and by else ""),
+                f"受理的投诉举报尚有{phrasing.count(n)}{cunit}未办结"
+                + (f"，其中{by}" if len(complaints) > 1 and by else ""),
                 [f"未办结的{phrasing.count(n)}{cunit}投诉举报限期办结，办结率达到100%"],
-            )  # fmt: skip
+            )
     return found
 
 
@@ -324,9 +333,11 @@ def _absent(facts, figures: list[Figure]) -> str | None:
     year): not "参训面不够" but that it was not done."""
     if figures[0].key == "training.attendees" and not facts.value("training.sessions"):
         before = facts.comparable["training.sessions"]
-        return (f"学法培训工作缺位。{facts.when}未组织民警辅警学法培训（{facts.base}为"
-                f"{phrasing.count(int(before.previous or 0))}{before.unit}、{phrasing.count(int(figures[0].previous or 0))}"
-                f"{figures[0].unit}）。")  # fmt: skip
+        return (
+            f"学法培训工作缺位。{facts.when}未组织民警辅警学法培训（{facts.base}为"
+            f"{phrasing.count(int(before.previous or 0))}{before.unit}、{phrasing.count(int(figures[0].previous or 0))}"
+            f"{figures[0].unit}）。"
+        )
     return None
 
 
@@ -418,14 +429,15 @@ def _records_point(facts) -> Point | None:
         w
         for w in data_warnings(brigade_ids=facts.brigade_ids, year=facts.year)
         if w["kind"] != "empty" or w.get("usual", 0) >= 3
-    ]  # fmt: skip  (a few a month: a gap may be none)
+    ]
     if not found:
         return None
     stated = "；".join(dict.fromkeys(w["summary"] for w in found[:5]))
     return Point(
-        RECORDS, f"{RECORDS.shortcoming}。{facts.when}{stated}。主要原因是{RECORDS.causes[0].text}。",
+        RECORDS,
+        f"{RECORDS.shortcoming}。{facts.when}{stated}。主要原因是{RECORDS.causes[0].text}。",
         ["每月5日前完成上月台账核对，数据检查提示按月清零"],
-    )  # fmt: skip
+    )
 
 
 def shortcoming_points(facts) -> list[Point]:
@@ -468,7 +480,11 @@ def draft_plan(facts) -> str:
     plan = previous.sections.filter(key="4").first() if previous else None
     for line in plan.body.splitlines() if plan else []:
         text = re.sub(r"^（[一二三四五六七八九十]+）", "", line.strip())
-        text = re.sub(r"(\d{4})(?=年)", lambda m: str(int(m.group(1)) + 1) if int(m.group(1)) >= facts.year - 1 else m.group(1), text)  # fmt: skip
+        text = re.sub(
+            r"(\d{4})(?=年)",
+            lambda m: str(int(m.group(1)) + 1) if int(m.group(1)) >= facts.year - 1 else m.group(1),
+            text,
+        )
         heading = text.split("。")[0]
         if (
             text

@@ -119,10 +119,16 @@ def figure_acknowledge(*, report: AnnualReport, mismatch_id: str, reason: str, u
     if not found.blocking:
         raise ValidationError("这句话的数字已经记录过理由")
     ack = FigureAcknowledgement(
-        report=report, section_key=found.section.key, sentence=found.mine, fresh_sentence=found.fresh,
-        stated=found.stated, ledger=found.ledger, reason=reason, acknowledged_by=user,
+        report=report,
+        section_key=found.section.key,
+        sentence=found.mine,
+        fresh_sentence=found.fresh,
+        stated=found.stated,
+        ledger=found.ledger,
+        reason=reason,
+        acknowledged_by=user,
         acknowledged_at=timezone.now(),
-    )  # fmt: skip
+    )
     ack._history_user = user
     ack._change_reason = f"记录保留原数字的理由：{reason}"
     ack.save()

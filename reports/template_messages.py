@@ -246,8 +246,14 @@ def undefined_message(message: str | None) -> str:
 
 
 def _object(text: str) -> str:
-    kinds = {"dict object": "字典", "list object": "列表", "str object": "文字", "int object": "数字",
-             "NoneType object": "空值", "tuple object": "列表"}  # fmt: skip
+    kinds = {
+        "dict object": "字典",
+        "list object": "列表",
+        "str object": "文字",
+        "int object": "数字",
+        "NoneType object": "空值",
+        "tuple object": "列表",
+    }
     return kinds.get(text, f"“{text[:40]}”")
 
 

@@ -302,9 +302,13 @@ class _Package:
     def xml(self, name: str):
         data = self.read(name, MAX_XML_PART)
         parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-            remove_comments=True, remove_pis=True,
-        )  # fmt: skip
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         try:
             root = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as e:
@@ -562,9 +566,21 @@ _FOUND = {  # what a refusal calls an element found in a field's code
 # begin and the separate mark as the code, not only the instrText.
 _IN_FIELD_CODE = {
     f"{{{W}}}{name}"
-    for name in ("r", "rPr", "fldChar", "instrText", "delInstrText", "proofErr", "bookmarkStart", "bookmarkEnd",
-                 "lastRenderedPageBreak", "commentRangeStart", "commentRangeEnd", "commentReference")
-}  # fmt: skip
+    for name in (
+        "r",
+        "rPr",
+        "fldChar",
+        "instrText",
+        "delInstrText",
+        "proofErr",
+        "bookmarkStart",
+        "bookmarkEnd",
+        "lastRenderedPageBreak",
+        "commentRangeStart",
+        "commentRangeEnd",
+        "commentReference",
+    )
+}
 _FLD_CHAR, _FLD_SIMPLE, _RPR = f"{{{W}}}fldChar", f"{{{W}}}fldSimple", f"{{{W}}}rPr"
 _INSTR = {f"{{{W}}}instrText", f"{{{W}}}delInstrText"}
 MAX_FIELD_PROBLEMS = 10
@@ -781,7 +797,7 @@ def _write(rebuilt: _Rebuild) -> bytes:
                         posixpath.relpath(target, folder),
                     )
                     for rid, short, target in rels
-                ]  # fmt: skip
+                ]
             )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

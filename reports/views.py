@@ -103,16 +103,22 @@ def home(request):
         if unit
         else None
     )
-    return render(request, "reports/dashboard.html", {
-        **data,
-        "year": year,
-        "years": years,
-        "brigades": brigades,
-        "chosen": chosen,
-        "scope_name": str(chosen) if chosen else (str(heads[0]) if heads else "、".join(names.values()) or "（无）"),
-        "chart_data": {"trends": data["trends"]},
-        "report": report,
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            **data,
+            "year": year,
+            "years": years,
+            "brigades": brigades,
+            "chosen": chosen,
+            "scope_name": str(chosen)
+            if chosen
+            else (str(heads[0]) if heads else "、".join(names.values()) or "（无）"),
+            "chart_data": {"trends": data["trends"]},
+            "report": report,
+        },
+    )
 
 
 def report_list(request):
@@ -131,14 +137,18 @@ def report_list(request):
         unit
         and AnnualReport.objects.filter(brigade=unit, kind="annual", year=year).only("pk", "status").first()
     )
-    return render(request, "reports/list.html", {
-        "reports": reports,
-        "can_manage": access.has_unit_perm(request.user, "manage_report"),
-        "years": years,
-        "year": year,
-        "unit": unit,
-        "drafted": drafted,
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "reports": reports,
+            "can_manage": access.has_unit_perm(request.user, "manage_report"),
+            "years": years,
+            "year": year,
+            "unit": unit,
+            "drafted": drafted,
+        },
+    )
 
 
 @require_POST
@@ -213,8 +223,11 @@ def report_detail(request, pk):
     traced = _traced_figures(figures, sections, report, link)
     _link_figures(sections, traced)
     # once final, the table as it was signed; before, from the figures now
-    annex = report.final_figures.get("annex") if report.is_final else (
-        drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each))  # fmt: skip
+    annex = (
+        report.final_figures.get("annex")
+        if report.is_final
+        else (drafting.unit_table(coverage=coverage, year=report.year, figures=figures, each=each))
+    )
     if annex and not report.is_final:  # on the page, each value links to the records it counts
         period = figures.period  # the days the text counts: the year, or the year so far
         keys = [key for key, _ in drafting.UNIT_TABLE]
@@ -222,28 +235,34 @@ def report_detail(request, pk):
             source = figures if row["brigade_id"] is None else each[row["brigade_id"]]
             for key, cell in zip(keys, row["cells"], strict=True):
                 cell["url"] = ledger_url(source[key], period, row["brigade_id"])
-    return render(request, "reports/detail.html", {
-        "breadcrumbs": report_trail(report),
-        "report": report,
-        "sections": sections,
-        "form": form,
-        "editable": editable,
-        "can_manage": can_manage,
-        "material": material,
-        "lock": lock,
-        "traced": traced,
-        "annex": annex,
-        "opened": services.report_versions(report),
-        "versions": report.final_versions.select_related("finalised_by").defer("docx"),
-        "history": services.report_history(report),  # with the year's unlocks and relocks
-        "transitions": services.moves_for(report, request.user),
-        "asks": services.asks_for(report, request.user),
-        "confirmed": [to for (frm, to) in services.CONFIRMED if frm == report.status],
-        "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
-        "unfinalise_requests": list(report.unfinalise_requests.select_related("requested_by", "decided_by")),
-        "may_sign": access.may(request.user, policy.SIGN, report),
-        "pdf_available": docx.pdf_available(),
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/detail.html",
+        {
+            "breadcrumbs": report_trail(report),
+            "report": report,
+            "sections": sections,
+            "form": form,
+            "editable": editable,
+            "can_manage": can_manage,
+            "material": material,
+            "lock": lock,
+            "traced": traced,
+            "annex": annex,
+            "opened": services.report_versions(report),
+            "versions": report.final_versions.select_related("finalised_by").defer("docx"),
+            "history": services.report_history(report),  # with the year's unlocks and relocks
+            "transitions": services.moves_for(report, request.user),
+            "asks": services.asks_for(report, request.user),
+            "confirmed": [to for (frm, to) in services.CONFIRMED if frm == report.status],
+            "needs_reason": [to for (frm, to) in services.NEEDS_REASON if frm == report.status],
+            "unfinalise_requests": list(
+                report.unfinalise_requests.select_related("requested_by", "decided_by")
+            ),
+            "may_sign": access.may(request.user, policy.SIGN, report),
+            "pdf_available": docx.pdf_available(),
+        },
+    )
 
 
 @require_GET
@@ -311,8 +330,9 @@ def _traced_figures(figures, sections, report, link_brigade) -> list[dict]:
             phrasing.percent(figure.current) if is_rate else phrasing.count(int(figure.current)) + figure.unit
         )
         if shown in text:
-            found.append({"label": figure.item.label, "shown": shown,
-                          "url": ledger_url(figure, period, link_brigade)})  # fmt: skip
+            found.append(
+                {"label": figure.item.label, "shown": shown, "url": ledger_url(figure, period, link_brigade)}
+            )
     return found
 
 
@@ -335,8 +355,15 @@ def _link_figures(sections, traced) -> None:
         parts, last = [], 0
         for match in pattern.finditer(paragraph):
             url, label = urls[match.group(1)]
-            parts += [escape(paragraph[last : match.start()]),
-                      format_html('<a class="figure" href="{}" title="查看{}所统计的记录">{}</a>', url, label, match.group(1))]  # fmt: skip
+            parts += [
+                escape(paragraph[last : match.start()]),
+                format_html(
+                    '<a class="figure" href="{}" title="查看{}所统计的记录">{}</a>',
+                    url,
+                    label,
+                    match.group(1),
+                ),
+            ]
             last = match.end()
         return mark_safe("".join(parts) + escape(paragraph[last:]))
 
@@ -386,11 +413,14 @@ def report_redraft(request, pk):
         for change in changes:
             change["preselect"] = change["section"].key in taken
     return render(
-        request, "reports/redraft.html", {
-            "report": report, "changes": changes,
+        request,
+        "reports/redraft.html",
+        {
+            "report": report,
+            "changes": changes,
             "breadcrumbs": report_trail(report, ("用最新台账数据更新", None)),
         },
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -415,13 +445,17 @@ def report_transition(request, pk):
             accept_stale=int(accept) if accept.isdigit() else None,
         )
     except services.StaleFigures as e:
-        return render(request, "reports/submit.html", {
-            "breadcrumbs": report_trail(report, ("提交领导签发", None)),
-            "report": report,
-            "found": e.found,
-            "unsettled": stale.blocking(e.found),
-            "may_acknowledge": access.may(request.user, policy.ACKNOWLEDGE, report),
-        })  # fmt: skip
+        return render(
+            request,
+            "reports/submit.html",
+            {
+                "breadcrumbs": report_trail(report, ("提交领导签发", None)),
+                "report": report,
+                "found": e.found,
+                "unsettled": stale.blocking(e.found),
+                "may_acknowledge": access.may(request.user, policy.ACKNOWLEDGE, report),
+            },
+        )
     except ValidationError as e:
         messages.error(request, e.messages[0])
     except docx.TemplateRefused as e:
@@ -495,8 +529,13 @@ def report_pdf(request, pk):
         messages.error(request, "服务器未安装 LibreOffice，无法转换为 PDF，请下载 Word 文件")
         return redirect("reports:detail", pk=report.pk)
     title = f"{report.title[:180]}（{'PDF' if report.is_final else '草稿PDF'}）"  # what it is, kept in 200
-    job = report_outputs.pdf_job_start(user=request.user, report=report, kind="report_pdf",
-                                       title=title, again=reverse("reports:detail", args=[report.pk]))  # fmt: skip
+    job = report_outputs.pdf_job_start(
+        user=request.user,
+        report=report,
+        kind="report_pdf",
+        title=title,
+        again=reverse("reports:detail", args=[report.pk]),
+    )
     return redirect("output_detail", pk=job.pk)
 
 
@@ -517,8 +556,15 @@ def template_list(request):
                 messages.success(request, "模板已上传，可在报告页面选用")
                 return redirect("reports:templates")
     templates = access.scope(ReportTemplate.objects.all(), request.user).defer("content")
-    return render(request, "reports/templates.html", {
-        "breadcrumbs": trail(("年度报告", reverse("reports:list")), ("报告Word模板", None)),
-        "templates": templates, "form": form, "problems": problems, "can_manage": can_manage,
-        "variables": {name: VARIABLE_MEANINGS.get(name, "") for name in docx.CONTEXT_VARIABLES},
-    })  # fmt: skip
+    return render(
+        request,
+        "reports/templates.html",
+        {
+            "breadcrumbs": trail(("年度报告", reverse("reports:list")), ("报告Word模板", None)),
+            "templates": templates,
+            "form": form,
+            "problems": problems,
+            "can_manage": can_manage,
+            "variables": {name: VARIABLE_MEANINGS.get(name, "") for name in docx.CONTEXT_VARIABLES},
+        },
+    )

@@ -471,9 +471,24 @@ def _write_container(out, stream: bytearray) -> None:
     root, first_fat, directory = data, data + 1, data + 1 + fat
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
-        OLE_MAGIC, b"", 0x3E, 4, 0xFFFE, 12, 6, b"", 1, fat, directory, 0, 4096,
-        END_OF_CHAIN, 0, END_OF_CHAIN, 0,
-    ) + struct.pack("<109I", *range(first_fat, first_fat + fat), *[FREE] * (109 - fat))  # fmt: skip
+        OLE_MAGIC,
+        b"",
+        0x3E,
+        4,
+        0xFFFE,
+        12,
+        6,
+        b"",
+        1,
+        fat,
+        directory,
+        0,
+        4096,
+        END_OF_CHAIN,
+        0,
+        END_OF_CHAIN,
+        0,
+    ) + struct.pack("<109I", *range(first_fat, first_fat + fat), *[FREE] * (109 - fat))
     out.write(header.ljust(4096, b"\0"))
     out.write(stream)
     out.write(bytes((data + 1) * 4096 - len(stream)))

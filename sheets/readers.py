@@ -177,15 +177,30 @@ class Notes:
 
     def as_tuple(self) -> tuple:
         """Plain values only, to be passed from the child that reads the file."""
-        return (self.sheet, list(self.skipped), list(self.hidden_rows), self.hidden_row_count,
-                sorted(self.hidden_columns)[: self.KEPT], list(self.formulas), self.formula_count,
-                self.active)  # fmt: skip
+        return (
+            self.sheet,
+            list(self.skipped),
+            list(self.hidden_rows),
+            self.hidden_row_count,
+            sorted(self.hidden_columns)[: self.KEPT],
+            list(self.formulas),
+            self.formula_count,
+            self.active,
+        )
 
     @classmethod
     def from_tuple(cls, values) -> "Notes":
         sheet, skipped, rows, row_count, columns, formulas, formula_count, active = values
-        return cls(str(sheet), [str(s) for s in skipped], str(active), [int(r) for r in rows], int(row_count),
-                   [int(c) for c in columns], [tuple(f) for f in formulas], int(formula_count))  # fmt: skip
+        return cls(
+            str(sheet),
+            [str(s) for s in skipped],
+            str(active),
+            [int(r) for r in rows],
+            int(row_count),
+            [int(c) for c in columns],
+            [tuple(f) for f in formulas],
+            int(formula_count),
+        )
 
     def active_sheet(self) -> str | None:
         """The preview's word when the workbook opens on a sheet other than the one read: the

@@ -319,16 +319,22 @@ class _Workbook:
                     # the row cell by cell through `cells.row`. A shared string's index must be
                     # all digits: shared[int("-1")] would be the last string.
                     row = [
-                        general(k, other) if other
-                        else shared[int(v)] if k == SHARED_ and v.isdigit()
-                        else (v.strip(space) if "&" not in v and "_x" not in v else cache_get(v) or fill(v)) if k == INLINE_
-                        else float(v) if k == NUMBER_ and v
-                        else to_date(float(v)) if k == DATE_ and v
-                        else "" if not v
+                        general(k, other)
+                        if other
+                        else shared[int(v)]
+                        if k == SHARED_ and v.isdigit()
+                        else (v.strip(space) if "&" not in v and "_x" not in v else cache_get(v) or fill(v))
+                        if k == INLINE_
+                        else float(v)
+                        if k == NUMBER_ and v
+                        else to_date(float(v))
+                        if k == DATE_ and v
+                        else ""
+                        if not v
                         else rare(k, v)
                         for _, attrs, v, other in found
                         for k in (kinds[attrs],)
-                    ]  # fmt: skip
+                    ]
                     if list(map(first, found)) != sequence[len(row)]:
                         row = cells.place(found, row)  # cells skipped, or without r="…"
                 except (KeyError, ValueError, IndexError, OverflowError):

@@ -53,9 +53,12 @@ def other_brigade(db) -> Brigade:
 
 def _user(brigade, role, name=None, detachment=False):
     return user_upsert(
-        username=name or f"{role}_{brigade.code}", brigade_code=brigade.code, role=role,
-        detachment=detachment, password=PASSWORD,
-    )[0]  # fmt: skip
+        username=name or f"{role}_{brigade.code}",
+        brigade_code=brigade.code,
+        role=role,
+        detachment=detachment,
+        password=PASSWORD,
+    )[0]
 
 
 @pytest.fixture

@@ -22,7 +22,22 @@ from brigade.ledger.declarations import Ledger, LedgerRegistry, register, regist
 from brigade.ledger.forms import LedgerForm, version_of
 
 __all__ = [
-    "FORMULA_PREFIXES", "CellError", "Column", "DateColumn", "DateTimeColumn", "DecimalColumn",
-    "IntegerColumn", "Ledger", "LedgerForm", "LedgerRegistry", "LookupColumn", "column_for",
-    "parse_date_text", "quoted", "register", "registry", "version_of", "whole_seconds",
-]  # fmt: skip
+    "FORMULA_PREFIXES",
+    "CellError",
+    "Column",
+    "DateColumn",
+    "DateTimeColumn",
+    "DecimalColumn",
+    "IntegerColumn",
+    "Ledger",
+    "LedgerForm",
+    "LedgerRegistry",
+    "LookupColumn",
+    "column_for",
+    "parse_date_text",
+    "quoted",
+    "register",
+    "registry",
+    "version_of",
+    "whole_seconds",
+]

@@ -100,16 +100,25 @@ class BoundedRows:
             )  # a round number for the message (200万字)
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-c", STARTER],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            close_fds=True, start_new_session=True,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+        )
         self.out = self.process.stdout.fileno()
         self.poll = select.poll()
         self.poll.register(self.out, select.POLLIN | select.POLLHUP | select.POLLERR)
-        self._send({
-            "path": path, "limits": limits, "head": HEAD_ROWS, "memory_mb": self.memory_mb,
-            "cpu_seconds": self.cpu_seconds, "file_mb": limits["part_mb"] + 64,
-        })  # fmt: skip
+        self._send(
+            {
+                "path": path,
+                "limits": limits,
+                "head": HEAD_ROWS,
+                "memory_mb": self.memory_mb,
+                "cpu_seconds": self.cpu_seconds,
+                "file_mb": limits["part_mb"] + 64,
+            }
+        )
 
     def _path(self, source) -> str:
         """A path the child can open: the file's own, or a private copy of a file object's bytes."""

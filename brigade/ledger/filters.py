@@ -151,10 +151,14 @@ def filterset_for(ledger):
     attrs = {}
     if ledger.date_field:
         attrs["year"] = django_filters.ChoiceFilter(
-            field_name=f"{ledger.date_field}__year", label="年度", choices=[],  # set per user
-            error_messages={"invalid_choice": "年度 %(value)s 不在可选范围内（本台账有记录的年度），未按年度筛选"},
+            field_name=f"{ledger.date_field}__year",
+            label="年度",
+            choices=[],  # set per user
+            error_messages={
+                "invalid_choice": "年度 %(value)s 不在可选范围内（本台账有记录的年度），未按年度筛选"
+            },
             empty_label="全部年度",  # what the box shows is what is applied
-        )  # fmt: skip
+        )
         attrs["period"] = PeriodFilter(
             field_name=ledger.date_field,
             label=str(model._meta.get_field(ledger.date_field).verbose_name) + "范围",
@@ -167,9 +171,11 @@ def filterset_for(ledger):
             # By name when names are unique (readable links: ?violation_type=超速), else by id.
             by_name = any(f.name == "name" and f.unique for f in target._meta.fields)
             attrs[name] = django_filters.ModelChoiceFilter(
-                field_name=name, label=field.verbose_name, queryset=_options_for(target),
+                field_name=name,
+                label=field.verbose_name,
+                queryset=_options_for(target),
                 to_field_name="name" if by_name else None,
-            )  # fmt: skip
+            )
         else:
             attrs[name] = django_filters.ChoiceFilter(
                 field_name=name, label=field.verbose_name, choices=field.choices
@@ -182,9 +188,11 @@ def filterset_for(ledger):
             return queryset.filter(figures.registry.get(value).where)
 
         attrs["indicator"] = django_filters.ChoiceFilter(
-            label="统计口径", method=by_indicator, empty_label="全部",
+            label="统计口径",
+            method=by_indicator,
+            empty_label="全部",
             choices=[(i.key, i.label) for i in indicators],
-        )  # fmt: skip
+        )
     if ledger.search:
 
         def search(queryset, _name, value):
@@ -193,10 +201,16 @@ def filterset_for(ledger):
 
         searched = "、".join(search_labels(ledger))
         attrs["q"] = django_filters.CharFilter(
-            label="搜索", method=search,
-            widget=forms.TextInput(attrs={"type": "search", "placeholder": f"搜索：{searched}",
-                                          "title": f"在{searched}中查找（包含即可）"}),
-        )  # fmt: skip
+            label="搜索",
+            method=search,
+            widget=forms.TextInput(
+                attrs={
+                    "type": "search",
+                    "placeholder": f"搜索：{searched}",
+                    "title": f"在{searched}中查找（包含即可）",
+                }
+            ),
+        )
     if keys.has_text_key(ledger):
         # Records whose key is the one typed, whatever its spacing or width (the data check's links).
         def same_key(queryset, _name, value):

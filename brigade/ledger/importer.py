@@ -223,8 +223,14 @@ def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress,
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
     kept = rows.keep(mapping)  # the columns as the rows now come
-    chunks = _read_chunks(kept, _numbered(rows, header_row, kept), getattr(ledger.model, "row_rules", ()),
-                          result, rows, kept_rows)  # fmt: skip
+    chunks = _read_chunks(
+        kept,
+        _numbered(rows, header_row, kept),
+        getattr(ledger.model, "row_rules", ()),
+        result,
+        rows,
+        kept_rows,
+    )
     for attempt in range(ATTEMPTS):
         with Spill() as writes:
             plan = _plan(ledger, brigade, columns, chunks, result, writes, progress)

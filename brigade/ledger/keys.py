@@ -74,9 +74,9 @@ def _joined(parts):
 def normalised_key(ledger):
     """The ledger's key as one database expression, its text parts normalised (others as they are)."""
     text = text_fields(ledger)
-    return _joined([
-        NormalisedText(k) if k in text else Cast(k, output_field=models.CharField()) for k in ledger.key
-    ])  # fmt: skip
+    return _joined(
+        [NormalisedText(k) if k in text else Cast(k, output_field=models.CharField()) for k in ledger.key]
+    )
 
 
 def raw_key(ledger):

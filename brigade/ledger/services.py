@@ -63,10 +63,12 @@ def record_save(*, ledger, form):
         # import), or what the record refers to was deleted meanwhile: nothing was written.
         holder = saving.holder_of_key(ledger, instance, form.cleaned_data)
         if holder is not None:
-            raise ValidationError({
-                ledger.key[0]: ["已被刚保存的另一条记录使用"],
-                NON_FIELD_ERRORS: [saving.key_taken(ledger, holder, meanwhile=True)],
-            })  # fmt: skip
+            raise ValidationError(
+                {
+                    ledger.key[0]: ["已被刚保存的另一条记录使用"],
+                    NON_FIELD_ERRORS: [saving.key_taken(ledger, holder, meanwhile=True)],
+                }
+            )
         raise ValidationError(saving.CONFLICT.format(ledger.key_header or "关键字段"))
     except model.DoesNotExist:
         raise ValidationError("没有保存：这条记录已被其他用户删除。")

@@ -203,8 +203,12 @@ class LedgerListView(LedgerMixin, generic.ListView):
 
     def paginate_queryset(self, queryset, page_size):
         """A page past the end (a bookmark, a list that has shrunk) shows the last page, not a 404."""
-        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans(),
-                                       allow_empty_first_page=self.get_allow_empty())  # fmt: skip
+        paginator = self.get_paginator(
+            queryset,
+            page_size,
+            orphans=self.get_paginate_orphans(),
+            allow_empty_first_page=self.get_allow_empty(),
+        )
         number = self.request.GET.get("page") or 1
         try:
             number = min(max(int(number), 1), paginator.num_pages)
@@ -496,12 +500,19 @@ class ExportView(LedgerListView):
             # Made by the worker, with a progress bar: a web worker is not held for the whole file.
             query = self._query().urlencode()
             listed = self.url("list") + (f"?{query}" if query else "")
-            params = {"kind": self.ledger.kind, "query": query, "again": request.get_full_path(),
-                      "back": [(f"{self.ledger.title}台账", listed)]}  # fmt: skip
+            params = {
+                "kind": self.ledger.kind,
+                "query": query,
+                "again": request.get_full_path(),
+                "back": [(f"{self.ledger.title}台账", listed)],
+            }
             job = outputs.output_job_start(
-                user=request.user, brigade=request.user.brigade, kind="ledger_export",
-                title=f"导出{self.ledger.title}", params=params,
-            )  # fmt: skip
+                user=request.user,
+                brigade=request.user.brigade,
+                kind="ledger_export",
+                title=f"导出{self.ledger.title}",
+                params=params,
+            )
             return redirect("output_detail", pk=job.pk)
         # Streamed: the download starts with the first rows.
         response = StreamingHttpResponse(

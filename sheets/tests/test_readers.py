@@ -238,8 +238,11 @@ def test_xls_and_ods_saved_by_libreoffice_read_as_the_xlsx(tmp_path):
         subprocess.run(
             f"{SOFFICE} -env:UserInstallation=file://{tmp_path}/lo --headless --norestore"
             f" --convert-to {target} --outdir {tmp_path} {path}",
-            shell=True, check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+            shell=True,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         converted = (tmp_path / f"台账.{suffix}").read_bytes()
         assert read(io.BytesIO(converted)) == expected, suffix
         renamed = tmp_path / f"renamed-{suffix}.csv"
@@ -637,8 +640,11 @@ def test_an_xls_whose_cells_are_far_apart_is_refused_before_calamine_aborts(cell
     limits["cells"] = 10_000_000
     done = subprocess.run(
         [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path), json.dumps(limits)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "文件中的单元格超过1000万个（上限）" in done.stdout
 

@@ -133,11 +133,28 @@ def header(*names, row=1):
 
 
 def test_dates_datetimes_times_and_durations():
-    formats = [(164, 'yyyy"年"m"月"d"日"'), (165, "[h]:mm"), (166, '0.00" d"'),
-               (167, "h:mm;@"), (168, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy"), (169, "#,##0.00_);[Red]\\(#,##0.00\\)")]  # fmt: skip
+    formats = [
+        (164, 'yyyy"年"m"月"d"日"'),
+        (165, "[h]:mm"),
+        (166, '0.00" d"'),
+        (167, "h:mm;@"),
+        (168, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy"),
+        (169, "#,##0.00_);[Red]\\(#,##0.00\\)"),
+    ]
     styles = (0, 14, 22, 164, 165, 166, 167, 168, 169, 31)
-    cells = [(1, "45000"), (2, "45000.5"), (3, "45000"), (4, "1.5"), (5, "45000"), (6, "0.75"), (7, "45000.25"),
-             (8, "45000"), (9, "45000"), (2, "45000.99999999"), (2, "45000.50001157")]  # fmt: skip
+    cells = [
+        (1, "45000"),
+        (2, "45000.5"),
+        (3, "45000"),
+        (4, "1.5"),
+        (5, "45000"),
+        (6, "0.75"),
+        (7, "45000.25"),
+        (8, "45000"),
+        (9, "45000"),
+        (2, "45000.99999999"),
+        (2, "45000.50001157"),
+    ]
     sheet = header(*"ABCDEFGHIJK") + '<row r="2">'
     sheet += "".join(f'<c r="{chr(65 + i)}2" s="{s}"><v>{v}</v></c>' for i, (s, v) in enumerate(cells))
     sheet += '</row><row r="3">' + "".join(
@@ -162,9 +179,14 @@ def test_dates_datetimes_times_and_durations():
     ]
     # The 1900 system counts a 29 February 1900 that never was; past 9999-12-31 is a number.
     assert rows[2] == [
-        datetime.date(1900, 1, 1), datetime.date(1900, 2, 28), datetime.date(1900, 2, 28),
-        datetime.date(1900, 3, 1), 2958466.0, datetime.datetime(2024, 3, 5, 14, 30), datetime.date(2024, 3, 5),
-    ]  # fmt: skip
+        datetime.date(1900, 1, 1),
+        datetime.date(1900, 2, 28),
+        datetime.date(1900, 2, 28),
+        datetime.date(1900, 3, 1),
+        2958466.0,
+        datetime.datetime(2024, 3, 5, 14, 30),
+        datetime.date(2024, 3, 5),
+    ]
     # As calamine, but for 23:59:59.999, which it keeps on the day before.
     assert [typed(v) for v in rows[1][:9] + rows[1][10:]] == [
         typed(v) for v in theirs[1][:9] + theirs[1][10:]
@@ -211,9 +233,12 @@ def test_shared_strings():
         "<si/>",
         "<si><t><![CDATA[<b>&amp;</b>]]></t></si>",
     ]
-    sheet = header("h") + '<row r="2">' + "".join(
-        f'<c r="{chr(65 + i)}2" t="s"><v>{i}</v></c>' for i in range(len(shared))
-    ) + "</row>"  # fmt: skip
+    sheet = (
+        header("h")
+        + '<row r="2">'
+        + "".join(f'<c r="{chr(65 + i)}2" t="s"><v>{i}</v></c>' for i in range(len(shared)))
+        + "</row>"
+    )
     rows = read(build(sheet, shared))
     assert rows[1] == [
         "plain",
@@ -231,18 +256,25 @@ def test_shared_strings():
 
 
 def test_inline_strings():
-    sheet = header("h") + '<row r="2">' + "".join([
-        inline("A2", "a&amp;b&lt;c&gt;"),
-        inline("B2", "甲县&#10;大队"),
-        inline("C2", "&#30002;&#21439;"),
-        '<c r="D2" t="inlineStr"><is><t xml:space="preserve">  kept  </t></is></c>',
-        inline("E2", " trimmed "),
-        '<c r="F2" t="inlineStr"><is><r><t>rich</t></r><r><rPr><i/></rPr><t xml:space="preserve"> text</t></r></is></c>',
-        inline("G2", "_x0009_tab"),
-        inline("H2", ""),
-        '<c r="I2" t="inlineStr"></c>',
-        inline("J2", "after"),
-    ]) + "</row>"  # fmt: skip
+    sheet = (
+        header("h")
+        + '<row r="2">'
+        + "".join(
+            [
+                inline("A2", "a&amp;b&lt;c&gt;"),
+                inline("B2", "甲县&#10;大队"),
+                inline("C2", "&#30002;&#21439;"),
+                '<c r="D2" t="inlineStr"><is><t xml:space="preserve">  kept  </t></is></c>',
+                inline("E2", " trimmed "),
+                '<c r="F2" t="inlineStr"><is><r><t>rich</t></r><r><rPr><i/></rPr><t xml:space="preserve"> text</t></r></is></c>',
+                inline("G2", "_x0009_tab"),
+                inline("H2", ""),
+                '<c r="I2" t="inlineStr"></c>',
+                inline("J2", "after"),
+            ]
+        )
+        + "</row>"
+    )
     rows = assert_same_as_calamine(build(sheet))
     assert rows[1] == [
         "a&b<c>",
@@ -269,7 +301,9 @@ def test_booleans_numbers_errors_and_formulas():
         '<c r="D4" t="s"><v>0</v></c></row>'
     )
     rows = read(build(sheet, ["<si><t>共享</t></si>"], styles=(0, 14, 46)))
-    assert [typed(v) for v in rows[1]] == [typed(v) for v in [True, False, 3.0, 1000.0, -0.125, 123456789012.0, "x&y", 2.0, "", ""]]  # fmt: skip
+    assert [typed(v) for v in rows[1]] == [
+        typed(v) for v in [True, False, 3.0, 1000.0, -0.125, 123456789012.0, "x&y", 2.0, "", ""]
+    ]
     assert rows[2] == ["#N/A", "#DIV/0!"]  # the error's text, where calamine gives ""
     assert calamine(build(sheet[: sheet.index('<row r="4">')]))[2][:2] == ["", ""]
     assert rows[3] == ["abc", "1e999", "1e300", "共享"]  # a number that is none stays text
@@ -398,17 +432,32 @@ def test_same_as_calamine_on_a_shared_strings_workbook():
     """Shared strings and styles as Excel and WPS write them, and custom number formats."""
     rng = random.Random(7)
     formats = [
-        (164, 'yyyy"年"m"月"d"日"'), (165, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy"),
-        (166, "0.00_);[Red]\\(0.00\\)"), (167, "[h]:mm:ss"), (168, "mm:ss"), (169, "h:mm AM/PM"),
-        (170, '"Day" 0'), (171, "General"), (172, "@"), (173, "yyyy/m/d;@"), (174, "[Red]0.00"),
-        (175, '#,##0.00 "元"'), (176, 'e"年"m"月"'), (177, "[mm]:ss"), (178, "\\d\\a\\y 0"),
-    ]  # fmt: skip
+        (164, 'yyyy"年"m"月"d"日"'),
+        (165, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy"),
+        (166, "0.00_);[Red]\\(0.00\\)"),
+        (167, "[h]:mm:ss"),
+        (168, "mm:ss"),
+        (169, "h:mm AM/PM"),
+        (170, '"Day" 0'),
+        (171, "General"),
+        (172, "@"),
+        (173, "yyyy/m/d;@"),
+        (174, "[Red]0.00"),
+        (175, '#,##0.00 "元"'),
+        (176, 'e"年"m"月"'),
+        (177, "[mm]:ss"),
+        (178, "\\d\\a\\y 0"),
+    ]
     styles = (0, 14, 22, 31, 46, 10, *(code for code, _ in formats))
     shared = [
-        "<si><t>执法</t></si>", "<si><t>a&amp;b</t></si>", '<si><t xml:space="preserve"> 空格 </t></si>',
-        "<si><r><t>富</t></r><r><rPr><b/></rPr><t>文本</t></r></si>", "<si><t>line&#10;two</t></si>",
-        '<si><t>日本</t><rPh sb="0" eb="2"><t>ニホン</t></rPh></si>', "<si><t>x_x000D_y</t></si>",
-    ]  # fmt: skip
+        "<si><t>执法</t></si>",
+        "<si><t>a&amp;b</t></si>",
+        '<si><t xml:space="preserve"> 空格 </t></si>',
+        "<si><r><t>富</t></r><r><rPr><b/></rPr><t>文本</t></r></si>",
+        "<si><t>line&#10;two</t></si>",
+        '<si><t>日本</t><rPh sb="0" eb="2"><t>ニホン</t></rPh></si>',
+        "<si><t>x_x000D_y</t></si>",
+    ]
     sheet = header(*(f"h{i}" for i in range(10)))
     for r in range(2, 300):
         if rng.random() < 0.05:
@@ -496,8 +545,12 @@ def test_memory_does_not_grow_with_the_sheet(tmp_path):
     assert zipfile.ZipFile(path).getinfo("xl/worksheets/data.xml").file_size > 20_000_000
     done = subprocess.run(
         [sys.executable, "-c", READ_IN_A_FRESH_PROCESS, str(path), json.dumps(LIMITS)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     count, grown_kb = map(int, done.stdout.split())
     assert count == 150_001
     assert grown_kb < 12 * 1024, f"the peak RSS grew by {grown_kb / 1024:.0f} MB"

@@ -16,9 +16,13 @@ from tests.conftest import login
 @pytest.fixture
 def training(brigade):
     return Training.objects.create(
-        brigade=brigade, date=datetime.date(2025, 3, 5), name="道路交通安全法专题学法", kind="专题学法",
-        mode="线下", attendees=40,
-    )  # fmt: skip
+        brigade=brigade,
+        date=datetime.date(2025, 3, 5),
+        name="道路交通安全法专题学法",
+        kind="专题学法",
+        mode="线下",
+        attendees=40,
+    )
 
 
 RECORD_URLS = ["detail", "update", "delete", "history"]

@@ -93,9 +93,14 @@ def test_a_campaign_named_by_violations_cannot_be_deleted(as_clerk, brigade):
         brigade=brigade, name="夏季整治", start_date="2025-06-01", kind="集中整治", officers=10
     )
     Violation.objects.create(
-        brigade=brigade, decision_no="X1", occurred_at="2025-06-02T10:00+08:00", method="现场", outcome="罚款",
-        violation_type=ViolationType.objects.get(name="超速"), campaign=campaign,
-    )  # fmt: skip
+        brigade=brigade,
+        decision_no="X1",
+        occurred_at="2025-06-02T10:00+08:00",
+        method="现场",
+        outcome="罚款",
+        violation_type=ViolationType.objects.get(name="超速"),
+        campaign=campaign,
+    )
     response = as_clerk.post(reverse("ledger:delete", args=["campaigns", campaign.pk]), follow=True)
     assert "不能删除：有1条违法查处记录引用了它" in response.content.decode()
     assert Campaign.objects.filter(pk=campaign.pk).exists()

@@ -20,8 +20,14 @@ def crumbs(response) -> list[tuple[str, str | None]]:
 
 
 def test_a_record_its_form_and_its_history_lead_back_to_the_filtered_list(as_clerk, clerk):
-    record = Training.objects.create(brigade=clerk.brigade, date=datetime.date(2025, 3, 1), name="宪法学习",
-                                     kind="专题学法", mode="线下", attendees=10)  # fmt: skip
+    record = Training.objects.create(
+        brigade=clerk.brigade,
+        date=datetime.date(2025, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=10,
+    )
     lst = reverse("ledger:list", args=["training"])
     listed = as_clerk.get(lst, {"year": "2025", "q": "宪法"})
     assert 'class="breadcrumbs"' not in listed.content.decode()  # the list is the top level
@@ -44,8 +50,10 @@ def test_a_report_and_its_redraft_lead_back_to_the_report_list(as_legal, legal):
     top = [("驾驶舱", "/"), ("年度报告", reverse("reports:list"))]
     assert crumbs(as_legal.get(detail)) == [*top, ("甲县大队 2025年度报告", None)]
     assert crumbs(as_legal.get(reverse("reports:redraft", args=[report.pk]))) == [
-        *top, ("甲县大队 2025年度报告", detail), ("用最新台账数据更新", None)
-    ]  # fmt: skip
+        *top,
+        ("甲县大队 2025年度报告", detail),
+        ("用最新台账数据更新", None),
+    ]
     assert crumbs(as_legal.get(reverse("reports:templates")))[-1] == ("报告Word模板", None)
 
 
@@ -56,11 +64,18 @@ def test_the_password_page_leads_back_to_the_dashboard(as_clerk):
 def test_a_file_made_by_the_worker_leads_back_to_the_list_it_was_asked_from(as_clerk, clerk, settings):
     settings.EXPORT_INLINE_ROWS = 1
     for n in range(3):
-        Training.objects.create(brigade=clerk.brigade, date=datetime.date(2025, 3, 1 + n), name=f"学法{n}",
-                                kind="专题学法", mode="线下", attendees=9)  # fmt: skip
+        Training.objects.create(
+            brigade=clerk.brigade,
+            date=datetime.date(2025, 3, 1 + n),
+            name=f"学法{n}",
+            kind="专题学法",
+            mode="线下",
+            attendees=9,
+        )
     response = as_clerk.get(reverse("ledger:export", args=["training"]), {"year": "2025"})
     assert response.status_code == 302
     lst = reverse("ledger:list", args=["training"])
     assert crumbs(as_clerk.get(response["Location"]))[1:] == [
-        ("学法培训台账", lst + "?year=2025"), ("导出学法培训", None)
-    ]  # fmt: skip
+        ("学法培训台账", lst + "?year=2025"),
+        ("导出学法培训", None),
+    ]

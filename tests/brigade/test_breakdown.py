@@ -17,8 +17,9 @@ YEAR = 2025
 
 
 def event(brigade, day, kind, audience, attendees):
-    return PublicityEvent.objects.create(brigade=brigade, date=day, name=f"{kind}{audience}", kind=kind,
-                                         audience=audience, attendees=attendees)  # fmt: skip
+    return PublicityEvent.objects.create(
+        brigade=brigade, date=day, name=f"{kind}{audience}", kind=kind, audience=audience, attendees=attendees
+    )
 
 
 @pytest.fixture
@@ -76,8 +77,12 @@ def test_the_same_days_as_evaluate_for_the_year_so_far(events):
 
 def test_brigades_are_summed_and_others_left_out(events, other_brigade):
     period = Period.year(YEAR)
-    both = breakdown(indicator_key="events.attendees", field="kind", brigade_ids=[events.pk, other_brigade.pk],
-                     period=period)  # fmt: skip
+    both = breakdown(
+        indicator_key="events.attendees",
+        field="kind",
+        brigade_ids=[events.pk, other_brigade.pk],
+        period=period,
+    )
     assert both[0] == ("进校园", 100800, 200)
     assert breakdown(indicator_key="events.attendees", field="kind", brigade_ids=[], period=period) == []
 
@@ -85,8 +90,9 @@ def test_brigades_are_summed_and_others_left_out(events, other_brigade):
 def test_violations_by_type_name_and_campaign_local_time(brigade):
     """A foreign key reads as the row it points to (违法行为's name); an empty one as 未填写. A
     violation at 23:30 on 31 December, Beijing time, is of that year, as in `evaluate`."""
-    summer = Campaign.objects.create(brigade=brigade, name="夏季夜查", start_date=datetime.date(YEAR, 6, 1),
-                                     kind="集中整治", officers=10)  # fmt: skip
+    summer = Campaign.objects.create(
+        brigade=brigade, name="夏季夜查", start_date=datetime.date(YEAR, 6, 1), kind="集中整治", officers=10
+    )
     Violation.objects.filter(pk=violation(brigade, 1, at(YEAR, 6, 2), "醉酒驾驶").pk).update(campaign=summer)
     violation(brigade, 2, at(YEAR, 12, 31, 23), "酒后驾驶")
     violation(brigade, 3, at(YEAR, 12, 31, 23), "酒后驾驶")
@@ -94,11 +100,13 @@ def test_violations_by_type_name_and_campaign_local_time(brigade):
     violation(brigade, 5, at(YEAR + 1, 1, 1, 0), "醉酒驾驶")  # 00:00 on 1 January: next year
     violation(brigade, 6, at(YEAR, 5, 1), "超速")  # not 酒醉驾: not in the figure
     period = Period.year(YEAR)
-    by_type = breakdown(indicator_key="violations.drunk", field="violation_type", brigade_ids=[brigade.pk],
-                        period=period)  # fmt: skip
+    by_type = breakdown(
+        indicator_key="violations.drunk", field="violation_type", brigade_ids=[brigade.pk], period=period
+    )
     assert by_type == [("酒后驾驶", 2, 0), ("醉酒驾驶", 1, 1)]
-    by_campaign = breakdown(indicator_key="violations.total", field="campaign", brigade_ids=[brigade.pk],
-                            period=period)  # fmt: skip
+    by_campaign = breakdown(
+        indicator_key="violations.total", field="campaign", brigade_ids=[brigade.pk], period=period
+    )
     assert by_campaign == [("未填写", 3, 1), ("夏季夜查", 1, 0)]
     months = breakdown(
         indicator_key="violations.drunk", field="month", brigade_ids=[brigade.pk], period=period
@@ -108,15 +116,19 @@ def test_violations_by_type_name_and_campaign_local_time(brigade):
 
 def test_a_sum_of_decimals(brigade):
     Violation.objects.filter(pk=violation(brigade, 1, at(YEAR, 2, 1)).pk).update(fine=Decimal("200.50"))
-    rows = breakdown(indicator_key="violations.fines", field="method", brigade_ids=[brigade.pk],
-                     period=Period.year(YEAR))  # fmt: skip
+    rows = breakdown(
+        indicator_key="violations.fines", field="method", brigade_ids=[brigade.pk], period=Period.year(YEAR)
+    )
     assert rows == [("现场", Decimal("200.50"), 0)]
 
 
 def test_one_query_for_both_periods(events, brigade):
     violation(brigade, 1, at(YEAR, 6, 2), "醉酒驾驶")
-    for key, field in [("events.attendees", "kind"), ("violations.total", "violation_type"),
-                       ("violations.total", "month")]:  # fmt: skip
+    for key, field in [
+        ("events.attendees", "kind"),
+        ("violations.total", "violation_type"),
+        ("violations.total", "month"),
+    ]:
         with CaptureQueriesContext(connection) as captured:
             breakdown(indicator_key=key, field=field, brigade_ids=[brigade.pk], period=Period.year(YEAR))
         assert len(captured) == 1, (key, field)

@@ -39,9 +39,13 @@ def test_list_filters_by_year_choice_and_search_and_paginates(as_clerk, brigade)
     for year in (2024, 2025):
         for i in range(30):
             Training.objects.create(
-                brigade=brigade, date=datetime.date(year, 1 + i % 12, 1), name=f"{year}培训{i}",
-                kind="专题学法" if i % 3 else "全警培训", mode="线下", attendees=10,
-            )  # fmt: skip
+                brigade=brigade,
+                date=datetime.date(year, 1 + i % 12, 1),
+                name=f"{year}培训{i}",
+                kind="专题学法" if i % 3 else "全警培训",
+                mode="线下",
+                attendees=10,
+            )
     url = reverse("ledger:list", args=["training"])
     r = as_clerk.get(url, {"year": 2025})
     assert r.context["paginator"].count == 30
@@ -57,8 +61,14 @@ def test_list_filters_by_year_choice_and_search_and_paginates(as_clerk, brigade)
 def test_a_stale_edit_form_is_refused_and_shows_what_changed_meanwhile(brigade, clerk, legal):
     from brigade.models import Training
 
-    record = Training.objects.create(brigade=brigade, date=datetime.date(2025, 3, 5), name="宪法学习",
-                                     kind="专题学法", mode="线下", attendees=40)  # fmt: skip
+    record = Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(2025, 3, 5),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=40,
+    )
     record.save()  # a history row as the form would leave
     first, second = login(clerk), login(legal)
     url = reverse("ledger:update", args=["training", record.pk])
@@ -114,8 +124,14 @@ def test_a_record_of_a_finalised_year_offers_no_edit_and_says_why(as_clerk, brig
     from brigade import locks
     from brigade.models import Training
 
-    record = Training.objects.create(brigade=brigade, date=datetime.date(2024, 5, 1), name="旧培训",
-                                     kind="专题学法", mode="线下", attendees=5)  # fmt: skip
+    record = Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(2024, 5, 1),
+        name="旧培训",
+        kind="专题学法",
+        mode="线下",
+        attendees=5,
+    )
     locks.year_lock(brigade=brigade, year=2024, user=legal, reason="2024年度报告定稿")
     detail = as_clerk.get(reverse("ledger:detail", args=["training", record.pk])).content.decode()
     assert "已定稿" in detail and reverse("ledger:update", args=["training", record.pk]) not in detail
@@ -129,8 +145,14 @@ def test_column_headers_sort_the_list_and_keep_the_filters(as_clerk, brigade):
     from brigade.models import Training
 
     for n, people in enumerate([30, 10, 20]):
-        Training.objects.create(brigade=brigade, date=datetime.date(2025, 5, 1 + n), name=f"培训{n}", kind="专题学法",
-                                mode="线下", attendees=people)  # fmt: skip
+        Training.objects.create(
+            brigade=brigade,
+            date=datetime.date(2025, 5, 1 + n),
+            name=f"培训{n}",
+            kind="专题学法",
+            mode="线下",
+            attendees=people,
+        )
     url = reverse("ledger:list", args=["training"])
     page = as_clerk.get(url, {"year": "2025"})
     header = next(h for h in page.context["headers"] if h[0] == "参加人数")

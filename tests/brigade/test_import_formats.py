@@ -27,12 +27,28 @@ def test_importer_takes_the_same_ledger_from_every_format(brigade):
         "xlsx": exported,
         "csv": io.BytesIO(csv_text.encode("gb18030")),
         "ods": ods_rows([header, *rows]),
-        "xls": xls([("Data", 0, [
-            label(r, c, v) if isinstance(v, str) else number(r, c, v)
-            for r, row in enumerate([header, *[[str(v) if isinstance(v, datetime.date) else v for v in row] for row in rows]])
-            for c, v in enumerate(row)
-        ])]),
-    }  # fmt: skip
+        "xls": xls(
+            [
+                (
+                    "Data",
+                    0,
+                    [
+                        label(r, c, v) if isinstance(v, str) else number(r, c, v)
+                        for r, row in enumerate(
+                            [
+                                header,
+                                *[
+                                    [str(v) if isinstance(v, datetime.date) else v for v in row]
+                                    for row in rows
+                                ],
+                            ]
+                        )
+                        for c, v in enumerate(row)
+                    ],
+                )
+            ]
+        ),
+    }
     for name, source in sources.items():
         result = ledger_import(ledger=ledger, brigade=brigade, source=source, dry_run=True)
         assert result.ok and result.created == 5, (name, result.errors)

@@ -25,8 +25,21 @@ HEADER = ["决定书编号", "违法时间", "违法行为", "执法方式", "�
 def _file(n, start=0):
     rows = [HEADER]
     for i in range(start, start + n):
-        rows.append([f"4311{i:08d}", datetime.datetime(2025, 3, 1, 8) + datetime.timedelta(hours=i), "闯红灯",
-                     "现场", "罚款", 200, 6, "潇水大道", f"湘M{i:05d}", "民警甲", ""])  # fmt: skip
+        rows.append(
+            [
+                f"4311{i:08d}",
+                datetime.datetime(2025, 3, 1, 8) + datetime.timedelta(hours=i),
+                "闯红灯",
+                "现场",
+                "罚款",
+                200,
+                6,
+                "潇水大道",
+                f"湘M{i:05d}",
+                "民警甲",
+                "",
+            ]
+        )
     return make_xlsx(rows)
 
 
@@ -38,12 +51,20 @@ def _fields(model):
 def test_every_imported_record_has_the_history_row_simple_history_would_write(
     brigade, clerk, violation_types
 ):
-    result = ledger_import(ledger=registry.get("violations"), brigade=brigade, source=_file(25), user=clerk,
-                           reason="Excel导入：三月.xlsx")  # fmt: skip
+    result = ledger_import(
+        ledger=registry.get("violations"),
+        brigade=brigade,
+        source=_file(25),
+        user=clerk,
+        reason="Excel导入：三月.xlsx",
+    )
     assert result.written and result.created == 25
     records = {v["id"]: v for v in Violation.objects.values(*_fields(Violation))}
-    history = list(Violation.history.values(*_fields(Violation), "history_type", "history_change_reason",
-                                            "history_user_id", "history_date"))  # fmt: skip
+    history = list(
+        Violation.history.values(
+            *_fields(Violation), "history_type", "history_change_reason", "history_user_id", "history_date"
+        )
+    )
     assert sorted(h["id"] for h in history) == sorted(records)  # one each
     for h in history:
         assert {k: h[k] for k in _fields(Violation)} == records[h["id"]]

@@ -16,10 +16,18 @@ KEY = "公交决字2026001"
 def _legacy(brigade, key, points=12):
     """A record saved before keys were normalised, its key as someone typed it."""
     return Violation.objects.create(
-        brigade=brigade, decision_no=key, occurred_at=datetime.datetime(2024, 3, 5, 13, 30, tzinfo=datetime.UTC),
-        violation_type=ViolationType.objects.get(name="酒后驾驶"), method="现场", outcome="罚款", fine=1500,
-        points=points, location="G207国道", plate="湘MA1234", officer="王伟",
-    )  # fmt: skip
+        brigade=brigade,
+        decision_no=key,
+        occurred_at=datetime.datetime(2024, 3, 5, 13, 30, tzinfo=datetime.UTC),
+        violation_type=ViolationType.objects.get(name="酒后驾驶"),
+        method="现场",
+        outcome="罚款",
+        fine=1500,
+        points=points,
+        location="G207国道",
+        plate="湘MA1234",
+        officer="王伟",
+    )
 
 
 def test_a_key_typed_with_spaces_or_full_width_updates_the_record_rather_than_adding_one(brigade):

@@ -114,8 +114,11 @@ def test_a_breakdown_is_by_the_models_own_columns(monkeypatch):
     fine = count("fine.by_fk", "违法", Violation, by=("violation_type", "campaign", "method"))
     assert check_indicator(fine, _declared(fine)) == []
     own = Violation._meta.get_field
-    monkeypatch.setattr(Violation._meta, "get_field",
-                        lambda name: Brigade._meta.get_field("units") if name == "units" else own(name))  # fmt: skip
+    monkeypatch.setattr(
+        Violation._meta,
+        "get_field",
+        lambda name: Brigade._meta.get_field("units") if name == "units" else own(name),
+    )
     bad = count("bad.by_reverse", "违法", Violation, by=("units",))
     errors = check_indicator(bad, _declared(bad))
     assert [e.id for e in errors] == ["brigade.E123"]
@@ -128,13 +131,23 @@ def test_a_breakdown_is_by_the_models_own_columns(monkeypatch):
 @pytest.mark.parametrize(
     "item, code",
     [
-        (count("calls.visited_again", "回访", PoliceCall, ~Q(follow_up="未回访"), better=True, why="越多越好"), "E119"),
+        (
+            count(
+                "calls.visited_again", "回访", PoliceCall, ~Q(follow_up="未回访"), better=True, why="越多越好"
+            ),
+            "E119",
+        ),
         (count("accidents.undirected", "交通事故", AccidentCase, kind=OUTCOME), "E120"),
         (Rate("calls.visit_share", "回访率", "calls.visited", "calls.total", better=True), "E121"),
         (count("events.by_typo", "宣传活动", PublicityEvent, by=("audiance",)), "E123"),
     ],
-    ids=["direction-on-a-workload", "outcome-without-direction", "direction-without-reason", "breakdown-field"],
-)  # fmt: skip
+    ids=[
+        "direction-on-a-workload",
+        "outcome-without-direction",
+        "direction-without-reason",
+        "breakdown-field",
+    ],
+)
 def test_manage_py_check_refuses_what_a_figure_cannot_mean(monkeypatch, item, code):
     monkeypatch.setitem(figures.registry._items, item.key, item)
     errors = [e for e in checks.run_checks() if e.id.startswith("brigade.")]
@@ -181,8 +194,17 @@ def test_every_direction_is_declared_with_its_reason():
 
 def test_the_keyword_api_keeps_working():
     """count()/total()/Rate() as other code calls them; the direction stored as higher_is_better."""
-    item = count("x.a", "甲", Violation, Q(method="现场"), unit="起", kind=OUTCOME, better=False, why="越少越好",
-                 by=["method"])  # fmt: skip
+    item = count(
+        "x.a",
+        "甲",
+        Violation,
+        Q(method="现场"),
+        unit="起",
+        kind=OUTCOME,
+        better=False,
+        why="越少越好",
+        by=["method"],
+    )
     assert (item.kind, item.higher_is_better, item.why, item.by) == (
         "outcome",
         False,

@@ -27,14 +27,16 @@ def test_a_date_beyond_any_record_is_refused_in_chinese_not_a_500(clerk, trainin
 
 def test_a_range_typed_without_zero_padding_is_read_as_a_date(clerk, trainings):  # noqa: F811
     """2025-3-2 is a date the field accepts; compared as text it would sort after 2025-03-04."""
-    page = login(clerk).get(reverse("ledger:list", args=["training"]),
-                            {"period_after": "2025-3-2", "period_before": "2025-03-04"})  # fmt: skip
+    page = login(clerk).get(
+        reverse("ledger:list", args=["training"]), {"period_after": "2025-3-2", "period_before": "2025-03-04"}
+    )
     assert "起止颠倒" not in page.content.decode()
     assert page.context["paginator"].count == 3  # 3月2日–4日
 
 
 def test_a_range_given_end_first_is_turned_round_and_said(clerk, trainings):  # noqa: F811
-    page = login(clerk).get(reverse("ledger:list", args=["training"]),
-                            {"period_after": "2025-03-04", "period_before": "2025-3-2"})  # fmt: skip
+    page = login(clerk).get(
+        reverse("ledger:list", args=["training"]), {"period_after": "2025-03-04", "period_before": "2025-3-2"}
+    )
     assert "已按 2025-03-02 至 2025-03-04 筛选" in page.content.decode()
     assert page.context["paginator"].count == 3

@@ -20,15 +20,21 @@ from tests.conftest import login
 
 def _violation(brigade, number, kind, day, **extra):
     return Violation.objects.create(
-        brigade=brigade, decision_no=number, violation_type=ViolationType.objects.get_or_create(name=kind)[0],
-        method="现场", outcome="警告", occurred_at=timezone.make_aware(datetime.datetime(*day, 10, 0)), **extra,
-    )  # fmt: skip
+        brigade=brigade,
+        decision_no=number,
+        violation_type=ViolationType.objects.get_or_create(name=kind)[0],
+        method="现场",
+        outcome="警告",
+        occurred_at=timezone.make_aware(datetime.datetime(*day, 10, 0)),
+        **extra,
+    )
 
 
 @pytest.fixture
 def violations(brigade):
-    campaign = Campaign.objects.create(brigade=brigade, name="夏季夜查", start_date=datetime.date(2025, 6, 1),
-                                       kind="统一行动", officers=20)  # fmt: skip
+    campaign = Campaign.objects.create(
+        brigade=brigade, name="夏季夜查", start_date=datetime.date(2025, 6, 1), kind="统一行动", officers=20
+    )
     return [
         _violation(brigade, "A-001", "超速", (2025, 3, 1), plate="湘M12345"),
         _violation(brigade, "A-002", "超速", (2024, 3, 1)),

@@ -90,9 +90,13 @@ def test_a_file_without_the_key_column_is_refused_in_one_sentence(as_admin):
 def test_a_type_used_in_a_locked_year_cannot_be_regrouped_by_a_file(as_admin, brigade, legal):
     speeding = ViolationType.objects.get(name="超速")
     Violation.objects.create(
-        brigade=brigade, decision_no="D1", violation_type=speeding, method="现场", outcome="警告",
+        brigade=brigade,
+        decision_no="D1",
+        violation_type=speeding,
+        method="现场",
+        outcome="警告",
         occurred_at=timezone.make_aware(datetime.datetime(2024, 5, 1, 10)),
-    )  # fmt: skip
+    )
     locks.year_lock(brigade=brigade, year=2024, user=legal, reason="2024年度报告定稿")
     rows = [["名称", "统计分组", "排序"], ["超速", "超载超员", 3], ["闯红灯", "", 7]]
     response = preview(as_admin, ViolationType, rows)
@@ -205,8 +209,10 @@ def test_units_import_by_brigade_code_and_reimport_unchanged(as_admin, brigade, 
     assert "城区中队" in page(response) and not Unit.objects.exists()
     assert confirm(as_admin, Unit, response).status_code == 302
     assert sorted(Unit.objects.values_list("brigade__code", "name")) == [
-        ("a", "城区中队"), ("a", "高速中队"), ("b", "城区中队"),
-    ]  # fmt: skip
+        ("a", "城区中队"),
+        ("a", "高速中队"),
+        ("b", "城区中队"),
+    ]
     assert Unit.history.filter(history_user=admin_user, history_type="+").count() == 3
     again = preview(as_admin, Unit, rows)
     assert again.context["result"].totals["skip"] == 3 and Unit.objects.count() == 3

@@ -84,10 +84,17 @@ def test_every_write_path_keeps_the_figures_exact(brigade, other_brigade):
     exact_everywhere(brigade, other_brigade)
 
     Violation.objects.bulk_create(
-        Violation(brigade=brigade, decision_no=f"bulk{n}", occurred_at=at(YEAR - 1, 1 + n % 12, 1 + n % 28),
-                  violation_type=ViolationType.objects.get(name="超速"), method="非现场", outcome="罚款", fine=200)
+        Violation(
+            brigade=brigade,
+            decision_no=f"bulk{n}",
+            occurred_at=at(YEAR - 1, 1 + n % 12, 1 + n % 28),
+            violation_type=ViolationType.objects.get(name="超速"),
+            method="非现场",
+            outcome="罚款",
+            fine=200,
+        )
         for n in range(40)
-    )  # fmt: skip
+    )
     exact_everywhere(brigade, other_brigade)
 
     # A reference list the indicators look through: 超速 regrouped under 酒醉驾 moves figures of
@@ -95,8 +102,14 @@ def test_every_write_path_keeps_the_figures_exact(brigade, other_brigade):
     ViolationType.objects.filter(name="超速").update(group="酒醉驾")
     exact_everywhere(brigade, other_brigade)
 
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 16), name="培训", kind="全警培训",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR - 1, 3, 16),
+        name="培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=30,
+    )
     exact_everywhere(brigade, other_brigade)
 
 
@@ -119,8 +132,9 @@ def test_fresh_rollups_are_read_not_recounted_and_a_new_declaration_is_recounted
     violation(brigade, 1, at(YEAR - 1, 3, 20))
     period = Period.year(YEAR - 1)
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 1
-    bucket = MonthlyRollup.objects.get(brigade_id=brigade.pk, ledger="enforcement.violation",
-                                       month=datetime.date(YEAR - 1, 3, 1))  # fmt: skip
+    bucket = MonthlyRollup.objects.get(
+        brigade_id=brigade.pk, ledger="enforcement.violation", month=datetime.date(YEAR - 1, 3, 1)
+    )
     bucket.totals["violations.total"] = 7  # what is stored and fresh is what the figures say…
     bucket.save()
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 7
@@ -226,9 +240,13 @@ def test_restore_from_a_dump_brings_figures_back_with_the_records(brigade, tmp_p
         pytest.skip("pg_dump is not installed")
     settings = connection.settings_dict
     target = [
-        "-h", settings["HOST"] or "127.0.0.1", "-p", str(settings["PORT"] or 5432),
-        "-U", settings["USER"] or "postgres",
-    ]  # fmt: skip
+        "-h",
+        settings["HOST"] or "127.0.0.1",
+        "-p",
+        str(settings["PORT"] or 5432),
+        "-U",
+        settings["USER"] or "postgres",
+    ]
     env = {"PGPASSWORD": settings["PASSWORD"] or "", "PATH": "/usr/bin:/bin"}
     period = Period.year(YEAR - 1)
     violation(brigade, 1, at(YEAR - 1, 6, 1))
@@ -243,10 +261,20 @@ def test_restore_from_a_dump_brings_figures_back_with_the_records(brigade, tmp_p
 
     connections.close_all()
     subprocess.run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *target,
-         "-d", settings["NAME"], dump],
-        check=True, env=env,
-    )  # fmt: skip
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            *target,
+            "-d",
+            settings["NAME"],
+            dump,
+        ],
+        check=True,
+        env=env,
+    )
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 2
     violation(brigade, 99, at(YEAR - 1, 6, 4))  # work goes on after the restore
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 3
@@ -258,8 +286,9 @@ def test_a_change_recounts_only_the_days_it_touched(brigade):
         violation(brigade, n, at(YEAR - 1, 5, day))
     period = Period.year(YEAR - 1)
     assert evaluate(brigade_ids=[brigade.pk], period=period)["violations.total"].current == 3
-    bucket = MonthlyRollup.objects.get(brigade_id=brigade.pk, month=datetime.date(YEAR - 1, 5, 1),
-                                       ledger="enforcement.violation")  # fmt: skip
+    bucket = MonthlyRollup.objects.get(
+        brigade_id=brigade.pk, month=datetime.date(YEAR - 1, 5, 1), ledger="enforcement.violation"
+    )
     assert bucket.daily["violations.total"] == {"3": 2, "20": 1}
     bucket.daily["violations.total"]["3"] = 5  # stored for the 3rd: not recounted below
     bucket.save()

@@ -94,7 +94,7 @@ def test_the_production_settings_start_before_collectstatic(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "ENV_FILE": str(tmp_path / "none"),
         "STATIC_ROOT": str(tmp_path / "static"),
-    }  # fmt: skip  (no manifest there yet)
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     checked = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, timeout=120

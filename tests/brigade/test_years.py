@@ -14,8 +14,14 @@ THIS_YEAR = timezone.localdate().year
 
 
 def training(brigade, year):
-    return Training.objects.create(brigade=brigade, date=datetime.date(year, 5, 1), name=f"{year}年培训",
-                                   kind="全警培训", mode="线下", attendees=10)  # fmt: skip
+    return Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(year, 5, 1),
+        name=f"{year}年培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=10,
+    )
 
 
 def options(response, name) -> list[str]:

@@ -29,10 +29,23 @@ def do_import(kind, brigade, rows, **kwargs):
 def test_the_violation_type_list_is_the_briefs(db):
     groups = dict(ViolationType.objects.values_list("name", "group"))
     assert list(ViolationType.objects.values_list("name", flat=True)) == [
-        "酒后驾驶", "醉酒驾驶", "超速", "货车超载", "客车超员", "疲劳驾驶", "电动自行车驾乘人员不戴安全头盔",
-        "摩托车驾乘人员不戴安全头盔", "违法载人", "无证驾驶", "无牌无证或假套牌", "闯红灯", "违法停车", "不系安全带",
-        "驾驶时接打电话", "其他",
-    ]  # fmt: skip
+        "酒后驾驶",
+        "醉酒驾驶",
+        "超速",
+        "货车超载",
+        "客车超员",
+        "疲劳驾驶",
+        "电动自行车驾乘人员不戴安全头盔",
+        "摩托车驾乘人员不戴安全头盔",
+        "违法载人",
+        "无证驾驶",
+        "无牌无证或假套牌",
+        "闯红灯",
+        "违法停车",
+        "不系安全带",
+        "驾驶时接打电话",
+        "其他",
+    ]
     by_group = {}
     for name, group in groups.items():
         by_group.setdefault(group, set()).add(name)

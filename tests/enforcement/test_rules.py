@@ -72,8 +72,9 @@ def test_violation_cannot_point_at_another_brigades_campaign(as_clerk, other_bri
     ],
 )
 def test_the_form_holds_fine_and_outcome_together(brigade, outcome, fine, message):
-    form = registry.get("violations").form_class(data=good("violations") | {"outcome": outcome, "fine": fine},
-                                                 brigade=brigade)  # fmt: skip
+    form = registry.get("violations").form_class(
+        data=good("violations") | {"outcome": outcome, "fine": fine}, brigade=brigade
+    )
     assert not form.is_valid() and form.errors == {"fine": [message]}
     assert not Violation.objects.exists()
 
@@ -82,13 +83,26 @@ def test_times_show_in_beijing_time_on_the_record_page_and_in_its_history(brigad
     from brigade.ledger import version_of
 
     client = login(clerk)
-    data = {"decision_no": "BJ1", "occurred_at": "2025-11-20T10:00", "violation_type": ViolationType.objects.get(name="超速").pk,
-            "method": "现场", "outcome": "罚款", "fine": "200", "points": "3", "location": "", "plate": "", "officer": "",
-            "campaign": ""}  # fmt: skip
+    data = {
+        "decision_no": "BJ1",
+        "occurred_at": "2025-11-20T10:00",
+        "violation_type": ViolationType.objects.get(name="超速").pk,
+        "method": "现场",
+        "outcome": "罚款",
+        "fine": "200",
+        "points": "3",
+        "location": "",
+        "plate": "",
+        "officer": "",
+        "campaign": "",
+    }
     assert client.post(reverse("ledger:create", args=["violations"]), data).status_code == 302
     record = Violation.objects.get(decision_no="BJ1")
-    data |= {"occurred_at": "2025-11-20T11:30", "violation_type": ViolationType.objects.get(name="闯红灯").pk,
-             "version": version_of(record)}  # fmt: skip
+    data |= {
+        "occurred_at": "2025-11-20T11:30",
+        "violation_type": ViolationType.objects.get(name="闯红灯").pk,
+        "version": version_of(record),
+    }
     assert client.post(reverse("ledger:update", args=["violations", record.pk]), data).status_code == 302
     page = client.get(reverse("ledger:detail", args=["violations", record.pk])).content.decode()
     assert "2025-11-20 11:30" in page and "+00:00" not in page and "03:30" not in page
@@ -101,12 +115,22 @@ def test_times_show_in_beijing_time_on_the_record_page_and_in_its_history(brigad
     [
         ("violations", {"points": "13"}, "points", "确保该值小于或等于12。"),
         ("violations", {"fine": "-1"}, "fine", "确保该值大于或等于0。"),
-        ("campaigns", {"start_date": "2025-03-01", "end_date": "2025-02-28"}, "end_date", "结束日期不能早于开始日期"),
+        (
+            "campaigns",
+            {"start_date": "2025-03-01", "end_date": "2025-02-28"},
+            "end_date",
+            "结束日期不能早于开始日期",
+        ),
         ("campaigns", {"batches": "0"}, "batches", "确保该值大于或等于1。"),
         ("campaigns", {"officers": "-3"}, "officers", "确保该值大于或等于0。"),
-        ("supervision", {"problems_found": "5", "problems_fixed": "6"}, "problems_fixed", "整改问题不能多于发现问题"),
+        (
+            "supervision",
+            {"problems_found": "5", "problems_fixed": "6"},
+            "problems_fixed",
+            "整改问题不能多于发现问题",
+        ),
         ("supervision", {"checked": "60", "passed": "61"}, "passed", "合格数量不能多于检查数量"),
     ],
-)  # fmt: skip
+)
 def test_the_enforcement_ledgers_own_rules(brigade, kind, changes, field, message):
     assert message in refused(kind, brigade, **changes)[field]

@@ -32,12 +32,20 @@ def test_an_optional_key_is_unique_when_given_and_may_be_left_blank(as_clerk, br
 @pytest.mark.parametrize(
     "kind, changes, field, message",
     [
-        ("accidents", {"occurred_at": "2025-03-05T08:15", "closed_date": "2025-03-04"}, "closed_date",
-         "结案日期不能早于事故时间"),
+        (
+            "accidents",
+            {"occurred_at": "2025-03-05T08:15", "closed_date": "2025-03-04"},
+            "closed_date",
+            "结案日期不能早于事故时间",
+        ),
         ("accidents", {"compensation": "-1"}, "compensation", "确保该值大于或等于0。"),
-        ("complaints", {"received_date": "2025-03-05", "closed_date": "2025-03-04"}, "closed_date",
-         "办结日期不能早于受理日期"),
+        (
+            "complaints",
+            {"received_date": "2025-03-05", "closed_date": "2025-03-04"},
+            "closed_date",
+            "办结日期不能早于受理日期",
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_mediation_ledgers_own_rules(brigade, kind, changes, field, message):
     assert message in refused(kind, brigade, **changes)[field]

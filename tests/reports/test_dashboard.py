@@ -21,8 +21,14 @@ def records(brigade, other_brigade):
     violation(brigade, 2, at(year - 1, 1, 1), "醉酒驾驶")
     violation(brigade, 3, at(year - 1, 1, 2), "醉酒驾驶")
     violation(other_brigade, 4, at(year, 1, 1), "醉酒驾驶")
-    Training.objects.create(brigade=other_brigade, date=datetime.date(year, 1, 1), name="乙县独有培训",
-                            kind="全警培训", mode="线下", attendees=99)  # fmt: skip
+    Training.objects.create(
+        brigade=other_brigade,
+        date=datetime.date(year, 1, 1),
+        name="乙县独有培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=99,
+    )
     return brigade
 
 
@@ -146,9 +152,15 @@ def test_a_figure_named_in_the_declaration_appears_as_a_card(brigade, monkeypatc
 def _accident(brigade, n, when):
     from mediation.models import AccidentCase
 
-    return AccidentCase.objects.create(brigade=brigade, case_no=f"A{brigade.pk}-{n}", occurred_at=when,
-                                       severity="轻微事故", procedure="快处快赔", mediation_method="现场调解",
-                                       mediation_result="调解成功")  # fmt: skip
+    return AccidentCase.objects.create(
+        brigade=brigade,
+        case_no=f"A{brigade.pk}-{n}",
+        occurred_at=when,
+        severity="轻微事故",
+        procedure="快处快赔",
+        mediation_method="现场调解",
+        mediation_result="调解成功",
+    )
 
 
 def test_the_detachment_view_opens_with_its_brigades_ranked_by_each_figure(detachment_user, brigade):
@@ -212,8 +224,9 @@ def test_the_comparison_costs_the_same_queries_for_more_brigades(detachment_user
 
     two = queries()
     for code in "efgh":
-        unit = brigade_upsert(code=code, name=f"{code}县公安局交通警察大队", short_name=f"{code}县大队",
-                              parent_code="zd")[0]  # fmt: skip
+        unit = brigade_upsert(
+            code=code, name=f"{code}县公安局交通警察大队", short_name=f"{code}县大队", parent_code="zd"
+        )[0]
         violation(unit, 1, at(TODAY.year, 1, 1))
     assert queries() == two
 
@@ -245,11 +258,23 @@ def test_a_workload_is_neither_coloured_nor_ranked(detachment_user, brigade):
     year = TODAY.year - 1
     for unit, now, before in ((brigade, 1, 3), (c, 2, 1)):
         for n in range(now):
-            PublicityEvent.objects.create(brigade=unit, date=datetime.date(year, 4, 1 + n), name=f"活动{n}",
-                                          kind="进校园", audience="中小学生", attendees=100)  # fmt: skip
+            PublicityEvent.objects.create(
+                brigade=unit,
+                date=datetime.date(year, 4, 1 + n),
+                name=f"活动{n}",
+                kind="进校园",
+                audience="中小学生",
+                attendees=100,
+            )
         for n in range(before):
-            PublicityEvent.objects.create(brigade=unit, date=datetime.date(year - 1, 4, 1 + n), name=f"旧活动{n}",
-                                          kind="进校园", audience="中小学生", attendees=100)  # fmt: skip
+            PublicityEvent.objects.create(
+                brigade=unit,
+                date=datetime.date(year - 1, 4, 1 + n),
+                name=f"旧活动{n}",
+                kind="进校园",
+                audience="中小学生",
+                attendees=100,
+            )
         for n in range(now):
             PoliceCall.objects.create(
                 brigade=unit, received_at=at(year, 5, 1 + n), category="其他", follow_up="满意"

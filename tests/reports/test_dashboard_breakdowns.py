@@ -78,9 +78,12 @@ def test_blank_values_are_folded_into_other_and_said_so(brigade):
     Violation.objects.filter(brigade=brigade).update(campaign=campaign)
     violation(brigade, 10, at(TODAY.year, 1, 1))  # no campaign
     parts = composition(
-        indicator_key="violations.total", field="campaign", brigade_ids=[brigade.pk],
-        period=Period.year_to_date(TODAY.year, TODAY), top=8,
-    )  # fmt: skip
+        indicator_key="violations.total",
+        field="campaign",
+        brigade_ids=[brigade.pk],
+        period=Period.year_to_date(TODAY.year, TODAY),
+        top=8,
+    )
     assert [(p.label, p.current) for p in parts.top] == [("夏季整治", 3)]
     assert parts.rest.label == "其他（含未填写）" and parts.rest.current == 1
     assert parts.total.current == 4 == sum(p.current for p in parts.rows)

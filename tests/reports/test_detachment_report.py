@@ -22,9 +22,14 @@ YEAR = 2025
 
 def accident(brigade, n, result, year=YEAR):
     return AccidentCase.objects.create(
-        brigade=brigade, case_no=f"A{brigade.pk}-{n}-{year}", occurred_at=at(year, 3, 1 + n), severity="轻微事故",
-        procedure="简易程序", mediation_method="大队调解", mediation_result=result,
-    )  # fmt: skip
+        brigade=brigade,
+        case_no=f"A{brigade.pk}-{n}-{year}",
+        occurred_at=at(year, 3, 1 + n),
+        severity="轻微事故",
+        procedure="简易程序",
+        mediation_method="大队调解",
+        mediation_result=result,
+    )
 
 
 @pytest.fixture
@@ -127,10 +132,17 @@ def test_what_got_worse_names_the_brigade_where_it_got_worse_most(report):
 def test_the_detachments_own_records_count_and_have_a_row_of_their_own(rolled_up, brigade, third):
     from brigade.models import Training
 
-    Training.objects.create(brigade=rolled_up, date=f"{YEAR}-04-01", name="支队全警培训", kind="全警培训", mode="线下",
-                            attendees=50)  # fmt: skip
-    Training.objects.create(brigade=brigade, date=f"{YEAR}-04-02", name="大队培训", kind="全警培训", mode="线下",
-                            attendees=20)  # fmt: skip
+    Training.objects.create(
+        brigade=rolled_up,
+        date=f"{YEAR}-04-01",
+        name="支队全警培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=50,
+    )
+    Training.objects.create(
+        brigade=brigade, date=f"{YEAR}-04-02", name="大队培训", kind="全警培训", mode="线下", attendees=20
+    )
     report = services.report_create(brigade=rolled_up, year=YEAR)
     assert (
         "面向民警辅警组织学法培训2期" in body(report)["1.study"] and "参训70人次" in body(report)["1.study"]
@@ -198,8 +210,15 @@ def test_the_detachments_legal_officer_submits_and_its_leader_signs(
     page = officer.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert "保存全部修改" in page and ">提交领导签发<" in page
     assert chief.post(url, {"to": "review"}).status_code == 403  # the leader does not submit
-    data = {"title": report.title, "doc_number": "测公交〔2026〕1号", "addressee": report.addressee,
-            "issuer": report.issuer, "opening": report.opening, "closing": report.closing, "template": ""}  # fmt: skip
+    data = {
+        "title": report.title,
+        "doc_number": "测公交〔2026〕1号",
+        "addressee": report.addressee,
+        "issuer": report.issuer,
+        "opening": report.opening,
+        "closing": report.closing,
+        "template": "",
+    }
     data |= {f"section-{s.pk}": s.body for s in report.sections.all()}
     data |= {f"version-{k}": v for k, v in services.report_versions(report).items()}
     report.doc_number = ""
@@ -217,8 +236,10 @@ def test_the_detachments_legal_officer_submits_and_its_leader_signs(
     # the 支队's own year is locked; its brigades' years stay theirs to lock with their own reports
     assert YearLock.objects.get(brigade=report.brigade, year=YEAR).locked
     assert not YearLock.objects.filter(brigade=brigade, year=YEAR).exists()
-    added = login(clerk).post(reverse("ledger:create", args=["training"]), {
-        "date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
+    added = login(clerk).post(
+        reverse("ledger:create", args=["training"]),
+        {"date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"},
+    )
     assert added.status_code == 302
     # …and what was signed does not move with them: the table on its page and in its context
     # (the public edition's) is the one it was signed with
@@ -305,8 +326,16 @@ def test_a_template_of_the_detachments_own_also_carries_the_table(report, zd_leg
     from reports.models import ReportTemplate
 
     document = Document()
-    for text in ("{{ title }}", "{%p for section in sections %}", "{{ section.heading }}", "{%p endfor %}",
-                 "{%p if annex %}", "附件：{{ annex.title }}", "{%p endif %}", "{{ issuer }}"):  # fmt: skip
+    for text in (
+        "{{ title }}",
+        "{%p for section in sections %}",
+        "{{ section.heading }}",
+        "{%p endfor %}",
+        "{%p if annex %}",
+        "附件：{{ annex.title }}",
+        "{%p endif %}",
+        "{{ issuer }}",
+    ):
         document.add_paragraph(text)
     out = io.BytesIO()
     document.save(out)

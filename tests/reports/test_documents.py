@@ -70,8 +70,14 @@ def draft_new_part(facts) -> str:
 
 @pytest.mark.django_db
 def test_a_redraft_adds_the_parts_a_declaration_has_gained(brigade, legal):
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=30,
+    )
     report = services.report_create(brigade=brigade, year=YEAR)
     before = list(report.sections.values_list("key", flat=True))
     annual = documents.get("annual")
@@ -117,13 +123,26 @@ def test_reports_made_before_kinds_existed_migrate_untouched():
     content = bytes(range(256)) * 40
     sha = hashlib.sha256(content).hexdigest()
     report = AnnualReport.objects.create(
-        brigade=unit, year=2024, title="迁移测试大队关于2024年法治政府建设情况的报告", addressee="县委", issuer="迁移测试大队",
-        date=datetime.date(2025, 1, 10), opening="开头", status="final", final_docx=content, final_sha256=sha,
+        brigade=unit,
+        year=2024,
+        title="迁移测试大队关于2024年法治政府建设情况的报告",
+        addressee="县委",
+        issuer="迁移测试大队",
+        date=datetime.date(2025, 1, 10),
+        opening="开头",
+        status="final",
+        final_docx=content,
+        final_sha256=sha,
         finalised_at=datetime.datetime(2025, 1, 10, 8, tzinfo=datetime.UTC),
-    )  # fmt: skip
+    )
     ReportSection.objects.create(report=report, key="1", order=0, level=1, title="一", body="原文")
-    FinalVersion.objects.create(report=report, number=1, docx=content, sha256=sha,
-                                finalised_at=datetime.datetime(2025, 1, 10, 8, tzinfo=datetime.UTC))  # fmt: skip
+    FinalVersion.objects.create(
+        report=report,
+        number=1,
+        docx=content,
+        sha256=sha,
+        finalised_at=datetime.datetime(2025, 1, 10, 8, tzinfo=datetime.UTC),
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate([after])

@@ -560,8 +560,10 @@ def test_a_rendered_document_with_a_field_or_an_outside_link_is_refused(monkeypa
 def test_a_template_that_prints_too_much_is_refused_before_it_fills_the_memory():
     import resource
 
-    data = _template("{{ title }}{{ sections|length }}",
-                     '{% set s = "x" * 199999 %}{% for i in range(10000) %}{{ s }}{% endfor %}')  # fmt: skip
+    data = _template(
+        "{{ title }}{{ sections|length }}",
+        '{% set s = "x" * 199999 %}{% for i in range(10000) %}{{ s }}{% endfor %}',
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(TemplateRefused, match="内容过多"):
         render_report(sample_context(), data)

@@ -63,10 +63,14 @@ def test_a_list_narrowed_by_period_counts_from_the_rollups_exactly(sampled_demo,
     for user in (legal, detachment_user):
         client = login(user)
         for kind in ("violations", "accidents", "training", "events"):
-            for query in ({}, {"year": today.year}, {"year": today.year - 1},
-                          {"period_after": f"{today.year - 1}-03-15", "period_before": f"{today.year}-02-03"},
-                          {"year": today.year - 1, "period_after": f"{today.year - 1}-12-31"},
-                          {"brigade": sampled_demo.pk, "year": today.year - 1}):  # fmt: skip
+            for query in (
+                {},
+                {"year": today.year},
+                {"year": today.year - 1},
+                {"period_after": f"{today.year - 1}-03-15", "period_before": f"{today.year}-02-03"},
+                {"year": today.year - 1, "period_after": f"{today.year - 1}-12-31"},
+                {"brigade": sampled_demo.pk, "year": today.year - 1},
+            ):
                 response = client.get(f"/ledgers/{kind}/", query)
                 paginator = response.context["paginator"]
                 assert paginator.count == paginator.object_list.count(), (kind, query)
@@ -74,9 +78,13 @@ def test_a_list_narrowed_by_period_counts_from_the_rollups_exactly(sampled_demo,
                 assert paginator.span is not None or paginator.count == 0, (kind, query)
         # a filter that is exactly a count indicator's condition (执法方式 现场 is violations.onsite,
         # or the indicator itself as 统计口径) is counted from that indicator's rollups, exactly
-        for query in ({"method": "现场"}, {"method": "非现场"}, {"indicator": "violations.onsite"},
-                      {"violation_type__group": "酒醉驾"},
-                      {"method": "现场", "period_after": f"{today.year - 1}-03-15"}):  # fmt: skip
+        for query in (
+            {"method": "现场"},
+            {"method": "非现场"},
+            {"indicator": "violations.onsite"},
+            {"violation_type__group": "酒醉驾"},
+            {"method": "现场", "period_after": f"{today.year - 1}-03-15"},
+        ):
             response = client.get("/ledgers/violations/", {"year": today.year - 1, **query})
             paginator = response.context["paginator"]
             assert paginator.span is not None and paginator.span[-1].startswith("violations."), query

@@ -20,9 +20,13 @@ TZ = timezone.get_current_timezone()
 
 def violation(brigade, n, when, type_name="超速", method="现场", outcome="罚款"):
     return Violation.objects.create(
-        brigade=brigade, decision_no=f"D{brigade.pk}-{n}", occurred_at=when,
-        violation_type=ViolationType.objects.get(name=type_name), method=method, outcome=outcome,
-    )  # fmt: skip
+        brigade=brigade,
+        decision_no=f"D{brigade.pk}-{n}",
+        occurred_at=when,
+        violation_type=ViolationType.objects.get(name=type_name),
+        method=method,
+        outcome=outcome,
+    )
 
 
 def at(y, m, d, h=12):
@@ -77,12 +81,36 @@ def test_an_empty_year_is_zero_and_has_no_change(brigade):
 
 
 def test_rates_come_from_their_counts_and_a_zero_denominator_is_no_data(brigade):
-    SupervisionCheck.objects.create(brigade=brigade, date="2025-04-01", kind="执法记录仪检查", checked=40, passed=30,
-                                    problems_found=5, problems_fixed=4, notices=1)  # fmt: skip
-    SupervisionCheck.objects.create(brigade=brigade, date="2025-05-01", kind="执法记录仪检查", checked=60, passed=57,
-                                    problems_found=0, problems_fixed=0, notices=0)  # fmt: skip
-    SupervisionCheck.objects.create(brigade=brigade, date="2024-05-01", kind="案卷评查", checked=10, passed=10,
-                                    problems_found=2, problems_fixed=1, notices=1)  # fmt: skip
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date="2025-04-01",
+        kind="执法记录仪检查",
+        checked=40,
+        passed=30,
+        problems_found=5,
+        problems_fixed=4,
+        notices=1,
+    )
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date="2025-05-01",
+        kind="执法记录仪检查",
+        checked=60,
+        passed=57,
+        problems_found=0,
+        problems_fixed=0,
+        notices=0,
+    )
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date="2024-05-01",
+        kind="案卷评查",
+        checked=10,
+        passed=10,
+        problems_found=2,
+        problems_fixed=1,
+        notices=1,
+    )
     f = evaluate(brigade_ids=[brigade.pk], period=Period.year(2025))
     assert f["supervision.recorder_rate"].current == Decimal(87)  # (30 + 57) / (40 + 60)
     assert f["supervision.recorder_rate"].previous is None  # no recorder checks in 2024
@@ -93,12 +121,26 @@ def test_rates_come_from_their_counts_and_a_zero_denominator_is_no_data(brigade)
 
 def test_mediation_and_complaint_rates(brigade):
     for n, result in enumerate(["调解成功", "调解成功", "调解成功", "调解未成功", "未申请调解"]):
-        AccidentCase.objects.create(brigade=brigade, case_no=f"A{n}", occurred_at=at(2025, 6, 1), severity="轻微事故",
-                                    procedure="快处快赔", mediation_method="现场调解", mediation_result=result)  # fmt: skip
-    Complaint.objects.create(brigade=brigade, received_date="2025-02-01", channel="信访", category="其他",
-                             closed_date="2025-02-10", satisfaction="满意")  # fmt: skip
-    Complaint.objects.create(brigade=brigade, received_date="2025-03-01", channel="电话", category="其他",
-                             satisfaction="未评价")  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"A{n}",
+            occurred_at=at(2025, 6, 1),
+            severity="轻微事故",
+            procedure="快处快赔",
+            mediation_method="现场调解",
+            mediation_result=result,
+        )
+    Complaint.objects.create(
+        brigade=brigade,
+        received_date="2025-02-01",
+        channel="信访",
+        category="其他",
+        closed_date="2025-02-10",
+        satisfaction="满意",
+    )
+    Complaint.objects.create(
+        brigade=brigade, received_date="2025-03-01", channel="电话", category="其他", satisfaction="未评价"
+    )
     f = evaluate(brigade_ids=[brigade.pk], period=Period.year(2025))
     assert f["accidents.mediation_rate"].current == Decimal(75)  # 3 of the 4 that applied
     assert f["accidents.mediated_onsite"].current == 3 and f["accidents.quick"].current == 5
@@ -147,8 +189,15 @@ def test_figures_follow_a_change_of_the_records(counted):
 
 def test_staffing(brigade):
     today = datetime.date(2025, 7, 1)
-    Officer.objects.create(brigade=brigade, badge_no="1", name="甲", category="民警", birth_date="1985-07-01",
-                           is_legal_officer="是", qualification="中级")  # fmt: skip
+    Officer.objects.create(
+        brigade=brigade,
+        badge_no="1",
+        name="甲",
+        category="民警",
+        birth_date="1985-07-01",
+        is_legal_officer="是",
+        qualification="中级",
+    )
     Officer.objects.create(brigade=brigade, badge_no="2", name="乙", category="民警", birth_date="1995-07-01")
     Officer.objects.create(brigade=brigade, badge_no="3", name="丙", category="辅警", status="在职")
     Officer.objects.create(
@@ -179,8 +228,12 @@ def test_indicators_command_prints_json(counted):
 
 def _calls(brigade, year, n, unsatisfied, follow_up="满意"):
     for i in range(n):
-        PoliceCall.objects.create(brigade=brigade, received_at=at(year, 1 + i % 12, 1 + i % 28), category="交通事故",
-                                  follow_up="不满意" if i < unsatisfied else follow_up)  # fmt: skip
+        PoliceCall.objects.create(
+            brigade=brigade,
+            received_at=at(year, 1 + i % 12, 1 + i % 28),
+            category="交通事故",
+            follow_up="不满意" if i < unsatisfied else follow_up,
+        )
 
 
 def test_fewer_follow_ups_because_of_fewer_calls_is_no_shortcoming(brigade):

@@ -27,19 +27,33 @@ def draft(unit, year=YEAR, today=None) -> dict[str, str]:
 
 def calls(brigade, year, n, follow_up="满意", month=5):
     for i in range(n):
-        PoliceCall.objects.create(brigade=brigade, received_at=at(year, month, 1 + i % 28), category="群众求助",
-                                  follow_up=follow_up)  # fmt: skip
+        PoliceCall.objects.create(
+            brigade=brigade, received_at=at(year, month, 1 + i % 28), category="群众求助", follow_up=follow_up
+        )
 
 
 def event(brigade, year, kind, people, audience="一般群众", month=5):
-    PublicityEvent.objects.create(brigade=brigade, date=datetime.date(year, month, 1), name=f"{kind}宣传", kind=kind,
-                                  audience=audience, attendees=people)  # fmt: skip
+    PublicityEvent.objects.create(
+        brigade=brigade,
+        date=datetime.date(year, month, 1),
+        name=f"{kind}宣传",
+        kind=kind,
+        audience=audience,
+        attendees=people,
+    )
 
 
 def check(brigade, year, found, fixed, kind="网上执法巡查", n=1):
     for i in range(n):
-        SupervisionCheck.objects.create(brigade=brigade, date=datetime.date(year, 6, 1 + i), kind=kind, checked=10,
-                                        problems_found=found, problems_fixed=fixed, notices=0)  # fmt: skip
+        SupervisionCheck.objects.create(
+            brigade=brigade,
+            date=datetime.date(year, 6, 1 + i),
+            kind=kind,
+            checked=10,
+            problems_found=found,
+            problems_fixed=fixed,
+            notices=0,
+        )
 
 
 def test_follow_ups_that_fell_with_the_calls_are_no_shortcoming(brigade):
@@ -104,16 +118,28 @@ def test_a_new_medium_contradicts_a_stock_cause_of_weak_new_media(brigade):
 
     event(brigade, YEAR - 1, "进校园", 5000)
     event(brigade, YEAR, "进校园", 1000)
-    MediaWork.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), title="短视频", kind="短视频",
-                             platform="抖音", quantity=12, views=71390)  # fmt: skip
+    MediaWork.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        title="短视频",
+        kind="短视频",
+        platform="抖音",
+        quantity=12,
+        views=71390,
+    )
     text = draft(brigade)
     assert "普法宣传的覆盖面仍需扩大" in text["3"] and "新媒体宣传力量不足" not in text["3"]
 
 
 def test_the_plan_answers_every_point_with_a_number_and_has_three_to_five(brigade):
     for n, year in enumerate([YEAR - 1, YEAR, YEAR, YEAR]):
-        AccidentCase.objects.create(brigade=brigade, case_no=f"A{n}", occurred_at=at(year, 5, 1 + n),
-                                    severity="轻微事故", procedure="简易程序")  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"A{n}",
+            occurred_at=at(year, 5, 1 + n),
+            severity="轻微事故",
+            procedure="简易程序",
+        )
     text = draft(brigade)
     assert "交通事故3起，较上年增加2起（上年为1起）" in text["3"]
     assert "力争交通事故控制在1起以内" in text["4"]
@@ -134,18 +160,39 @@ def test_a_workload_is_never_a_shortcoming(brigade):
 
 def test_qizhong_introduces_only_a_proper_part(brigade):
     for n in range(3):
-        AccidentCase.objects.create(brigade=brigade, case_no=f"M{n}", occurred_at=at(YEAR, 4, 1 + n), severity="轻微事故",
-                                    procedure="简易程序", mediation_method="现场调解", mediation_result="调解成功")  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"M{n}",
+            occurred_at=at(YEAR, 4, 1 + n),
+            severity="轻微事故",
+            procedure="简易程序",
+            mediation_method="现场调解",
+            mediation_result="调解成功",
+        )
     text = draft(brigade)["1.mediation"]
     assert "成功调解交通事故3起（轻微事故3起），均在事故现场调解成功" in text
     assert "其中事故现场成功调解" not in text
 
 
 def test_laws_are_named_by_their_full_titles_and_the_thought_where_studied(brigade):
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="道路交通安全法专题培训",
-                            kind="专题学法", mode="线下", attendees=50, content="学习道路交通安全法及实施条例")  # fmt: skip
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 4, 1), name="学习习近平法治思想",
-                            kind="领导班子集中学法", mode="线下", attendees=9, content="行政处罚法")  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="道路交通安全法专题培训",
+        kind="专题学法",
+        mode="线下",
+        attendees=50,
+        content="学习道路交通安全法及实施条例",
+    )
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 4, 1),
+        name="学习习近平法治思想",
+        kind="领导班子集中学法",
+        mode="线下",
+        attendees=9,
+        content="行政处罚法",
+    )
     text = draft(brigade)
     assert "系统学习了《中华人民共和国道路交通安全法》等法律法规" in text["1.study"]
     assert "重点学习了习近平法治思想和《中华人民共和国行政处罚法》等法律法规" in text["2.study"]
@@ -169,16 +216,24 @@ def test_docs_list_the_same_laws_as_the_code():
 
     table = Path(__file__).resolve().parents[2] / "docs" / "laws.md"
     rows = [line.split("|")[1:3] for line in table.read_text().splitlines() if line.startswith("| 《")]
-    listed = {title.strip().strip("《》"): tuple(n.strip() for n in others.split("、") if n.strip())
-              for title, others in rows}  # fmt: skip
+    listed = {
+        title.strip().strip("《》"): tuple(n.strip() for n in others.split("、") if n.strip())
+        for title, others in rows
+    }
     assert listed == dict(LAWS)
 
 
 def test_nested_quotes_become_single_inside_double(brigade):
     from enforcement.models import Campaign
 
-    Campaign.objects.create(brigade=brigade, name="2025年11月摩托车“炸街”专项整治", start_date=datetime.date(YEAR, 11, 1),
-                            kind="其他", officers=30, batches=2)  # fmt: skip
+    Campaign.objects.create(
+        brigade=brigade,
+        name="2025年11月摩托车“炸街”专项整治",
+        start_date=datetime.date(YEAR, 11, 1),
+        kind="其他",
+        officers=30,
+        batches=2,
+    )
     assert "组织开展“摩托车‘炸街’专项整治”等专项行动1次" in draft(brigade)["1.enforce"]
 
 
@@ -208,8 +263,9 @@ def test_a_draft_before_the_year_ends_compares_the_same_days(brigade):
     # 10 calls by 7 December last year and 20 in the rest of December; 11 this year by 7 December
     calls(brigade, YEAR - 1, 10, month=11)
     for i in range(20):
-        PoliceCall.objects.create(brigade=brigade, received_at=at(YEAR - 1, 12, 10 + i % 15), category="其他",
-                                  follow_up="满意")  # fmt: skip
+        PoliceCall.objects.create(
+            brigade=brigade, received_at=at(YEAR - 1, 12, 10 + i % 15), category="其他", follow_up="满意"
+        )
     calls(brigade, YEAR, 11, month=11)
     today = datetime.date(YEAR, 12, 7)
     text = draft(brigade, today=today)
@@ -230,8 +286,14 @@ def test_the_head_chairs_the_meetings_of_his_own_records(brigade, leader):
     leader.first_name = "张建国"
     leader.save()
     for n, chair in enumerate(["张建国", "大队长", "教导员"]):
-        Meeting.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1 + n), name="专题会",
-                               kind="法治建设专题会议", chair=chair, topics="研究执法规范化建设")  # fmt: skip
+        Meeting.objects.create(
+            brigade=brigade,
+            date=datetime.date(YEAR, 3, 1 + n),
+            name="专题会",
+            kind="法治建设专题会议",
+            chair=chair,
+            topics="研究执法规范化建设",
+        )
     text = draft(brigade)["2.lead"]
     assert "2025年共召开法治建设专题会议3次，其中大队长主持召开2次，研究执法规范化建设。" in text
 
@@ -243,12 +305,24 @@ def test_a_detachments_leadership_part_says_whose_records_it_counts(detachment, 
         0
     ]
     for unit in (brigade, third):
-        Training.objects.create(brigade=unit, date=datetime.date(YEAR, 3, 1), name="集中学法", kind="领导班子集中学法",
-                                mode="线下", attendees=9)  # fmt: skip
+        Training.objects.create(
+            brigade=unit,
+            date=datetime.date(YEAR, 3, 1),
+            name="集中学法",
+            kind="领导班子集中学法",
+            mode="线下",
+            attendees=9,
+        )
     text = draft(detachment)
     assert "各大队领导班子共集中学法2次" in text["2.study"]
-    Training.objects.create(brigade=detachment, date=datetime.date(YEAR, 3, 1), name="支队集中学法",
-                            kind="领导班子集中学法", mode="线下", attendees=9)  # fmt: skip
+    Training.objects.create(
+        brigade=detachment,
+        date=datetime.date(YEAR, 3, 1),
+        name="支队集中学法",
+        kind="领导班子集中学法",
+        mode="线下",
+        attendees=9,
+    )
     text = draft(detachment)
     assert "组织领导班子集中学法1次" in text["2.study"] and "各大队" not in text["2.study"]
 
@@ -262,10 +336,20 @@ def test_a_detachment_names_a_tie_as_a_tie_and_each_name_once(detachment, brigad
     ]
     for unit in (brigade, third):
         for n, year in enumerate([YEAR - 1, YEAR, YEAR, YEAR]):
-            AccidentCase.objects.create(brigade=unit, case_no=f"T{unit.pk}{n}", occurred_at=at(year, 5, 1 + n),
-                                        severity="轻微事故", procedure="简易程序")  # fmt: skip
-        Regulation.objects.create(brigade=unit, name="2025年重大事故集体认定制度", date=datetime.date(YEAR, 2, 1),
-                                  category="执法规范", status="新建")  # fmt: skip
+            AccidentCase.objects.create(
+                brigade=unit,
+                case_no=f"T{unit.pk}{n}",
+                occurred_at=at(year, 5, 1 + n),
+                severity="轻微事故",
+                procedure="简易程序",
+            )
+        Regulation.objects.create(
+            brigade=unit,
+            name="2025年重大事故集体认定制度",
+            date=datetime.date(YEAR, 2, 1),
+            category="执法规范",
+            status="新建",
+        )
     text = draft(detachment)
     assert "其中甲县大队、丙县大队增加最多，各增加2起" in text["3"]
     assert text["2.rules"].count("《2025年重大事故集体认定制度》") == 1
@@ -281,11 +365,23 @@ def test_quoted(names, expected):
 
 def test_the_heading_names_what_moved_not_a_shortfall_the_figures_deny(brigade):
     # more sessions (1 → 2), fewer people at them (100 → 60): not 学法培训的常态化仍需加强
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 1), name="全警培训", kind="全警培训",
-                            mode="线下", attendees=100)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR - 1, 3, 1),
+        name="全警培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=100,
+    )
     for day in (1, 2):
-        Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, day), name="全警培训", kind="全警培训",
-                                mode="线下", attendees=30)  # fmt: skip
+        Training.objects.create(
+            brigade=brigade,
+            date=datetime.date(YEAR, 3, day),
+            name="全警培训",
+            kind="全警培训",
+            mode="线下",
+            attendees=30,
+        )
     text = draft(brigade)
     assert "学法培训的参训面仍需扩大。2025年参训60人次，较上年下降40%（上年为100人次）" in text["3"]
     assert "常态化" not in text["3"] and "参训民警辅警恢复到100人次以上" in text["4"]
@@ -312,8 +408,10 @@ def test_a_detachment_compares_without_a_brigade_that_began_recording_this_year(
     for n in range(30):
         violation(third, n, at(YEAR, 4, 1 + n % 28), "超速")  # 丙县大队 recorded nothing in 2024
     text = draft(detachment)["1.enforce"]
-    assert re.search("共查纠各类交通违法行为40起，甲县大队(较去年同期|同比|较上年)持平（丙县大队今年起录入，不作比较）",
-                     text.replace("与去年同期持平", "较去年同期持平").replace("同比持平", "较去年同期持平"))  # fmt: skip
+    assert re.search(
+        "共查纠各类交通违法行为40起，甲县大队(较去年同期|同比|较上年)持平（丙县大队今年起录入，不作比较）",
+        text.replace("与去年同期持平", "较去年同期持平").replace("同比持平", "较去年同期持平"),
+    )
     assert "上升300%" not in text
 
 
@@ -331,8 +429,14 @@ def test_no_number_caps_the_complaints_the_public_may_make(brigade):
 
     for year, n in ((YEAR - 1, 10), (YEAR, 20)):
         for i in range(n):
-            Complaint.objects.create(brigade=brigade, received_date=datetime.date(year, 3, 1 + i), channel="12345热线",
-                                     category="其他", closed_date=datetime.date(year, 4, 1), satisfaction="满意")  # fmt: skip
+            Complaint.objects.create(
+                brigade=brigade,
+                received_date=datetime.date(year, 3, 1 + i),
+                channel="12345热线",
+                category="其他",
+                closed_date=datetime.date(year, 4, 1),
+                satisfaction="满意",
+            )
     text = draft(brigade)
     assert "受理投诉举报20件，较上年上升100%" in text["3"]
     assert "控制在" not in text["4"] and "推动投诉举报件数回落" in text["4"]
@@ -342,9 +446,15 @@ def test_a_lower_mediation_rate_is_a_mediation_point_not_accident_prevention(bri
     for n, (year, result) in enumerate(
         [(YEAR - 1, "调解成功")] * 10 + [(YEAR, "调解成功")] * 6 + [(YEAR, "调解未成功")] * 4
     ):
-        AccidentCase.objects.create(brigade=brigade, case_no=f"R{n}", occurred_at=at(year, 3, 1 + n % 28),
-                                    severity="轻微事故", procedure="简易程序", mediation_method="大队调解",
-                                    mediation_result=result)  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"R{n}",
+            occurred_at=at(year, 3, 1 + n % 28),
+            severity="轻微事故",
+            procedure="简易程序",
+            mediation_method="大队调解",
+            mediation_result=result,
+        )
     text = draft(brigade)
     assert "事故纠纷调解工作仍需加强。2025年调解成功率由上年的100%下降到60%" in text["3"]
     assert "事故预防仍有短板" not in text["3"] and "调解成功率恢复到100%以上" in text["4"]
@@ -358,8 +468,15 @@ def test_open_problems_in_a_year_of_better_rectification_are_no_shortcoming(brig
 
 
 def test_the_force_is_a_point_only_where_the_roster_shows_something_to_mend(brigade):
-    Officer.objects.create(brigade=brigade, badge_no="1", name="甲", category="民警", qualification="高级",
-                           is_legal_officer="是", unit="一中队")  # fmt: skip
+    Officer.objects.create(
+        brigade=brigade,
+        badge_no="1",
+        name="甲",
+        category="民警",
+        qualification="高级",
+        is_legal_officer="是",
+        unit="一中队",
+    )
     assert "执法队伍建设" not in draft(brigade)["3"]
     Officer.objects.create(brigade=brigade, badge_no="2", name="乙", category="民警", unit="二中队")
     text = draft(brigade)
@@ -370,10 +487,24 @@ def test_the_force_is_a_point_only_where_the_roster_shows_something_to_mend(brig
 def test_a_detachment_names_each_squad_without_a_legal_officer_with_its_brigade(detachment, brigade):
     third = _third()
     for unit in (brigade, third):
-        Officer.objects.create(brigade=unit, badge_no=f"{unit.pk}", name="甲", category="民警", qualification="高级",
-                               is_legal_officer="否", unit="二中队")  # fmt: skip
-    Officer.objects.create(brigade=brigade, badge_no="legal", name="乙", category="民警", qualification="高级",
-                           is_legal_officer="是", unit="法制室")  # fmt: skip
+        Officer.objects.create(
+            brigade=unit,
+            badge_no=f"{unit.pk}",
+            name="甲",
+            category="民警",
+            qualification="高级",
+            is_legal_officer="否",
+            unit="二中队",
+        )
+    Officer.objects.create(
+        brigade=brigade,
+        badge_no="legal",
+        name="乙",
+        category="民警",
+        qualification="高级",
+        is_legal_officer="是",
+        unit="法制室",
+    )
     text = draft(detachment)["3"]
     assert "甲县大队二中队、丙县大队二中队尚无法制员" in text
 
@@ -392,8 +523,14 @@ def test_a_detachment_without_meetings_of_its_own_does_not_claim_the_brigades_as
 
 
 def test_training_that_stopped_is_said_to_have_stopped(brigade):
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR - 1, 3, 1), name="全警培训", kind="全警培训",
-                            mode="线下", attendees=300)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR - 1, 3, 1),
+        name="全警培训",
+        kind="全警培训",
+        mode="线下",
+        attendees=300,
+    )
     Meeting.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="会", kind="党委会")
     text = draft(brigade)["3"]
     assert "学法培训工作缺位。2025年未组织民警辅警学法培训（上年为1期、300人次）。" in text
@@ -410,15 +547,28 @@ def test_a_campaign_run_month_after_month_is_named_once(brigade):
     from enforcement.models import Campaign
 
     for month in (6, 7, 8):
-        Campaign.objects.create(brigade=brigade, name=f"2025年{month}月涉牌涉证违法专项整治",
-                                start_date=datetime.date(YEAR, month, 1), kind="其他", officers=30, batches=2)  # fmt: skip
+        Campaign.objects.create(
+            brigade=brigade,
+            name=f"2025年{month}月涉牌涉证违法专项整治",
+            start_date=datetime.date(YEAR, month, 1),
+            kind="其他",
+            officers=30,
+            batches=2,
+        )
     text = draft(brigade)["1.enforce"]
     assert "组织开展“涉牌涉证违法专项整治”等专项行动3次" in text
 
 
 def test_the_outline_of_rule_by_law_is_not_counted_among_the_laws(brigade):
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="法治政府建设实施纲要学习",
-                            kind="专题学法", mode="线下", attendees=50, content="学习行政处罚法")  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="法治政府建设实施纲要学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=50,
+        content="学习行政处罚法",
+    )
     text = draft(brigade)["1.study"]
     assert "系统学习了《法治政府建设实施纲要（2021-2025年）》和《中华人民共和国行政处罚法》等法律法规" in text
 
@@ -429,10 +579,20 @@ def test_a_month_without_an_occasional_campaign_is_no_gap_in_the_records(brigade
     for month in range(1, 13):
         if month in (2, 9):
             continue  # a few campaigns a year: months without one are normal
-        Campaign.objects.create(brigade=brigade, name=f"行动{month}", start_date=datetime.date(YEAR, month, 1),
-                                kind="其他", officers=10)  # fmt: skip
-        Campaign.objects.create(brigade=brigade, name=f"行动{month}b", start_date=datetime.date(YEAR, month, 2),
-                                kind="其他", officers=10)  # fmt: skip
+        Campaign.objects.create(
+            brigade=brigade,
+            name=f"行动{month}",
+            start_date=datetime.date(YEAR, month, 1),
+            kind="其他",
+            officers=10,
+        )
+        Campaign.objects.create(
+            brigade=brigade,
+            name=f"行动{month}b",
+            start_date=datetime.date(YEAR, month, 2),
+            kind="其他",
+            officers=10,
+        )
     assert "台账录入的规范性" not in draft(brigade)["3"]
 
 
@@ -450,7 +610,12 @@ def test_the_rest_still_open_follows_the_closed_not_the_satisfaction(brigade):
     from mediation.models import Complaint
 
     for i in range(4):
-        Complaint.objects.create(brigade=brigade, received_date=datetime.date(YEAR, 3, 1 + i), channel="12345热线",
-                                 category="其他", closed_date=datetime.date(YEAR, 4, 1) if i else None,
-                                 satisfaction="满意")  # fmt: skip
+        Complaint.objects.create(
+            brigade=brigade,
+            received_date=datetime.date(YEAR, 3, 1 + i),
+            channel="12345热线",
+            category="其他",
+            closed_date=datetime.date(YEAR, 4, 1) if i else None,
+            satisfaction="满意",
+        )
     assert "受理群众投诉举报4件，办结3件，其余1件正在办理，办结率75%" in draft(brigade)["1.mediation"]

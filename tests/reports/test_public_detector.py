@@ -56,8 +56,9 @@ BODY = (
 
 @pytest.fixture
 def final(brigade, legal):
-    chief = user_upsert(username="chief_a", brigade_code=brigade.code, role=Role.LEADER, password=PASSWORD,
-                        full_name="李建国")[0]  # fmt: skip
+    chief = user_upsert(
+        username="chief_a", brigade_code=brigade.code, role=Role.LEADER, password=PASSWORD, full_name="李建国"
+    )[0]
     Officer.objects.create(brigade=brigade, badge_no="003", name="王五", category="民警", status="在职")
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     section = report.sections.get(key="5")

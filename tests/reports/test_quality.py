@@ -24,9 +24,14 @@ YEAR = 2025
 
 def fined(brigade, decision_no, when=None, outcome="罚款", fine=Decimal("200")):
     return Violation.objects.create(
-        brigade=brigade, decision_no=decision_no, occurred_at=when or at(YEAR, 3, 1),
-        violation_type=ViolationType.objects.get(name="超速"), method="现场", outcome=outcome, fine=fine,
-    )  # fmt: skip
+        brigade=brigade,
+        decision_no=decision_no,
+        occurred_at=when or at(YEAR, 3, 1),
+        violation_type=ViolationType.objects.get(name="超速"),
+        method="现场",
+        outcome=outcome,
+        fine=fine,
+    )
 
 
 def warnings_of(brigade, kind):
@@ -132,20 +137,37 @@ def test_records_that_break_a_rule_of_their_model_are_found_with_links(brigade, 
     fined(brigade, "D4", outcome="罚款", fine=Decimal("0"))
     fined(brigade, "D5")  # right
     fined(other_brigade, "D6", outcome="警告", fine=Decimal("50"))
-    SupervisionCheck.objects.create(brigade=brigade, date=datetime.date(YEAR, 5, 1), kind="案卷评查", checked=10,
-                                    passed=12, problems_found=1, problems_fixed=1, notices=0)  # fmt: skip
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 5, 1),
+        kind="案卷评查",
+        checked=10,
+        passed=12,
+        problems_found=1,
+        problems_fixed=1,
+        notices=0,
+    )
     for day, closed in (
         (2, datetime.date(YEAR, 4, 1)),
         (3, datetime.date(YEAR, 4, 3)),
     ):  # the same day is not before
-        AccidentCase.objects.create(brigade=brigade, case_no=f"S{day}", occurred_at=at(YEAR, 4, day, 23), severity="一般事故",
-                                    procedure="一般程序", mediation_method="大队调解", mediation_result="调解成功",
-                                    closed_date=closed)  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"S{day}",
+            occurred_at=at(YEAR, 4, day, 23),
+            severity="一般事故",
+            procedure="一般程序",
+            mediation_method="大队调解",
+            mediation_result="调解成功",
+            closed_date=closed,
+        )
     found = {w["ledger"].kind + ":" + w["id"].split(":")[-1]: w for w in warnings_of(brigade, "rule")}
     assert set(found) == {
-        "violations:EmptyWhen.fine.outcome", "violations:PositiveWhen.fine.outcome",
-        "supervision:NotMore.passed.checked", "accidents:NotBefore.closed_date.occurred_at",
-    }  # fmt: skip
+        "violations:EmptyWhen.fine.outcome",
+        "violations:PositiveWhen.fine.outcome",
+        "supervision:NotMore.passed.checked",
+        "accidents:NotBefore.closed_date.occurred_at",
+    }
     empty = found["violations:EmptyWhen.fine.outcome"]
     assert "有1条记录不符合“处理结果为警告或不予处罚时，罚款金额应为空或0”" in empty["text"]
     assert (
@@ -282,8 +304,13 @@ def test_only_the_brigades_legal_officer_may_dismiss_or_restore(
     page = checks(login(leader), report).content.decode()
     assert "已忽略的提示（1）" in page and "恢复显示" not in page and "确认忽略" not in page
     with pytest.raises(PermissionDenied):
-        dismissals.warning_dismiss(report=report, warning_id=warning["id"], fingerprint=warning["fingerprint"],
-                                   reason="理由充分", user=leader)  # fmt: skip
+        dismissals.warning_dismiss(
+            report=report,
+            warning_id=warning["id"],
+            fingerprint=warning["fingerprint"],
+            reason="理由充分",
+            user=leader,
+        )
 
 
 def test_a_detachment_report_keeps_its_own_dismissals_apart_from_its_brigades(

@@ -16,8 +16,14 @@ YEAR = 2025
 
 def trainings(brigade, count, *, start=0):
     for n in range(start, start + count):
-        Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 1 + n % 12, 1 + n % 28), name=f"学法培训{n}",
-                                kind="专题学法", mode="线下", attendees=40)  # fmt: skip
+        Training.objects.create(
+            brigade=brigade,
+            date=datetime.date(YEAR, 1 + n % 12, 1 + n % 28),
+            name=f"学法培训{n}",
+            kind="专题学法",
+            mode="线下",
+            attendees=40,
+        )
 
 
 @pytest.fixture
@@ -120,13 +126,17 @@ def test_what_changed_since_the_page_was_opened_is_not_taken_blind(report, as_le
     ("was", "fresh", "mine", "expected"),
     [
         # the officer's words around the figures, an extra figure of their own
-        ("培训20期，参训800人次。", "培训21期，参训840人次。", "共3个中队培训20期，参训民警800人次。",
-         "共3个中队培训21期，参训民警840人次。"),
+        (
+            "培训20期，参训800人次。",
+            "培训21期，参训840人次。",
+            "共3个中队培训20期，参训民警800人次。",
+            "共3个中队培训21期，参训民警840人次。",
+        ),
         # the words changed with the figures (上升 → 下降): the figures alone would say something false
         ("较去年同期上升20%。", "较去年同期下降5%。", "较上年上升20%。", None),
         # the officer wrote the changed figure in words: nothing to replace
         ("培训20期，参训800人次。", "培训21期，参训840人次。", "培训二十期，参训民警800人次。", None),
     ],
-)  # fmt: skip
+)
 def test_only_the_figures_when_they_align_one_to_one(was, fresh, mine, expected):
     assert merge.update_numbers(was=was, fresh=fresh, mine=mine) == expected

@@ -45,12 +45,35 @@ def records(brigade, other_brigade):
         PoliceCall.objects.create(
             brigade=brigade, received_at=at(YEAR - 1, 5, 1 + n), category="群众求助", follow_up="满意"
         )
-    SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR}-06-01", kind="执法记录仪检查", checked=100, passed=87,
-                                    problems_found=10, problems_fixed=9, notices=2)  # fmt: skip
-    SupervisionCheck.objects.create(brigade=brigade, date=f"{YEAR - 1}-06-01", kind="执法记录仪检查", checked=100,
-                                    passed=65, problems_found=4, problems_fixed=4, notices=1)  # fmt: skip
-    MediaWork.objects.create(brigade=brigade, date=f"{YEAR}-07-01", title="头盔短视频", kind="短视频", platform="抖音",
-                             quantity=3, views=430512)  # fmt: skip
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date=f"{YEAR}-06-01",
+        kind="执法记录仪检查",
+        checked=100,
+        passed=87,
+        problems_found=10,
+        problems_fixed=9,
+        notices=2,
+    )
+    SupervisionCheck.objects.create(
+        brigade=brigade,
+        date=f"{YEAR - 1}-06-01",
+        kind="执法记录仪检查",
+        checked=100,
+        passed=65,
+        problems_found=4,
+        problems_fixed=4,
+        notices=1,
+    )
+    MediaWork.objects.create(
+        brigade=brigade,
+        date=f"{YEAR}-07-01",
+        title="头盔短视频",
+        kind="短视频",
+        platform="抖音",
+        quantity=3,
+        views=430512,
+    )
     Regulation.objects.create(
         brigade=brigade, name="执法过错责任追究办法", date=f"{YEAR}-02-01", category="监督管理", status="新建"
     )
@@ -60,8 +83,14 @@ def records(brigade, other_brigade):
     Meeting.objects.create(
         brigade=brigade, date=f"{YEAR}-01-05", name="法治建设专题会", kind="法治建设专题会议"
     )
-    Training.objects.create(brigade=brigade, date=f"{YEAR}-02-02", name="《中华人民共和国行政处罚法》集中学法",
-                            kind="领导班子集中学法", mode="线下", attendees=9)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=f"{YEAR}-02-02",
+        name="《中华人民共和国行政处罚法》集中学法",
+        kind="领导班子集中学法",
+        mode="线下",
+        attendees=9,
+    )
     return brigade
 
 
@@ -102,8 +131,13 @@ def test_the_draft_does_not_boast_of_setbacks_nor_compare_with_an_empty_year(bri
 
     # accidents rose (worse): stated under 成效 without the rise, and taken up in 三
     for n, year in enumerate([YEAR - 1, YEAR, YEAR]):
-        AccidentCase.objects.create(brigade=brigade, case_no=f"A{n}", occurred_at=at(year, 5, 1 + n),
-                                    severity="轻微事故", procedure="简易程序")  # fmt: skip
+        AccidentCase.objects.create(
+            brigade=brigade,
+            case_no=f"A{n}",
+            occurred_at=at(year, 5, 1 + n),
+            severity="轻微事故",
+            procedure="简易程序",
+        )
     # violations were first recorded this year: no comparison at all
     violation(brigade, 1, at(YEAR, 3, 1), "醉酒驾驶")
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
@@ -182,10 +216,16 @@ def test_a_redraft_asks_where_the_officer_and_the_figures_changed_the_same_words
 
 def _form(report, sections=None):
     data = {
-        "title": report.title, "doc_number": f"甲公交〔{timezone.localdate().year}〕3号", "signer": "王队长", "addressee": report.addressee,
-        "date": "2026-01-12", "issuer": report.issuer, "opening": report.opening, "closing": report.closing,
+        "title": report.title,
+        "doc_number": f"甲公交〔{timezone.localdate().year}〕3号",
+        "signer": "王队长",
+        "addressee": report.addressee,
+        "date": "2026-01-12",
+        "issuer": report.issuer,
+        "opening": report.opening,
+        "closing": report.closing,
         "template": "",
-    }  # fmt: skip
+    }
     for section in report.sections.all():
         data[f"section-{section.pk}"] = (sections or {}).get(section.pk, section.body)
     # the versions the editor was opened at, as the page carries them
@@ -206,18 +246,31 @@ def test_finalise_locks_the_year_and_the_download_never_changes(
     assert f"甲公交〔{timezone.localdate().year}〕3号" in "".join(docx_text(first))
 
     # the year's records are locked, on every path
-    response = as_clerk.post(reverse("ledger:create", args=["training"]), {
-        "date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
+    response = as_clerk.post(
+        reverse("ledger:create", args=["training"]),
+        {"date": f"{YEAR}-05-05", "name": "补录培训", "kind": "全警培训", "mode": "线下", "attendees": "10"},
+    )
     assert response.status_code == 200 and "已定稿" in response.content.decode()
     call = PoliceCall.objects.filter(brigade=brigade).first()
     response = as_clerk.post(reverse("ledger:delete", args=["calls", call.pk]), follow=True)
     assert "请本大队法制员" in response.content.decode() and PoliceCall.objects.filter(pk=call.pk).exists()
     header = ["日期", "名称", "类型", "形式", "参加人数", "学时", "学习内容"]
-    result = ledger_import(ledger=registry.get("training"), brigade=brigade,
-                           source=make_xlsx([header, [f"{YEAR}-05-05", "补录", "全警培训", "线下", 10, 1, ""]]))  # fmt: skip
+    result = ledger_import(
+        ledger=registry.get("training"),
+        brigade=brigade,
+        source=make_xlsx([header, [f"{YEAR}-05-05", "补录", "全警培训", "线下", 10, 1, ""]]),
+    )
     assert not result.written and "已定稿" in result.errors[0].message
-    other_year = as_clerk.post(reverse("ledger:create", args=["training"]), {
-        "date": f"{YEAR + 1}-01-05", "name": "新年培训", "kind": "全警培训", "mode": "线下", "attendees": "10"})  # fmt: skip
+    other_year = as_clerk.post(
+        reverse("ledger:create", args=["training"]),
+        {
+            "date": f"{YEAR + 1}-01-05",
+            "name": "新年培训",
+            "kind": "全警培训",
+            "mode": "线下",
+            "attendees": "10",
+        },
+    )
     assert other_year.status_code == 302  # other years stay open
 
     # unlock with a reason, change a record: the finalised document stays byte for byte
@@ -383,8 +436,9 @@ def test_an_edit_cannot_enter_or_leave_a_locked_year(report, legal, as_clerk, br
     services.report_transition(report=report, to="review", user=legal)
     services.report_transition(report=report, to="final", user=leader)
     inside = Training.objects.get(brigade=brigade)  # dated 2025, now locked
-    outside = Training.objects.create(brigade=brigade, date=f"{YEAR + 1}-01-03", name="新年培训", kind="全警培训",
-                                      mode="线下", attendees=10)  # fmt: skip
+    outside = Training.objects.create(
+        brigade=brigade, date=f"{YEAR + 1}-01-03", name="新年培训", kind="全警培训", mode="线下", attendees=10
+    )
     form = {"name": "改", "kind": "全警培训", "mode": "线下", "attendees": "10"}
     leave = as_clerk.post(
         reverse("ledger:update", args=["training", inside.pk]), form | {"date": f"{YEAR + 1}-02-01"}
@@ -588,8 +642,11 @@ def test_only_the_brigades_own_leader_signs_and_only_its_own_officer_edits(
     url = reverse("reports:transition", args=[report.pk])
     as_legal.post(url, {"to": "review"})
     root = User.objects.create_superuser("root", password=PASSWORD)  # a deployment superuser, no brigade
-    other_leader = user_upsert(username="leader_b", brigade_code="b", role="leader", password=PASSWORD)[0] \
-        if Brigade.objects.filter(code="b").exists() else None  # fmt: skip
+    other_leader = (
+        user_upsert(username="leader_b", brigade_code="b", role="leader", password=PASSWORD)[0]
+        if Brigade.objects.filter(code="b").exists()
+        else None
+    )
     for signer in (login(root), login(admin_user)):
         assert signer.post(url, SIGN).status_code in (403, 404)
         assert signer.post(reverse("reports:detail", args=[report.pk]), _form(report)).status_code in (
@@ -606,15 +663,42 @@ def test_the_draft_names_what_the_records_name(brigade, legal):
     from enforcement.models import Campaign
     from publicity.models import PublicityEvent
 
-    Campaign.objects.create(brigade=brigade, name="夏季治超百日行动", start_date=datetime.date(YEAR, 6, 1), kind="治超",
-                            partners="交通运输局、应急管理局", officers=300, batches=20)  # fmt: skip
-    Campaign.objects.create(brigade=brigade, name="酒驾醉驾整治", start_date=datetime.date(YEAR, 3, 1), kind="酒醉驾",
-                            partners="", officers=120, batches=10)  # fmt: skip
+    Campaign.objects.create(
+        brigade=brigade,
+        name="夏季治超百日行动",
+        start_date=datetime.date(YEAR, 6, 1),
+        kind="治超",
+        partners="交通运输局、应急管理局",
+        officers=300,
+        batches=20,
+    )
+    Campaign.objects.create(
+        brigade=brigade,
+        name="酒驾醉驾整治",
+        start_date=datetime.date(YEAR, 3, 1),
+        kind="酒醉驾",
+        partners="",
+        officers=120,
+        batches=10,
+    )
     for audience, people in (("中小学生", 800), ("老年人", 300)):
-        PublicityEvent.objects.create(brigade=brigade, date=datetime.date(YEAR, 5, 1), name="交通安全进校园",
-                                      kind="进校园", audience=audience, attendees=people)  # fmt: skip
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 4, 1), name="学习习近平法治思想", kind="专题学法",
-                            mode="线下", attendees=40, content="学习《中华人民共和国行政复议法》")  # fmt: skip
+        PublicityEvent.objects.create(
+            brigade=brigade,
+            date=datetime.date(YEAR, 5, 1),
+            name="交通安全进校园",
+            kind="进校园",
+            audience=audience,
+            attendees=people,
+        )
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 4, 1),
+        name="学习习近平法治思想",
+        kind="专题学法",
+        mode="线下",
+        attendees=40,
+        content="学习《中华人民共和国行政复议法》",
+    )
     violation(brigade, 71, at(YEAR, 7, 1), "超速")
     violation(brigade, 72, at(YEAR, 7, 2), "疲劳驾驶")
     Meeting.objects.create(
@@ -660,8 +744,14 @@ def test_the_report_page_lists_months_that_look_wrong_with_links_to_them(brigade
         if month in (4, 5):
             continue  # nothing recorded in April and May
         for n in range(30 if month == 9 else 5):  # September: six times the usual
-            Training.objects.create(brigade=brigade, date=datetime.date(YEAR, month, 1 + n % 28), name=f"培训{month}-{n}",
-                                    kind="专题学法", mode="线下", attendees=5)  # fmt: skip
+            Training.objects.create(
+                brigade=brigade,
+                date=datetime.date(YEAR, month, 1 + n % 28),
+                name=f"培训{month}-{n}",
+                kind="专题学法",
+                mode="线下",
+                attendees=5,
+            )
     warnings = data_warnings(brigade_ids=[brigade.pk], year=YEAR)
     texts = [w["text"] for w in warnings if w["ledger"].kind == "training"]
     assert any("4月、5月没有记录" in t for t in texts), texts

@@ -16,8 +16,14 @@ YEAR = 2025
 def submitted(brigade, legal, leader):
     leader.first_name = "张建国"
     leader.save()
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=30,
+    )
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     services.report_transition(report=report, to="review", user=legal)
     return report

@@ -22,8 +22,14 @@ LOCKS = f"签发后报告定稿，{YEAR}年度台账锁定，不能再新增、�
 def submitted(brigade, legal, leader):
     leader.first_name = "张建国"
     leader.save()
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=30,
+    )
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     services.report_transition(report=report, to="review", user=legal)
     report.refresh_from_db()
@@ -97,8 +103,14 @@ def test_a_detachments_signing_names_what_it_locks(detachment, brigade):
     chief = user_upsert(
         username="zd_leader", brigade_code="zd", role="leader", detachment=True, password=PASSWORD
     )[0]
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=30,
+    )
     report = services.report_create(brigade=detachment, year=YEAR, user=officer)
     services.report_transition(report=report, to="review", user=officer)
     sign = login(chief).get(reverse("reports:sign", args=[report.pk])).content.decode()

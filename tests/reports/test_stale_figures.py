@@ -18,8 +18,14 @@ SIGN = {"to": "final", "confirm": "on"}  # as the 签发 page posts it
 
 def trainings(brigade, count, *, start=0):
     for n in range(start, start + count):
-        Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 1 + n % 12, 1 + n % 28), name=f"学法培训{n}",
-                                kind="专题学法", mode="线下", attendees=40)  # fmt: skip
+        Training.objects.create(
+            brigade=brigade,
+            date=datetime.date(YEAR, 1 + n % 12, 1 + n % 28),
+            name=f"学法培训{n}",
+            kind="专题学法",
+            mode="线下",
+            attendees=40,
+        )
 
 
 @pytest.fixture
@@ -155,8 +161,14 @@ def test_only_the_legal_officer_gives_a_reason_and_it_must_say_something(
 
 
 def test_a_figure_the_records_no_longer_give_and_a_part_they_now_give(brigade, legal):
-    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
-                            mode="线下", attendees=30)  # fmt: skip
+    Training.objects.create(
+        brigade=brigade,
+        date=datetime.date(YEAR, 3, 1),
+        name="宪法学习",
+        kind="专题学法",
+        mode="线下",
+        attendees=30,
+    )
     report = services.report_create(brigade=brigade, year=YEAR, user=legal)
     assert report.sections.get(key="1.enforce").body == ""  # no violation recorded yet
     Training.objects.all().delete()  # recorded in error

@@ -130,7 +130,7 @@ IN_THE_CODE = [
         page_field('<w:r><w:ptab w:relativeTo="margin" w:alignment="center" w:leader="none"/></w:r>'),
         ["w:ptab"],
         id="w:ptab",
-    ),  # fmt: skip
+    ),
     pytest.param(
         page_field(f'<w:fldSimple w:instr=" PAGE ">{text_run(INCLUDETEXT)}</w:fldSimple>'),
         ["w:fldSimple"],
@@ -180,7 +180,7 @@ def test_text_in_a_field_code_of_a_header_or_footer_is_refused_naming_that_part(
             BEGIN + instr(" PAGE ") + SEPARATE + RESULT + SEPARATE + RESULT + END,
             "两个分隔标记",
             id="two-separates",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_field_marks_that_do_not_pair_are_refused(runs, named):
@@ -298,10 +298,10 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
             f"{_REL}/glossaryDocument",
             "w:glossaryDocument",
             id="glossary",
-        ),  # fmt: skip
+        ),
         pytest.param(
             "/word/footnotes.xml", f"{_WML}.footnotes+xml", f"{_REL}/footnotes", "w:footnotes", id="footnotes"
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_a_field_in_a_part_the_report_does_not_show_never_reaches_the_stored_template(

@@ -98,15 +98,24 @@ def _nested_docx() -> bytes:
     """The chunk the attacker hid: a .docx with an outside image, INCLUDEPICTURE and DDEAUTO."""
     inner = _base("nested")
     rid = inner.part.relate_to("http://127.0.0.1:8102/healthz?ssrf=nested-image", RT.IMAGE, is_external=True)
-    _body(inner, f'<w:p NS><w:r><w:drawing><wp:inline><wp:extent cx="9" cy="9"/><wp:docPr id="9" name="x"/>'
-                 '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
-                 f'<pic:blipFill><a:blip r:link="{rid}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic>'
-                 "</wp:inline></w:drawing></w:r></w:p>")  # fmt: skip
-    _body(inner, '<w:p NS><w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://127.0.0.1:8102/x&quot; \\d ">'
-                 "<w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>")  # fmt: skip
-    _body(inner, '<w:p NS><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                 '<w:r><w:instrText xml:space="preserve"> DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" </w:instrText></w:r>'
-                 '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')  # fmt: skip
+    _body(
+        inner,
+        f'<w:p NS><w:r><w:drawing><wp:inline><wp:extent cx="9" cy="9"/><wp:docPr id="9" name="x"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
+        f'<pic:blipFill><a:blip r:link="{rid}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic>'
+        "</wp:inline></w:drawing></w:r></w:p>",
+    )
+    _body(
+        inner,
+        '<w:p NS><w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://127.0.0.1:8102/x&quot; \\d ">'
+        "<w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>",
+    )
+    _body(
+        inner,
+        '<w:p NS><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>',
+    )
     return _save(inner)
 
 
@@ -127,8 +136,11 @@ def _alt_chunk(kind: str) -> bytes:
 def _external_image() -> bytes:
     document = _base()
     rid = document.part.relate_to("http://127.0.0.1:8102/healthz?ssrf=image", RT.IMAGE, is_external=True)
-    _body(document, f'<w:p NS><w:r><w:pict><v:shape id="s" style="width:9pt;height:9pt"><v:imagedata r:id="{rid}"/>'
-                    "</v:shape></w:pict></w:r></w:p>")  # fmt: skip
+    _body(
+        document,
+        f'<w:p NS><w:r><w:pict><v:shape id="s" style="width:9pt;height:9pt"><v:imagedata r:id="{rid}"/>'
+        "</v:shape></w:pict></w:r></w:p>",
+    )
     return _save(document)
 
 
@@ -164,33 +176,53 @@ def _field_complex(*pieces: str, nested: str | None = None) -> bytes:
 
 def _vba_project() -> bytes:
     document = _base()
-    _part(document, "/word/vbaProject.bin", "application/vnd.ms-office.vbaProject", b"\xd0\xcf\x11\xe0 macro",
-          "http://schemas.microsoft.com/office/2006/relationships/vbaProject")  # fmt: skip
+    _part(
+        document,
+        "/word/vbaProject.bin",
+        "application/vnd.ms-office.vbaProject",
+        b"\xd0\xcf\x11\xe0 macro",
+        "http://schemas.microsoft.com/office/2006/relationships/vbaProject",
+    )
     return _save(document)
 
 
 def _ole_object() -> bytes:
     document = _base()
-    rid = _part(document, "/word/embeddings/oleObject1.bin", "application/vnd.openxmlformats-officedocument.oleObject",
-                b"\xd0\xcf\x11\xe0 ole", RT.OLE_OBJECT)  # fmt: skip
-    _body(document, f'<w:p NS><w:r><w:object><o:OLEObject Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" '
-                    f'r:id="{rid}"/></w:object></w:r></w:p>')  # fmt: skip
+    rid = _part(
+        document,
+        "/word/embeddings/oleObject1.bin",
+        "application/vnd.openxmlformats-officedocument.oleObject",
+        b"\xd0\xcf\x11\xe0 ole",
+        RT.OLE_OBJECT,
+    )
+    _body(
+        document,
+        f'<w:p NS><w:r><w:object><o:OLEObject Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" '
+        f'r:id="{rid}"/></w:object></w:r></w:p>',
+    )
     return _save(document)
 
 
 def _activex() -> bytes:
     document = _base()
-    rid = _part(document, "/word/activeX/activeX1.xml", "application/vnd.ms-office.activeX+xml",
-                b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D40}"/>',
-                RT.CONTROL)  # fmt: skip
+    rid = _part(
+        document,
+        "/word/activeX/activeX1.xml",
+        "application/vnd.ms-office.activeX+xml",
+        b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/2006/activeX" ax:classid="{8BD21D40}"/>',
+        RT.CONTROL,
+    )
     _body(document, f'<w:p NS><w:r><w:control r:id="{rid}" w:name="CommandButton1"/></w:r></w:p>')
     return _save(document)
 
 
 def _data_binding() -> bytes:
     document = _base()
-    _body(document, '<w:sdt NS><w:sdtPr><w:dataBinding w:xpath="/root/secret" w:storeItemID="{1A2B}"/></w:sdtPr>'
-                    "<w:sdtContent><w:p><w:r><w:t>x</w:t></w:r></w:p></w:sdtContent></w:sdt>")  # fmt: skip
+    _body(
+        document,
+        '<w:sdt NS><w:sdtPr><w:dataBinding w:xpath="/root/secret" w:storeItemID="{1A2B}"/></w:sdtPr>'
+        "<w:sdtContent><w:p><w:r><w:t>x</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+    )
     return _save(document)
 
 
@@ -212,12 +244,12 @@ HOSTILE = [
         _field_simple(" INCLUDEPICTURE &quot;http://127.0.0.1:8102/p&quot; \\d "),
         ["word/document.xml", "INCLUDEPICTURE 域"],
         id="INCLUDEPICTURE-fldSimple",
-    ),  # fmt: skip
+    ),
     pytest.param(
         _field_complex(" INCLUDEPIC", 'TURE "http://127.0.0.1:8102/p" '),
         ["word/document.xml", "INCLUDEPICTURE 域"],
         id="INCLUDEPICTURE-instrText",
-    ),  # fmt: skip
+    ),
     pytest.param(
         _field_complex(' DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc" '),
         ["DDEAUTO 域"],
@@ -227,7 +259,7 @@ HOSTILE = [
         _field_complex(" PAGE ", nested=' INCLUDETEXT "http://127.0.0.1:8102/t" '),
         ["INCLUDETEXT 域"],
         id="field-nested-in-PAGE",
-    ),  # fmt: skip
+    ),
     pytest.param(
         _field_simple(" HYPERLINK &quot;http://example.com&quot; "), ["HYPERLINK 域"], id="HYPERLINK-field"
     ),
@@ -270,8 +302,13 @@ def _legitimate() -> bytes:
     section.header.paragraphs[0].text = "{{ brigade.name }}（{{ year }}年度）"
     footer = section.footer.paragraphs[0]
     footer.text = "第 "
-    for run in ('<w:fldChar w:fldCharType="begin"/>', '<w:instrText xml:space="preserve"> PAGE \\* MERGEFORMAT </w:instrText>',
-                '<w:fldChar w:fldCharType="separate"/>', "<w:t>1</w:t>", '<w:fldChar w:fldCharType="end"/>'):  # fmt: skip
+    for run in (
+        '<w:fldChar w:fldCharType="begin"/>',
+        '<w:instrText xml:space="preserve"> PAGE \\* MERGEFORMAT </w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>',
+        "<w:t>1</w:t>",
+        '<w:fldChar w:fldCharType="end"/>',
+    ):
         footer._p.append(parse_xml(f"<w:r {NS}>{run}</w:r>"))
     footer._p.append(parse_xml(f'<w:r {NS}><w:t xml:space="preserve"> 页，共 </w:t></w:r>'))
     footer._p.append(
@@ -322,7 +359,7 @@ def _structure(data: bytes) -> dict:
             hashlib.sha256(part.blob).hexdigest()
             for part in document.part.package.iter_parts()
             if part.partname.startswith("/word/media/")
-        ),  # fmt: skip
+        ),
         "numbering": document.part.numbering_part.element.xml,
         "styles": document.styles.element.xml,
         "page": (section.page_width, section.page_height),
@@ -407,7 +444,7 @@ BOMBS = [
         "{% set l = [1] * 199999 %}{% for a in l %}{% for b in l %}{% endfor %}{% endfor %}",
         "步骤过多",
         id="empty-loops",
-    ),  # fmt: skip
+    ),
     # docxtpl's preprocessing, before any sandbox: backtracks from every unclosed {{.
     pytest.param("{{ x " * 40000, "没有对应的 }}", id="preprocessing"),
 ]
@@ -513,13 +550,16 @@ def test_libreoffice_converts_without_reaching_the_network():
         rid = document.part.relate_to(
             f"http://127.0.0.1:{server.server_address[1]}/ssrf.png", RT.IMAGE, is_external=True
         )
-        _body(document, f'<w:p NS><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="914400"/><wp:docPr id="9" name="x"/>'
-                        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
-                        '<pic:nvPicPr><pic:cNvPr id="9" name="x"/><pic:cNvPicPr/></pic:nvPicPr>'
-                        f'<pic:blipFill><a:blip r:link="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
-                        '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
-                        '<a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>'
-                        "</w:drawing></w:r></w:p>")  # fmt: skip
+        _body(
+            document,
+            f'<w:p NS><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="914400"/><wp:docPr id="9" name="x"/>'
+            '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
+            '<pic:nvPicPr><pic:cNvPr id="9" name="x"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:blipFill><a:blip r:link="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+            '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+            '<a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>'
+            "</w:drawing></w:r></w:p>",
+        )
         _Listener.hits.clear()
         assert pdf.docx_to_pdf(_save(document)).startswith(b"%PDF")
         time.sleep(0.3)

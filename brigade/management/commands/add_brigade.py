@@ -20,9 +20,14 @@ class Command(BaseCommand):
     def handle(self, *args, code, name, short_name, superior, doc_prefix, signer, parent, **options):
         try:
             brigade, created = brigade_upsert(
-                code=code, name=name, short_name=short_name, superior=superior,
-                doc_prefix=doc_prefix, signer=signer, parent_code=parent,
-            )  # fmt: skip
+                code=code,
+                name=name,
+                short_name=short_name,
+                superior=superior,
+                doc_prefix=doc_prefix,
+                signer=signer,
+                parent_code=parent,
+            )
         except Brigade.DoesNotExist:
             raise CommandError(f"没有代码为 {parent} 的上级支队，请先创建它")
         except (ValidationError, ValueError) as e:

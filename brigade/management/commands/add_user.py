@@ -31,9 +31,13 @@ class Command(BaseCommand):
             raise CommandError("标准输入中没有密码")
         try:
             user, created = user_upsert(
-                username=username, brigade_code=brigade, role=role, detachment=detachment,
-                password=password, full_name=name,
-            )  # fmt: skip
+                username=username,
+                brigade_code=brigade,
+                role=role,
+                detachment=detachment,
+                password=password,
+                full_name=name,
+            )
         except Brigade.DoesNotExist:
             raise CommandError(f"没有代码为 {brigade} 的单位，请先运行 add_brigade")
         except ValidationError as e:

@@ -18,9 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入")
         parser.add_argument("--list", action="store_true", help="列出所有台账及其列")
         parser.add_argument(
-            "--by", metavar="USERNAME",
+            "--by",
+            metavar="USERNAME",
             help="以哪位用户的名义导入（写入修改历史）：须是该大队在用的、角色可以导入的用户；不填则记录操作系统用户",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, kind, file, brigade, dry_run, list, by=None, **options):
         if list:
@@ -43,9 +44,13 @@ class Command(BaseCommand):
             _may_import(user, ledger, target)
         try:
             result = ledger_import(
-                ledger=ledger, brigade=target, source=file, dry_run=dry_run, user=user,
+                ledger=ledger,
+                brigade=target,
+                source=file,
+                dry_run=dry_run,
+                user=user,
                 reason=f"命令行导入（{who}）：{file}",
-            )  # fmt: skip
+            )
         except (FileRefused, ImportUnavailable) as e:
             raise CommandError(str(e))
         except FileNotFoundError:

@@ -91,18 +91,27 @@ class Command(BaseCommand):
         units = {}
         for spec in BRIGADES:
             units[spec.code], _ = brigade_upsert(
-                code=spec.code, name=spec.name, short_name=spec.short_name, superior=spec.superior,
-                doc_prefix=spec.doc_prefix, signer=spec.signer, parent_code=DETACHMENT["code"],
-            )  # fmt: skip
+                code=spec.code,
+                name=spec.name,
+                short_name=spec.short_name,
+                superior=spec.superior,
+                doc_prefix=spec.doc_prefix,
+                signer=spec.signer,
+                parent_code=DETACHMENT["code"],
+            )
         existing = set(
             User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).values_list("username", flat=True)
         )
         for username, unit, role, detachment, name, _ in DEMO_USERS:
             # The password is hashed for a new user only (0.3 s each): a second start stays quick.
             user_upsert(
-                username=username, brigade_code=unit, role=role, detachment=detachment,
-                password=None if username in existing else DEMO_PASSWORD, full_name=name,
-            )  # fmt: skip
+                username=username,
+                brigade_code=unit,
+                role=role,
+                detachment=detachment,
+                password=None if username in existing else DEMO_PASSWORD,
+                full_name=name,
+            )
 
         today = timezone.localdate()
         missing = [s for s in BRIGADES if not Training.objects.filter(brigade=units[s.code]).exists()]

@@ -62,19 +62,21 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     ws.append(HEADER)
     for i in range(rows):
         outcome = rng.choice(outcomes)
-        ws.append([
-            f"43112310{i:08d}",
-            start + datetime.timedelta(seconds=rng.randrange(0, 365 * 86400)),
-            rng.choice(types),
-            "现场" if rng.random() < 0.6 else "非现场",
-            outcome,
-            rng.choice([50, 100, 150, 200, 500, 1000]) if outcome == "罚款" else None,
-            rng.choice([0, 0, 1, 3, 6, 9, 12]),
-            rng.choice(ROADS),
-            f"湘M{rng.randrange(10000, 99999)}",
-            f"民警{rng.randrange(1, 60)}",
-            None,
-        ])  # fmt: skip
+        ws.append(
+            [
+                f"43112310{i:08d}",
+                start + datetime.timedelta(seconds=rng.randrange(0, 365 * 86400)),
+                rng.choice(types),
+                "现场" if rng.random() < 0.6 else "非现场",
+                outcome,
+                rng.choice([50, 100, 150, 200, 500, 1000]) if outcome == "罚款" else None,
+                rng.choice([0, 0, 1, 3, 6, 9, 12]),
+                rng.choice(ROADS),
+                f"湘M{rng.randrange(10000, 99999)}",
+                f"民警{rng.randrange(1, 60)}",
+                None,
+            ]
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
 
@@ -212,8 +214,20 @@ class Command(BaseCommand):
         class ViolationResource(resources.ModelResource):
             class Meta:
                 model = Violation
-                fields = ("id", "brigade", "decision_no", "occurred_at", "violation_type", "method", "outcome",
-                          "fine", "points", "location", "plate", "officer")  # fmt: skip
+                fields = (
+                    "id",
+                    "brigade",
+                    "decision_no",
+                    "occurred_at",
+                    "violation_type",
+                    "method",
+                    "outcome",
+                    "fine",
+                    "points",
+                    "location",
+                    "plate",
+                    "officer",
+                )
 
         type_ids = dict(ViolationType.objects.values_list("name", "pk"))
         rows = open_rows(path)

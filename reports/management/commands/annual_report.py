@@ -18,9 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--output", required=True, help="输出文件，如 report.docx")
         parser.add_argument(
-            "--kind", default="annual", choices=[d.kind for d in documents.all_kinds()],
+            "--kind",
+            default="annual",
+            choices=[d.kind for d in documents.all_kinds()],
             help="文书种类（reports/documents.py 中声明的），默认 annual：年度法治政府建设情况报告",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, brigade, year, output, kind, **options):
         target = brigade_or_error(brigade)

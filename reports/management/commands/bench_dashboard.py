@@ -66,9 +66,10 @@ class Command(BaseCommand):
         parser.add_argument("--violations", type=int, default=None, help="每个大队的违法记录数")
         parser.add_argument("--others", type=int, default=None, help="每个大队的其他台账记录数")
         parser.add_argument(
-            "--cold", action="store_true",
+            "--cold",
+            action="store_true",
             help="在现有数据（如演示数据）上测量启动后、导入后的第一次驾驶舱（SQLite 或 PostgreSQL）",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, requests, detachment, violations, others, cold=False, **options):
         if cold:

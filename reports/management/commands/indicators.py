@@ -20,11 +20,22 @@ class Command(BaseCommand):
         target = brigade_or_error(brigade)
         figures = evaluate(brigade_ids=coverage_of(target).ids, period=Period.year(year))
         if json:
-            self.stdout.write(_json.dumps({
-                key: {"label": f.item.label, "unit": f.item.unit, "current": _plain(f.current),
-                      "previous": _plain(f.previous), "rate": isinstance(f.item, Rate)}
-                for key, f in figures.items()
-            }, ensure_ascii=False, indent=2))  # fmt: skip
+            self.stdout.write(
+                _json.dumps(
+                    {
+                        key: {
+                            "label": f.item.label,
+                            "unit": f.item.unit,
+                            "current": _plain(f.current),
+                            "previous": _plain(f.previous),
+                            "rate": isinstance(f.item, Rate),
+                        }
+                        for key, f in figures.items()
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
         self.stdout.write(f"{target.name} {year}年（与{year - 1}年比较）")
         for key, figure in figures.items():
