@@ -75,6 +75,10 @@ class UI:
         self.shots = 0
         self.responses = []  # main-frame document responses since the last check
         self.page_errors = []  # script errors and Content-Security-Policy refusals
+        self.in_flight = set()  # requests sent and not yet answered (a fragment a page fetches)
+        page.on("request", lambda request: self.in_flight.add(request))
+        page.on("requestfinished", lambda request: self.in_flight.discard(request))
+        page.on("requestfailed", lambda request: self.in_flight.discard(request))
         page.on("response", self._on_response)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         page.on("console", self._on_console)
@@ -89,6 +93,18 @@ class UI:
         request = response.request
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.responses.append(response)
+
+    def settle(self, seconds: float = 15):
+        """Wait until the server has answered every request this tab sent: a fragment still being
+        made when the test ends would otherwise meet the database being emptied for the next."""
+        for _ in range(int(seconds * 20)):
+            if not self.in_flight or self.page.is_closed():
+                return
+            self.page.wait_for_timeout(50)
+
+    def close(self):
+        self.settle()
+        self.page.context.close()
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -140,7 +156,7 @@ def chromium():
 @pytest.fixture
 def open_ui(chromium, live_server):
     """`open_ui(journey)`: a fresh browser context (no cookies) on the live server."""
-    contexts = []
+    tabs = []
 
     def open_(journey: str) -> UI:
         context = chromium.new_context(
@@ -148,9 +164,9 @@ def open_ui(chromium, live_server):
             accept_downloads=True,
         )  # fmt: skip
         context.set_default_timeout(5_000)
-        contexts.append(context)
-        return UI(context.new_page(), live_server.url, journey)
+        tabs.append(UI(context.new_page(), live_server.url, journey))
+        return tabs[-1]
 
     yield open_
-    for context in contexts:
-        context.close()
+    for tab in tabs:
+        tab.close()

@@ -212,8 +212,8 @@ def test_leader_reads_the_dashboard_and_may_not_write(open_ui, leader):
 
 
 def test_pages_fit_a_phone_screen(open_ui, clerk, leader):
-    """At 390 px nothing scrolls sideways: the navigation sits above the page, wide tables scroll
-    within themselves."""
+    """At 390 px nothing scrolls sideways: the navigation sits above the page, a list's rows are
+    cards (tests/e2e/test_lists_mobile.py taps them)."""
     year = last_year()
     Training.objects.create(brigade=clerk.brigade, date=datetime.date(year, 3, 1), name="手机端检查用培训",
                             kind="专题学法", mode="线下", attendees=12)  # fmt: skip

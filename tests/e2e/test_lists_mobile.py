@@ -161,7 +161,7 @@ def test_a_clerk_finds_and_opens_records(chromium, live_server, clerk, violation
         ui.check(200)
         assert page.url.endswith(f"/ledgers/violations/{records[0].pk}/")
     finally:
-        page.context.close()
+        ui.close()
 
 
 def test_back_to_the_dashboard_its_year_box_shows_the_year_shown(chromium, live_server, leader, violations):
@@ -183,7 +183,7 @@ def test_back_to_the_dashboard_its_year_box_shows_the_year_shown(chromium, live_
         assert f"统计区间：{year + 1}年" in ui.check()
         assert page.locator("select[name=year] option:checked").inner_text() == shown
     finally:
-        page.context.close()
+        ui.close()
 
 
 def _printed_width(page) -> dict:
@@ -219,4 +219,4 @@ def test_lists_the_dashboard_and_the_report_print_inside_the_page(chromium, live
         assert not page.locator("table.records .row-actions").first.is_visible()  # 查看/修改 not on paper
         assert re.search(r"\d+年，共 3 条", count_line(page))
     finally:
-        page.context.close()
+        ui.close()
