@@ -64,7 +64,7 @@ serve: install-app
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
 	ENV_FILE=$(ENV_FILE) DEBUG=0 $(PY) manage.py db_worker --no-reload & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn brigade.wsgi:application --bind $(HOST) \
+		ENV_FILE=$(ENV_FILE) DEBUG=0 $(VENV)/bin/gunicorn fazhi.wsgi:application --bind $(HOST) \
 		--workers $(WORKERS) --threads $(THREADS) --timeout 120 --keep-alive $(KEEPALIVE) --access-logfile - --error-logfile -
 
 lint: install

@@ -634,7 +634,7 @@ def _delete_marks(cursor, accounted):
 
 @contextmanager
 def _brief_begin():
-    """SQLite: the write lock is taken at BEGIN (IMMEDIATE, brigade/settings.py), before the block
+    """SQLite: the write lock is taken at BEGIN (IMMEDIATE, fazhi/settings.py), before the block
     runs, and would be waited for up to the connection's timeout (60 s: as long as an import's
     write) — so the brief wait is set before the transaction begins. A reader that cannot store
     its counts at once leaves them unstored; its answer is exact either way."""

@@ -1,4 +1,6 @@
-from django.contrib import admin
+"""The organisation's pages: sign-in, password, the ledgers and every job's page and file
+(included by the project's root URLconf, fazhi/urls.py)."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
@@ -32,9 +34,4 @@ urlpatterns = [
     path("files/<int:old>/", output_views.old_file, {"to": "output_detail"}),
     path("files/<int:old>/status", output_views.old_file, {"to": "output_status"}),
     path("files/<int:old>/download", output_views.old_file, {"to": "output_download"}),
-    path("admin/", admin.site.urls),
-    path(
-        "", include("reports.home_urls")
-    ),  # the dashboard (by name, so that brigade imports no app of its own)
-    path("", include("reports.urls")),
 ]

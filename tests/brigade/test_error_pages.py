@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import path, reverse
 
-import brigade.urls
+import fazhi.urls
 from tests.conftest import login
 
 ENGLISH = (
@@ -25,7 +25,7 @@ def _boom(request):
     raise RuntimeError("boom")
 
 
-urlpatterns = [path("boom/", _boom), *brigade.urls.urlpatterns]
+urlpatterns = [path("boom/", _boom), *fazhi.urls.urlpatterns]
 
 
 @pytest.fixture

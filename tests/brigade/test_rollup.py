@@ -447,7 +447,7 @@ def test_a_dashboard_on_sqlite_does_not_wait_for_an_imports_write(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     db = tmp_path / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "brigade.settings"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "fazhi.settings"}
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=root, check=True, capture_output=True)
     script = f"DB = {str(db)!r}\n" + READER_UNDER_A_WRITE

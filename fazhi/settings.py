@@ -79,8 +79,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "brigade.urls"
-WSGI_APPLICATION = "brigade.wsgi.application"
+ROOT_URLCONF = "fazhi.urls"
+WSGI_APPLICATION = "fazhi.wsgi.application"
 
 # Django's form rendering, with <select> written in Python (brigade/renderer.py).
 FORM_RENDERER = "brigade.renderer.FormRenderer"
