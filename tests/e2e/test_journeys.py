@@ -162,7 +162,9 @@ def test_legal_officer_writes_and_submits_and_the_leader_signs_the_report(open_u
     assert f"签发后报告定稿，{year}年度台账锁定" in text and "报告中的数字与最新台账一致" in text
     boss.page.check("input[name=confirm]")
     text = boss.submit(boss.page.get_by_role("button", name="确认签发"))
-    assert "报告状态：已定稿" in text and f"{year}年度台账已锁定" in text
+    assert "报告状态：已定稿" in text and re.search(r"状态：已定稿\s*（王队长签发）", text), text
+    assert "理由：王队长" not in text  # who signed it is no reason
+    assert f"{year}年度台账已锁定" in text
     boss.shot("signed")
 
     with boss.page.expect_download() as download:
