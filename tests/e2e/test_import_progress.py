@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from brigade.ledger import importer, jobs
-from brigade.models import ImportJob, Training
+from brigade.models import Job, Training
 from tests.e2e.test_journeys import TRAINING_HEADER, XLSX, xlsx
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,7 +78,7 @@ def test_a_large_import_shows_its_progress_until_done(open_ui, clerk, settings, 
     )
     text = ui.submit(page.get_by_role("button", name="上传并检查"))
     assert "检查完成后本页自动显示预览" in text and page.get_by_role("button", name="确认导入").count() == 0
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
 
     # The check: the count moves 100, 200 (of a total not known until the file is read).
     follows = PageFollows(
@@ -86,7 +86,7 @@ def test_a_large_import_shows_its_progress_until_done(open_ui, clerk, settings, 
     )
     monkeypatch.setattr(jobs, "_Progress", follows.reporter())
     ui.shot("checking")
-    assert jobs.import_preview_run(job_id=job.pk) == ImportJob.Status.PREVIEW
+    assert jobs.import_preview_run(job_id=job.pk) == Job.Status.PREVIEW
     assert [count for _, count, _ in follows.seen] == ["100", "200"]
     # done: the page reloads by itself into the preview
     expect(page.get_by_role("button", name="确认导入")).to_be_visible(timeout=WAIT)
@@ -106,7 +106,7 @@ def test_a_large_import_shows_its_progress_until_done(open_ui, clerk, settings, 
         ),
     )
     monkeypatch.setattr(jobs, "_Progress", follows.reporter())
-    assert jobs.import_job_run(job_id=job.pk) == ImportJob.Status.DONE
+    assert jobs.import_job_run(job_id=job.pk) == Job.Status.DONE
     assert follows.seen == [("正在写入", "0", str(ROWS))]
     done = page.get_by_text(f"已导入：新增{ROWS}条，更新0条，未变化0条")
     expect(done).to_be_visible(timeout=WAIT)  # reloaded by itself
