@@ -16,7 +16,7 @@ from brigade import access
 from brigade.breadcrumbs import report_trail, trail
 from brigade.filenames import content_disposition, safe_filename
 from brigade.years import record_years
-from reports import docx, drafting, phrasing, policy, quality, services, stale
+from reports import documents, docx, drafting, phrasing, policy, quality, services, stale
 from reports import outputs as report_outputs
 from reports.coverage import coverage_of
 from reports.dashboard import dashboard, ledger_url
@@ -161,7 +161,15 @@ def report_new(request):
     if year not in record_years(access.visible_brigades(request.user).values_list("pk", flat=True)):
         messages.error(request, "请选择有效的年度")
         return redirect("reports:list")
-    report = services.report_create(brigade=request.user.brigade, year=year, user=request.user)
+    kind = request.POST.get("kind", "annual")
+    if kind not in {document.kind for document in documents.all_kinds()}:
+        messages.error(request, "请选择有效的文书种类")
+        return redirect("reports:list")
+    try:
+        report = services.report_create(brigade=request.user.brigade, year=year, user=request.user, kind=kind)
+    except ValidationError as e:  # a kind not written at this unit's level
+        messages.error(request, e.messages[0])
+        return redirect("reports:list")
     return redirect("reports:detail", pk=report.pk)
 
 

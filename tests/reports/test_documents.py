@@ -193,3 +193,20 @@ def test_a_kind_is_made_only_for_the_levels_it_is_declared_for(brigade, detachme
         assert services.report_create(brigade=brigade, year=YEAR).kind == "annual"
     finally:
         documents._registry["annual"] = annual
+
+
+@pytest.mark.django_db
+def test_the_new_report_page_makes_the_declared_kind_it_is_asked_for(brigade, legal):
+    from django.urls import reverse
+
+    from reports.models import AnnualReport
+    from tests.conftest import login
+
+    Training.objects.create(brigade=brigade, date=datetime.date(YEAR, 3, 1), name="宪法学习", kind="专题学法",
+                            mode="线下", attendees=30)  # fmt: skip
+    client = login(legal)
+    refused = client.post(reverse("reports:new"), {"year": YEAR, "kind": "weekly"}, follow=True)
+    assert "请选择有效的文书种类" in refused.content.decode() and not AnnualReport.objects.exists()
+    made = client.post(reverse("reports:new"), {"year": YEAR, "kind": "annual"})
+    report = AnnualReport.objects.get()
+    assert made["Location"] == reverse("reports:detail", args=[report.pk]) and report.kind == "annual"
