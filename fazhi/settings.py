@@ -16,6 +16,9 @@ if ENV_FILE.is_file():  # optional: the environment alone is enough
     environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
+# With DEBUG on, a 400 or 500 still shows the product's Chinese page (brigade/middleware.py), the
+# traceback going to the console; DEBUG_PAGES=1 shows Django's technical pages to a developer.
+DEBUG_PAGES = env.bool("DEBUG_PAGES", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "brigade.middleware.TechnicalPagesInChinese",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -110,3 +110,33 @@ def test_an_english_browser_still_gets_chinese_form_messages(as_clerk):
     assert errors and all("This field" not in e for e in errors), errors
     assert "这个字段是必填项。" in errors, errors
     assert response["Content-Language"] == "zh-hans"
+
+
+def _refused(request):
+    from django.core.exceptions import SuspiciousOperation
+
+    raise SuspiciousOperation("bad")
+
+
+def _interrupted(request):
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    raise SessionInterrupted("The request's session was deleted before the request completed.")
+
+
+urlpatterns += [path("refused/", _refused), path("interrupted/", _interrupted)]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("url, status, phrase", [
+    ("/refused/", 400, "请求无效（400）"), ("/interrupted/", 400, "请求无效（400）"), ("/boom/", 500, "（500）"),
+])  # fmt: skip
+def test_make_runs_debug_mode_shows_the_chinese_400_and_500_pages(settings, clerk, url, status, phrase):
+    """`make run` runs with DEBUG on: a request Django refuses (a session a colleague's logout
+    ended meanwhile) or a server error still shows the product's page, not Django's English one."""
+    settings.DEBUG = True
+    client = login(clerk)
+    client.raise_request_exception = False
+    chinese_page(client.get(url, **ENGLISH_BROWSER), status, phrase)
+    settings.DEBUG_PAGES = True  # a developer who asks for Django's pages gets them
+    assert b"NONE,NOARCHIVE" in client.get(url).content
