@@ -28,14 +28,26 @@ and refuses (``TemplateRefused``, in Chinese, naming the part and the element or
   a complex field's code holding anything but ``w:instrText`` (Word and LibreOffice read all the
   text from the begin mark to the separate mark as the code: a ``w:t`` there reading
   ``INCLUDETEXT …`` next to an instrText reading ``PAGE`` makes an INCLUDETEXT field); a field
-  inside a simple field; marks that do not pair (a field never ended);
+  inside a simple field; marks that do not pair (a field never ended); a field mark
+  (``w:fldChar``, ``w:instrText``, ``w:delInstrText``) anywhere but directly in a run (``w:r``) of
+  a paragraph: Word and LibreOffice skip a mark in a run's properties (``w:rPr``) and read the
+  text after it as the code of a field the checker would not see; a markup-compatibility block
+  (``mc:AlternateContent``) holding a field;
 - an attribute naming a URL or a network path (``src``, ``href`` and the like); a DTD.
+
+Markup compatibility is resolved before anything is checked: each ``mc:AlternateContent`` is
+replaced by its ``mc:Fallback`` content (nothing when it has none), so what is checked is what
+Word and LibreOffice read of the rebuilt package, whatever namespaces its ``mc:Choice`` requires.
+Elements of namespaces this module does not know are dropped before the checks too. A run's
+properties keep only run properties, a field mark only its form-field data: whatever else a
+``w:rPr`` or a ``w:fldChar`` holds is dropped.
 
 What Word keeps for itself and the report does not show is dropped without a word: document
 properties, web settings, the Word 2010 copy of the styles, comments and their anchors, the
 customXml data stores (a bibliography), people, the glossary, thumbnails, printer settings,
-embedded fonts, the SVG copy of an image (its PNG stays), elements of namespaces this module does
-not know (WPS's custom data; LibreOffice ignores them too).
+embedded fonts, the SVG copy of an image (its PNG stays), a web video's player (``wp15:webVideoPr``,
+an iframe's address: its poster picture stays), elements of namespaces this module does not know
+(WPS's custom data; LibreOffice ignores them too).
 
 The checks of ``reports.docx`` (fields, outside links, Jinja) then run on the rebuilt package, and
 only the rebuilt package is stored. Rebuilding a rebuilt package gives the same bytes.
@@ -63,6 +75,8 @@ VML = "urn:schemas-microsoft-com:vml"
 OFFICE = "urn:schemas-microsoft-com:office:office"
 DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
 SVG_BLIP = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+WP15 = "http://schemas.microsoft.com/office/word/2012/wordprocessingDrawing"
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 CORE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 STRICT = "http://purl.oclc.org/ooxml/"
@@ -150,8 +164,10 @@ _DROPPED_ELEMENTS = {
     (W, "commentRangeStart"), (W, "commentRangeEnd"), (W, "commentReference"),
     (W, "embedRegular"), (W, "embedBold"), (W, "embedItalic"), (W, "embedBoldItalic"),
     (W, "embedTrueTypeFonts"), (W, "embedSystemFonts"), (W, "saveSubsetFonts"),
-    (W, "footnote"), (W, "endnote"), (SVG_BLIP, "svgBlip"),
+    (W, "footnote"), (W, "endnote"), (SVG_BLIP, "svgBlip"), (WP15, "webVideoPr"),
 }  # fmt: skip
+# Dropped elements that sit alone in an a:ext of an a:extLst: the ext goes with them.
+_ALONE_IN_EXT = {SVG_BLIP, WP15}
 # Namespaces whose elements are kept; elements of any other are dropped.
 _KNOWN_NAMESPACES = (
     W,
@@ -168,7 +184,7 @@ _KNOWN_NAMESPACES = (
 # Relationship-id attributes (r:*) that may name an internal part; r:link names a linked picture.
 _REFERENCE_ATTRIBUTES = {"id", "embed", "pict", "dm", "lo", "qs", "cs", "href", "link"}
 # Attributes that may hold a URL or a path; only the VML source notes (o:href) are dropped.
-_URL_ATTRIBUTES = {"src", "href", "althref", "action", "filename", "connectstring", "query"}
+_URL_ATTRIBUTES = {"src", "href", "althref", "action", "filename", "connectstring", "query", "embeddedhtml"}
 
 PAGE_FIELDS = ("PAGE", "NUMPAGES", "SECTIONPAGES")
 # A page-number field and its formatting switches: PAGE \* MERGEFORMAT, NUMPAGES \* Arabic …
@@ -475,6 +491,7 @@ class _Rebuild:
         """Checks and trims ``root`` in place; returns the relationship ids its elements use."""
         used: list[str] = []
         remove = []
+        self.compatibility(root, source)
         fields = Fields()
         for element in root.iter():
             if not isinstance(element.tag, str):
@@ -482,7 +499,7 @@ class _Rebuild:
             fields.see(element)
             qname = etree.QName(element)
             namespace, local = qname.namespace or "", qname.localname
-            if (namespace, local) in _DROPPED_ELEMENTS:
+            if (namespace, local) in _DROPPED_ELEMENTS or not _run_property(element):
                 remove.append(element)
                 continue
             what = _REFUSED_ELEMENTS.get((namespace, local)) or _REFUSED_ELEMENTS.get((None, local))
@@ -491,9 +508,6 @@ class _Rebuild:
                     f"模板的 {_shown(source)} 含有{what}（{_qname(element)} 元素），报告模板不允许含有这类内容，已拒绝。"
                 )
                 continue
-            if not namespace.startswith(_KNOWN_NAMESPACES):
-                remove.append(element)
-                continue
             self.attributes(element, source, kept, refused, used)
         for problem in [*filter(None, map(field_problem, fields.all)), *fields.problems]:
             self.refuse(f"模板的 {_shown(source)} {problem}")
@@ -501,15 +515,48 @@ class _Rebuild:
             parent = element.getparent()
             if parent is None:
                 continue
-            # The SVG copy sits alone in an a:ext of the picture's a:extLst: the ext goes too.
+            # The SVG copy (a web video's player) sits alone in an a:ext of the picture's
+            # a:extLst: the ext goes too.
             if (
-                etree.QName(element).namespace == SVG_BLIP
+                etree.QName(element).namespace in _ALONE_IN_EXT
                 and etree.QName(parent).localname == "ext"
                 and len(parent) == 1
             ):
                 element, parent = parent, parent.getparent()
             parent.remove(element)
         return used
+
+    def compatibility(self, root, source: str) -> None:
+        """Resolves markup compatibility in place, before anything is checked, as the rebuilt
+        package is to be read: each ``mc:AlternateContent`` becomes its ``mc:Fallback``'s content
+        (nothing without one), whatever its ``mc:Choice`` requires; one holding a field is refused
+        (Word reads one branch, LibreOffice perhaps another: a field mark in either could pair with
+        marks outside). Then the elements of namespaces this module does not know are dropped,
+        with all they hold: what the checks read is what is stored."""
+        for block in list(root.iter(_ALTERNATE_CONTENT)):
+            parent = block.getparent()
+            if parent is None:
+                continue
+            marks = next(block.iter(*_FIELD_TAGS), None)
+            if marks is not None:
+                self.refuse(
+                    f"模板的 {_shown(source)} 中有一处兼容性替换内容（mc:AlternateContent 元素）含有域"
+                    f"（{_qname(marks)} 元素）：Word 和 LibreOffice 只读取其中的一种写法，检查无法确定读到的是哪个域，"
+                    "已拒绝。请在 Word 中删除该处内容（如带形状的页码），用“插入 → 页码”重新插入普通页码后再上传。"
+                )
+                parent.remove(block)
+                continue
+            fallback = block.find(_FALLBACK)
+            index = parent.index(block)
+            parent[index : index + 1] = list(fallback) if fallback is not None else []
+        for element in list(root.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            namespace = etree.QName(element).namespace or ""
+            if namespace == MC or not namespace.startswith(_KNOWN_NAMESPACES):
+                parent = element.getparent()
+                if parent is not None:
+                    parent.remove(element)
 
     def attributes(self, element, source: str, kept: dict, refused: set, used: list[str]) -> None:
         for attribute, value in list(element.attrib.items()):
@@ -537,6 +584,35 @@ class _Rebuild:
                     f"模板的 {_shown(source)} 中 {_qname(element)} 元素的 {local} 指向“{_shown(value)}”，"
                     "报告模板不能链接文件以外的内容，已拒绝。"
                 )
+
+
+def _run_property(element) -> bool:
+    """Whether ``element`` may stay where it is as far as run properties go: in a ``w:rPr`` only
+    run properties, in those (Word's own w:rPrChange aside, which holds the former w:rPr)
+    nothing; in a field mark (``w:fldChar``) only its form-field data."""
+    parent = element.getparent()
+    if parent is None:
+        return True
+    if parent.tag == _FLD_CHAR:
+        return element.tag in _IN_FLD_CHAR
+    if parent.tag == _RPR:
+        return element.tag in _RUN_PROPERTIES or etree.QName(element).namespace == W14
+    if parent.tag == _RPR_CHANGE:
+        return element.tag == _RPR
+    grandparent = parent.getparent()
+    return not (grandparent is not None and grandparent.tag == _RPR and parent.tag in _RUN_PROPERTIES)
+
+
+def _where_read(mark) -> bool:
+    """Whether Word and LibreOffice read a field mark where it is: directly in a run (``w:r``) of a
+    paragraph, not in a run's properties nor in anything else."""
+    run = mark.getparent()
+    if run is None or run.tag != _RUN:
+        return False
+    holder = run.getparent()
+    if holder is None or holder.tag not in _RUN_HOLDERS:
+        return False
+    return next(holder.iterancestors(*_NOT_READ_INSIDE), None) is None
 
 
 def image_type(data: bytes) -> tuple[str, str] | None:
@@ -583,6 +659,37 @@ _IN_FIELD_CODE = {
 }
 _FLD_CHAR, _FLD_SIMPLE, _RPR = f"{{{W}}}fldChar", f"{{{W}}}fldSimple", f"{{{W}}}rPr"
 _INSTR = {f"{{{W}}}instrText", f"{{{W}}}delInstrText"}
+_MARKS = {_FLD_CHAR, *_INSTR}
+_FIELD_TAGS = (*_MARKS, _FLD_SIMPLE)
+_RUN, _RPR_CHANGE = f"{{{W}}}r", f"{{{W}}}rPrChange"
+_IN_FLD_CHAR = {f"{{{W}}}ffData", f"{{{W}}}fldData", f"{{{W}}}numberingChange"}
+_ALTERNATE_CONTENT, _FALLBACK = f"{{{MC}}}AlternateContent", f"{{{MC}}}Fallback"
+# Where Word and LibreOffice read the runs that carry field marks: paragraphs and what holds runs
+# inside them (hyperlinks, revisions, content controls, simple fields, ruby text).
+_RUN_HOLDERS = {
+    f"{{{W}}}{name}"
+    for name in (
+        "p", "hyperlink", "ins", "del", "moveFrom", "moveTo", "smartTag", "customXml", "sdtContent",
+        "fldSimple", "bdo", "dir", "rt", "rubyBase",
+    )
+}  # fmt: skip
+# Where a field mark is never read, whatever its parent: a run's properties, a field mark,
+# markup compatibility (resolved by the rebuild; seen here only in a package not rebuilt).
+_NOT_READ_INSIDE = (
+    _RPR, _FLD_CHAR, *_INSTR, _ALTERNATE_CONTENT, f"{{{MC}}}Choice", _FALLBACK,
+)  # fmt: skip
+# What a run's properties (w:rPr) hold (ECMA-376 CT_RPr, CT_ParaRPr's revision marks, Word
+# 2010's text effects): anything else there is skipped by Word and LibreOffice, and dropped.
+_RUN_PROPERTIES = {
+    f"{{{W}}}{name}"
+    for name in (
+        "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+        "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing",
+        "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
+        "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath", "rPrChange",
+        "ins", "del", "moveFrom", "moveTo",
+    )
+}  # fmt: skip
 MAX_FIELD_PROBLEMS = 10
 
 
@@ -622,6 +729,9 @@ class Fields:
     def see(self, element) -> None:
         tag = element.tag
         if not isinstance(tag, str):
+            return
+        if tag in _MARKS and not _where_read(element):
+            self._misplaced(element)
             return
         field = self.stack[-1] if self.stack else None
         if field is not None and not field.separated and tag not in _IN_FIELD_CODE:
@@ -664,6 +774,16 @@ class Fields:
             )
         else:
             self._problem(f"中有无法识别的域标记（w:fldChar “{_shown(mark, 20)}”），已拒绝。")
+
+    def _misplaced(self, element) -> None:
+        """A field mark where Word and LibreOffice do not read it (``_where_read``)."""
+        parent = element.getparent()
+        where = "" if parent is None else f"（在 {_qname(parent)} 元素里）"
+        self._problem(
+            f"中有一个域标记（{_qname(element)} 元素）不在文字块（w:r）中{where}：Word 和 LibreOffice 不读取"
+            "放错位置的域标记，会把其后的文字当作域代码，而检查读到的是另一个域，文件已损坏或是恶意构造的，已拒绝。"
+            "请在 Word 中删除该处的页码或域，再用“插入 → 页码”重新插入。"
+        )
 
     def _foreign(self, field: _Field, element) -> None:
         """``element`` found in ``field``'s code, where only instrText may be."""

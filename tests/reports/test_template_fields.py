@@ -220,6 +220,154 @@ def test_page_must_be_the_whole_instruction_but_for_its_switches(pieces):
     assert "word/document.xml" in text and "报告模板只允许页码域" in text, text
 
 
+# ----------------------------------------------------------------- marks where no word processor reads them
+
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:x1="urn:x-unknown"'
+CODES = {
+    "HYPERLINK": "HYPERLINK &quot;http://evil.example/phish&quot; ",
+    "INCLUDETEXT": INCLUDETEXT,
+    "DDEAUTO": "DDEAUTO &quot;cmd&quot; &quot;/c calc&quot; ",
+    "INCLUDEPICTURE": "INCLUDEPICTURE &quot;http://127.0.0.1:8199/pic&quot; \\d ",
+}
+
+
+def _in_an_unknown_choice(marks: str) -> str:
+    """A run's properties holding ``marks`` in an mc:Choice of a namespace nobody knows, with an
+    empty fallback: Word and LibreOffice read the fallback, nothing."""
+    return (
+        f'<w:rPr><mc:AlternateContent {MC_NS}><mc:Choice Requires="x1">{marks}</mc:Choice>'
+        "<mc:Fallback/></mc:AlternateContent></w:rPr>"
+    )
+
+
+def _hidden_marks(code: str, hide) -> str:
+    """The attack rerun's field (issue 21, /tmp/attack2/tpl/mk3.py and mk4.py): a PAGE field's
+    marks hidden in runs' properties, where Word and LibreOffice skip them; what they read is one
+    field whose code is the ``w:t`` between — HYPERLINK, INCLUDETEXT, DDEAUTO…"""
+    page_and_close = (
+        '<w:instrText xml:space="preserve"> PAGE </w:instrText>'
+        '<w:fldChar w:fldCharType="separate"/><w:fldChar w:fldCharType="end"/>'
+    )
+    page_open = '<w:fldChar w:fldCharType="begin"/><w:instrText xml:space="preserve"> PAGE </w:instrText>'
+    return (
+        BEGIN
+        + f'<w:r>{hide(page_and_close)}<w:t xml:space="preserve">{code}</w:t></w:r>'
+        + f'<w:r>{hide(page_open)}<w:fldChar w:fldCharType="separate"/></w:r>'
+        + text_run("点击查看")
+        + END
+    )
+
+
+@pytest.mark.parametrize("name", list(CODES))
+def test_field_marks_in_a_runs_properties_are_refused_and_the_field_they_hide_is_named(name):
+    text = _refused(_in_body(_hidden_marks(CODES[name], lambda marks: f"<w:rPr>{marks}</w:rPr>")))
+    assert "word/document.xml" in text and "w:rPr" in text and "域标记" in text, text
+    assert name in text, text  # the field Word would read, not the PAGE the marks pretend
+
+
+@pytest.mark.parametrize("name", list(CODES))
+def test_field_marks_in_markup_compatibility_inside_a_runs_properties_are_refused(name):
+    text = _refused(_in_body(_hidden_marks(CODES[name], _in_an_unknown_choice)))
+    assert "word/document.xml" in text and "mc:AlternateContent" in text and "域" in text, text
+
+
+@pytest.mark.parametrize("make", [_in_footer, _in_header], ids=["footer", "header"])
+def test_a_page_field_whose_marks_sit_in_a_runs_properties_is_refused_in_a_footer_too(make):
+    data = make(_hidden_marks(CODES["INCLUDETEXT"], lambda marks: f"<w:rPr><w:b/>{marks}</w:rPr>"))
+    (part,) = _part_names(data)
+    text = _refused(data)
+    assert part in text and "INCLUDETEXT" in text and "w:rPr" in text, text
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        pytest.param(
+            '<w:r><w:t>甲</w:t><w:pict><w:r><w:fldChar w:fldCharType="begin"/></w:r></w:pict></w:r>'
+            + instr(" PAGE ")
+            + SEPARATE
+            + RESULT
+            + END,
+            id="run-in-a-picture",
+        ),
+        pytest.param(
+            BEGIN
+            + "<w:r><w:rPr><w:r><w:instrText> PAGE </w:instrText></w:r></w:rPr></w:r>"
+            + SEPARATE
+            + RESULT
+            + END,
+            id="run-in-run-properties",
+        ),
+    ],
+)
+def test_field_marks_in_a_run_that_is_not_in_a_paragraph_are_refused(runs):
+    text = _refused(_in_body(runs))
+    assert "word/document.xml" in text and "域标记" in text, text
+
+
+def test_a_made_report_with_field_marks_in_run_properties_is_not_served():
+    document = Document()
+    document.add_paragraph("报告")
+    hidden = _hidden_marks(CODES["HYPERLINK"], lambda marks: f"<w:rPr>{marks}</w:rPr>")
+    document.element.body.insert(0, _paragraph(hidden))
+    text = " ".join(report_docx._rendered_problems(_save(document)))
+    assert "HYPERLINK" in text and "w:rPr" in text and "word/document.xml" in text, text
+
+
+def _rebuilt_body(data: bytes) -> bytes:
+    rebuilt, problems = prepare_template(data)
+    assert problems == [] and rebuilt is not None, problems
+    with zipfile.ZipFile(io.BytesIO(rebuilt)) as archive:
+        return archive.read("word/document.xml")
+
+
+def test_markup_compatibility_without_fields_keeps_what_word_reads_the_fallback():
+    block = (
+        f'<w:r><mc:AlternateContent {MC_NS}><mc:Choice Requires="x1"><w:t>选项甲</w:t></mc:Choice>'
+        "<mc:Fallback><w:t>替代乙</w:t></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+    body = _rebuilt_body(_in_body(block)).decode()
+    assert "替代乙" in body and "选项甲" not in body and "AlternateContent" not in body
+
+
+def test_a_runs_properties_keep_only_run_properties():
+    run = (
+        '<w:r><w:rPr><w:b/><w:sz w:val="28"/><w:t>{{ title }}隐藏</w:t>'
+        '<w:ins w:id="1" w:author="x"><w:r><w:t>夹带</w:t></w:r></w:ins></w:rPr><w:t>正文</w:t></w:r>'
+    )
+    body = _rebuilt_body(_in_body(run)).decode()
+    assert "正文" in body and "<w:b/>" in body and 'w:val="28"' in body
+    assert "隐藏" not in body and "夹带" not in body
+
+
+def test_text_inside_a_field_mark_never_reaches_the_stored_template():
+    mark = '<w:fldChar w:fldCharType="begin"><w:t>INCLUDEPICTURE &quot;http://127.0.0.1:8199/pic&quot;</w:t></w:fldChar>'
+    body = _rebuilt_body(_in_body(f"<w:r>{mark}</w:r>" + instr(" PAGE ") + SEPARATE + RESULT + END)).decode()
+    assert "PAGE" in body and "INCLUDEPICTURE" not in body and "8199" not in body
+
+
+WEB_VIDEO = (
+    '<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+    '<wp:extent cx="952500" cy="952500"/><wp:docPr id="99" name="v"/>'
+    '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+    '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr>'
+    '<pic:cNvPr id="99" name="v"><a:extLst><a:ext uri="{C809E66F-F1BF-436E-b5F7-EEA9579F0CBA}">'
+    '<wp15:webVideoPr xmlns:wp15="http://schemas.microsoft.com/office/word/2012/wordprocessingDrawing"'
+    ' embeddedHtml="&lt;iframe src=&quot;http://127.0.0.1:8199/video&quot;&gt;&lt;/iframe&gt;" h="315" w="560"/>'
+    "</a:ext></a:extLst></pic:cNvPr><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip/></pic:blipFill>"
+    "<pic:spPr/></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+)
+
+
+def test_a_web_videos_player_address_never_reaches_the_stored_template():
+    """A web video (Word's 联机视频) keeps an iframe's address in wp15:webVideoPr; the picture stays,
+    the player goes (issue 21's attack rerun, tpl/mk5.py)."""
+    body = _rebuilt_body(_in_body(WEB_VIDEO)).decode()
+    assert "<w:drawing>" in body
+    assert "webVideoPr" not in body and "iframe" not in body and "8199" not in body
+
+
 # --------------------------------------------------------------------------- what passes
 
 
