@@ -56,13 +56,15 @@ def normalised(text: str) -> str:
 
 # 甲A12345, 京A·12345, 湘A-12345, 湘M 8C123, 湘 A12345, 湘a12345 (typed in lower case), 湘A1234学 (a
 # 教练, 警用, 挂车, 使领馆, 试验 or 港澳 plate): one province character, a letter, then 5–6 letters or
-# digits (one a digit), or 4 and the plate's suffix character; a dot, a hyphen or a dash (-－—–)
-# or a space may stand after the province, up to three after the letter (湘A - 12345). Read on
-# ``normalised`` text.
-_PLATE_SEPARATOR = r"[·•・.\-‐‒–—―−\s]"
+# digits (one a digit), or 4 and the plate's suffix character. A separator — a dot (·•・∙⋅‧.), a
+# hyphen or a dash (-－—–), an underscore, a slash (／) or a space — may stand after the province,
+# up to three after the letter (湘A - 12345), and up to two between two digits (湘A12 345,
+# 湘A 1 2 3 4 5); not between letters, so GB/T 9704 stays no plate. Read on ``normalised`` text.
+_PLATE_SEPARATOR = r"[·•・∙⋅‧.\-‐‒–—―−_/\s]"
+_PLATE_CHARACTER = rf"(?:\d{_PLATE_SEPARATOR}{{0,2}}(?=\d)|[A-Z0-9])"  # a digit may be spaced from the next
 PLATE = re.compile(
     rf"[\u4e00-\u9fff]{_PLATE_SEPARATOR}?[A-Z]{_PLATE_SEPARATOR}{{0,3}}(?=[A-Z0-9]{{0,5}}\d)"
-    r"(?:[A-Z0-9]{5,6}|[A-Z0-9]{4}[学警挂领试港澳])(?![A-Za-z0-9])",
+    rf"(?:{_PLATE_CHARACTER}{{5,6}}|{_PLATE_CHARACTER}{{4}}[学警挂领试港澳])(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 # 公交决字〔2026〕第001号, 淄公交川政〔2023〕12号, 公交决字[2026]1号: 代字, year in brackets, serial.

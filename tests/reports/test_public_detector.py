@@ -23,6 +23,14 @@ SPELLINGS = [
     ("查处湘Ｋ１２３４５号小型汽车。", "湘K12345"),  # full width
     ("查处湘A̲12345号小型汽车。", "湘A12345"),  # a combining underline
     ("查处湘A - 12345号小型汽车。", "湘A - 12345"),
+    ("查处湘A12 345号小型汽车。", "湘A12 345"),  # a space between the digits
+    ("查处湘A 1 2 3 4 5号小型汽车。", "湘A 1 2 3 4 5"),  # a space after every character
+    ("查处湘A12\u3000345号小型汽车。", "湘A12 345"),  # an ideographic space
+    ("查处湘A123-45号小型汽车。", "湘A123-45"),  # a hyphen between the digits
+    ("查处湘A∙12345号小型汽车。", "湘A∙12345"),  # a bullet operator (U+2219)
+    ("查处湘A_12345号小型汽车。", "湘A_12345"),  # an underscore
+    ("查处湘A／12345号小型汽车。", "湘A/12345"),  # a full-width slash
+    ("查处湘A·12·345号小型汽车。", "湘A·12·345"),
 ]
 
 
