@@ -60,8 +60,16 @@ def _blocks(fh, budget: Budget):
     return counted(fh.read, budget, budget.part_mb, BLOCK, "文件")
 
 
+UTF16 = (
+    "这个文件是 UTF-16 编码的文本（Excel 另存为“Unicode 文本”时就是这样），本系统读取 UTF-8 或 GBK（GB18030）编码的 .csv："
+    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或直接上传 .xlsx 文件"
+)
+
+
 def _encoding(fh, budget: Budget) -> str:
     head = fh.read(BLOCK)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raise FileRefused(UTF16)
     if b"\0" in head:
         raise FileRefused(UNRECOGNISED)
     for encoding in ENCODINGS:

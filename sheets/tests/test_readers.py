@@ -191,6 +191,14 @@ def test_csv_that_is_gb18030_only_after_its_first_block():
     assert read(io.BytesIO(text.encode("gb18030")))[-1] == ["张三"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_text_is_refused_saying_how_to_save_it(encoding):
+    """Excel's "Unicode 文本" is UTF-16: named as such, with what to save instead, not 格式无法识别."""
+    data = (b"\xfe\xff" if encoding == "utf-16-be" else b"") + CSV_TEXT.encode(encoding)
+    with pytest.raises(FileRefused, match="UTF-16 编码.*CSV UTF-8"):
+        read(io.BytesIO(data))
+
+
 def test_csv_from_an_old_mac_with_bare_carriage_returns():
     assert read(io.BytesIO("名称,人数\r张三,3\r".encode("gb18030"))) == [["名称", "人数"], ["张三", "3"]]
 
