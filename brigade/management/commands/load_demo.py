@@ -136,7 +136,10 @@ class Command(BaseCommand):
     @transaction.atomic
     def _populate(self, spec: DemoBrigade, brigade, today: datetime.date, rng: random.Random):
         years = list(range(today.year - spec.years + 1, today.year + 1))
-        self.stdout.write(f"{brigade.short_name}（{years[0]}年1月1日至{today.year}年{today.month}月{today.day}日）：", ending="")
+        self.stdout.write(
+            f"{brigade.short_name}（{years[0]}年1月1日至{today.year}年{today.month}月{today.day}日）：",
+            ending="",
+        )
         first = True
 
         def save(model, objs):  # each ledger named as it is written, on the brigade's line
