@@ -2,9 +2,18 @@
 de-duplicate by the ledger's key, and write every row or none.
 
 The file is processed in chunks so that memory does not grow with the file: a chunk is parsed
-and validated, matched against the records that already exist, and (when nothing has failed so
-far and this is not a dry run) written, all inside one transaction that is rolled back if any
-row anywhere is bad.
+and validated, then matched against the records that already exist. How the write follows
+depends on the database (docs/imports.md):
+
+- PostgreSQL: all of it inside one transaction, pipelined: each checked chunk is handed to a
+  writing thread (writing.Writer, COPY) that stores it while the next one is read and checked.
+  Others are not held up by the long transaction (MVCC: row locks on the records it updates,
+  shared locks on the years it touches).
+- SQLite (one write lock for the whole database): reading, checking and matching run outside
+  any write transaction, the planned writes spilled to a temporary file; the write is one short
+  transaction that first re-checks what the rows were matched against.
+
+Either way the transaction is rolled back if any row anywhere is bad.
 
 The file itself is parsed in a child process bounded by the operating system (bounded.py): this
 process receives the header's rows, then only the columns the header maps to the ledger, and
@@ -35,7 +44,7 @@ from brigade import locks, rules
 from brigade.ledger import Ledger, bounded, fingerprints, matching
 from brigade.ledger.headers import find_header, map_headers
 from brigade.ledger.matching import Existing
-from brigade.ledger.writing import Writer, prepare
+from brigade.ledger.writing import RecordsGone, Writer, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +156,8 @@ def _parse_chunk(chunk, mapping, row_rules, result):
 CHECKING, WRITING = "checking", "writing"  # the phases `progress` is told of
 ATTEMPTS = 3  # checks against a ledger changing meanwhile before the check is made under the lock
 STALE = "stale"
+CONFLICT = "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入"
+GONE = "写入时发现文件要更新的记录刚被其他用户删除，没有写入任何记录，请重新导入"
 
 
 def ledger_import(
@@ -164,19 +175,20 @@ def ledger_import(
     with any bad row, nothing is written and `result.errors` names each row and column.
     Raises FileRefused for a file that cannot be a ledger of this kind at all.
 
-    The file is read, checked and matched against the records outside any write transaction;
-    only the write takes one (on SQLite the database's one write lock), short, and first checks
-    that none of the records the rows were matched against changed meanwhile (else it matches
-    them again). `progress(phase, done, total=None)` hears of both phases (CHECKING, WRITING);
-    `on_wait` is called if the write has to wait for another import of the same ledger."""
+    On PostgreSQL the file is checked inside the write transaction, chunk by chunk, each chunk
+    stored by the writing thread while the next is checked. On SQLite it is read, checked and
+    matched outside any write transaction; only the write takes one (the database's one write
+    lock), short, and first checks that none of the records the rows were matched against
+    changed meanwhile (else it matches them again). `progress(phase, done, total=None)` hears of
+    both phases (CHECKING: rows of the file checked; then WRITING: records written of `total`;
+    on PostgreSQL most are written while checking, the rest after); `on_wait` is called if the
+    write has to wait for another import of the same ledger."""
     columns = ledger.columns_for(brigade)
     fingerprint = fingerprints.Fingerprint(ledger=ledger, brigade=brigade, columns=columns, source=source)
     if dry_run:
         return _preview(ledger, brigade, columns, source, fingerprint, progress)
-    with bounded.open_rows(source) as rows, Spill() as kept_rows:
-        return _import(
-            ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait, kept_rows
-        )
+    with bounded.open_rows(source) as rows:
+        return _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait)
 
 
 class Spill:
@@ -204,12 +216,26 @@ class Spill:
         self.file.close()
 
 
+class _Handed:
+    """A Plan's `writes` that hands each chunk to the writer at once (PostgreSQL's pipeline)."""
+
+    def __init__(self, writer: Writer):
+        self.writer = writer
+
+    def append(self, item) -> None:
+        self.writer.write(*item)
+
+
 @dataclass
 class Plan:
-    """What an import will write, and what it was decided against (re-read under the lock)."""
+    """What an import will write, and what it was decided against (re-read under the lock).
+
+    `inside`: checked inside the write transaction (PostgreSQL's pipeline; SQLite's last
+    resort): each year is held as the rows first touch it, and nothing is kept for a re-check."""
 
     existing: Existing
-    writes: Spill  # (to_create, to_update) per chunk, as writing.prepare makes them
+    writes: Spill | _Handed  # (to_create, to_update) per chunk, as writing.prepare makes them
+    inside: bool = False
     seen_keys: dict = field(default_factory=dict)  # key → (pk, version) of the record matched, or None
     seen_hashes: dict = field(default_factory=dict)  # keyless: hash of values → a record had it
     years: set = field(default_factory=set)  # the years the rows and their records fall in
@@ -217,46 +243,110 @@ class Plan:
     now: datetime.datetime = field(default_factory=timezone.now)  # the records' created/updated time
 
 
-def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait, kept_rows):
+def _import(ledger, brigade, columns, rows, fingerprint, user, reason, progress, on_wait):
     header, header_row = find_header(rows, columns)
     mapping = map_headers(header, columns)
     result = ImportResult(kind=ledger.kind)
     reason = reason or "Excel导入"
     kept = rows.keep(mapping)  # the columns as the rows now come
-    chunks = _read_chunks(
-        kept,
-        _numbered(rows, header_row, kept),
-        getattr(ledger.model, "row_rules", ()),
-        result,
-        rows,
-        kept_rows,
-    )
-    for attempt in range(ATTEMPTS):
+    row_rules = getattr(ledger.model, "row_rules", ())
+    if connection.vendor == "postgresql":
+        chunks = _read_chunks(kept, _numbered(rows, header_row, kept), row_rules, result, rows, None)
+        return _pipelined(
+            ledger, brigade, columns, chunks, result, fingerprint, user, reason, progress, on_wait,
+            lambda: warnings(rows.notes, mapping, header_row),  # the notes come with the last rows
+        )  # fmt: skip
+    with Spill() as kept_rows:
+        chunks = _read_chunks(kept, _numbered(rows, header_row, kept), row_rules, result, rows, kept_rows)
+        for attempt in range(ATTEMPTS):
+            with Spill() as writes:
+                plan = _plan(ledger, brigade, columns, chunks, result, writes, progress)
+                if attempt == 0:
+                    result.warnings = warnings(rows.notes, mapping, header_row)
+                if not result.ok:
+                    return result
+                outcome = _write(
+                    ledger, brigade, columns, plan, result, fingerprint, user, reason, progress, on_wait
+                )
+                if outcome is not STALE:
+                    return outcome
+            # Someone changed a record these rows were matched against: match the rows again.
+            chunks = kept_rows
+            result = ImportResult(kind=ledger.kind, rows=result.rows, warnings=result.warnings)
+        # The records kept changing under every check: check and write under the write lock.
         with Spill() as writes:
-            plan = _plan(ledger, brigade, columns, chunks, result, writes, progress)
-            if attempt == 0:
-                result.warnings = warnings(rows.notes, mapping, header_row)
-            if not result.ok:
-                return result
-            outcome = _write(
-                ledger, brigade, columns, plan, result, fingerprint, user, reason, progress, on_wait
+            replan = functools.partial(
+                _plan, ledger, brigade, columns, kept_rows, result, writes, progress, inside=True
             )
-            if outcome is not STALE:
-                return outcome
-        # Someone changed a record these rows were matched against: match the rows again.
-        chunks = kept_rows
-        result = ImportResult(kind=ledger.kind, rows=result.rows, warnings=result.warnings)
-    # The records kept changing under every check: check and write under the write lock.
-    with Spill() as writes:
-        replan = functools.partial(_plan, ledger, brigade, columns, kept_rows, result, writes, progress)
-        return _write(
-            ledger, brigade, columns, None, result, fingerprint, user, reason, progress, on_wait, replan
-        )
+            return _write(
+                ledger, brigade, columns, None, result, fingerprint, user, reason, progress, on_wait, replan
+            )
+
+
+def _pipelined(ledger, brigade, columns, chunks, result, fingerprint, user, reason, progress, on_wait, notes):
+    """PostgreSQL: check the rows and write them in one transaction, a chunk at a time, each
+    chunk stored by the writing thread while the next one is read and checked (two cores at
+    work). The import lock first, then what exists is read: two imports of one ledger never
+    miss each other's rows. Under MVCC others go on reading and saving meanwhile: the import
+    holds row locks only on the records it updates and shared locks on the years it touches
+    (locks.hold_years), each taken as the rows first touch it."""
+    started = time.monotonic()
+    with _write_transaction(result) as writers:
+        _serialise(ledger, brigade, on_wait)
+        now = timezone.now()
+        writer = Writer(ledger.model, brigade, [c.attname for c in columns], user, reason, now)
+        writers.append(writer)
+        existing = Existing(ledger, brigade, columns, versions=False)
+        plan = Plan(existing=existing, writes=_Handed(writer), inside=True, now=now)
+        with collector_paused():
+            _check_rows(ledger, brigade, columns, chunks, result, plan, progress)
+        result.warnings = notes()
+        if not result.ok:
+            transaction.set_rollback(True)
+            return result
+        total = result.created + result.updated
+        writer.close(stored=(lambda done: progress(WRITING, done, total)) if progress else None)
+        result.written = True
+        if result.updated == result.unchanged == 0:
+            # Records this import created are invisible to others until the commit.
+            fingerprint.remember(rows=result.rows, digest=fingerprint.digest())
+    logger.info("import of %s rows: check and write %.2f s", result.rows, time.monotonic() - started)
+    return result
+
+
+@contextlib.contextmanager
+def _write_transaction(result):
+    """An import's write transaction. Yields a list for its Writer, whose thread is stopped
+    before the transaction ends (else a chunk still queued could be stored after a rollback).
+    A key another user saved meanwhile, or a record to update that another user deleted,
+    becomes the result's error, nothing written."""
+    writers = []
+    try:
+        with transaction.atomic():
+            try:
+                yield writers
+            finally:
+                for writer in writers:
+                    writer.abandon()
+    except IntegrityError:
+        # Someone saved a record with one of these keys while the file was being written.
+        result.written = False
+        result.add_error(0, "", CONFLICT)
+    except RecordsGone:
+        result.written = False
+        result.add_error(0, "", GONE)
+    except DatabaseError:
+        # A statement of this thread may have failed only because the writing thread's COPY
+        # had failed the transaction first (a key another user has just saved): report that.
+        if not (writers and isinstance(writers[0].cause, psycopg_errors.IntegrityError)):
+            raise
+        result.written = False
+        result.add_error(0, "", CONFLICT)
 
 
 def _read_chunks(mapping, numbered, row_rules, result, meter, kept_rows):
     """The file's good rows, a chunk at a time ([(row number, values)]), each also kept in
-    `kept_rows` for a second match; bad cells go to `result`."""
+    `kept_rows` (if given) for a second match; bad cells go to `result`."""
     size = FIRST_CHUNK_ROWS
     while chunk := _take(numbered, size, meter):
         size = CHUNK_ROWS
@@ -267,71 +357,54 @@ def _read_chunks(mapping, numbered, row_rules, result, meter, kept_rows):
         yield len(chunk), good
 
 
-def _plan(ledger, brigade, columns, chunks, result, writes, progress) -> Plan:
-    plan = Plan(existing=Existing(ledger, brigade, columns), writes=writes)
+def _plan(ledger, brigade, columns, chunks, result, writes, progress, inside=False) -> Plan:
+    existing = Existing(ledger, brigade, columns, versions=not inside)
+    plan = Plan(existing=existing, writes=writes, inside=inside)
     with collector_paused():
         _check_rows(ledger, brigade, columns, chunks, result, plan, progress)
     return plan
 
 
 def _write(ledger, brigade, columns, plan, result, fingerprint, user, reason, progress, on_wait, replan=None):
-    """Write the plan in one transaction, after checking under its lock that what it was decided
-    against is unchanged: the result, or STALE (nothing written) if something did change.
+    """SQLite: write the plan in one transaction, after checking under its lock that what it was
+    decided against is unchanged: the result, or STALE (nothing written) if something did change.
     `replan`: no plan yet, check the rows inside the transaction (the last resort)."""
     total = result.created + result.updated
     if progress:
         progress(WRITING, 0, total if plan else None)
     started = time.monotonic()
-    writer = stamp = None
+    stamp = None
     outer = connection.in_atomic_block  # a caller's transaction: this one commits nothing
-    try:
-        with transaction.atomic():
-            _serialise(ledger, brigade, on_wait)
-            if plan is None:
-                plan = replan()
-                if not result.ok:
-                    transaction.set_rollback(True)
-                    return result
-            elif not _still_valid(ledger, brigade, plan):
+    with _write_transaction(result) as writers:
+        _serialise(ledger, brigade, on_wait)
+        if plan is None:
+            plan = replan()
+            if not result.ok:
                 transaction.set_rollback(True)
-                return STALE
-            if plan.years:
-                locks.hold_years(brigade_id=brigade.pk, years=plan.years)
-            writer = Writer(ledger.model, brigade, [c.attname for c in columns], user, reason, plan.now)
-            done = 0
-            for to_create, to_update in plan.writes:
-                writer.write(to_create, to_update)
-                done += len(to_create) + len(to_update)
-                if progress:
-                    progress(WRITING, done, total)
-            writer.close()
-            result.written = True
-            if connection.vendor != "postgresql" and not outer:
-                stamp = _stamp(ledger, brigade)  # the ledger as this import leaves it
-            elif connection.vendor != "postgresql" or result.updated == result.unchanged == 0:
-                # No one else can have changed a record of this file before the commit: SQLite's
-                # write lock is held (by a caller's transaction), and records this import
-                # created on PostgreSQL are invisible to others.
-                fingerprint.remember(rows=result.rows, digest=fingerprint.digest())
-    except IntegrityError:
-        # Someone saved a record with one of these keys while the file was being written.
-        result.written = False
-        result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
-    except DatabaseError:
-        # A statement of this thread may have failed only because the writing thread's COPY
-        # had failed the transaction first (a key another user has just saved): report that.
-        if writer:
-            writer.abandon()
-            if isinstance(writer.cause, psycopg_errors.IntegrityError):
-                result.written = False
-                result.add_error(0, "", "写入时与其他用户刚录入的记录冲突，没有写入任何记录，请重新导入")
                 return result
-        raise
-    finally:
-        if writer:
-            writer.abandon()
+        elif not _still_valid(ledger, brigade, plan):
+            transaction.set_rollback(True)
+            return STALE
+        if plan.years:
+            locks.hold_years(brigade_id=brigade.pk, years=plan.years)
+        writer = Writer(ledger.model, brigade, [c.attname for c in columns], user, reason, plan.now)
+        writers.append(writer)
+        done = 0
+        for to_create, to_update in plan.writes:
+            writer.write(to_create, to_update)
+            done += len(to_create) + len(to_update)
+            if progress:
+                progress(WRITING, done, total)
+        writer.close()
+        result.written = True
+        if not outer:
+            stamp = _stamp(ledger, brigade)  # the ledger as this import leaves it
+        else:
+            # No one else can have changed a record of this file before the commit: SQLite's
+            # write lock is held (by a caller's transaction).
+            fingerprint.remember(rows=result.rows, digest=fingerprint.digest())
     logger.info("import of %s rows: write transaction %.2f s", total, time.monotonic() - started)
-    if stamp is not None:
+    if stamp is not None and result.written:
         _remember_after(fingerprint, ledger, brigade, stamp, result.rows)
     return result
 
@@ -472,16 +545,20 @@ def _take(numbered, size: int, meter) -> list:
 def _check_rows(ledger, brigade, columns, chunks, result, plan, progress):
     """Match each chunk's good rows against the records: counts, samples and errors go to
     `result`; for a real import (`plan`) the rows to create and update go to `plan.writes`,
-    and what they were matched against to `plan` (checked again under the write lock)."""
+    and (checked outside the write transaction) what they were matched against to `plan`,
+    checked again under the write lock."""
     first_rows: dict[tuple, int] = {}  # key → the row that first used it in this file
     attnames = [c.attname for c in columns]
     key_header = ledger.key_header
-    existing = plan.existing if plan else Existing(ledger, brigade, columns)
-    seen_keys = plan.seen_keys if plan else None
-    seen_hashes = plan.seen_hashes if plan else None
-    # The locked years as they are now; the write reads them again under its lock, holding the
-    # years it touches (locks.hold_years) so that a report finalised meanwhile either counts
-    # these rows or has locked the year first (and the rows are checked again).
+    existing = plan.existing if plan else Existing(ledger, brigade, columns, versions=False)
+    outside = plan is not None and not plan.inside
+    seen_keys = plan.seen_keys if outside else None
+    seen_hashes = plan.seen_hashes if outside else None
+    # The locked years as they are now. The write holds the years it touches (locks.hold_years)
+    # so that a report finalised meanwhile either counts these rows or has locked the year
+    # first: inside the write transaction each year is held as the rows first touch it, and the
+    # rows checked against the locks as then read; outside it, the write reads them again under
+    # its lock (and the rows are checked again if one was locked meanwhile).
     closed = locks.locked_years(brigade.pk) if ledger.date_field else set()
     date_index = next((n for n, c in enumerate(columns) if c.name == ledger.date_field), None)
     tz = timezone.get_current_timezone()
@@ -489,26 +566,26 @@ def _check_rows(ledger, brigade, columns, chunks, result, plan, progress):
     done = 0
     for size, good in chunks:
         done += size
-        for _, values in good:
-            existing.normalise(values)
-        keys = [existing.key_of(values) for _, values in good]
+        keys = existing.keys_of([values for _, values in good])
         existing.prefetch([k for k in keys if k is not None])
+        founds = [None if k is None else existing.find(k) for k in keys]
         if plan is not None and date_index is not None:
-            plan.years |= {locks.year_of(values[date_index], tz) for _, values in good} - {None}
-            plan.years |= {locks.year_of(f[2], tz) for k in keys if (f := existing.find(k)) is not None} - {
-                None
-            }
+            years = {locks.year_of(values[date_index], tz) for _, values in good}
+            years |= {locks.year_of(f[2], tz) for f in founds if f is not None}
+            years -= plan.years | {None}
+            if years and plan.inside:
+                closed |= locks.hold_years(brigade_id=brigade.pk, years=years)
+            plan.years |= years
         to_create, to_update = [], []
-        for (number, values), key in zip(good, keys, strict=True):
+        for (number, values), key, found in zip(good, keys, founds, strict=True):
             if key is not None:
-                if required_key and any(key[n] == "" for n in existing.text_parts):
+                if required_key and "" in key and any(key[n] == "" for n in existing.text_parts):
                     result.add_error(number, key_header, f"{key_header}不能只有空格")
                     continue
                 if key in first_rows:
                     result.add_error(number, key_header, f"与第{first_rows[key]}行重复（{key_header}相同）")
                     continue
                 first_rows[key] = number
-                found = existing.find(key)
                 if seen_keys is not None:
                     seen_keys[key] = matching.seen(found)
                 if found is None:

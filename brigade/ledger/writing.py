@@ -1,6 +1,8 @@
-"""Writing an import's new and changed records with their history, inside the import's one short
-write transaction: on PostgreSQL new records through binary COPY on a second thread, the history
-written by a trigger from the same statement; on SQLite, under its one write lock, through one
+"""Writing an import's new and changed records with their history, inside the import's write
+transaction (on PostgreSQL the one it checks the file in, chunk by chunk; on SQLite one short
+transaction after the check): on PostgreSQL new records through binary COPY on a second thread,
+which stores a chunk while the importer checks the next, the history written by a trigger from
+the same statement; on SQLite, under its one write lock, through one
 INSERT run for every row (executemany) with the ids drawn beforehand, the history copied from the
 rows just written by one INSERT … SELECT. Changed records, on both, through one UPDATE run for
 every row and their history copied the same way.
@@ -13,6 +15,7 @@ about a second."""
 import functools
 import queue
 import threading
+from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone
@@ -59,6 +62,12 @@ def prepare(model, brigade, attnames, to_create, to_update, now):
     return created, [(pk, v, changed) for (pk, _, changed), v in zip(to_update, updated, strict=True)]
 
 
+class RecordsGone(Exception):
+    """A record the import was to update is no longer there: another user deleted it after the
+    import matched it (PostgreSQL, where the import checks inside its transaction without
+    locking the records it only reads). The import is rolled back."""
+
+
 class Writer:
     """Writes each chunk's new and changed records, with their history.
 
@@ -79,22 +88,29 @@ class Writer:
         )
         self.thread = self.error = self.cause = None
         self.now = now  # the time `prepare` gave the rows, their history's time
+        self.copied = self.updated = 0  # rows stored so far: by the writing thread, by this one
         if self.copier:
             with connection.cursor() as cursor:
                 # Foreign keys are checked with each insert, on the server's core, not all at commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self.queue = queue.Queue(maxsize=2)
+            self.stored = queue.SimpleQueue()  # the writing thread's count after each chunk; None: done
             self.thread = threading.Thread(target=self._run, args=(connection.connection,), daemon=True)
             self.thread.start()
 
     def _run(self, raw_connection):
-        while (rows := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    with raw_connection.cursor() as cursor:
-                        self.copier.copy(cursor, rows)
-                except Exception as e:  # handed to the importing thread, which rolls back
-                    self.error = e
+        try:
+            while (rows := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        with raw_connection.cursor() as cursor:
+                            self.copier.copy(cursor, rows)
+                        self.copied += len(rows)
+                        self.stored.put(self.copied)
+                    except Exception as e:  # handed to the importing thread, which rolls back
+                        self.error = e
+        finally:
+            self.stored.put(None)
 
     def write(self, to_create, to_update):
         self._raise()
@@ -165,17 +181,29 @@ class Writer:
             for positions, params in groups.items():
                 assignments = ", ".join(f"{q(fields[i].column)} = %s" for i in positions)
                 cursor.executemany(f"UPDATE {q(table)} SET {assignments} WHERE {q(pk)} = %s", params)
+                if cursor.rowcount < len(params):  # the rows' own count, summed over the run
+                    raise RecordsGone
             ids = [pk_value for pk_value, _, _ in to_update]
             for start in range(0, len(ids), 10_000):
                 batch = ids[start : start + 10_000]
                 marks = ", ".join(["%s"] * len(batch))
                 self._history(cursor, "~", f"{q(pk)} IN ({marks})", batch)
+        self.updated += len(to_update)
 
-    def close(self):
-        """Wait for every chunk to be stored; raise what the writing thread met (before any
-        other statement: after a failed COPY the transaction accepts none)."""
+    def close(self, stored: Callable[[int], None] | None = None):
+        """Wait for every chunk to be stored, telling `stored` how many rows are (now, then as
+        each chunk the writing thread still had is); raise what the writing thread met (before
+        any other statement: after a failed COPY the transaction accepts none)."""
         if self.thread:
             self.queue.put(None)
+            told = -1
+            while True:
+                copied = self.stored.get() if told >= 0 else self.copied
+                if copied is None:
+                    break
+                if stored and self.error is None and copied + self.updated > told:
+                    stored(copied + self.updated)
+                told = max(told, copied + self.updated)
             self.thread.join()
             self.thread = None
             self._raise()
@@ -186,11 +214,13 @@ class Writer:
     def abandon(self):
         """Stop the writing thread when the import ends early (the transaction rolls back)."""
         if self.thread:
-            self.cause = self.error
-            self.error = self.error or RuntimeError("import abandoned")
+            stop = RuntimeError("import abandoned")
+            self.error = self.error or stop
             self.queue.put(None)
             self.thread.join()
             self.thread = None
+            # what the writing thread met, if anything (a COPY under way may fail after `stop`)
+            self.cause = None if self.error is stop else self.error
 
     def _raise(self):
         if self.error is not None:

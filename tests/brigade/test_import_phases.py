@@ -1,17 +1,25 @@
-"""An import in two phases: checking (reading, checking, matching: outside any write transaction)
-and writing (one short transaction that first checks nothing it was decided against changed).
-Progress is reported through both; a large upload is previewed by the worker."""
+"""An import in two phases: checking (reading, checking, matching) and writing. On SQLite the
+check is outside any write transaction and the write one short transaction that first checks
+nothing it was decided against changed; on PostgreSQL both run in one transaction, each chunk
+written while the next is checked. Progress is reported through both; a large upload is
+previewed by the worker."""
 
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from brigade.ledger import importer, jobs
+from brigade.ledger import importer, jobs, matching
 from brigade.models import Job
 from enforcement.models import Violation
 from tests.conftest import make_xlsx
 from tests.enforcement.test_import import VIOLATION_HEADER, do_import, violation
+from tests.threads import in_thread, shared_database
+
+# The check made outside the write transaction, then re-made under its lock: SQLite's way. On
+# PostgreSQL the rows are checked inside the transaction (test_a_record_deleted_while_…).
+sqlite_only = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite checks before its write")
 
 CONFIRM = '<button class="btn primary">确认导入</button>'
 
@@ -31,9 +39,28 @@ def test_progress_moves_through_checking_then_writing(brigade):
     checking = [call for call in heard if call[0] == importer.CHECKING]
     writing = [call for call in heard if call[0] == importer.WRITING]
     assert [done for _, done in checking] == [100, 200, 250]  # rows checked so far, chunk by chunk
-    assert heard.index(writing[0]) > heard.index(checking[-1])  # writing only once all is checked
-    assert writing[0] == (importer.WRITING, 0, 250) and writing[-1] == (importer.WRITING, 250, 250)
+    assert heard.index(writing[0]) > heard.index(checking[-1])  # the phase once all is checked
+    assert writing[-1] == (importer.WRITING, 250, 250)
     assert [done for _, done, _ in writing] == sorted(done for _, done, _ in writing)
+    if connection.vendor == "sqlite":  # the write begins once all is checked
+        assert writing[0] == (importer.WRITING, 0, 250)
+    else:  # the chunks checked were being written meanwhile: what is left is told as it is stored
+        assert all(total == 250 for _, _, total in writing)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's pipeline")
+@pytest.mark.usefixtures("small_chunks")
+def test_on_postgresql_chunks_are_written_while_the_next_are_checked(brigade):
+    stored = []  # records in the import's transaction as each chunk's check ends
+
+    def progress(phase, done, total=None):
+        if phase == importer.CHECKING:
+            stored.append(Violation.objects.count())  # waits for the writing thread's COPY
+
+    rows = [VIOLATION_HEADER, *[violation(f"P{n:04d}") for n in range(350)]]
+    assert do_import("violations", brigade, rows, progress=progress).written
+    assert stored[-1] > 0 and stored == sorted(stored), stored  # written before the check ended
+    assert Violation.objects.count() == 350
 
 
 def _edit_before_the_write(record, **changes):
@@ -50,6 +77,7 @@ def _edit_before_the_write(record, **changes):
     return progress
 
 
+@sqlite_only
 def test_a_record_changed_between_the_check_and_the_write_is_matched_again(brigade):
     do_import("violations", brigade, [VIOLATION_HEADER, violation("A1"), violation("A2")])
     record = Violation.objects.get(decision_no="A1")
@@ -61,6 +89,7 @@ def test_a_record_changed_between_the_check_and_the_write_is_matched_again(briga
     assert dict(Violation.objects.values_list("decision_no", "points")) == {"A1": 12, "A2": 3}
 
 
+@sqlite_only
 def test_a_record_deleted_between_the_check_and_the_write_is_created_again(brigade):
     do_import("violations", brigade, [VIOLATION_HEADER, violation("D1")])
     record = Violation.objects.get(decision_no="D1")
@@ -74,6 +103,7 @@ def test_a_record_deleted_between_the_check_and_the_write_is_created_again(briga
     assert list(Violation.objects.values_list("decision_no", "points")) == [("D1", 6)]
 
 
+@sqlite_only
 def test_a_year_locked_between_the_check_and_the_write_refuses_the_rows(brigade, legal):
     from brigade import locks
 
@@ -84,6 +114,37 @@ def test_a_year_locked_between_the_check_and_the_write_refuses_the_rows(brigade,
     result = do_import("violations", brigade, [VIOLATION_HEADER, violation("Y1")], progress=progress)
     assert not result.written and not Violation.objects.exists()
     assert "2024年度法治政府建设情况报告已定稿" in str(result.errors[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_deleted_by_another_user_while_the_file_is_checked(brigade, monkeypatch, tmp_path):
+    """Another user deletes a record the file updates, once the import has matched it: on SQLite
+    the write's re-check finds it gone and the row is created again; on PostgreSQL, where the
+    import checks inside its transaction, nothing is written and the clerk is told to import
+    again. Never a row counted as updated and missing."""
+    do_import("violations", brigade, [VIOLATION_HEADER, violation("G1"), violation("G2")])
+    gone = Violation.objects.get(decision_no="G2")
+    prefetch = matching.Existing.prefetch
+
+    def then_deleted(existing, wanted):
+        prefetch(existing, wanted)
+        if Violation.objects.filter(pk=gone.pk).exists():  # once: the other user's delete, committed
+            thread, outcome = in_thread(lambda: Violation.objects.filter(pk=gone.pk).delete())
+            thread.join(30)
+            assert "error" not in outcome, outcome
+
+    with shared_database(tmp_path):
+        monkeypatch.setattr(matching.Existing, "prefetch", then_deleted)
+        rows = [VIOLATION_HEADER, violation("G1", 记分=3), violation("G2", 记分=6)]
+        result = do_import("violations", brigade, rows)
+        points = dict(Violation.objects.values_list("decision_no", "points"))
+    if connection.vendor == "sqlite":
+        assert result.written and (result.created, result.updated) == (1, 1), result.as_dict()
+        assert points == {"G1": 3, "G2": 6}
+    else:
+        assert not result.written and points == {"G1": 12}, (result.as_dict(), points)
+        (error,) = result.errors
+        assert error.message == "写入时发现文件要更新的记录刚被其他用户删除，没有写入任何记录，请重新导入"
 
 
 def test_a_large_upload_is_previewed_by_the_worker_while_the_page_follows(as_clerk, settings, monkeypatch):
