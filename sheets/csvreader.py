@@ -66,9 +66,15 @@ UTF16 = (
 )
 
 
+def _utf16_text(head: bytes) -> bool:
+    """The start of a UTF-16 table: it decodes, and has the separators a table's text has."""
+    text = head[: len(head) // 2 * 2].decode("utf-16", "replace")
+    return "\ufffd" not in text[:-1] and any(sep in text for sep in ",\t\n")
+
+
 def _encoding(fh, budget: Budget) -> str:
     head = fh.read(BLOCK)
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and _utf16_text(head):
         raise FileRefused(UTF16)
     if b"\0" in head:
         raise FileRefused(UNRECOGNISED)
