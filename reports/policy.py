@@ -55,11 +55,11 @@ def may_dismiss(user, report) -> bool:
 
 @access.rule(AnnualReport, PUBLIC_VIEW, "公开版只对本单位的用户显示")
 def may_view_public(user, report) -> bool:
-    """The public edition: the users of the report's own unit who see its reports."""
-    return _own(user, report)
+    """The public edition (of a kind declared with one): the users of the report's own unit."""
+    return report.document.public_edition and _own(user, report)
 
 
 @access.rule(AnnualReport, PUBLIC_CONFIRM, "只有本单位的法制员或领导可以进行保密审查")
 def may_confirm_public(user, report) -> bool:
     """保密审查: the unit's legal officer or its leader."""
-    return may_draft(user, report) or may_sign(user, report)
+    return report.document.public_edition and (may_draft(user, report) or may_sign(user, report))

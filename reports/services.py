@@ -689,6 +689,8 @@ def report_annex(report: AnnualReport) -> dict | None:
     from the figures now. None for a brigade's report."""
     if report.is_final:
         return report.final_figures.get("annex")
+    if not report.document.unit_table:
+        return None
     coverage, figures, each = report_figures(report)
     return unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
 
@@ -697,7 +699,11 @@ def report_render(report: AnnualReport) -> tuple[bytes, dict]:
     """The document as it reads now, and the figures of its year as stored at finalising (a
     detachment's: with each brigade's, and its table under "annex")."""
     coverage, figures, each = report_figures(report)
-    annex = unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
+    annex = (
+        unit_table(coverage=coverage, year=report.year, figures=figures, each=each)
+        if report.document.unit_table
+        else None
+    )
     template = bytes(report.template.content) if report.template_id else None
     content = docx.render_report(report_context(report, annex=annex), template)
     stored = _figures_json(figures, each, coverage)

@@ -210,3 +210,16 @@ def test_the_new_report_page_makes_the_declared_kind_it_is_asked_for(brigade, le
     made = client.post(reverse("reports:new"), {"year": YEAR, "kind": "annual"})
     report = AnnualReport.objects.get()
     assert made["Location"] == reverse("reports:detail", args=[report.pk]) and report.kind == "annual"
+
+
+@pytest.mark.django_db
+def test_a_detachments_brigade_table_only_for_a_kind_declared_with_one(brigade, detachment):
+    report = services.report_create(brigade=detachment, year=YEAR)
+    assert services.report_annex(report) is not None  # the annual report of a 支队 carries it
+    annual = documents.get("annual")
+    documents._registry["annual"] = dataclasses.replace(annual, unit_table=False)
+    try:
+        assert services.report_annex(report) is None
+        assert "annex" not in services.report_render(report)[1]
+    finally:
+        documents._registry["annual"] = annual

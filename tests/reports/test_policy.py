@@ -58,3 +58,19 @@ def test_a_refusal_says_who_may(brigade, clerk):
         access.require(clerk, policy.SIGN, report)
     with pytest.raises(LookupError):  # an action nobody declared is a programming error, not a 403
         access.may(clerk, "publish", report)
+
+
+@pytest.mark.django_db
+def test_a_kind_without_a_public_edition_offers_none(brigade, legal, leader):
+    import dataclasses
+
+    from reports import documents
+
+    report = services.report_create(brigade=brigade, year=YEAR)
+    annual = documents.get("annual")
+    documents._registry["annual"] = dataclasses.replace(annual, public_edition=False)
+    try:
+        for user in (legal, leader):
+            assert not {policy.PUBLIC_VIEW, policy.PUBLIC_CONFIRM} & allowed(user, report)
+    finally:
+        documents._registry["annual"] = annual
