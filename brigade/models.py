@@ -417,6 +417,3 @@ class Job(models.Model):
     def ledger_kind(self) -> str:
         """An import's ledger (its `kind` in the declarations)."""
         return (self.params or {}).get("ledger", "")
-
-
-ImportJob = Job  # the name the browser journeys still use (tests/e2e): the one job model

@@ -267,9 +267,6 @@ def job_start(*, user, brigade, kind: str, title: str, params: dict) -> Job:
     return job
 
 
-output_job_start = job_start
-
-
 @task()
 def run_job(job_id: int) -> str:
     """The worker's one task, for every kind of job."""
@@ -301,9 +298,6 @@ def job_run(*, job_id: int) -> str:
     finally:
         _release(held)
         _forget(job_id)
-
-
-output_job_run = job_run
 
 
 def _run(job: Job) -> str:

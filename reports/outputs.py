@@ -96,7 +96,7 @@ def pdf_job_start(*, user, report: AnnualReport, kind: str, title: str, again: s
     if made is not None and not outputs.expired(made):
         return made
     # the requester's own unit (a 支队 user's PDF of a brigade's report is the 支队 user's)
-    return outputs.output_job_start(user=user, brigade=user.brigade, kind=kind, title=title, params=params)
+    return outputs.job_start(user=user, brigade=user.brigade, kind=kind, title=title, params=params)
 
 
 def _visible(job) -> AnnualReport | None:

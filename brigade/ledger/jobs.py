@@ -345,4 +345,3 @@ outputs.REMOVE_FILE[KIND] = remove_upload
 
 
 # The worker's side of an import is the one worker path of every job (the names tests use).
-import_job_run = import_preview_run = outputs.job_run

@@ -506,7 +506,7 @@ class ExportView(LedgerListView):
                 "again": request.get_full_path(),
                 "back": [(f"{self.ledger.title}台账", listed)],
             }
-            job = outputs.output_job_start(
+            job = outputs.job_start(
                 user=request.user,
                 brigade=request.user.brigade,
                 kind="ledger_export",

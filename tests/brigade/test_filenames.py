@@ -79,7 +79,7 @@ def test_a_file_made_for_any_title_is_written_in_the_outputs_folder_and_download
     job = Job.objects.create(
         user=clerk, brigade=clerk.brigade, kind="test", title=title.replace("\x00", "")[:200]
     )
-    assert outputs.output_job_run(job_id=job.pk) == Job.Status.DONE
+    assert outputs.job_run(job_id=job.pk) == Job.Status.DONE
     job.refresh_from_db()
     stored = Path(settings.MEDIA_ROOT, job.file.name).resolve()
     outputs_folder = Path(settings.MEDIA_ROOT, "outputs").resolve()

@@ -236,10 +236,10 @@ def test_a_confirmed_file_is_queued_for_the_worker_and_the_page_follows_it(as_cl
         in as_clerk.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     )
 
-    from brigade.ledger import jobs
+    from brigade import outputs
 
-    assert jobs.import_job_run(job_id=job.pk) == Job.Status.DONE  # what the worker does
-    assert jobs.import_job_run(job_id=job.pk) == "not queued"  # a second delivery changes nothing
+    assert outputs.job_run(job_id=job.pk) == Job.Status.DONE  # what the worker does
+    assert outputs.job_run(job_id=job.pk) == "not queued"  # a second delivery changes nothing
     progress = as_clerk.get(reverse("ledger:import_progress", args=["training", job.pk])).json()
     assert progress["status"] == "done" and progress["done"] == progress["total"] == 25
     assert Training.objects.count() == 25

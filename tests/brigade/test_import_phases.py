@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from brigade import outputs
 from brigade.ledger import importer, jobs, matching
 from brigade.models import Job
 from enforcement.models import Violation
@@ -160,7 +161,7 @@ def test_a_large_upload_is_previewed_by_the_worker_while_the_page_follows(as_cle
     state = as_clerk.get(reverse("ledger:import_progress", args=["violations", job.pk])).json()
     assert state["status"] == "checking" and state["status_display"] == "正在检查"
 
-    assert jobs.import_preview_run(job_id=job.pk) == Job.Status.PREVIEW  # the worker's turn
+    assert outputs.job_run(job_id=job.pk) == Job.Status.PREVIEW  # the worker's turn
     page = as_clerk.get(response["Location"]).content.decode()
     assert "将新增：300" in page and CONFIRM in page and not Violation.objects.exists()
 
@@ -171,7 +172,7 @@ def test_a_large_upload_the_worker_cannot_read_says_why_in_chinese(as_clerk, set
     upload = make_xlsx([["名称", "日期"], ["甲", datetime.date(2025, 1, 1)]])
     as_clerk.post(reverse("ledger:import", args=["violations"]), {"file": upload})
     job = Job.objects.get()
-    jobs.import_preview_run(job_id=job.pk)
+    outputs.job_run(job_id=job.pk)
     page = as_clerk.get(reverse("ledger:import_preview", args=["violations", job.pk])).content.decode()
     job.refresh_from_db()
     assert job.status == Job.Status.REFUSED and not jobs.file_present(job)

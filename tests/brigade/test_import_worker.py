@@ -319,6 +319,6 @@ def test_a_job_whose_upload_is_gone_says_so_and_offers_no_retry(clerk, settings)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     job = _upload_and_confirm(client, "training", [TRAINING_HEADER, *training_rows(3)])
     job.file.storage.delete(job.file.name)  # cleaned away meanwhile
-    assert jobs.import_job_run(job_id=job.pk) == Job.Status.FAILED
+    assert outputs.job_run(job_id=job.pk) == Job.Status.FAILED
     page = client.get(reverse("ledger:import_preview", args=["training", job.pk])).content.decode()
     assert "已不在服务器上" in page and "重新导入" not in page

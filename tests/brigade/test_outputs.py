@@ -99,7 +99,7 @@ def test_progress_is_visible_while_the_file_is_made(clerk, monkeypatch):
         lambda job, progress: outputs.Made("a.txt", "text/plain", chunks(job, progress)),
     )
     job = Job.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件")
-    assert outputs.output_job_run(job_id=job.pk) == Job.Status.DONE
+    assert outputs.job_run(job_id=job.pk) == Job.Status.DONE
     assert seen == [("running", 1, 3), ("running", 2, 3), ("running", 3, 3)]
     status = login(clerk).get(reverse("output_status", args=[job.pk])).json()
     assert (status["status"], status["done"], status["total"]) == ("done", 3, 3)
@@ -113,7 +113,7 @@ def test_a_refusal_is_shown_in_chinese_and_a_job_left_by_a_dead_worker_can_be_as
     again = reverse("ledger:export", args=["training"])
     failed = Job.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
                                       params={"again": again})  # fmt: skip
-    outputs.output_job_run(job_id=failed.pk)
+    outputs.job_run(job_id=failed.pk)
     page = login(clerk).get(reverse("output_detail", args=[failed.pk])).content.decode()
     assert "您已没有查看培训台账的权限" in page and f'href="{again}"' in page
 
@@ -123,7 +123,7 @@ def test_a_refusal_is_shown_in_chinese_and_a_job_left_by_a_dead_worker_can_be_as
                                     status="running", heartbeat_at=stale, params={"again": again})  # fmt: skip
     page = login(clerk).get(reverse("output_detail", args=[left.pk])).content.decode()
     assert "已停止" in page and f'href="{again}"' in page
-    assert outputs.output_job_run(job_id=left.pk) == "not queued"  # a second worker leaves it alone
+    assert outputs.job_run(job_id=left.pk) == "not queued"  # a second worker leaves it alone
 
 
 def test_an_unexpected_error_is_not_shown_as_python(clerk, monkeypatch):
@@ -132,7 +132,7 @@ def test_an_unexpected_error_is_not_shown_as_python(clerk, monkeypatch):
 
     monkeypatch.setitem(outputs.PRODUCERS, "test", broken)
     job = Job.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件")
-    outputs.output_job_run(job_id=job.pk)
+    outputs.job_run(job_id=job.pk)
     page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
     assert outputs.FAILED in page and "ZeroDivision" not in page and "division" not in page
 
@@ -211,7 +211,7 @@ def test_a_refusal_that_would_fail_again_offers_no_retry(clerk, monkeypatch):
     again = reverse("ledger:export", args=["training"])
     job = Job.objects.create(user=clerk, brigade=clerk.brigade, kind="test", title="测试文件",
                                    params={"again": again})  # fmt: skip
-    outputs.output_job_run(job_id=job.pk)
+    outputs.job_run(job_id=job.pk)
     page = login(clerk).get(reverse("output_detail", args=[job.pk])).content.decode()
     assert "内存超过限制" in page and again not in page and "重试" not in page
 

@@ -4,8 +4,7 @@ preview by itself when the check is done, and after 确认导入 it says the imp
 正在写入 with how many rows, then the outcome, all without the clerk reloading. Screenshots go to
 test-output/e2e/import-progress-<width>/.
 
-The worker here is the test itself: it runs the worker's own functions (jobs.import_preview_run,
-jobs.import_job_run) while the page in the browser polls, pausing at a few progress reports until
+The worker here is the test itself: it runs the worker's own functions (outputs.job_run) while the page in the browser polls, pausing at a few progress reports until
 the page has shown them."""
 
 import datetime
@@ -14,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from brigade import outputs
 from brigade.ledger import importer, jobs
 from brigade.models import Job, Training
 from tests.e2e.test_journeys import TRAINING_HEADER, XLSX, xlsx
@@ -86,7 +86,7 @@ def test_a_large_import_shows_its_progress_until_done(open_ui, clerk, settings, 
     )
     monkeypatch.setattr(jobs, "_Progress", follows.reporter())
     ui.shot("checking")
-    assert jobs.import_preview_run(job_id=job.pk) == Job.Status.PREVIEW
+    assert outputs.job_run(job_id=job.pk) == Job.Status.PREVIEW
     assert [count for _, count, _ in follows.seen] == ["100", "200"]
     # done: the page reloads by itself into the preview
     expect(page.get_by_role("button", name="确认导入")).to_be_visible(timeout=WAIT)
@@ -106,7 +106,7 @@ def test_a_large_import_shows_its_progress_until_done(open_ui, clerk, settings, 
         ),
     )
     monkeypatch.setattr(jobs, "_Progress", follows.reporter())
-    assert jobs.import_job_run(job_id=job.pk) == Job.Status.DONE
+    assert outputs.job_run(job_id=job.pk) == Job.Status.DONE
     assert follows.seen == [("正在写入", "0", str(ROWS))]
     done = page.get_by_text(f"已导入：新增{ROWS}条，更新0条，未变化0条")
     expect(done).to_be_visible(timeout=WAIT)  # reloaded by itself

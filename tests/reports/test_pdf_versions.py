@@ -90,7 +90,7 @@ def test_a_pdf_asked_for_before_unfinalising_is_not_made_of_the_draft(
     client.post(reverse("reports:pdf", args=[final.pk]))  # never committed: still queued
     job = Job.objects.get()
     services.report_transition(report=final, to="draft", user=leader, reason="更正一处文字")
-    outputs.output_job_run(job_id=job.pk)
+    outputs.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and not job.file
     page = client.get(reverse("output_detail", args=[job.pk])).content.decode()

@@ -83,7 +83,7 @@ def test_one_job_per_version_of_the_report(report, legal, fake_pdf, django_captu
     job = Job.objects.get()
     from brigade import outputs
 
-    outputs.output_job_run(job_id=job.pk)
+    outputs.job_run(job_id=job.pk)
     assert client.post(url)["Location"] == first["Location"]  # made, and still kept: that file
     assert Job.objects.count() == 1
     section = report.sections.get(key="5")
