@@ -4,6 +4,7 @@ Python; `NormalisedText` is the same rule as a database expression, so that reco
 grouped by it in the database and a list filtered by it."""
 
 from django.db import models
+from django.db.backends.signals import connection_created
 from django.db.models import Func, Q, Value
 from django.db.models.functions import Cast, Concat
 
@@ -29,6 +30,16 @@ def _sqlite_key_text(value):
     return None if value is None else key_text(str(value))
 
 
+def _register(connection, **kwargs):
+    """Make `key_text` a function of this SQLite connection, when it is opened."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FUNCTION, 1, _sqlite_key_text, deterministic=True)
+        connection._key_text_on = connection.connection
+
+
+connection_created.connect(_register)
+
+
 class NormalisedText(Func):
     """`key_text` of a text expression, in the database: PostgreSQL's translate() (characters
     beyond the target's length are deleted); SQLite calls `key_text` itself."""
@@ -42,10 +53,12 @@ class NormalisedText(Func):
         raise NotImplementedError(f"NormalisedText has no SQL for {connection.vendor}")
 
     def as_sqlite(self, compiler, connection, **extra):
-        # SQLite has no translate(): the Python rule itself, registered on the connection (as
-        # Django registers its own functions there), cheap to repeat on every compilation.
+        # SQLite has no translate(): the Python rule itself, registered once on each connection
+        # (as Django registers its own functions there). Registering again while a statement of
+        # the connection is still being read fails ("Error creating function").
         connection.ensure_connection()
-        connection.connection.create_function(SQLITE_FUNCTION, 1, _sqlite_key_text, deterministic=True)
+        if getattr(connection, "_key_text_on", None) is not connection.connection:
+            _register(connection)
         sql, params = compiler.compile(self.source_expressions[0])
         return f"{SQLITE_FUNCTION}({sql})", params
 
